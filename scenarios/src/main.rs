@@ -1,0 +1,3 @@
+fn main() {
+    println!("logjam {}", env!("CARGO_PKG_VERSION"));
+}
