@@ -1,0 +1,188 @@
+//! A broker host: partition replicas on a disk that outlives the process, the
+//! produce and fetch paths, the follower fetchers, and the link to the controller.
+pub mod controller_link;
+pub mod fetch;
+pub mod fetcher;
+pub mod isr;
+pub mod produce;
+pub mod replica;
+
+use crate::config::{BrokerConfig, ClusterConfig, EffectiveTopicConfig};
+use crate::ids::{now_ms, BrokerId, TopicPartition, BROKER_PORT, CONTROLLER_HOST, CONTROLLER_PORT};
+use crate::log::PartitionLog;
+use crate::metadata::MetadataImage;
+use crate::protocol::{OffsetSpec, Request, Response};
+use crate::rpc::{serve, Channel};
+use crate::storage::SharedDisk;
+use replica::Replica;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify};
+
+/// The state of one broker process. Lost on restart, except what is on `disk`.
+#[derive(Debug)]
+pub struct Broker {
+    pub id: BrokerId,
+    pub incarnation: u64,
+    pub config: BrokerConfig,
+    pub topics: BTreeMap<String, EffectiveTopicConfig>,
+    pub disk: SharedDisk,
+    pub replicas: BTreeMap<TopicPartition, Replica>,
+    pub image: MetadataImage,
+}
+
+/// Cheap handle shared by the broker's tasks. The `Notify` wakes anything waiting
+/// on replication progress (acks=all produces, long-polling fetches).
+#[derive(Clone)]
+pub struct BrokerHandle {
+    pub state: Rc<RefCell<Broker>>,
+    pub changed: Rc<Notify>,
+    pub controller: Rc<Mutex<Channel>>,
+}
+
+impl Broker {
+    pub fn topic_config(&self, topic: &str) -> Option<&EffectiveTopicConfig> {
+        self.topics.get(topic)
+    }
+
+    pub fn min_insync_replicas(&self, tp: &TopicPartition) -> u32 {
+        self.topic_config(&tp.topic).map_or(self.config.min_insync_replicas, |t| t.min_insync_replicas)
+    }
+}
+
+/// Flush policy after an append (`flush.messages`); `flush.ms` runs in its own loop.
+pub fn flush_if_due(log: &mut PartitionLog, topic: Option<&EffectiveTopicConfig>, now_ms: u64) {
+    if let Some(n) = topic.and_then(|t| t.flush_messages) {
+        if log.unflushed_records() >= n {
+            log.flush(now_ms);
+        }
+    }
+}
+
+/// The broker host's main future. Called again by turmoil on every restart.
+pub async fn run_broker(id: BrokerId, config: Rc<ClusterConfig>, disk: SharedDisk) -> turmoil::Result {
+    let incarnation = {
+        let mut d = disk.borrow_mut();
+        d.incarnation += 1;
+        d.incarnation
+    };
+    let topics = config.topics.iter().map(|t| (t.name.clone(), t.effective(&config.broker))).collect();
+    let handle = BrokerHandle {
+        state: Rc::new(RefCell::new(Broker {
+            id,
+            incarnation,
+            config: config.broker.clone(),
+            topics,
+            disk,
+            replicas: BTreeMap::new(),
+            image: MetadataImage::default(),
+        })),
+        changed: Rc::new(Notify::new()),
+        controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
+    };
+    tokio::task::spawn_local(controller_link::heartbeat_loop(handle.clone()));
+    tokio::task::spawn_local(isr_shrink_loop(handle.clone()));
+    tokio::task::spawn_local(flush_loop(handle.clone()));
+    tokio::task::spawn_local(checkpoint_loop(handle.clone()));
+    serve(BROKER_PORT, move |req| {
+        let h = handle.clone();
+        async move { handle_request(&h, req).await }
+    })
+    .await?;
+    Ok(())
+}
+
+async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
+    match req {
+        Request::Produce { tp, acks, timeout_ms, batch } => produce::handle(h, tp, acks, timeout_ms, batch).await,
+        Request::Fetch { tp, fetch_offset, replica, max_batches, max_wait_ms } => {
+            Some(fetch::handle(h, tp, fetch_offset, replica, max_batches, max_wait_ms).await)
+        }
+        Request::ListOffsets { tp, spec } => Some(list_offsets(h, &tp, spec)),
+        Request::Metadata => Some(Response::Metadata(h.state.borrow().image.clone())),
+        Request::InitProducerId => {
+            let b = h.state.borrow();
+            let mut disk = b.disk.borrow_mut();
+            disk.next_producer_id += 1;
+            // Ids are unique across brokers: a block per broker, as KRaft allocates.
+            let pid = i64::from(b.id) * 1_000_000_000 + disk.next_producer_id;
+            Some(Response::InitProducerId { result: Ok((pid, 0)) })
+        }
+        Request::BrokerHeartbeat { .. } | Request::AlterPartition { .. } => None,
+    }
+}
+
+fn list_offsets(h: &BrokerHandle, tp: &TopicPartition, spec: OffsetSpec) -> Response {
+    use crate::protocol::ErrorCode;
+    let b = h.state.borrow();
+    let result = match b.replicas.get(tp) {
+        None => Err(ErrorCode::UnknownTopicOrPartition),
+        Some(r) if !r.is_leader() => Err(ErrorCode::NotLeaderOrFollower),
+        Some(r) => Ok(match spec {
+            OffsetSpec::Earliest => 0,
+            OffsetSpec::Latest => r.high_watermark,
+        }),
+    };
+    Response::ListOffsets { result }
+}
+
+/// Leaders drop followers that lag past `replica.lag.time.max.ms`.
+async fn isr_shrink_loop(h: BrokerHandle) {
+    let lag_ms = h.state.borrow().config.replica_lag_time_max_ms;
+    loop {
+        tokio::time::sleep(Duration::from_millis((lag_ms / 2).max(1))).await;
+        let proposals: Vec<(TopicPartition, Vec<BrokerId>)> = {
+            let mut b = h.state.borrow_mut();
+            let me = b.id;
+            let now = now_ms();
+            b.replicas
+                .values_mut()
+                .filter_map(|r| {
+                    let tp = r.tp.clone();
+                    let l = r.leader_state()?;
+                    if l.alter_in_flight {
+                        return None;
+                    }
+                    let out = isr::lagging(&l.isr, me, &l.followers, now, lag_ms);
+                    (!out.is_empty()).then(|| (tp, l.isr.iter().copied().filter(|b| !out.contains(b)).collect()))
+                })
+                .collect()
+        };
+        for (tp, new_isr) in proposals {
+            controller_link::propose_isr(&h, tp, new_isr);
+        }
+    }
+}
+
+/// `flush.ms`: flush logs whose oldest unflushed data is older than that.
+async fn flush_loop(h: BrokerHandle) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let b = h.state.borrow();
+        let now = now_ms();
+        let mut disk = b.disk.borrow_mut();
+        for (tp, log) in disk.logs.iter_mut() {
+            let flush_ms = b.topic_config(&tp.topic).and_then(|t| t.flush_ms);
+            if let Some(ms) = flush_ms {
+                if log.unflushed_records() > 0 && now.saturating_sub(log.last_flush_ms()) >= ms {
+                    log.flush(now);
+                }
+            }
+        }
+    }
+}
+
+/// `replica.high.watermark.checkpoint.interval.ms`: the HW file legacy truncation reads.
+async fn checkpoint_loop(h: BrokerHandle) {
+    let interval = h.state.borrow().config.replica_high_watermark_checkpoint_interval_ms;
+    loop {
+        tokio::time::sleep(Duration::from_millis(interval.max(1))).await;
+        let b = h.state.borrow();
+        let mut disk = b.disk.borrow_mut();
+        for (tp, r) in &b.replicas {
+            disk.hw_checkpoint.insert(tp.clone(), r.high_watermark);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The produce path on a partition leader: acks 0, 1 and all, the min.insync check
+//! before the append, idempotent de-duplication, and the wait for the HW.
+use super::{flush_if_due, BrokerHandle};
+use crate::batch::RecordBatch;
+use crate::config::Acks;
+use crate::ids::{now_ms, TopicPartition};
+use crate::producer_state::{SequenceCheck, SequenceError};
+use crate::protocol::{ErrorCode, Response};
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub async fn handle(
+    h: &BrokerHandle,
+    tp: TopicPartition,
+    acks: Acks,
+    timeout_ms: u64,
+    batch: RecordBatch,
+) -> Option<Response> {
+    let appended = append(h, &tp, acks, batch);
+    let reply = |result| Some(Response::Produce { result });
+    let (base_offset, next_offset, epoch) = match appended {
+        Err(e) => return if acks == Acks::Zero { None } else { reply(Err(e)) },
+        Ok(a) => a,
+    };
+    match acks {
+        Acks::Zero => None,
+        Acks::One => reply(Ok(base_offset)),
+        Acks::All => reply(wait_for_hw(h, &tp, next_offset, epoch, timeout_ms).await.map(|()| base_offset)),
+    }
+}
+
+/// Append on the leader. Returns (base offset, next offset, leader epoch).
+fn append(h: &BrokerHandle, tp: &TopicPartition, acks: Acks, batch: RecordBatch) -> Result<(i64, i64, i32), ErrorCode> {
+    let mut guard = h.state.borrow_mut();
+    let b = &mut *guard;
+    let me = b.id;
+    let min_isr = b.min_insync_replicas(tp);
+    let topic = b.topics.get(&tp.topic).cloned();
+    let replica = b.replicas.get_mut(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    let epoch = replica.leader_epoch;
+    let isr_len = replica.leader_state().ok_or(ErrorCode::NotLeaderOrFollower)?.isr.len() as u32;
+    if acks == Acks::All && isr_len < min_isr {
+        return Err(ErrorCode::NotEnoughReplicas);
+    }
+    let mut disk = b.disk.borrow_mut();
+    let log = disk.log_mut(tp);
+    let (base, next) = match log.producers().check(&batch) {
+        Err(SequenceError::OutOfOrderSequence) => return Err(ErrorCode::OutOfOrderSequenceNumber),
+        Err(SequenceError::InvalidProducerEpoch) => return Err(ErrorCode::InvalidProducerEpoch),
+        // A retry of a batch we already have: answer with its original offset.
+        Ok(SequenceCheck::Duplicate { base_offset }) => (base_offset, base_offset + batch.record_count()),
+        Ok(SequenceCheck::Append) => {
+            let appended = log.append_as_leader(batch, epoch);
+            let range = (appended.base_offset, appended.next_offset());
+            flush_if_due(log, topic.as_ref(), now_ms());
+            range
+        }
+    };
+    replica.advance_hw(me, log, min_isr);
+    drop(disk);
+    drop(guard);
+    h.changed.notify_waiters();
+    Ok((base, next, epoch))
+}
+
+/// acks=all: wait until the HW passes the batch. Kafka's answer if the ISR shrank
+/// below the minimum by then is NOT_ENOUGH_REPLICAS_AFTER_APPEND: the record is in
+/// the log and may well be committed, but the producer is told it failed.
+async fn wait_for_hw(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    required_offset: i64,
+    epoch: i32,
+    timeout_ms: u64,
+) -> Result<(), ErrorCode> {
+    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    loop {
+        let notified = h.changed.notified();
+        {
+            let mut b = h.state.borrow_mut();
+            let min_isr = b.min_insync_replicas(tp);
+            let r = b.replicas.get_mut(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+            if r.leader_epoch != epoch || !r.is_leader() {
+                return Err(ErrorCode::NotLeaderOrFollower);
+            }
+            if r.high_watermark >= required_offset {
+                let isr_len = r.leader_state().map_or(0, |l| l.isr.len()) as u32;
+                return if isr_len < min_isr { Err(ErrorCode::NotEnoughReplicasAfterAppend) } else { Ok(()) };
+            }
+        }
+        tokio::select! {
+            biased;
+            _ = notified => {}
+            _ = tokio::time::sleep_until(deadline) => return Err(ErrorCode::RequestTimedOut),
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Puts a cluster on a turmoil simulation: one host per broker, one for the
+//! controller, and the disks and controller state that outlive their processes.
+use crate::broker::run_broker;
+use crate::config::{ClusterConfig, ConfigError};
+use crate::controller::{run_controller, state::ControllerState, SharedController};
+use crate::ids::{broker_host, BrokerId, CONTROLLER_HOST};
+use crate::storage::{Disk, SharedDisk};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime};
+
+/// Simulation knobs that are not Kafka settings.
+#[derive(Clone, Debug)]
+pub struct SimSettings {
+    pub seed: u64,
+    /// Simulated time per turmoil step. Coarser is cheaper (see DESIGN.md).
+    pub tick_ms: u64,
+    pub duration_ms: u64,
+    /// One-way network latency range.
+    pub min_latency_ms: u64,
+    pub max_latency_ms: u64,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        Self { seed: 0, tick_ms: 5, duration_ms: 30_000, min_latency_ms: 1, max_latency_ms: 4 }
+    }
+}
+
+/// A fixed epoch: nothing in a run may depend on the wall clock.
+pub const SIM_EPOCH_SECS: u64 = 1_700_000_000;
+
+pub fn new_sim<'a>(s: &SimSettings) -> turmoil::Sim<'a> {
+    turmoil::Builder::new()
+        .rng_seed(s.seed)
+        .epoch(SystemTime::UNIX_EPOCH + Duration::from_secs(SIM_EPOCH_SECS))
+        .tick_duration(Duration::from_millis(s.tick_ms))
+        .simulation_duration(Duration::from_millis(s.duration_ms))
+        .min_message_latency(Duration::from_millis(s.min_latency_ms))
+        .max_message_latency(Duration::from_millis(s.max_latency_ms))
+        .tcp_capacity(4096)
+        .build()
+}
+
+pub struct Cluster {
+    pub config: Rc<ClusterConfig>,
+    pub disks: BTreeMap<BrokerId, SharedDisk>,
+    pub controller: SharedController,
+}
+
+impl Cluster {
+    pub fn new(config: ClusterConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let disks = (1..=config.brokers).map(|b| (b, Disk::shared())).collect();
+        let controller = Rc::new(RefCell::new(ControllerState::new(&config)));
+        Ok(Self { config: Rc::new(config), disks, controller })
+    }
+
+    pub fn broker_ids(&self) -> impl Iterator<Item = BrokerId> + '_ {
+        self.disks.keys().copied()
+    }
+
+    /// Register the controller and broker hosts on `sim`.
+    pub fn install(&self, sim: &mut turmoil::Sim<'_>) {
+        let controller = self.controller.clone();
+        sim.host(CONTROLLER_HOST, move || run_controller(controller.clone()));
+        for (&id, disk) in &self.disks {
+            let (config, disk) = (self.config.clone(), disk.clone());
+            sim.host(broker_host(id), move || run_broker(id, config.clone(), disk.clone()));
+        }
+    }
+
+    /// Kill the broker process; its page cache survives (the OS is still up).
+    pub fn crash(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
+        sim.crash(broker_host(id));
+    }
+
+    /// Power loss: the process dies and every unflushed write is gone.
+    pub fn lose_power(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
+        sim.crash(broker_host(id));
+        self.disks[&id].borrow_mut().lose_power();
+    }
+
+    pub fn restart(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
+        sim.bounce(broker_host(id));
+    }
+
+    /// The controller's current view (what a test or the harness may inspect).
+    pub fn leader_of(&self, tp: &crate::ids::TopicPartition) -> Option<BrokerId> {
+        self.controller.borrow().image().partitions.get(tp).and_then(|p| p.leader)
+    }
+
+    pub fn isr_of(&self, tp: &crate::ids::TopicPartition) -> Vec<BrokerId> {
+        self.controller.borrow().image().partitions.get(tp).map(|p| p.isr.clone()).unwrap_or_default()
+    }
+}

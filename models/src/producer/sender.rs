@@ -1,0 +1,303 @@
+//! The sender task. All network calls run in spawned tasks that report back as
+//! events, so a slow or partitioned broker never blocks the loop.
+use super::accumulator::Accumulator;
+use super::batch::ProducerBatch;
+use crate::config::{Acks, ProducerConfig};
+use crate::ids::{broker_host, now_ms, BrokerId, ProducerId, TopicPartition, BROKER_PORT, NO_SEQUENCE};
+use crate::metadata::MetadataImage;
+use crate::protocol::{ErrorCode, Request, Response};
+use crate::rpc::{Channel, PendingResponse, RpcError};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify};
+
+enum Event {
+    Produced { broker: BrokerId, batch: ProducerBatch, result: Result<Response, RpcError> },
+    Metadata(Option<MetadataImage>),
+    ProducerId(Option<(ProducerId, i16)>),
+}
+
+struct Sender {
+    config: ProducerConfig,
+    idempotent: bool,
+    brokers: u32,
+    accumulator: Rc<RefCell<Accumulator>>,
+    channels: BTreeMap<BrokerId, Channel>,
+    in_flight: BTreeMap<BrokerId, u32>,
+    in_flight_by_partition: BTreeMap<TopicPartition, u32>,
+    /// Idempotent partitions retrying a batch: one request at a time until it lands.
+    recovering: BTreeSet<TopicPartition>,
+    metadata: MetadataImage,
+    metadata_stale: bool,
+    metadata_in_flight: bool,
+    metadata_refreshed_ms: u64,
+    next_bootstrap: u32,
+    producer_id: Option<(ProducerId, i16)>,
+    producer_id_in_flight: bool,
+    next_sequence: BTreeMap<TopicPartition, i32>,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+pub async fn run(config: ProducerConfig, brokers: u32, accumulator: Rc<RefCell<Accumulator>>, wake: Rc<Notify>) {
+    let (events, mut inbox) = mpsc::unbounded_channel();
+    let mut s = Sender {
+        idempotent: config.idempotence_enabled(),
+        config,
+        brokers,
+        accumulator,
+        channels: BTreeMap::new(),
+        in_flight: BTreeMap::new(),
+        in_flight_by_partition: BTreeMap::new(),
+        recovering: BTreeSet::new(),
+        metadata: MetadataImage::default(),
+        metadata_stale: true,
+        metadata_in_flight: false,
+        metadata_refreshed_ms: 0,
+        next_bootstrap: 0,
+        producer_id: None,
+        producer_id_in_flight: false,
+        next_sequence: BTreeMap::new(),
+        events,
+    };
+    loop {
+        let now = now_ms();
+        s.expire(now);
+        s.maybe_refresh_metadata(now);
+        s.maybe_init_producer_id();
+        s.drain(now).await;
+        let wait_ms = s.next_wakeup_ms(now);
+        tokio::select! {
+            biased;
+            Some(ev) = inbox.recv() => s.on_event(ev),
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(wait_ms)) => {}
+        }
+    }
+}
+
+impl Sender {
+    fn ready_to_send(&self) -> bool {
+        !self.metadata.partitions.is_empty() && (!self.idempotent || self.producer_id.is_some())
+    }
+
+    fn next_wakeup_ms(&self, now: u64) -> u64 {
+        let c = &self.config;
+        let deadline = self.accumulator.borrow().next_deadline_ms(c.linger_ms, c.delivery_timeout_ms);
+        match deadline {
+            Some(d) if self.ready_to_send() => d.saturating_sub(now).max(1),
+            Some(_) => c.retry_backoff_ms.max(1),
+            None => c.metadata_max_age_ms.max(1),
+        }
+    }
+
+    fn expire(&mut self, now: u64) {
+        let expired = self.accumulator.borrow_mut().expired(now, self.config.delivery_timeout_ms);
+        for b in expired {
+            self.give_up(b, "DELIVERY_TIMEOUT");
+        }
+    }
+
+    fn maybe_refresh_metadata(&mut self, now: u64) {
+        let too_old = now.saturating_sub(self.metadata_refreshed_ms) >= self.config.metadata_max_age_ms;
+        if self.metadata_in_flight || !(self.metadata_stale || too_old) {
+            return;
+        }
+        self.metadata_in_flight = true;
+        let mut channel = self.bootstrap_channel();
+        let (events, timeout) = (self.events.clone(), self.config.request_timeout_ms);
+        tokio::task::spawn_local(async move {
+            let image = match channel.call(&Request::Metadata, timeout).await {
+                Ok(Response::Metadata(m)) => Some(m),
+                _ => None,
+            };
+            let _ = events.send(Event::Metadata(image));
+        });
+    }
+
+    fn maybe_init_producer_id(&mut self) {
+        if !self.idempotent || self.producer_id.is_some() || self.producer_id_in_flight {
+            return;
+        }
+        self.producer_id_in_flight = true;
+        let mut channel = self.bootstrap_channel();
+        let (events, timeout) = (self.events.clone(), self.config.request_timeout_ms);
+        tokio::task::spawn_local(async move {
+            let pid = match channel.call(&Request::InitProducerId, timeout).await {
+                Ok(Response::InitProducerId { result: Ok(p) }) => Some(p),
+                _ => None,
+            };
+            let _ = events.send(Event::ProducerId(pid));
+        });
+    }
+
+    /// A fresh connection to the next bootstrap broker, round robin.
+    fn bootstrap_channel(&mut self) -> Channel {
+        self.next_bootstrap = self.next_bootstrap % self.brokers + 1;
+        Channel::new(broker_host(self.next_bootstrap), BROKER_PORT)
+    }
+
+    /// Send every ready batch whose leader is known and has room in flight.
+    async fn drain(&mut self, now: u64) {
+        if !self.ready_to_send() {
+            return;
+        }
+        let max_in_flight = self.config.max_in_flight_requests_per_connection;
+        let ready: Vec<(TopicPartition, BrokerId, ProducerBatch)> = {
+            let mut acc = self.accumulator.borrow_mut();
+            let mut out = Vec::new();
+            for (tp, q) in acc.queues.iter_mut() {
+                if !Accumulator::ready(q, now, self.config.linger_ms, self.config.batch_size) {
+                    continue;
+                }
+                let Some((leader, _)) = self.metadata.leader(tp) else {
+                    self.metadata_stale = true;
+                    continue;
+                };
+                let in_flight = self.in_flight.entry(leader).or_default();
+                let tp_in_flight = self.in_flight_by_partition.get(tp).copied().unwrap_or(0);
+                if *in_flight >= max_in_flight || (self.recovering.contains(tp) && tp_in_flight > 0) {
+                    continue;
+                }
+                *in_flight += 1;
+                let mut batch = q.pop_front().expect("ready implies non-empty");
+                if self.idempotent && batch.base_sequence == NO_SEQUENCE {
+                    let seq = self.next_sequence.entry(tp.clone()).or_insert(0);
+                    batch.base_sequence = *seq;
+                    *seq += batch.records.len() as i32;
+                }
+                batch.attempts += 1;
+                out.push((tp.clone(), leader, batch));
+            }
+            out
+        };
+        for (tp, leader, batch) in ready {
+            *self.in_flight_by_partition.entry(tp.clone()).or_default() += 1;
+            self.send_batch(tp, leader, batch).await;
+        }
+    }
+
+    async fn send_batch(&mut self, tp: TopicPartition, leader: BrokerId, batch: ProducerBatch) {
+        let c = &self.config;
+        let req = Request::Produce {
+            tp,
+            acks: c.acks,
+            timeout_ms: c.request_timeout_ms,
+            batch: batch.to_wire(self.producer_id.filter(|_| self.idempotent)),
+        };
+        let (acks, timeout) = (c.acks, c.request_timeout_ms);
+        let channel = self.channels.entry(leader).or_insert_with(|| Channel::new(broker_host(leader), BROKER_PORT));
+        if acks == Acks::Zero {
+            // acks=0: written to the socket counts as sent; no response will come.
+            let result = channel.send_oneway(&req, timeout).await;
+            let ev = match result {
+                Ok(()) => Ok(Response::Produce { result: Ok(-1) }),
+                Err(e) => Err(e),
+            };
+            self.on_event(Event::Produced { broker: leader, batch, result: ev });
+            return;
+        }
+        let sent: Result<PendingResponse, RpcError> = channel.send(&req, timeout).await;
+        let events = self.events.clone();
+        tokio::task::spawn_local(async move {
+            let result = match sent {
+                Ok(pending) => pending.wait(timeout).await,
+                Err(e) => Err(e),
+            };
+            let _ = events.send(Event::Produced { broker: leader, batch, result });
+        });
+    }
+
+    fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Metadata(image) => {
+                self.metadata_in_flight = false;
+                if let Some(m) = image {
+                    if m.version >= self.metadata.version && !m.partitions.is_empty() {
+                        self.metadata = m;
+                        self.metadata_stale = false;
+                        self.metadata_refreshed_ms = now_ms();
+                    }
+                }
+            }
+            Event::ProducerId(pid) => {
+                self.producer_id_in_flight = false;
+                if pid.is_some() {
+                    self.producer_id = pid;
+                    self.next_sequence.clear();
+                }
+            }
+            Event::Produced { broker, batch, result } => self.on_produced(broker, batch, result),
+        }
+    }
+
+    fn on_produced(&mut self, broker: BrokerId, mut batch: ProducerBatch, result: Result<Response, RpcError>) {
+        if let Some(n) = self.in_flight.get_mut(&broker) {
+            *n = n.saturating_sub(1);
+        }
+        if let Some(n) = self.in_flight_by_partition.get_mut(&batch.tp) {
+            *n = n.saturating_sub(1);
+        }
+        let (error, retriable, ambiguous) = match result {
+            Ok(Response::Produce { result: Ok(base) }) => {
+                if self.in_flight_by_partition.get(&batch.tp).copied().unwrap_or(0) == 0 {
+                    self.recovering.remove(&batch.tp);
+                }
+                let acks_zero = self.config.acks == Acks::Zero;
+                batch.complete((!acks_zero).then_some(base));
+                return;
+            }
+            Ok(Response::Produce { result: Err(code) }) => {
+                if matches!(code, ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch | ErrorCode::UnknownTopicOrPartition) {
+                    self.metadata_stale = true;
+                }
+                (code.kafka_name(), code.is_retriable(), !code.proves_not_written())
+            }
+            Ok(_) => ("UNEXPECTED_RESPONSE", true, true),
+            Err(RpcError::Unreachable) => {
+                self.metadata_stale = true;
+                ("NETWORK_EXCEPTION", true, false)
+            }
+            Err(e) => {
+                // Kafka closes the connection on a request timeout, failing every
+                // other request in flight on it.
+                if let Some(ch) = self.channels.get_mut(&broker) {
+                    ch.disconnect();
+                }
+                self.metadata_stale = true;
+                (if e == RpcError::Timeout { "REQUEST_TIMEOUT" } else { "DISCONNECTED" }, true, true)
+            }
+        };
+        batch.maybe_written |= ambiguous;
+        let now = now_ms();
+        let may_retry = retriable
+            && batch.attempts <= self.config.retries
+            && now < batch.created_ms + self.config.delivery_timeout_ms;
+        if may_retry {
+            batch.retry_after_ms = now + self.config.retry_backoff_ms;
+            if self.idempotent {
+                self.recovering.insert(batch.tp.clone());
+            }
+            self.accumulator.borrow_mut().reenqueue(batch, self.idempotent);
+        } else {
+            self.give_up(batch, error);
+        }
+    }
+
+    /// Fail a batch for good. An idempotent producer then has a gap in its
+    /// sequence; like Kafka (KIP-360) it starts over with a new producer id.
+    fn give_up(&mut self, batch: ProducerBatch, error: &str) {
+        if self.idempotent && batch.base_sequence != NO_SEQUENCE {
+            self.producer_id = None;
+            self.next_sequence.clear();
+            self.recovering.clear();
+            for q in self.accumulator.borrow_mut().queues.values_mut() {
+                for b in q.iter_mut() {
+                    b.base_sequence = NO_SEQUENCE;
+                }
+            }
+        }
+        batch.fail(error);
+    }
+}

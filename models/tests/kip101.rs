@@ -1,0 +1,50 @@
+//! KIP-101 scenario 1: with pre-KIP-101 truncation to the local high watermark, a
+//! follower that restarts before learning the HW drops an acked record, the
+//! leader then fails, and the follower is elected without it. Leader-epoch
+//! truncation (the default) keeps it.
+mod common;
+use common::*;
+use logjam_models::config::Acks;
+
+fn scenario_1(legacy: bool) -> (Vec<(u64, i64)>, Vec<u64>) {
+    let mut c = config(Acks::All, 1);
+    c.topics[0].replication_factor = 2; // replicas: broker 1 (B, leader) and 2 (A)
+    c.broker.legacy_hw_truncation = legacy;
+    let mut t = TestCluster::new(c, 51);
+    t.run_for(1_000);
+    let (b, a) = (1, 2);
+    assert_eq!(t.leader(), b);
+    let (_, first) = t.produce(producer_config(Acks::All), vec![1]);
+    t.wait_outcomes(&first, 1, 5_000);
+    t.run_for(1_000); // A learns HW=1 and checkpoints it
+    let (_, second) = t.produce(producer_config(Acks::All), vec![2]);
+    t.wait_outcomes(&second, 1, 5_000); // B acked m2: A has fetched it
+    // A restarts before its next fetch response tells it HW=2.
+    t.crash(a);
+    t.restart(a);
+    // Legacy: A truncates to its checkpointed HW (1) when it becomes follower. The
+    // leader fails before A fetches m2 again.
+    t.run_until(2_000, |t| t.log_end(a) < 2);
+    t.crash(b);
+    t.run_until(5_000, |t| t.cluster.leader_of(&tp0()) == Some(a));
+    t.run_for(500);
+    t.restart(b);
+    t.run_for(3_000);
+    let mut all_acked = acked(&first);
+    all_acked.extend(acked(&second));
+    (all_acked, values(&t.read_all(consumer_config())))
+}
+
+#[test]
+fn kip101_scenario_1_loses_an_acked_record_with_legacy_hw_truncation() {
+    let (acked, read) = scenario_1(true);
+    assert_eq!(acked.len(), 2, "both records were acknowledged");
+    assert_eq!(read, vec![1], "m2 was acked and then lost");
+}
+
+#[test]
+fn kip101_scenario_1_keeps_the_record_with_leader_epoch_truncation() {
+    let (acked, read) = scenario_1(false);
+    assert_eq!(acked.len(), 2);
+    assert_eq!(read, vec![1, 2]);
+}

@@ -1,0 +1,47 @@
+//! Unclean leader election: every ISR member is down, a replica that fell behind
+//! is elected, and records committed on the old ISR disappear. With unclean
+//! election off, the partition waits for an ISR member and keeps them.
+mod common;
+use common::*;
+use logjam_models::config::Acks;
+
+fn isr_dies_while_stale_replica_lives(unclean: bool) -> (Vec<(u64, i64)>, Vec<u64>, u64) {
+    let mut c = config(Acks::All, 1);
+    c.broker.unclean_leader_election_enable = unclean;
+    let mut t = TestCluster::new(c, 61);
+    t.run_for(1_000);
+    let a = t.leader();
+    let stale = t.followers()[1];
+    let other = t.followers()[0];
+    t.cut(a, stale);
+    t.cut(other, stale);
+    assert!(t.run_until(5_000, |t| !t.isr().contains(&stale)), "the cut-off follower leaves the ISR");
+    let (_, outcomes) = t.produce(producer_config(Acks::All), vec![1, 2, 3]);
+    t.wait_outcomes(&outcomes, 3, 5_000);
+    t.crash(a);
+    t.crash(other);
+    t.repair(a, stale);
+    t.repair(other, stale);
+    t.run_for(2_000);
+    t.restart(a);
+    t.restart(other);
+    t.run_for(3_000);
+    let unclean_elections = t.cluster.controller.borrow().unclean_elections;
+    (acked(&outcomes), values(&t.read_all(consumer_config())), unclean_elections)
+}
+
+#[test]
+fn unclean_election_elects_a_stale_replica_and_loses_acked_records() {
+    let (acked, read, elections) = isr_dies_while_stale_replica_lives(true);
+    assert_eq!(acked.len(), 3);
+    assert!(elections >= 1, "the stale replica was elected uncleanly");
+    assert!(read.is_empty(), "the old ISR truncated to the stale leader: {read:?}");
+}
+
+#[test]
+fn clean_election_waits_for_the_isr_and_keeps_acked_records() {
+    let (acked, read, elections) = isr_dies_while_stale_replica_lives(false);
+    assert_eq!(acked.len(), 3);
+    assert_eq!(elections, 0);
+    assert_eq!(read, vec![1, 2, 3]);
+}
