@@ -2,3 +2,10 @@
 //! workloads, records histories and checks them.
 pub mod check;
 pub mod history;
+pub mod nemesis;
+pub mod rng;
+pub mod run;
+pub mod run_folder;
+pub mod scenario;
+pub mod semantics;
+pub mod workload;

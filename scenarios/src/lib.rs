@@ -1,1 +1,7 @@
-//! The scenario catalogue and presets.
+//! The scenario catalogue, configuration presets and scenario loading; the
+//! `logjam` command line is in main.rs.
+pub mod catalogue;
+pub mod load;
+pub mod presets;
+pub mod seeds;
+pub mod summary;

@@ -1,1 +1,76 @@
-//! placeholder
+//! The checker: a history (and, optionally, the configuration it ran under)
+//! in; anomalies with their proof ops, and promises kept or broken, out.
+//!
+//! It follows Jepsen's Kafka workload. A send is *committed* when its
+//! completion is `ok`, or when its outcome is unknown (`info`, or no
+//! completion) and some read observed its value; a `fail` send definitely did
+//! not happen. Reads are the poll results of `ok` and `info` completions.
+//! Final reads are the ops marked `"final": true`.
+//!
+//! Each anomaly has its own module with a `find` function over the facts one
+//! pass gathers (`facts`); a new kind (the group-level `lost-processing` and
+//! `duplicate-processing`, next) is a new module, a new [`AnomalyKind`], and
+//! a line in [`check`]. The work is linear in the history, apart from sorting
+//! each key's offsets once.
+mod aborted_read;
+mod anomaly;
+mod duplicate;
+mod explain;
+mod facts;
+mod faults;
+mod inconsistent_offsets;
+mod lost_write;
+mod poll_order;
+mod precommitted_read;
+pub mod promise;
+mod result;
+mod send_order;
+mod unseen;
+mod verdict;
+
+pub use anomaly::{Anomaly, AnomalyKind};
+pub use faults::FaultClasses;
+pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
+pub use result::{CheckResult, PromiseVerdict, Stats};
+
+use crate::history::{read_history_file, History, HistoryError};
+use anomaly::Findings;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckOptions {
+    /// The configuration the history ran under; `None` reports anomalies
+    /// only, with no promises and no verdict.
+    pub semantics: Option<Semantics>,
+    /// The fault classes injected; `None` derives them from the history's
+    /// nemesis ops.
+    pub faults: Option<FaultClasses>,
+}
+
+/// Check a history.
+pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
+    let facts = facts::Facts::gather(history);
+    let mut found = Findings::default();
+    let lost = lost_write::find(&facts, &mut found);
+    unseen::find(&facts, &lost, &mut found);
+    duplicate::find(&facts, &mut found);
+    inconsistent_offsets::find(&facts, &mut found);
+    send_order::find(&facts, &lost, &mut found);
+    poll_order::find(&facts, &lost, &mut found);
+    aborted_read::find(&facts, &mut found);
+    precommitted_read::find(&facts, &mut found);
+    let faults = opts.faults.unwrap_or_else(|| FaultClasses::from_history(history));
+    verdict::judge(found.by_kind, opts.semantics.as_ref(), faults, facts.stats)
+}
+
+/// Read a history file and check it. An unreadable history is an error
+/// (exit status 2 for `logjam check`), never a verdict.
+pub fn check_file(path: impl AsRef<Path>, opts: &CheckOptions) -> Result<CheckResult, HistoryError> {
+    let history = read_history_file(path)?;
+    Ok(check(&history, opts))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,23 @@
-//! placeholder
+//! Histories: everything the clients did and saw, in the JSON Lines format of
+//! HISTORY.md. The reader ([`parse_history`], [`read_history_file`]) accepts
+//! exactly that format and reports the first problem with its line; the
+//! writer ([`write_jsonl`], [`Op::to_json_line`]) produces byte-stable output
+//! that reads back to the same [`History`]; [`Recorder`] builds one in code.
+mod error;
+mod op;
+mod pairs;
+mod read;
+mod recorder;
+mod value;
+mod write;
+
+pub use error::{HistoryError, LineProblem};
+pub use op::{History, Op, OpType, Process};
+pub use pairs::OpPair;
+pub use read::{parse_history, read_history_file, HISTORY_VERSION};
+pub use recorder::Recorder;
+pub use value::{MicroOp, OpValue, Reads, Val};
+pub use write::{header_line, write_jsonl};
+
+#[cfg(test)]
+mod tests;

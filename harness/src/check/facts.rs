@@ -1,0 +1,295 @@
+//! One pass over a history that gathers everything the anomaly finders need:
+//! every write (send micro-operation) with its outcome, every record read,
+//! and per value and per offset what was observed. Keys are interned to small
+//! integers and values borrowed from the history, so the pass allocates per
+//! record, not per string. Maps are only looked up or iterated in insertion
+//! order (`IndexMap`), so results never depend on hashing.
+use super::result::Stats;
+use crate::history::{History, MicroOp, Op, OpPair, OpType, Process, Val};
+use indexmap::IndexMap;
+use std::ops::Range;
+
+/// A key (partition), interned.
+pub(crate) type KeyId = usize;
+
+/// One send micro-operation.
+pub(crate) struct Write<'h> {
+    pub key: KeyId,
+    pub value: &'h Val,
+    pub process: &'h Process,
+    pub pair: OpPair,
+    /// Ok (acknowledged), Fail (definitely not written) or Info (unknown).
+    pub outcome: OpType,
+    /// The offset from an ok completion.
+    pub ack_offset: Option<i64>,
+    pub in_txn: bool,
+}
+
+/// One record a read observed.
+pub(crate) struct Read<'h> {
+    pub offset: i64,
+    pub value: &'h Val,
+}
+
+/// The records one poll micro-operation returned for one key.
+pub(crate) struct Poll<'h> {
+    /// Position of the completion in `History::ops`.
+    pub op: usize,
+    pub process: &'h Process,
+    /// The process's assignment at the time (see `Facts::gather`).
+    pub epoch: u32,
+    pub key: KeyId,
+    pub reads: Range<usize>,
+}
+
+/// What is known about one value of one key.
+#[derive(Default)]
+pub(crate) struct ValueFacts {
+    /// The write that sent it (the first, should a history send it twice).
+    pub write: Option<usize>,
+    /// Distinct offsets it was seen at (acknowledgement or read), each with
+    /// the first op that showed it; the first kept apart so the common case
+    /// of one offset allocates nothing.
+    pub first_offset: Option<(i64, usize)>,
+    pub more_offsets: Vec<(i64, usize)>,
+    /// How many reads observed it, and the first.
+    pub read_count: u64,
+    pub first_read: Option<(i64, usize)>,
+}
+
+impl ValueFacts {
+    fn note_offset(&mut self, offset: i64, op: usize) {
+        match self.first_offset {
+            None => self.first_offset = Some((offset, op)),
+            Some((o, _)) if o == offset => {}
+            Some(_) => {
+                if !self.more_offsets.iter().any(|&(o, _)| o == offset) {
+                    self.more_offsets.push((offset, op));
+                }
+            }
+        }
+    }
+
+    /// Every distinct offset, in the order first seen.
+    pub fn offsets(&self) -> impl Iterator<Item = (i64, usize)> + '_ {
+        self.first_offset.into_iter().chain(self.more_offsets.iter().copied())
+    }
+}
+
+/// The distinct values reads observed at one offset of one key.
+pub(crate) struct OffsetFacts<'h> {
+    pub first: (&'h Val, usize),
+    pub more: Vec<(&'h Val, usize)>,
+}
+
+impl<'h> OffsetFacts<'h> {
+    pub fn values(&self) -> impl Iterator<Item = (&'h Val, usize)> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
+}
+
+/// How a final read covered one key.
+#[derive(Clone, Copy)]
+pub(crate) struct FinalCover {
+    /// The last final-read op that returned this key.
+    pub op: usize,
+    /// The highest offset final reads returned for it (None: the key was empty).
+    pub max_offset: Option<i64>,
+}
+
+pub(crate) struct Facts<'h> {
+    pub ops: &'h [Op],
+    pub pairs: Vec<OpPair>,
+    pub keys: Vec<&'h str>,
+    /// In issue order: by the op's first line, then position in its list.
+    pub writes: Vec<Write<'h>>,
+    pub reads: Vec<Read<'h>>,
+    /// In history order; the polls of one op are adjacent, as are their reads.
+    pub polls: Vec<Poll<'h>>,
+    pub values: IndexMap<(KeyId, &'h Val), ValueFacts>,
+    /// From reads only: an acknowledgement is the producer's view, a read is
+    /// the log's (SEMANTICS.md: "holding different values in different reads").
+    pub offsets: IndexMap<(KeyId, i64), OffsetFacts<'h>>,
+    /// Per key: the highest offset any read observed, and the op.
+    pub max_read: Vec<Option<(i64, usize)>>,
+    /// Per key: how final reads covered it, if they did.
+    pub final_cover: Vec<Option<FinalCover>>,
+    pub stats: Stats,
+}
+
+impl<'h> Facts<'h> {
+    pub fn gather(history: &'h History) -> Self {
+        let mut g = Gatherer {
+            facts: Facts {
+                ops: &history.ops,
+                pairs: history.pairs(),
+                keys: Vec::new(),
+                writes: Vec::new(),
+                reads: Vec::new(),
+                polls: Vec::new(),
+                values: IndexMap::new(),
+                offsets: IndexMap::new(),
+                max_read: Vec::new(),
+                final_cover: Vec::new(),
+                stats: Stats { ops: history.ops.len() as u64, ..Stats::default() },
+            },
+            key_ids: IndexMap::new(),
+            epochs: IndexMap::new(),
+        };
+        for i in 0..g.facts.pairs.len() {
+            let pair = g.facts.pairs[i];
+            g.pair(history, pair);
+        }
+        let mut facts = g.facts;
+        facts.stats.keys = facts.keys.len() as u64;
+        facts
+    }
+
+    /// The `index` of the op at a position.
+    pub fn index(&self, pos: usize) -> u64 {
+        self.ops.get(pos).map_or(pos as u64, |op| op.index)
+    }
+
+    pub fn key(&self, key: KeyId) -> &'h str {
+        self.keys.get(key).copied().unwrap_or("")
+    }
+
+    /// The indices of a pair's invocation and completion.
+    pub fn pair_indices(&self, pair: OpPair) -> Vec<u64> {
+        pair.invoke.into_iter().chain(pair.completion).map(|p| self.index(p)).collect()
+    }
+
+    pub fn value_facts(&self, key: KeyId, value: &'h Val) -> Option<&ValueFacts> {
+        self.values.get(&(key, value))
+    }
+}
+
+struct Gatherer<'h> {
+    facts: Facts<'h>,
+    key_ids: IndexMap<&'h str, KeyId>,
+    /// Per process, a counter bumped at every new assignment: an `assign` or
+    /// `subscribe`, a `crash`, or an op during which a rebalance happened.
+    epochs: IndexMap<&'h Process, u32>,
+}
+
+impl<'h> Gatherer<'h> {
+    fn key_id(&mut self, key: &'h str) -> KeyId {
+        if let Some(&id) = self.key_ids.get(key) {
+            return id;
+        }
+        let id = self.facts.keys.len();
+        self.key_ids.insert(key, id);
+        self.facts.keys.push(key);
+        self.facts.max_read.push(None);
+        self.facts.final_cover.push(None);
+        id
+    }
+
+    fn pair(&mut self, history: &'h History, pair: OpPair) {
+        let invoke = pair.invoke.and_then(|p| history.ops.get(p));
+        let completion = pair.completion.and_then(|p| history.ops.get(p));
+        let Some(head) = invoke.or(completion) else { return };
+        if head.process.is_nemesis() {
+            return;
+        }
+        let f = head.f.as_str();
+        let new_assignment = matches!(f, "assign" | "subscribe" | "crash")
+            || invoke.is_some_and(Op::rebalanced)
+            || completion.is_some_and(Op::rebalanced);
+        if new_assignment {
+            *self.epochs.entry(&head.process).or_insert(0) += 1;
+        }
+        if !matches!(f, "send" | "poll" | "txn") {
+            return;
+        }
+        let outcome = pair.outcome(history);
+        let invoked: &'h [MicroOp] = invoke.map_or(&[], |op| op.value.micro_ops());
+        let completed: &'h [MicroOp] = completion.map_or(&[], |op| op.value.micro_ops());
+        // The completion knows offsets; the invocation is the fallback when
+        // the completion carries no list, or one that does not line up.
+        let sends = if !completed.is_empty() && (invoked.is_empty() || completed.len() == invoked.len()) {
+            completed
+        } else {
+            invoked
+        };
+        for micro in sends {
+            if let MicroOp::Send { key, value, offset } = micro {
+                self.write(&head.process, pair, outcome, f == "txn", key, value, *offset);
+            }
+        }
+        // A failed op definitely did not happen, so neither did its reads.
+        let (Some(done), true) = (pair.completion, outcome != OpType::Fail) else { return };
+        let final_read = head.final_read || completion.is_some_and(|op| op.final_read);
+        let epoch = self.epochs.get(&head.process).copied().unwrap_or(0);
+        for micro in completed {
+            if let MicroOp::Poll { reads: Some(reads) } = micro {
+                self.facts.stats.polls += 1;
+                if final_read {
+                    self.facts.stats.final_polls += 1;
+                }
+                for (key, records) in reads {
+                    self.poll(&head.process, done, epoch, final_read, key, records);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write(&mut self, process: &'h Process, pair: OpPair, outcome: OpType, in_txn: bool, key: &'h str, value: &'h Val, offset: Option<i64>) {
+        let key = self.key_id(key);
+        let id = self.facts.writes.len();
+        let ack_offset = if outcome == OpType::Ok { offset } else { None };
+        match outcome {
+            OpType::Ok => self.facts.stats.sends_ok += 1,
+            OpType::Fail => self.facts.stats.sends_fail += 1,
+            _ => self.facts.stats.sends_info += 1,
+        }
+        self.facts.writes.push(Write { key, value, process, pair, outcome, ack_offset, in_txn });
+        let facts = self.facts.values.entry((key, value)).or_default();
+        facts.write.get_or_insert(id);
+        if let (Some(o), Some(done)) = (ack_offset, pair.completion) {
+            facts.note_offset(o, done);
+        }
+    }
+
+    fn poll(&mut self, process: &'h Process, op: usize, epoch: u32, final_read: bool, key: &'h str, records: &'h [(i64, Val)]) {
+        let key = self.key_id(key);
+        let start = self.facts.reads.len();
+        for (offset, value) in records {
+            let offset = *offset;
+            self.facts.reads.push(Read { offset, value });
+            let facts = self.facts.values.entry((key, value)).or_default();
+            facts.read_count += 1;
+            facts.first_read.get_or_insert((offset, op));
+            facts.note_offset(offset, op);
+            match self.facts.offsets.get_mut(&(key, offset)) {
+                None => {
+                    self.facts.offsets.insert((key, offset), OffsetFacts { first: (value, op), more: Vec::new() });
+                }
+                Some(at) => {
+                    if at.first.0 != value && !at.more.iter().any(|(v, _)| *v == value) {
+                        at.more.push((value, op));
+                    }
+                }
+            }
+            if let Some(max) = self.facts.max_read.get_mut(key) {
+                let higher = match *max {
+                    None => true,
+                    Some((m, _)) => offset > m,
+                };
+                if higher {
+                    *max = Some((offset, op));
+                }
+            }
+        }
+        if final_read {
+            if let Some(cover) = self.facts.final_cover.get_mut(key) {
+                let seen = records.iter().map(|(o, _)| *o).max();
+                let max_offset = cover.and_then(|c| c.max_offset).max(seen);
+                *cover = Some(FinalCover { op, max_offset });
+            }
+        }
+        let reads = start..self.facts.reads.len();
+        self.facts.polls.push(Poll { op, process, epoch, key, reads });
+    }
+}

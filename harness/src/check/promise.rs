@@ -1,0 +1,257 @@
+//! The promise table of SEMANTICS.md ("What each configuration promises") as
+//! code: one function from a configuration and the fault classes a run
+//! injected to the invariants the run is held to. Anything found that breaks
+//! none of them is an allowed anomaly, reported with counts.
+//!
+//! [`Semantics`] is model-independent: the configuration switches that
+//! matter to the table, with Kafka's names and defaults, readable from JSON
+//! or TOML so any system's history can be checked against a stated config.
+use super::anomaly::AnomalyKind;
+use super::faults::FaultClasses;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+
+/// The producer's `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Acks {
+    #[serde(rename = "0")]
+    Zero,
+    #[serde(rename = "1")]
+    One,
+    #[serde(rename = "all")]
+    All,
+}
+
+impl<'de> Deserialize<'de> for Acks {
+    /// Accepts Kafka's spellings: "0", "1", "all", "-1", and the integers 0, 1, -1.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Spelling {
+            Int(i64),
+            Text(String),
+        }
+        match Spelling::deserialize(d)? {
+            Spelling::Int(0) => Ok(Acks::Zero),
+            Spelling::Int(1) => Ok(Acks::One),
+            Spelling::Int(-1) => Ok(Acks::All),
+            Spelling::Text(s) if s == "0" => Ok(Acks::Zero),
+            Spelling::Text(s) if s == "1" => Ok(Acks::One),
+            Spelling::Text(s) if s == "all" || s == "-1" => Ok(Acks::All),
+            _ => Err(serde::de::Error::custom(r#"acks must be "0", "1", "all" or "-1" (or 0, 1, -1)"#)),
+        }
+    }
+}
+
+/// When a consumer commits offsets relative to processing the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitMode {
+    /// `enable.auto.commit`: commits at the next poll what the previous one returned.
+    Auto,
+    BeforeProcessing,
+    AfterProcessing,
+}
+
+/// The configuration, as far as the promise table cares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Semantics {
+    pub acks: Acks,
+    pub min_insync_replicas: u32,
+    pub replication_factor: u32,
+    pub unclean_leader_election: bool,
+    pub enable_idempotence: bool,
+    pub retries: u32,
+    /// `max.in.flight.requests.per.connection`.
+    pub max_in_flight: u32,
+    /// `flush.messages`: fsync after this many messages; `None` is Kafka's
+    /// default, never (rely on replication).
+    pub flush_messages: Option<u64>,
+    /// A `transactional.id` is set.
+    pub transactional: bool,
+    /// `isolation.level=read_committed`.
+    pub read_committed: bool,
+    pub commit_mode: Option<CommitMode>,
+    /// Pre-KIP-101 truncation to the local high watermark on restart.
+    pub legacy_hw_truncation: bool,
+    /// Offset commits from stale generations accepted.
+    pub legacy_no_commit_fencing: bool,
+}
+
+impl Default for Semantics {
+    /// Kafka 3.x defaults, except a replication factor of 3 (a cluster's
+    /// usual setting; Kafka's own default is 1).
+    fn default() -> Self {
+        Self {
+            acks: Acks::All,
+            min_insync_replicas: 1,
+            replication_factor: 3,
+            unclean_leader_election: false,
+            enable_idempotence: true,
+            retries: i32::MAX as u32,
+            max_in_flight: 5,
+            flush_messages: None,
+            transactional: false,
+            read_committed: false,
+            commit_mode: None,
+            legacy_hw_truncation: false,
+            legacy_no_commit_fencing: false,
+        }
+    }
+}
+
+impl Semantics {
+    /// Idempotence actually in effect. Kafka requires acks=all, retries > 0
+    /// and at most 5 requests in flight; when the default `enable.idempotence`
+    /// meets a conflicting setting the producer silently runs without it, so
+    /// nothing is promised on its account.
+    pub fn idempotent(&self) -> bool {
+        self.enable_idempotence && self.acks == Acks::All && self.retries > 0 && self.max_in_flight <= 5
+    }
+
+    /// Acknowledged data can vanish from the log itself: a truncation that
+    /// the leader-epoch protocol would have prevented, or a power loss with
+    /// unflushed data.
+    fn log_can_rewind(&self, faults: &FaultClasses) -> bool {
+        self.legacy_hw_truncation || (faults.power_loss && self.flush_messages != Some(1))
+    }
+}
+
+/// The invariants a run can be held to; the names are stable (result.json).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PromiseName {
+    NoAckedLoss,
+    NoDuplicates,
+    PerPartitionOrder,
+    ConsistentOffsets,
+    NoAbortedReads,
+    /// Reserved for the group checker (commit after processing, auto-commit).
+    NoLostProcessing,
+    /// Reserved for the group checker (commit before processing).
+    NoDuplicateProcessing,
+}
+
+impl PromiseName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromiseName::NoAckedLoss => "no-acked-loss",
+            PromiseName::NoDuplicates => "no-duplicates",
+            PromiseName::PerPartitionOrder => "per-partition-order",
+            PromiseName::ConsistentOffsets => "consistent-offsets",
+            PromiseName::NoAbortedReads => "no-aborted-reads",
+            PromiseName::NoLostProcessing => "no-lost-processing",
+            PromiseName::NoDuplicateProcessing => "no-duplicate-processing",
+        }
+    }
+
+    /// The anomaly kinds that break it.
+    pub fn broken_by(self) -> &'static [AnomalyKind] {
+        match self {
+            PromiseName::NoAckedLoss => &[AnomalyKind::LostWrite, AnomalyKind::Unseen],
+            PromiseName::NoDuplicates => &[AnomalyKind::Duplicate, AnomalyKind::IntDuplicate],
+            PromiseName::PerPartitionOrder => &[AnomalyKind::NonmonotonicSend, AnomalyKind::IntNonmonotonicSend],
+            PromiseName::ConsistentOffsets => &[AnomalyKind::InconsistentOffsets],
+            // A transaction seeing its own uncommitted write breaks
+            // read_committed as surely as seeing an aborted one.
+            PromiseName::NoAbortedReads => &[AnomalyKind::G1a, AnomalyKind::PrecommittedRead],
+            // TODO(group checker): lost-processing / duplicate-processing.
+            PromiseName::NoLostProcessing | PromiseName::NoDuplicateProcessing => &[],
+        }
+    }
+}
+
+impl fmt::Display for PromiseName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A promise the configuration makes, and the table row that makes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Promise {
+    pub name: PromiseName,
+    pub reason: String,
+    /// The anomaly kinds that break it.
+    pub broken_by: &'static [AnomalyKind],
+}
+
+/// The promises `sem` makes to a run that injected `faults`, in a fixed order.
+pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
+    let mut out = Vec::new();
+    let mut promise = |name: PromiseName, reason: String| out.push(Promise { name, reason, broken_by: name.broken_by() });
+
+    // acks=0 and acks=1 promise nothing about loss; acks=all with
+    // min.insync=1 is "as acks=1"; unclean election gives it up again.
+    if sem.acks == Acks::All && sem.min_insync_replicas >= 2 && !sem.unclean_leader_election && !sem.log_can_rewind(faults) {
+        let power = if faults.power_loss { " and, with flush.messages=1, power loss" } else { "" };
+        promise(
+            PromiseName::NoAckedLoss,
+            format!(
+                "acks=all, min.insync.replicas={}, replication.factor={}, unclean election off: acknowledged writes survive \
+                 partitions, pauses and process crashes{power} (SEMANTICS.md row \"acks=all, min.insync≥2, unclean off\")",
+                sem.min_insync_replicas, sem.replication_factor
+            ),
+        );
+    }
+
+    if sem.retries == 0 {
+        promise(
+            PromiseName::NoDuplicates,
+            "retries=0: the producer never sends a value twice (SEMANTICS.md row \"acks=1\": no duplicates without retries)".into(),
+        );
+    } else if sem.idempotent() {
+        promise(
+            PromiseName::NoDuplicates,
+            "idempotence: the leader answers a resent batch with its original offset (SEMANTICS.md row \"idempotence\")".into(),
+        );
+    }
+
+    if sem.idempotent() {
+        promise(
+            PromiseName::PerPartitionOrder,
+            "idempotence: sequence numbers keep a producer's batches in order per partition (SEMANTICS.md row \"idempotence\")".into(),
+        );
+    } else if sem.retries == 0 {
+        promise(
+            PromiseName::PerPartitionOrder,
+            "retries=0: no batch is retried, so none can overtake another (SEMANTICS.md row \"retries, no idempotence, in-flight>1\")"
+                .into(),
+        );
+    } else if sem.max_in_flight == 1 {
+        promise(
+            PromiseName::PerPartitionOrder,
+            "max.in.flight.requests.per.connection=1: a retried batch cannot overtake a later one \
+             (SEMANTICS.md row \"retries, no idempotence, in-flight>1\")"
+                .into(),
+        );
+    }
+
+    if !sem.unclean_leader_election && !sem.log_can_rewind(faults) {
+        let power = if faults.power_loss { ", flush.messages=1 under power loss" } else { "" };
+        promise(
+            PromiseName::ConsistentOffsets,
+            format!(
+                "unclean election off, leader-epoch truncation (KIP-101/279){power}: an offset never holds two values \
+                 (SEMANTICS.md row \"any, with unclean off\")"
+            ),
+        );
+    }
+
+    if sem.transactional && sem.read_committed {
+        promise(
+            PromiseName::NoAbortedReads,
+            "transactions read with read_committed: no consumer sees an aborted or uncommitted record \
+             (SEMANTICS.md row \"transactions + read_committed\")"
+                .into(),
+        );
+    }
+
+    // TODO(group checker): commit after processing or auto-commit promises
+    // no-lost-processing, commit before processing no-duplicate-processing
+    // (SEMANTICS.md rows "commit after processing ..." and "commit before
+    // processing"). Added here together with the lost-processing and
+    // duplicate-processing finders, so a promise is never made unchecked.
+    out
+}

@@ -1,0 +1,72 @@
+//! What a check returns, as written to `result.json`.
+use super::anomaly::{Anomaly, AnomalyKind};
+use super::faults::FaultClasses;
+use super::promise::PromiseName;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Every promise kept (`Some(true)`), one broken (`Some(false)`), or no
+    /// configuration given, so nothing was promised (`None`: anomalies only).
+    pub valid: Option<bool>,
+    /// The promises the configuration makes under the injected faults.
+    pub promises: Vec<PromiseVerdict>,
+    /// Every anomaly found, by kind; kinds with none are absent.
+    pub anomalies: BTreeMap<AnomalyKind, Vec<Anomaly>>,
+    /// How many of each kind; kinds with none are absent.
+    pub counts: BTreeMap<AnomalyKind, u64>,
+    /// The counts of kinds that broke no promise: allowed by the
+    /// configuration. Empty when no configuration was given.
+    pub allowed: BTreeMap<AnomalyKind, u64>,
+    /// The fault classes the promises were judged under.
+    pub faults: FaultClasses,
+    pub stats: Stats,
+}
+
+impl CheckResult {
+    /// The exit status of `logjam check`: 0 when every promise was kept (or,
+    /// without a configuration, when nothing was found), 1 otherwise. Status 2
+    /// (bad input) is the caller's.
+    pub fn exit_code(&self) -> i32 {
+        match self.valid {
+            Some(true) => 0,
+            Some(false) => 1,
+            None if self.counts.is_empty() => 0,
+            None => 1,
+        }
+    }
+
+    /// The promises broken, by name.
+    pub fn broken(&self) -> impl Iterator<Item = &PromiseVerdict> {
+        self.promises.iter().filter(|p| !p.kept)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromiseVerdict {
+    pub name: PromiseName,
+    /// Why the configuration promises it (the SEMANTICS.md row).
+    pub reason: String,
+    pub kept: bool,
+    /// The anomaly kinds that broke it, with their counts.
+    pub broken_by: BTreeMap<AnomalyKind, u64>,
+}
+
+/// Sizes of the history, for reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Stats {
+    /// Lines (operations) in the history.
+    pub ops: u64,
+    /// Send micro-operations by outcome.
+    pub sends_ok: u64,
+    pub sends_info: u64,
+    pub sends_fail: u64,
+    /// Poll micro-operations that returned records (possibly none).
+    pub polls: u64,
+    /// Of those, the ones in the final read.
+    pub final_polls: u64,
+    /// Distinct keys (partitions) sent to or read.
+    pub keys: u64,
+}

@@ -1,0 +1,83 @@
+use super::{check_text, found, kinds};
+use crate::check::AnomalyKind::LostWrite;
+use crate::history::Val;
+
+#[test]
+fn an_acked_write_skipped_by_reads_that_went_past_it_is_lost() {
+    let r = check_text(
+        r#"{"index":10,"process":2,"type":"invoke","f":"send","value":[["send","orders/3",41]]}
+{"index":11,"process":2,"type":"ok","f":"send","value":[["send","orders/3",[17,41]]]}
+{"index":12,"process":2,"type":"invoke","f":"send","value":[["send","orders/3",42]]}
+{"index":13,"process":2,"type":"ok","f":"send","value":[["send","orders/3",[25,42]]]}
+{"index":229,"process":7,"type":"invoke","f":"poll","value":[["poll"]]}
+{"index":230,"process":7,"type":"ok","f":"poll","value":[["poll",{"orders/3":[[16,40],[25,42]]}]]}
+"#,
+    );
+    let lost = found(&r, LostWrite);
+    assert_eq!(lost.len(), 1, "{:?}", r.anomalies);
+    let a = &lost[0];
+    assert_eq!((a.key.as_str(), a.values.clone(), a.offsets.clone(), a.ops.clone()), ("orders/3", vec![Val::Int(41)], vec![17, 25], vec![10, 11, 230]));
+    assert_eq!(
+        a.explanation,
+        "process 2 sent 41 to orders/3, acknowledged at offset 17; reads observed orders/3 up to offset 25 (op 230) but never 41"
+    );
+    assert_eq!(kinds(&r), vec!["lost-write"], "a lost write is not also unseen");
+}
+
+#[test]
+fn a_write_read_anywhere_is_not_lost() {
+    let r = check_text(
+        r#"{"process":0,"type":"invoke","f":"send","value":[["send","k",1]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[0,1]]]}
+{"process":1,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[0,1],[1,2],[2,3]]}]]}
+"#,
+    );
+    assert!(found(&r, LostWrite).is_empty(), "{:?}", r.anomalies);
+}
+
+#[test]
+fn a_write_beyond_every_read_is_not_a_lost_write() {
+    let r = check_text(
+        r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[5,1]]]}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[3,9],[4,8]]}]]}
+"#,
+    );
+    assert!(found(&r, LostWrite).is_empty());
+}
+
+#[test]
+fn another_value_read_at_the_acked_offset_proves_the_loss() {
+    let r = check_text(
+        r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[4,1]]]}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[4,2]]}]]}
+"#,
+    );
+    assert_eq!(found(&r, LostWrite).len(), 1);
+}
+
+#[test]
+fn a_write_of_unknown_outcome_never_read_is_not_lost() {
+    // info completion, and an invocation that never completed: both unknown.
+    let r = check_text(
+        r#"{"process":0,"type":"invoke","f":"send","value":[["send","k",1]]}
+{"process":0,"type":"info","f":"send","value":[["send","k",1]],"error":"timeout"}
+{"process":3,"type":"invoke","f":"send","value":[["send","k",7]]}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[0,5],[1,6],[2,8]]}]],"final":true}
+"#,
+    );
+    assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);
+    assert_eq!(r.stats.sends_info, 2);
+}
+
+#[test]
+fn a_write_of_unknown_outcome_later_read_is_committed_and_not_lost() {
+    let r = check_text(
+        r#"{"process":0,"type":"invoke","f":"send","value":[["send","k",1]]}
+{"process":0,"type":"info","f":"send","value":[["send","k",1]]}
+{"process":4,"type":"ok","f":"send","value":[["send","k",[1,2]]]}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[0,1],[1,2]]}]],"final":true}
+"#,
+    );
+    assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);
+}

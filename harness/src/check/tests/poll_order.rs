@@ -1,0 +1,127 @@
+use super::{check_text, found, kinds};
+use crate::check::AnomalyKind::{IntNonmonotonicPoll, IntPollSkip, NonmonotonicPoll, PollSkip};
+
+/// Three acknowledged sends at offsets 0, 1, 2 of k: every offset is known.
+const SENDS: &str = r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,10]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[1,11]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[2,12]]]}
+"#;
+
+fn with_sends(polls: &str) -> String {
+    format!("{SENDS}{polls}")
+}
+
+#[test]
+fn reading_backwards_across_polls() {
+    let r = check_text(&with_sends(
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[1,11],[2,12]]}]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[1,11]]}]]}
+"#,
+    ));
+    let a = found(&r, NonmonotonicPoll);
+    assert_eq!(a.len(), 1, "{:?}", r.anomalies);
+    assert_eq!((a[0].offsets.clone(), a[0].ops.clone()), (vec![2, 1], vec![3, 4]));
+    assert_eq!(a[0].explanation, "process 5 read k at offset 2 (op 3) then 1 (op 4), going backwards within one assignment");
+    assert_eq!(kinds(&r), vec!["nonmonotonic-poll"]);
+}
+
+#[test]
+fn reading_backwards_inside_one_poll() {
+    let r = check_text(&with_sends(r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12],[0,10]]}]]}
+"#));
+    assert_eq!(kinds(&r), vec!["int-nonmonotonic-poll"]);
+    assert_eq!(found(&r, IntNonmonotonicPoll)[0].ops, vec![3]);
+}
+
+#[test]
+fn skipping_a_known_offset_across_polls() {
+    let r = check_text(&with_sends(
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+"#,
+    ));
+    let a = found(&r, PollSkip);
+    assert_eq!(a.len(), 1, "{:?}", r.anomalies);
+    assert_eq!(a[0].explanation, "process 5 read k at offset 0 (op 3) then 2 (op 4), skipping offset 1, which holds a record (op 1)");
+    assert_eq!(kinds(&r), vec!["poll-skip"]);
+}
+
+#[test]
+fn skipping_a_known_offset_inside_one_poll() {
+    let r = check_text(&with_sends(r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10],[2,12]]}]]}
+"#));
+    assert_eq!(kinds(&r), vec!["int-poll-skip"]);
+    assert_eq!(found(&r, IntPollSkip)[0].offsets, vec![0, 2]);
+}
+
+#[test]
+fn jumping_over_offsets_nothing_is_known_about_is_fine() {
+    // Offsets 1..4 may be transaction markers or aborted records.
+    let r = check_text(
+        r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,10]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[5,11]]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[5,11]]}]]}
+"#,
+    );
+    assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);
+}
+
+#[test]
+fn skipping_an_aborted_record_is_fine() {
+    // A read_uncommitted reader saw the aborted 11 at offset 1 (G1a); the
+    // read_committed process 5 rightly skips it.
+    let r = check_text(&format!(
+        "{}{}",
+        r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,10]]]}
+{"process":0,"type":"fail","f":"txn","value":[["send","k",11]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[2,12]]]}
+{"process":6,"type":"ok","f":"poll","value":[["poll",{"k":[[1,11]]}]]}
+"#,
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10],[2,12]]}]]}
+"#
+    ));
+    assert_eq!(kinds(&r), vec!["G1a"]);
+}
+
+#[test]
+fn a_new_assignment_starts_afresh() {
+    for boundary in [
+        r#"{"process":5,"type":"invoke","f":"assign","value":["k"]}
+{"process":5,"type":"ok","f":"assign","value":["k"]}
+"#,
+        r#"{"process":5,"type":"ok","f":"subscribe","value":["k"]}
+"#,
+    ] {
+        let r = check_text(&with_sends(&format!(
+            "{}{boundary}{}",
+            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+"#,
+            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
+"#
+        )));
+        assert!(r.anomalies.is_empty(), "{boundary}: {:?}", r.anomalies);
+    }
+    let rebalanced = check_text(&with_sends(
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]],"rebalance_log":[{"assigned":["k"]}]}
+"#,
+    ));
+    assert!(rebalanced.anomalies.is_empty(), "{:?}", rebalanced.anomalies);
+    let empty_log = check_text(&with_sends(
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]],"rebalance_log":[]}
+"#,
+    ));
+    assert_eq!(kinds(&empty_log), vec!["nonmonotonic-poll"], "an empty rebalance log is no rebalance");
+}
+
+#[test]
+fn different_processes_are_not_compared() {
+    let r = check_text(&with_sends(
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+{"process":6,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
+"#,
+    ));
+    assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);
+}

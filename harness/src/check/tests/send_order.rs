@@ -1,0 +1,68 @@
+use super::{check_text, found, kinds};
+use crate::check::AnomalyKind::{IntNonmonotonicSend, NonmonotonicSend};
+use crate::history::Val;
+
+#[test]
+fn later_send_acknowledged_at_a_lower_offset() {
+    let r = check_text(
+        r#"{"process":2,"type":"invoke","f":"send","value":[["send","k",1]]}
+{"process":2,"type":"ok","f":"send","value":[["send","k",[5,1]]]}
+{"process":2,"type":"invoke","f":"send","value":[["send","k",2]]}
+{"process":2,"type":"ok","f":"send","value":[["send","k",[3,2]]]}
+"#,
+    );
+    let a = found(&r, NonmonotonicSend);
+    assert_eq!(a.len(), 1, "{:?}", r.anomalies);
+    assert_eq!((a[0].values.clone(), a[0].offsets.clone(), a[0].ops.clone()), (vec![Val::Int(1), Val::Int(2)], vec![5, 3], vec![0, 1, 2, 3]));
+    assert_eq!(a[0].explanation, "process 2 sent 1 then 2 to k, but they landed at offsets 5 then 3");
+    assert_eq!(kinds(&r), vec!["nonmonotonic-send"]);
+}
+
+#[test]
+fn other_processes_other_keys_and_increasing_offsets_are_fine() {
+    let r = check_text(
+        r#"{"process":2,"type":"ok","f":"send","value":[["send","k",[5,1]]]}
+{"process":3,"type":"ok","f":"send","value":[["send","k",[3,2]]]}
+{"process":2,"type":"ok","f":"send","value":[["send","j",[0,3]]]}
+{"process":2,"type":"ok","f":"send","value":[["send","k",[6,4]]]}
+{"process":2,"type":"fail","f":"send","value":[["send","k",[1,5]]]}
+"#,
+    );
+    assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);
+}
+
+#[test]
+fn out_of_order_within_one_op_is_internal() {
+    let r = check_text(
+        r#"{"process":2,"type":"invoke","f":"txn","value":[["send","k",1],["send","k",2]]}
+{"process":2,"type":"ok","f":"txn","value":[["send","k",[5,1]],["send","k",[4,2]]]}
+"#,
+    );
+    assert_eq!(kinds(&r), vec!["int-nonmonotonic-send"]);
+    let a = found(&r, IntNonmonotonicSend);
+    assert_eq!(a[0].ops, vec![0, 1]);
+    assert_eq!(a[0].explanation, "within op 0, process 2 sent 1 then 2 to k, but they landed at offsets 5 then 4");
+}
+
+#[test]
+fn an_offset_known_only_from_reads_counts() {
+    let r = check_text(
+        r#"{"process":2,"type":"ok","f":"send","value":[["send","k",1]]}
+{"process":2,"type":"ok","f":"send","value":[["send","k",[4,2]]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[7,1]]}]]}
+"#,
+    );
+    assert_eq!(found(&r, NonmonotonicSend).len(), 1, "{:?}", r.anomalies);
+}
+
+#[test]
+fn a_lost_write_does_not_make_the_next_send_nonmonotonic() {
+    // acks=1: 1 acknowledged at 5, the leader died, the new leader gave 5 to 2.
+    let r = check_text(
+        r#"{"process":2,"type":"ok","f":"send","value":[["send","k",[5,1]]]}
+{"process":2,"type":"ok","f":"send","value":[["send","k",[5,2]]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[5,2]]}]]}
+"#,
+    );
+    assert_eq!(kinds(&r), vec!["lost-write"]);
+}

@@ -1,0 +1,47 @@
+//! Why a history could not be read. Every problem names its line and what was
+//! expected there, so a hand-written history can be fixed from the message alone.
+use thiserror::Error;
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum HistoryError {
+    #[error("cannot read {path}: {message}")]
+    Io { path: String, message: String },
+    /// `line` is 1-based, counting blank lines, as an editor shows it.
+    #[error("line {line}: {problem}")]
+    Line { line: usize, problem: LineProblem },
+}
+
+impl HistoryError {
+    /// The 1-based line of the problem, when it is about a line.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            HistoryError::Io { .. } => None,
+            HistoryError::Line { line, .. } => Some(*line),
+        }
+    }
+}
+
+/// What was wrong with one line.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum LineProblem {
+    #[error("not valid UTF-8")]
+    NotUtf8,
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    #[error("expected a JSON object (one operation per line)")]
+    NotAnObject,
+    #[error("unsupported history version {found} (this reader understands version 1)")]
+    UnsupportedVersion { found: String },
+    #[error("the {{\"logjam_history\": ...}} metadata line must be the first line")]
+    MisplacedHeader,
+    #[error("missing field \"{0}\"")]
+    MissingField(&'static str),
+    #[error("\"{field}\" must be {expected}")]
+    BadField { field: &'static str, expected: &'static str },
+    #[error("\"index\" must be greater than the previous index {previous}, found {found}")]
+    IndexNotIncreasing { previous: u64, found: u64 },
+    /// The `value` does not have the shape its `f` requires; the text says
+    /// which part and what was expected.
+    #[error("\"value\" {0}")]
+    BadValue(String),
+}

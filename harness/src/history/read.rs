@@ -1,0 +1,295 @@
+//! The history reader: JSON Lines in, a [`History`] out, or the first problem
+//! with its line number. It never panics, whatever the input.
+use super::error::{HistoryError, LineProblem};
+use super::op::{History, Op, OpType, Process};
+use super::value::{MicroOp, OpValue, Reads, Val, ValueShape};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The major version of the format this reader understands.
+pub const HISTORY_VERSION: u64 = 1;
+
+/// Parse a whole history from text.
+pub fn parse_history(text: &str) -> Result<History, HistoryError> {
+    let mut reader = Reader::default();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        reader
+            .line(line)
+            .map_err(|problem| HistoryError::Line { line: line_no, problem })?;
+    }
+    Ok(reader.history)
+}
+
+/// Read and parse a history file.
+pub fn read_history_file(path: impl AsRef<Path>) -> Result<History, HistoryError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| HistoryError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => parse_history(text),
+        Err(e) => {
+            // Lines before the bad byte may hold a more useful error of their own.
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            let prefix_end = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+            let before = std::str::from_utf8(valid.get(..prefix_end).unwrap_or_default()).unwrap_or("");
+            parse_history(before)?;
+            Err(HistoryError::Line { line, problem: LineProblem::NotUtf8 })
+        }
+    }
+}
+
+#[derive(Default)]
+struct Reader {
+    history: History,
+    /// Set once a non-blank line was read: the metadata line may only come first.
+    started: bool,
+    previous_index: Option<u64>,
+}
+
+impl Reader {
+    fn line(&mut self, line: &str) -> Result<(), LineProblem> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        let first = !self.started;
+        self.started = true;
+        let json: Value = serde_json::from_str(line).map_err(json_problem)?;
+        let Value::Object(obj) = json else {
+            return Err(LineProblem::NotAnObject);
+        };
+        if let Some(version) = obj.get("logjam_history") {
+            if !first {
+                return Err(LineProblem::MisplacedHeader);
+            }
+            check_version(version)?;
+            self.history.header = Some(obj);
+            return Ok(());
+        }
+        let op = self.op(obj)?;
+        self.previous_index = Some(op.index);
+        self.history.ops.push(op);
+        Ok(())
+    }
+
+    fn op(&self, mut obj: Map<String, Value>) -> Result<Op, LineProblem> {
+        let index = self.index(obj.remove("index"))?;
+        let time_ns = match present(obj.remove("time")) {
+            None => None,
+            Some(v) => Some(v.as_u64().ok_or(bad("time", "a non-negative integer (simulated nanoseconds)"))?),
+        };
+        let process = match obj.remove("process") {
+            None => return Err(LineProblem::MissingField("process")),
+            Some(Value::String(s)) => Process::Named(s),
+            Some(v) => Process::Id(v.as_u64().ok_or(bad("process", "a non-negative integer or a string"))?),
+        };
+        let op_type = match obj.remove("type") {
+            None => return Err(LineProblem::MissingField("type")),
+            Some(v) => v.as_str().and_then(OpType::parse).ok_or(bad("type", "one of invoke, ok, fail, info"))?,
+        };
+        let f = match obj.remove("f") {
+            None => return Err(LineProblem::MissingField("f")),
+            Some(Value::String(s)) => s,
+            Some(_) => return Err(bad("f", "a string")),
+        };
+        let value = match present(obj.remove("value")) {
+            None => OpValue::Other(Value::Null),
+            Some(v) => op_value(&f, v).map_err(LineProblem::BadValue)?,
+        };
+        let node = match present(obj.remove("node")) {
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => return Err(bad("node", "a string")),
+        };
+        // Other tools record structured errors; keep their JSON text rather
+        // than refusing the history.
+        let error = present(obj.remove("error")).map(|v| match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        });
+        let rebalance_log = present(obj.remove("rebalance_log"));
+        let final_read = match present(obj.remove("final")) {
+            None => false,
+            Some(Value::Bool(b)) => b,
+            Some(_) => return Err(bad("final", "true or false")),
+        };
+        Ok(Op { index, time_ns, process, op_type, f, value, node, error, rebalance_log, final_read })
+    }
+
+    /// An absent index follows the previous one, so a file without indices
+    /// is numbered by position.
+    fn index(&self, field: Option<Value>) -> Result<u64, LineProblem> {
+        let next = match self.previous_index {
+            None => Some(0),
+            Some(p) => p.checked_add(1),
+        };
+        let index = match present(field) {
+            None => next,
+            Some(v) => Some(v.as_u64().ok_or(bad("index", "a non-negative integer"))?),
+        };
+        match (index, self.previous_index) {
+            (Some(i), Some(previous)) if i <= previous => Err(LineProblem::IndexNotIncreasing { previous, found: i }),
+            (Some(i), _) => Ok(i),
+            (None, previous) => {
+                let previous = previous.unwrap_or(u64::MAX);
+                Err(LineProblem::IndexNotIncreasing { previous, found: previous })
+            }
+        }
+    }
+}
+
+fn bad(field: &'static str, expected: &'static str) -> LineProblem {
+    LineProblem::BadField { field, expected }
+}
+
+/// A field that is absent and a field that is `null` mean the same.
+fn present(v: Option<Value>) -> Option<Value> {
+    v.filter(|v| !v.is_null())
+}
+
+/// serde_json's message, without its "line 1 column N" (the line is ours).
+fn json_problem(e: serde_json::Error) -> LineProblem {
+    let text = e.to_string();
+    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    LineProblem::InvalidJson(format!("{message} at column {}", e.column()))
+}
+
+fn check_version(version: &Value) -> Result<(), LineProblem> {
+    let major = match version {
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f.trunc() as u64)),
+        Value::String(s) => s.split('.').next().and_then(|m| m.trim().parse::<u64>().ok()),
+        _ => None,
+    };
+    if major == Some(HISTORY_VERSION) {
+        Ok(())
+    } else {
+        Err(LineProblem::UnsupportedVersion { found: version.to_string() })
+    }
+}
+
+const MICRO_FORMS: &str =
+    r#"must be ["send", KEY, VALUE], ["send", KEY, [OFFSET, VALUE]], ["poll"] or ["poll", {KEY: [[OFFSET, VALUE], ...]}]"#;
+
+fn op_value(f: &str, v: Value) -> Result<OpValue, String> {
+    match ValueShape::of(f) {
+        ValueShape::Micro => micro_ops(f, v).map(OpValue::Micro),
+        ValueShape::Keys => keys(f, v).map(OpValue::Keys),
+        ValueShape::Offsets => offsets(f, v).map(OpValue::Offsets),
+        ValueShape::Records => match v {
+            Value::Object(obj) => reads(obj).map(OpValue::Records),
+            _ => Err(format!(r#"must be an object {{KEY: [[OFFSET, VALUE], ...]}} for f "{f}""#)),
+        },
+        ValueShape::Raw => Ok(OpValue::Other(v)),
+    }
+}
+
+fn micro_ops(f: &str, v: Value) -> Result<Vec<MicroOp>, String> {
+    let Value::Array(items) = v else {
+        return Err(format!(r#"must be a list of micro-operations for f "{f}""#));
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| micro_op(item).map_err(|e| format!("item {}: {e}", i + 1)))
+        .collect()
+}
+
+fn micro_op(v: Value) -> Result<MicroOp, String> {
+    let Value::Array(parts) = v else {
+        return Err(MICRO_FORMS.to_string());
+    };
+    let mut parts = parts.into_iter();
+    let name = parts.next();
+    let (a, b, extra) = (parts.next(), parts.next(), parts.next());
+    match (name.as_ref().and_then(Value::as_str), a, b, extra) {
+        (Some("send"), Some(key_v), Some(payload), None) => {
+            let key = key(key_v).ok_or("KEY must be a string or an integer")?;
+            let (offset, value) = match payload {
+                Value::Array(pair) => {
+                    let mut pair = pair.into_iter();
+                    let (o, v, rest) = (pair.next(), pair.next(), pair.next());
+                    match (o, v, rest) {
+                        (Some(o), Some(v), None) => {
+                            let offset = if o.is_null() { None } else { Some(o.as_i64().ok_or("OFFSET must be an integer")?) };
+                            (offset, val(v).ok_or("VALUE must be an integer or a string")?)
+                        }
+                        _ => return Err(r#"[OFFSET, VALUE] must have exactly two elements"#.to_string()),
+                    }
+                }
+                other => (None, val(other).ok_or("VALUE must be an integer or a string")?),
+            };
+            Ok(MicroOp::Send { key, value, offset })
+        }
+        (Some("poll"), None, None, None) | (Some("poll"), Some(Value::Null), None, None) => Ok(MicroOp::Poll { reads: None }),
+        (Some("poll"), Some(Value::Object(obj)), None, None) => Ok(MicroOp::Poll { reads: Some(reads(obj)?) }),
+        _ => Err(MICRO_FORMS.to_string()),
+    }
+}
+
+/// `{KEY: [[OFFSET, VALUE], ...]}`, as a poll result or a `process` value.
+fn reads(obj: Map<String, Value>) -> Result<Reads, String> {
+    let mut out = BTreeMap::new();
+    for (k, list) in obj {
+        let Value::Array(items) = list else {
+            return Err(format!("key {}: must be a list of [OFFSET, VALUE]", Val::Str(k)));
+        };
+        let mut records = Vec::with_capacity(items.len());
+        for item in items {
+            let pair = match item {
+                Value::Array(pair) if pair.len() == 2 => pair,
+                _ => return Err(format!("key {}: each read must be [OFFSET, VALUE]", Val::Str(k))),
+            };
+            let mut pair = pair.into_iter();
+            let offset = pair.next().and_then(|o| o.as_i64());
+            let value = pair.next().and_then(val);
+            match (offset, value) {
+                (Some(o), Some(v)) => records.push((o, v)),
+                _ => {
+                    return Err(format!(
+                        "key {}: each read must be [OFFSET, VALUE] with an integer OFFSET and an integer or string VALUE",
+                        Val::Str(k)
+                    ))
+                }
+            }
+        }
+        out.insert(k, records);
+    }
+    Ok(out)
+}
+
+fn keys(f: &str, v: Value) -> Result<Vec<String>, String> {
+    let expected = || format!(r#"must be a list of keys (strings or integers) for f "{f}""#);
+    let Value::Array(items) = v else {
+        return Err(expected());
+    };
+    items.into_iter().map(|k| key(k).ok_or_else(expected)).collect()
+}
+
+fn offsets(f: &str, v: Value) -> Result<BTreeMap<String, i64>, String> {
+    let expected = || format!(r#"must be an object {{KEY: OFFSET}} with integer offsets for f "{f}""#);
+    let Value::Object(obj) = v else {
+        return Err(expected());
+    };
+    obj.into_iter().map(|(k, o)| o.as_i64().map(|o| (k, o)).ok_or_else(expected)).collect()
+}
+
+/// Integer keys are read as their decimal string (HISTORY.md).
+fn key(v: Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn val(v: Value) -> Option<Val> {
+    match v {
+        Value::String(s) => Some(Val::Str(s)),
+        Value::Number(n) => n.as_i64().map(Val::Int),
+        _ => None,
+    }
+}

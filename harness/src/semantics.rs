@@ -1,0 +1,33 @@
+//! From a cluster configuration to the checker's model-independent description of
+//! it. Where topics differ, the weakest setting wins: a promise must hold for
+//! every partition the history touches.
+use crate::check::{Acks, Semantics};
+use logjam_models::config::{self, ClusterConfig, IsolationLevel};
+
+pub fn semantics_of(c: &ClusterConfig) -> Semantics {
+    let topics: Vec<_> = c.topics.iter().map(|t| t.effective(&c.broker)).collect();
+    let weakest_flush = if topics.iter().any(|t| t.flush_messages.is_none()) {
+        None
+    } else {
+        topics.iter().filter_map(|t| t.flush_messages).max()
+    };
+    Semantics {
+        acks: match c.producer.acks {
+            config::Acks::Zero => Acks::Zero,
+            config::Acks::One => Acks::One,
+            config::Acks::All => Acks::All,
+        },
+        min_insync_replicas: topics.iter().map(|t| t.min_insync_replicas).min().unwrap_or(c.broker.min_insync_replicas),
+        replication_factor: topics.iter().map(|t| t.replication_factor).min().unwrap_or(1),
+        unclean_leader_election: topics.iter().any(|t| t.unclean_leader_election_enable),
+        enable_idempotence: c.producer.idempotence_enabled(),
+        retries: c.producer.retries,
+        max_in_flight: c.producer.max_in_flight_requests_per_connection,
+        flush_messages: weakest_flush,
+        transactional: c.producer.transactional_id.is_some(),
+        read_committed: c.consumer.isolation_level == IsolationLevel::ReadCommitted,
+        commit_mode: None,
+        legacy_hw_truncation: c.broker.legacy_hw_truncation,
+        legacy_no_commit_fencing: false,
+    }
+}

@@ -1,0 +1,56 @@
+//! Consumer processes with manual assignment: poll in a loop and record what
+//! each poll returned.
+use super::{key, now_ns, Shared};
+use crate::history::{MicroOp, OpType, OpValue, Process, Val};
+use logjam_models::config::ClusterConfig;
+use logjam_models::consumer::{ConsumedRecord, Consumer};
+use logjam_models::ids::TopicPartition;
+use std::collections::BTreeMap;
+
+pub fn install(sim: &mut turmoil::Sim<'_>, host: &str, config: &ClusterConfig, assigned: Vec<TopicPartition>, shared: Shared) {
+    let (consumer_config, brokers) = (config.consumer.clone(), config.brokers);
+    let host_name = host.to_string();
+    sim.client(host, async move {
+        if assigned.is_empty() {
+            return Ok(());
+        }
+        let process = Process::Id(shared.new_process());
+        let mut consumer = Consumer::new(consumer_config, brokers);
+        let keys: Vec<String> = assigned.iter().map(key).collect();
+        {
+            let mut r = shared.recorder.borrow_mut();
+            r.invoke(now_ns(), process.clone(), "assign", OpValue::Keys(keys.clone()), Some(host_name.clone()));
+            r.complete(now_ns(), process.clone(), OpType::Ok, "assign", OpValue::Keys(keys), None);
+        }
+        consumer.assign(assigned);
+        while !shared.stop.get() {
+            let invoke = OpValue::Micro(vec![MicroOp::Poll { reads: None }]);
+            shared.recorder.borrow_mut().invoke(now_ns(), process.clone(), "poll", invoke, Some(host_name.clone()));
+            let result = consumer.poll().await;
+            let (op_type, reads, error) = match result {
+                Ok(records) => (OpType::Ok, Some(group_reads(&records)), None),
+                Err(e) => (OpType::Fail, None, Some(e.to_string())),
+            };
+            let done = OpValue::Micro(vec![MicroOp::Poll { reads }]);
+            shared.recorder.borrow_mut().complete(now_ns(), process.clone(), op_type, "poll", done, error);
+        }
+        Ok(())
+    });
+}
+
+/// A poll's records as HISTORY.md's `{KEY: [[OFFSET, VALUE], ...]}`.
+pub fn group_reads(records: &[ConsumedRecord]) -> BTreeMap<String, Vec<(i64, Val)>> {
+    let mut out: BTreeMap<String, Vec<(i64, Val)>> = BTreeMap::new();
+    for r in records {
+        out.entry(key(&r.tp)).or_default().push((r.offset, decode_value(&r.record.value)));
+    }
+    out
+}
+
+/// The workload writes 8-byte big-endian integers; anything else is shown as text.
+pub fn decode_value(bytes: &[u8]) -> Val {
+    match <[u8; 8]>::try_from(bytes) {
+        Ok(b) => Val::Int(i64::from_be_bytes(b)),
+        Err(_) => Val::Str(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
