@@ -6,7 +6,9 @@ use rand_chacha::ChaCha8Rng;
 
 /// FNV-1a, a fixed hash (std's hashers are randomly seeded per process).
 fn stream_id(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The generator for stream `name` of run `seed`.

@@ -39,7 +39,13 @@ pub fn schedule_for(scenario: &Scenario, seed: u64) -> Vec<ScheduledFault> {
     if let Some(mix) = &scenario.faults.mix {
         let tps: Vec<String> = partitions(scenario).iter().map(workload::key).collect();
         let clients = client_hosts(scenario);
-        schedule.extend(generator::generate(mix, &tps, &clients, seed, scenario.duration_ms));
+        schedule.extend(generator::generate(
+            mix,
+            &tps,
+            &clients,
+            seed,
+            scenario.duration_ms,
+        ));
     }
     schedule.sort_by_key(|f| f.at_ms);
     schedule
@@ -56,14 +62,26 @@ pub fn partitions(scenario: &Scenario) -> Vec<TopicPartition> {
 
 fn client_hosts(scenario: &Scenario) -> Vec<String> {
     let w = &scenario.workload;
-    (1..=w.producers).map(|i| format!("producer-{i}")).chain((1..=w.consumers).map(|i| format!("consumer-{i}"))).collect()
+    (1..=w.producers)
+        .map(|i| format!("producer-{i}"))
+        .chain((1..=w.consumers).map(|i| format!("consumer-{i}")))
+        .collect()
 }
 
-pub fn run(scenario: &Scenario, seed: u64, schedule: Option<Vec<ScheduledFault>>) -> Result<RunOutput, RunError> {
+pub fn run(
+    scenario: &Scenario,
+    seed: u64,
+    schedule: Option<Vec<ScheduledFault>>,
+) -> Result<RunOutput, RunError> {
     let cluster = Cluster::new(scenario.cluster.clone())?;
     let knobs = &scenario.sim;
     let total_ms = scenario.duration_ms + knobs.recovery_ms + knobs.final_read_timeout_ms + 1_000;
-    let mut sim = new_sim(&SimSettings { seed, tick_ms: knobs.tick_ms, duration_ms: total_ms, ..SimSettings::default() });
+    let mut sim = new_sim(&SimSettings {
+        seed,
+        tick_ms: knobs.tick_ms,
+        duration_ms: total_ms,
+        ..SimSettings::default()
+    });
     cluster.install(&mut sim);
     let shared = Shared::new(seed, partitions(scenario));
     let clients = workload::install(&mut sim, &scenario.workload, &scenario.cluster, &shared);
@@ -72,7 +90,9 @@ pub fn run(scenario: &Scenario, seed: u64, schedule: Option<Vec<ScheduledFault>>
     let mut steps = 0u64;
     let mut step = |sim: &mut turmoil::Sim<'_>| -> Result<(), RunError> {
         steps += 1;
-        sim.step().map(|_| ()).map_err(|e| RunError::Sim(e.to_string()))
+        sim.step()
+            .map(|_| ())
+            .map_err(|e| RunError::Sim(e.to_string()))
     };
     let now_ms = |sim: &turmoil::Sim<'_>| sim.elapsed().as_millis() as u64;
 
@@ -102,8 +122,14 @@ pub fn run(scenario: &Scenario, seed: u64, schedule: Option<Vec<ScheduledFault>>
     }
     let simulated_ms = now_ms(&sim);
     drop(sim);
-    let history = shared.recorder.borrow_mut().take_history(header(scenario, seed));
-    let options = CheckOptions { semantics: Some(semantics_of(&scenario.cluster)), faults: None };
+    let history = shared
+        .recorder
+        .borrow_mut()
+        .take_history(header(scenario, seed));
+    let options = CheckOptions {
+        semantics: Some(semantics_of(&scenario.cluster)),
+        faults: None,
+    };
     let result = check::check(&history, &options);
     Ok(RunOutput {
         seed,
@@ -119,7 +145,10 @@ pub fn run(scenario: &Scenario, seed: u64, schedule: Option<Vec<ScheduledFault>>
 
 fn record_fault(shared: &Shared, rec: &FaultRecord) {
     let ns = Duration::from_millis(rec.at_ms).as_nanos() as u64;
-    shared.recorder.borrow_mut().nemesis(ns, &rec.f, rec.value.clone());
+    shared
+        .recorder
+        .borrow_mut()
+        .nemesis(ns, &rec.f, rec.value.clone());
 }
 
 fn header(scenario: &Scenario, seed: u64) -> serde_json::Map<String, serde_json::Value> {

@@ -28,7 +28,10 @@ pub struct RunMeta {
 /// `<root>/runs/<scenario>/<preset>/<seed>`.
 pub fn run_dir(root: &Path, scenario: &Scenario, seed: u64) -> PathBuf {
     let preset = scenario.preset.as_deref().unwrap_or("custom");
-    root.join("runs").join(&scenario.name).join(preset).join(seed.to_string())
+    root.join("runs")
+        .join(&scenario.name)
+        .join(preset)
+        .join(seed.to_string())
 }
 
 pub fn write_run_folder(dir: &Path, scenario: &Scenario, out: &RunOutput) -> io::Result<RunMeta> {

@@ -50,7 +50,11 @@ pub struct SimKnobs {
 
 impl Default for SimKnobs {
     fn default() -> Self {
-        Self { tick_ms: 5, recovery_ms: 5_000, final_read_timeout_ms: 30_000 }
+        Self {
+            tick_ms: 10,
+            recovery_ms: 3_000,
+            final_read_timeout_ms: 30_000,
+        }
     }
 }
 

@@ -17,8 +17,16 @@ pub fn semantics_of(c: &ClusterConfig) -> Semantics {
             config::Acks::One => Acks::One,
             config::Acks::All => Acks::All,
         },
-        min_insync_replicas: topics.iter().map(|t| t.min_insync_replicas).min().unwrap_or(c.broker.min_insync_replicas),
-        replication_factor: topics.iter().map(|t| t.replication_factor).min().unwrap_or(1),
+        min_insync_replicas: topics
+            .iter()
+            .map(|t| t.min_insync_replicas)
+            .min()
+            .unwrap_or(c.broker.min_insync_replicas),
+        replication_factor: topics
+            .iter()
+            .map(|t| t.replication_factor)
+            .min()
+            .unwrap_or(1),
         unclean_leader_election: topics.iter().any(|t| t.unclean_leader_election_enable),
         enable_idempotence: c.producer.idempotence_enabled(),
         retries: c.producer.retries,

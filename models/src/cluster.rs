@@ -24,7 +24,13 @@ pub struct SimSettings {
 
 impl Default for SimSettings {
     fn default() -> Self {
-        Self { seed: 0, tick_ms: 5, duration_ms: 30_000, min_latency_ms: 1, max_latency_ms: 4 }
+        Self {
+            seed: 0,
+            tick_ms: 5,
+            duration_ms: 30_000,
+            min_latency_ms: 1,
+            max_latency_ms: 4,
+        }
     }
 }
 
@@ -54,7 +60,11 @@ impl Cluster {
         config.validate()?;
         let disks = (1..=config.brokers).map(|b| (b, Disk::shared())).collect();
         let controller = Rc::new(RefCell::new(ControllerState::new(&config)));
-        Ok(Self { config: Rc::new(config), disks, controller })
+        Ok(Self {
+            config: Rc::new(config),
+            disks,
+            controller,
+        })
     }
 
     pub fn broker_ids(&self) -> impl Iterator<Item = BrokerId> + '_ {
@@ -67,7 +77,9 @@ impl Cluster {
         sim.host(CONTROLLER_HOST, move || run_controller(controller.clone()));
         for (&id, disk) in &self.disks {
             let (config, disk) = (self.config.clone(), disk.clone());
-            sim.host(broker_host(id), move || run_broker(id, config.clone(), disk.clone()));
+            sim.host(broker_host(id), move || {
+                run_broker(id, config.clone(), disk.clone())
+            });
         }
     }
 
@@ -88,10 +100,21 @@ impl Cluster {
 
     /// The controller's current view (what a test or the harness may inspect).
     pub fn leader_of(&self, tp: &crate::ids::TopicPartition) -> Option<BrokerId> {
-        self.controller.borrow().image().partitions.get(tp).and_then(|p| p.leader)
+        self.controller
+            .borrow()
+            .image()
+            .partitions
+            .get(tp)
+            .and_then(|p| p.leader)
     }
 
     pub fn isr_of(&self, tp: &crate::ids::TopicPartition) -> Vec<BrokerId> {
-        self.controller.borrow().image().partitions.get(tp).map(|p| p.isr.clone()).unwrap_or_default()
+        self.controller
+            .borrow()
+            .image()
+            .partitions
+            .get(tp)
+            .map(|p| p.isr.clone())
+            .unwrap_or_default()
     }
 }

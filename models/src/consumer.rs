@@ -76,7 +76,9 @@ impl Consumer {
             if out.len() >= self.config.max_poll_records as usize {
                 break;
             }
-            let Some(position) = self.ensure_position(&tp).await? else { continue };
+            let Some(position) = self.ensure_position(&tp).await? else {
+                continue;
+            };
             let budget = self.config.max_poll_records as usize - out.len();
             self.fetch(&tp, position, budget, &mut out).await;
         }
@@ -102,7 +104,13 @@ impl Consumer {
         Ok(offset)
     }
 
-    async fn fetch(&mut self, tp: &TopicPartition, position: i64, budget: usize, out: &mut Vec<ConsumedRecord>) {
+    async fn fetch(
+        &mut self,
+        tp: &TopicPartition,
+        position: i64,
+        budget: usize,
+        out: &mut Vec<ConsumedRecord>,
+    ) {
         let req = Request::Fetch {
             tp: tp.clone(),
             fetch_offset: position,
@@ -123,7 +131,11 @@ impl Consumer {
                     for (i, record) in batch.records.into_iter().enumerate() {
                         let offset = batch.base_offset + i as i64;
                         if offset >= next && out.len() < limit {
-                            out.push(ConsumedRecord { tp: tp.clone(), offset, record });
+                            out.push(ConsumedRecord {
+                                tp: tp.clone(),
+                                offset,
+                                record,
+                            });
                             next = offset + 1;
                         }
                     }
@@ -131,7 +143,9 @@ impl Consumer {
                 self.positions.insert(tp.clone(), next);
             }
             // The log was truncated below our position: reset as configured.
-            Some(Response::Fetch { result: Err(ErrorCode::OffsetOutOfRange) }) => {
+            Some(Response::Fetch {
+                result: Err(ErrorCode::OffsetOutOfRange),
+            }) => {
                 self.positions.remove(tp);
             }
             _ => self.metadata_stale = true,
@@ -142,7 +156,16 @@ impl Consumer {
         if self.metadata_stale {
             self.refresh_metadata().await;
         }
-        match self.call_leader(tp, &Request::ListOffsets { tp: tp.clone(), spec }).await {
+        match self
+            .call_leader(
+                tp,
+                &Request::ListOffsets {
+                    tp: tp.clone(),
+                    spec,
+                },
+            )
+            .await
+        {
             Some(Response::ListOffsets { result: Ok(o) }) => Some(o),
             _ => {
                 self.metadata_stale = true;
@@ -157,14 +180,20 @@ impl Consumer {
             return None;
         };
         let timeout = self.config.request_timeout_ms;
-        let ch = self.channels.entry(leader).or_insert_with(|| Channel::new(broker_host(leader), BROKER_PORT));
+        let ch = self
+            .channels
+            .entry(leader)
+            .or_insert_with(|| Channel::new(broker_host(leader), BROKER_PORT));
         ch.call(req, timeout).await.ok()
     }
 
     async fn refresh_metadata(&mut self) {
         self.next_bootstrap = self.next_bootstrap % self.brokers + 1;
         let mut ch = Channel::new(broker_host(self.next_bootstrap), BROKER_PORT);
-        if let Ok(Response::Metadata(m)) = ch.call(&Request::Metadata, self.config.request_timeout_ms).await {
+        if let Ok(Response::Metadata(m)) = ch
+            .call(&Request::Metadata, self.config.request_timeout_ms)
+            .await
+        {
             if m.version >= self.metadata.version && !m.partitions.is_empty() {
                 self.metadata = m;
                 self.metadata_stale = false;

@@ -27,7 +27,10 @@ impl LeaderEpochCache {
             if epoch == last_epoch {
                 return;
             }
-            assert!(epoch > last_epoch, "leader epoch went back: {epoch} after {last_epoch}");
+            assert!(
+                epoch > last_epoch,
+                "leader epoch went back: {epoch} after {last_epoch}"
+            );
         }
         self.entries.retain(|&(_, start)| start < start_offset);
         self.entries.push((epoch, start_offset));

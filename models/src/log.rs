@@ -45,12 +45,21 @@ impl PartitionLog {
 
     /// Append as follower: the batch keeps the leader's offsets and epoch.
     pub fn append_as_follower(&mut self, batch: RecordBatch) -> &RecordBatch {
-        assert_eq!(batch.base_offset, self.log_end_offset(), "follower append must be contiguous");
+        assert_eq!(
+            batch.base_offset,
+            self.log_end_offset(),
+            "follower append must be contiguous"
+        );
         self.append(batch)
     }
 
     fn append(&mut self, batch: RecordBatch) -> &RecordBatch {
-        if batch.leader_epoch >= 0 && self.epochs.latest_epoch().is_none_or(|e| e < batch.leader_epoch) {
+        if batch.leader_epoch >= 0
+            && self
+                .epochs
+                .latest_epoch()
+                .is_none_or(|e| e < batch.leader_epoch)
+        {
             self.epochs.assign(batch.leader_epoch, batch.base_offset);
         }
         self.producers.update(&batch);
@@ -74,7 +83,9 @@ impl PartitionLog {
     /// Batches with records at or after `from_offset` and below `max_offset`
     /// (exclusive), at most `max_batches` of them.
     pub fn read(&self, from_offset: i64, max_offset: i64, max_batches: usize) -> Vec<RecordBatch> {
-        let start = self.batches.partition_point(|b| b.last_offset() < from_offset);
+        let start = self
+            .batches
+            .partition_point(|b| b.last_offset() < from_offset);
         self.batches[start..]
             .iter()
             .take_while(|b| b.last_offset() < max_offset)
@@ -120,7 +131,14 @@ mod tests {
     use crate::batch::Record;
 
     fn batch(n: usize) -> RecordBatch {
-        RecordBatch::new((0..n).map(|i| Record { key: None, value: vec![i as u8] }).collect())
+        RecordBatch::new(
+            (0..n)
+                .map(|i| Record {
+                    key: None,
+                    value: vec![i as u8],
+                })
+                .collect(),
+        )
     }
 
     #[test]

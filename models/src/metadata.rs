@@ -29,6 +29,9 @@ impl MetadataImage {
     }
 
     pub fn partition_count(&self, topic: &str) -> u32 {
-        self.partitions.keys().filter(|tp| tp.topic == topic).count() as u32
+        self.partitions
+            .keys()
+            .filter(|tp| tp.topic == topic)
+            .count() as u32
     }
 }

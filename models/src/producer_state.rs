@@ -64,7 +64,9 @@ impl ProducerStateTable {
             .iter()
             .find(|m| m.first_seq == batch.base_sequence && m.last_seq == batch.last_sequence())
         {
-            return Ok(SequenceCheck::Duplicate { base_offset: dup.base_offset });
+            return Ok(SequenceCheck::Duplicate {
+                base_offset: dup.base_offset,
+            });
         }
         match entry.recent.back() {
             Some(last) if batch.base_sequence != last.last_seq.wrapping_add(1) => {

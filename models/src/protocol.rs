@@ -30,12 +30,14 @@ impl ErrorCode {
         !matches!(self, ErrorCode::InvalidProducerEpoch)
     }
 
-    /// Errors returned only when the record was certainly not appended.
+    /// Errors returned only when the record was certainly not appended. Not
+    /// NOT_LEADER_OR_FOLLOWER: a leader that loses leadership while an acks=all
+    /// produce waits for replication answers with it too, after the append, and
+    /// the record may be committed on the new leader.
     pub fn proves_not_written(self) -> bool {
         matches!(
             self,
-            ErrorCode::NotLeaderOrFollower
-                | ErrorCode::NotEnoughReplicas
+            ErrorCode::NotEnoughReplicas
                 | ErrorCode::OutOfOrderSequenceNumber
                 | ErrorCode::InvalidProducerEpoch
                 | ErrorCode::UnknownTopicOrPartition

@@ -72,7 +72,12 @@ impl PendingResponse {
 
 impl Channel {
     pub fn new(host: impl Into<String>, port: u16) -> Self {
-        Self { host: host.into(), port, conn: None, next_correlation_id: 0 }
+        Self {
+            host: host.into(),
+            port,
+            conn: None,
+            next_correlation_id: 0,
+        }
     }
 
     pub fn host(&self) -> &str {
@@ -110,13 +115,22 @@ impl Channel {
                 fail_pending(&pending);
             }
         });
-        self.conn = Some(Connection { writer, pending, alive, reader });
+        self.conn = Some(Connection {
+            writer,
+            pending,
+            alive,
+            reader,
+        });
         Ok(())
     }
 
     /// Send without waiting for the answer (pipelining, as with
     /// `max.in.flight.requests.per.connection` > 1).
-    pub async fn send(&mut self, req: &Request, connect_timeout_ms: u64) -> Result<PendingResponse, RpcError> {
+    pub async fn send(
+        &mut self,
+        req: &Request,
+        connect_timeout_ms: u64,
+    ) -> Result<PendingResponse, RpcError> {
         self.connect(connect_timeout_ms).await?;
         let id = self.next_correlation_id;
         self.next_correlation_id += 1;
@@ -131,7 +145,11 @@ impl Channel {
     }
 
     /// Send a request whose answer is never awaited (acks=0).
-    pub async fn send_oneway(&mut self, req: &Request, connect_timeout_ms: u64) -> Result<(), RpcError> {
+    pub async fn send_oneway(
+        &mut self,
+        req: &Request,
+        connect_timeout_ms: u64,
+    ) -> Result<(), RpcError> {
         self.connect(connect_timeout_ms).await?;
         let conn = self.conn.as_mut().expect("connected above");
         let id = self.next_correlation_id;
@@ -169,7 +187,10 @@ where
             let (mut read, mut write) = stream.into_split();
             while let Ok(env) = read_frame::<Request>(&mut read).await {
                 if let Some(resp) = handler(env.body).await {
-                    if write_frame(&mut write, env.correlation_id, &resp).await.is_err() {
+                    if write_frame(&mut write, env.correlation_id, &resp)
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -19,7 +19,7 @@ fn scenario_1(legacy: bool) -> (Vec<(u64, i64)>, Vec<u64>) {
     t.run_for(1_000); // A learns HW=1 and checkpoints it
     let (_, second) = t.produce(producer_config(Acks::All), vec![2]);
     t.wait_outcomes(&second, 1, 5_000); // B acked m2: A has fetched it
-    // A restarts before its next fetch response tells it HW=2.
+                                        // A restarts before its next fetch response tells it HW=2.
     t.crash(a);
     t.restart(a);
     // Legacy: A truncates to its checkpointed HW (1) when it becomes follower. The

@@ -30,7 +30,10 @@ fn correlated_power_loss(flush_messages: Option<u64>) -> (Vec<(u64, i64)>, Vec<u
 fn power_loss_of_every_replica_drops_unflushed_committed_records() {
     let (acked, read) = correlated_power_loss(None);
     assert_eq!(acked.len(), 3);
-    assert!(read.is_empty(), "nothing was flushed, so nothing survives: {read:?}");
+    assert!(
+        read.is_empty(),
+        "nothing was flushed, so nothing survives: {read:?}"
+    );
 }
 
 #[test]
@@ -51,11 +54,17 @@ fn last_replica_standing(flush_messages: Option<u64>) -> (Vec<(u64, i64)>, Vec<u
     for f in t.followers() {
         t.cut(a, f);
     }
-    assert!(t.run_until(5_000, |t| t.isr() == vec![a]), "ISR shrinks to A alone");
+    assert!(
+        t.run_until(5_000, |t| t.isr() == vec![a]),
+        "ISR shrinks to A alone"
+    );
     t.lose_power(a);
     t.run_for(50);
     t.restart(a);
-    assert!(t.run_until(5_000, |t| t.cluster.leader_of(&tp0()) == Some(a)), "A, the last ISR member, is elected again");
+    assert!(
+        t.run_until(5_000, |t| t.cluster.leader_of(&tp0()) == Some(a)),
+        "A, the last ISR member, is elected again"
+    );
     for f in t.followers() {
         t.repair(a, f);
     }
@@ -66,8 +75,15 @@ fn last_replica_standing(flush_messages: Option<u64>) -> (Vec<(u64, i64)>, Vec<u
 #[test]
 fn last_replica_standing_loses_committed_records_without_fsync() {
     let (acked, read) = last_replica_standing(None);
-    assert_eq!(acked.len(), 3, "all three were committed with min.insync.replicas=2");
-    assert!(read.is_empty(), "A came back without its unflushed tail and the others truncated to it: {read:?}");
+    assert_eq!(
+        acked.len(),
+        3,
+        "all three were committed with min.insync.replicas=2"
+    );
+    assert!(
+        read.is_empty(),
+        "A came back without its unflushed tail and the others truncated to it: {read:?}"
+    );
 }
 
 #[test]

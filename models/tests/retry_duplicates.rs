@@ -27,12 +27,20 @@ fn lost_response(idempotent: bool, seed: u64) -> (Vec<(u64, i64)>, Vec<u64>) {
 fn retry_after_lost_response_duplicates_without_idempotence() {
     let (acked, read) = lost_response(false, 21);
     assert_eq!(acked.len(), 1, "the retry is acknowledged");
-    assert_eq!(read, vec![42, 42], "two copies: the lost-response write and the retry");
+    assert_eq!(
+        read,
+        vec![42, 42],
+        "two copies: the lost-response write and the retry"
+    );
 }
 
 #[test]
 fn idempotent_retry_after_lost_response_writes_once() {
     let (acked, read) = lost_response(true, 21);
-    assert_eq!(acked, vec![(42, 0)], "the retry is answered with the original offset");
+    assert_eq!(
+        acked,
+        vec![(42, 0)],
+        "the retry is answered with the original offset"
+    );
     assert_eq!(read, vec![42]);
 }

@@ -13,7 +13,10 @@ fn both_batches_refused_then_retried(idempotent: bool) -> Vec<u64> {
     for f in t.followers() {
         t.cut(leader, f);
     }
-    assert!(t.run_until(5_000, |t| t.isr() == vec![leader]), "ISR shrinks to the leader");
+    assert!(
+        t.run_until(5_000, |t| t.isr() == vec![leader]),
+        "ISR shrinks to the leader"
+    );
     let mut p = producer_config(Acks::All);
     p.enable_idempotence = Some(idempotent);
     p.batch_size = 1; // one record per batch

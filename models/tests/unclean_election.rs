@@ -15,7 +15,10 @@ fn isr_dies_while_stale_replica_lives(unclean: bool) -> (Vec<(u64, i64)>, Vec<u6
     let other = t.followers()[0];
     t.cut(a, stale);
     t.cut(other, stale);
-    assert!(t.run_until(5_000, |t| !t.isr().contains(&stale)), "the cut-off follower leaves the ISR");
+    assert!(
+        t.run_until(5_000, |t| !t.isr().contains(&stale)),
+        "the cut-off follower leaves the ISR"
+    );
     let (_, outcomes) = t.produce(producer_config(Acks::All), vec![1, 2, 3]);
     t.wait_outcomes(&outcomes, 3, 5_000);
     t.crash(a);
@@ -27,7 +30,11 @@ fn isr_dies_while_stale_replica_lives(unclean: bool) -> (Vec<(u64, i64)>, Vec<u6
     t.restart(other);
     t.run_for(3_000);
     let unclean_elections = t.cluster.controller.borrow().unclean_elections;
-    (acked(&outcomes), values(&t.read_all(consumer_config())), unclean_elections)
+    (
+        acked(&outcomes),
+        values(&t.read_all(consumer_config())),
+        unclean_elections,
+    )
 }
 
 #[test]
@@ -35,7 +42,10 @@ fn unclean_election_elects_a_stale_replica_and_loses_acked_records() {
     let (acked, read, elections) = isr_dies_while_stale_replica_lives(true);
     assert_eq!(acked.len(), 3);
     assert!(elections >= 1, "the stale replica was elected uncleanly");
-    assert!(read.is_empty(), "the old ISR truncated to the stale leader: {read:?}");
+    assert!(
+        read.is_empty(),
+        "the old ISR truncated to the stale leader: {read:?}"
+    );
 }
 
 #[test]

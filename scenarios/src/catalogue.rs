@@ -5,9 +5,18 @@ use logjam_harness::scenario::Scenario;
 
 pub const CATALOGUE: &[(&str, &str)] = &[
     ("standard", include_str!("../catalogue/standard.toml")),
-    ("acks1-leader-crash", include_str!("../catalogue/acks1-leader-crash.toml")),
-    ("durable-partitions-crashes", include_str!("../catalogue/durable-partitions-crashes.toml")),
-    ("retries-reorder", include_str!("../catalogue/retries-reorder.toml")),
+    (
+        "acks1-leader-crash",
+        include_str!("../catalogue/acks1-leader-crash.toml"),
+    ),
+    (
+        "durable-partitions-crashes",
+        include_str!("../catalogue/durable-partitions-crashes.toml"),
+    ),
+    (
+        "retries-reorder",
+        include_str!("../catalogue/retries-reorder.toml"),
+    ),
 ];
 
 /// What `logjam run` with no scenario runs: one that loses data and one that must not.

@@ -11,16 +11,25 @@ pub enum LoadError {
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
     #[error("{origin}: {source}")]
-    Io { origin: String, source: std::io::Error },
+    Io {
+        origin: String,
+        source: std::io::Error,
+    },
 }
 
 fn invalid(origin: &str, message: impl Into<String>) -> LoadError {
-    LoadError::Invalid { origin: origin.to_string(), message: message.into() }
+    LoadError::Invalid {
+        origin: origin.to_string(),
+        message: message.into(),
+    }
 }
 
 pub fn load_scenario_file(path: &Path) -> Result<Scenario, LoadError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { origin: origin.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        origin: origin.clone(),
+        source,
+    })?;
     load_scenario_str(&text, &origin)
 }
 
@@ -28,20 +37,36 @@ pub fn load_scenario_str(text: &str, origin: &str) -> Result<Scenario, LoadError
     let file: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.to_string()))?;
     let mut merged = sim_defaults();
     if let Some(preset) = file.get("preset").cloned() {
-        let name = preset.as_str().ok_or_else(|| invalid(origin, "`preset` must be a string naming a preset"))?;
+        let name = preset
+            .as_str()
+            .ok_or_else(|| invalid(origin, "`preset` must be a string naming a preset"))?;
         let table = preset_table(name).ok_or_else(|| {
-            invalid(origin, format!("`preset`: unknown preset {name:?} (see `logjam list`)"))
+            invalid(
+                origin,
+                format!("`preset`: unknown preset {name:?} (see `logjam list`)"),
+            )
         })?;
         merge(&mut merged, table);
     }
     merge(&mut merged, file);
-    let scenario: Scenario = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| invalid(origin, e.message().to_string()))?;
-    scenario.cluster.validate().map_err(|e| invalid(origin, format!("impossible configuration: {e}")))?;
+    let scenario: Scenario = toml::Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| invalid(origin, e.message().to_string()))?;
+    scenario
+        .cluster
+        .validate()
+        .map_err(|e| invalid(origin, format!("impossible configuration: {e}")))?;
     if scenario.workload.producers == 0 && scenario.workload.consumers == 0 {
-        return Err(invalid(origin, "`workload`: expected at least one producer or consumer"));
+        return Err(invalid(
+            origin,
+            "`workload`: expected at least one producer or consumer",
+        ));
     }
     if scenario.sim.tick_ms == 0 {
-        return Err(invalid(origin, "`sim.tick_ms`: expected a positive number of milliseconds"));
+        return Err(invalid(
+            origin,
+            "`sim.tick_ms`: expected a positive number of milliseconds",
+        ));
     }
     Ok(scenario)
 }
@@ -64,9 +89,12 @@ fn sim_defaults() -> toml::Table {
 /// TOML has no null: an unset optional setting is simply absent.
 fn without_nulls(v: serde_json::Value) -> serde_json::Value {
     match v {
-        serde_json::Value::Object(m) => {
-            serde_json::Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect())
-        }
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
         other => other,
     }
 }

@@ -16,7 +16,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "logjam", version, about = "Can this Kafka configuration lose, duplicate or reorder messages under these faults? Run it and see.")]
+#[command(
+    name = "logjam",
+    version,
+    about = "Can this Kafka configuration lose, duplicate or reorder messages under these faults? Run it and see."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -85,13 +89,41 @@ impl<E: std::fmt::Display> From<E> for BadInput {
 }
 
 fn main() -> ExitCode {
+    // Behave like other Unix tools when the reader goes away (`logjam list | head`):
+    // end quietly instead of panicking on a failed print.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any other code runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, file, seed, seeds, faults, out, format } => {
-            cmd_run(scenario, file, seed.map(|s| s..s + 1).or(seeds), faults, &out, format)
-        }
-        Command::Replay { dir, scenario, seed } => cmd_replay(dir, scenario, seed),
-        Command::Check { file, config, format } => cmd_check(&file, config, format),
+        Command::Run {
+            scenario,
+            file,
+            seed,
+            seeds,
+            faults,
+            out,
+            format,
+        } => cmd_run(
+            scenario,
+            file,
+            seed.map(|s| s..s + 1).or(seeds),
+            faults,
+            &out,
+            format,
+        ),
+        Command::Replay {
+            dir,
+            scenario,
+            seed,
+        } => cmd_replay(dir, scenario, seed),
+        Command::Check {
+            file,
+            config,
+            format,
+        } => cmd_check(&file, config, format),
         Command::List => {
             cmd_list();
             Ok(0)
@@ -111,7 +143,10 @@ fn catalogue_scenario(name: &str) -> Result<Scenario, BadInput> {
         Some(s) => Ok(s?),
         None => {
             let known: Vec<&str> = catalogue::names().collect();
-            Err(BadInput(format!("unknown scenario {name:?}; known: {}", known.join(", "))))
+            Err(BadInput(format!(
+                "unknown scenario {name:?}; known: {}",
+                known.join(", ")
+            )))
         }
     }
 }
@@ -126,8 +161,14 @@ fn cmd_run(
 ) -> Result<u8, BadInput> {
     let scenarios: Vec<Scenario> = match file {
         Some(f) => vec![load::load_scenario_file(&f)?],
-        None if names.is_empty() => catalogue::DEFAULT_SET.iter().map(|n| catalogue_scenario(n)).collect::<Result<_, _>>()?,
-        None => names.iter().map(|n| catalogue_scenario(n)).collect::<Result<_, _>>()?,
+        None if names.is_empty() => catalogue::DEFAULT_SET
+            .iter()
+            .map(|n| catalogue_scenario(n))
+            .collect::<Result<_, _>>()?,
+        None => names
+            .iter()
+            .map(|n| catalogue_scenario(n))
+            .collect::<Result<_, _>>()?,
     };
     let schedule: Option<Vec<ScheduledFault>> = faults.map(|f| load_schedule(&f)).transpose()?;
     let seeds = seeds.unwrap_or(0..5);
@@ -156,30 +197,61 @@ fn cmd_run(
         print_table(&rows);
         println!("run folders under {}", out.join("runs").display());
     }
-    Ok(if rows.iter().any(|r| r.result.valid == Some(false)) { 1 } else { 0 })
+    Ok(if rows.iter().any(|r| r.result.valid == Some(false)) {
+        1
+    } else {
+        0
+    })
 }
 
-fn cmd_replay(dir: Option<PathBuf>, scenario: Option<String>, seed: Option<u64>) -> Result<u8, BadInput> {
+fn cmd_replay(
+    dir: Option<PathBuf>,
+    scenario: Option<String>,
+    seed: Option<u64>,
+) -> Result<u8, BadInput> {
     let (scenario, seed, schedule, recorded) = match (dir, scenario, seed) {
         (Some(dir), None, None) => {
             let meta = read_run_meta(&dir).map_err(BadInput)?;
             let path = dir.join("history.jsonl");
-            let recorded = std::fs::read(&path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
-            (meta.resolved_scenario, meta.seed, Some(meta.schedule), Some(recorded))
+            let recorded =
+                std::fs::read(&path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+            (
+                meta.resolved_scenario,
+                meta.seed,
+                Some(meta.schedule),
+                Some(recorded),
+            )
         }
         (None, Some(name), Some(seed)) => (catalogue_scenario(&name)?, seed, None, None),
-        _ => return Err(BadInput("give a run folder, or --scenario NAME --seed N".into())),
+        _ => {
+            return Err(BadInput(
+                "give a run folder, or --scenario NAME --seed N".into(),
+            ))
+        }
     };
     let output = run(&scenario, seed, schedule)?;
     let replayed = history_bytes(&output);
     match recorded {
         Some(recorded) if recorded == replayed => {
-            println!("replayed {} seed {}: history identical ({} bytes, {} ops)", scenario.name, seed, replayed.len(), output.history.ops.len());
+            println!(
+                "replayed {} seed {}: history identical ({} bytes, {} ops)",
+                scenario.name,
+                seed,
+                replayed.len(),
+                output.history.ops.len()
+            );
             Ok(0)
         }
         Some(recorded) => {
-            let line = recorded.split(|&b| b == b'\n').zip(replayed.split(|&b| b == b'\n')).position(|(a, b)| a != b).map_or(0, |l| l + 1);
-            println!("replayed {} seed {}: history DIFFERS from line {line}", scenario.name, seed);
+            let line = recorded
+                .split(|&b| b == b'\n')
+                .zip(replayed.split(|&b| b == b'\n'))
+                .position(|(a, b)| a != b)
+                .map_or(0, |l| l + 1);
+            println!(
+                "replayed {} seed {}: history DIFFERS from line {line}",
+                scenario.name, seed
+            );
             Ok(1)
         }
         None => {
@@ -200,31 +272,61 @@ fn cmd_replay(dir: Option<PathBuf>, scenario: Option<String>, seed: Option<u64>)
 fn semantics_from(config: &str) -> Result<Semantics, BadInput> {
     if presets::preset_table(config).is_some() {
         let text = format!("name = \"check\"\npreset = \"{config}\"\n[cluster]\n[[cluster.topics]]\nname = \"t\"\n");
-        return Ok(semantics_of(&load::load_scenario_str(&text, &format!("preset {config}"))?.cluster));
+        return Ok(semantics_of(
+            &load::load_scenario_str(&text, &format!("preset {config}"))?.cluster,
+        ));
     }
     let path = Path::new(config);
-    let text = std::fs::read_to_string(path).map_err(|e| BadInput(format!("--config {config}: not a preset and not a readable file ({e})")))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        BadInput(format!(
+            "--config {config}: not a preset and not a readable file ({e})"
+        ))
+    })?;
     if config.ends_with(".json") {
         return serde_json::from_str(&text).map_err(|e| BadInput(format!("{config}: {e}")));
     }
-    let table: toml::Table = toml::from_str(&text).map_err(|e| BadInput(format!("{config}: {e}")))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| BadInput(format!("{config}: {e}")))?;
     if table.contains_key("cluster") {
-        Ok(semantics_of(&load::load_scenario_str(&text, config)?.cluster))
+        Ok(semantics_of(
+            &load::load_scenario_str(&text, config)?.cluster,
+        ))
     } else {
-        toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| BadInput(format!("{config}: {}", e.message())))
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| BadInput(format!("{config}: {}", e.message())))
     }
 }
 
 fn cmd_check(file: &Path, config: Option<String>, format: Format) -> Result<u8, BadInput> {
     let semantics = config.as_deref().map(semantics_from).transpose()?;
-    let history = read_history_file(file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
-    let result = check::check(&history, &CheckOptions { semantics, faults: None });
+    let history =
+        read_history_file(file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
+    let result = check::check(
+        &history,
+        &CheckOptions {
+            semantics,
+            faults: None,
+        },
+    );
     if format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
-        println!("{}: {} ops, {} sends ok, {} info, {} failed", file.display(), result.stats.ops, result.stats.sends_ok, result.stats.sends_info, result.stats.sends_fail);
+        println!(
+            "{}: {} ops, {} sends ok, {} info, {} failed",
+            file.display(),
+            result.stats.ops,
+            result.stats.sends_ok,
+            result.stats.sends_info,
+            result.stats.sends_fail
+        );
         for p in &result.promises {
-            println!("  {} {} ({})", if p.kept { "kept  " } else { "BROKEN" }, p.name, p.reason);
+            println!(
+                "  {} {} ({})",
+                if p.kept { "kept  " } else { "BROKEN" },
+                p.name,
+                p.reason
+            );
         }
         for (kind, list) in &result.anomalies {
             println!("  {kind}: {}", list.len());
@@ -243,13 +345,22 @@ fn cmd_list() {
     println!("Scenarios (logjam run --scenario NAME):");
     for name in catalogue::names() {
         match catalogue::scenario(name) {
-            Some(Ok(s)) => println!("  {name:<28} {}", s.description.split_whitespace().collect::<Vec<_>>().join(" ")),
+            Some(Ok(s)) => println!(
+                "  {name:<28} {}",
+                s.description
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             _ => println!("  {name:<28} (does not load)"),
         }
     }
     println!("\nPresets (preset = \"NAME\" in a scenario file):");
     for p in presets::presets() {
-        println!("  {:<24} {}\n  {:<24} promises: {}", p.name, p.description, "", p.promises);
+        println!(
+            "  {:<24} {}\n  {:<24} promises: {}",
+            p.name, p.description, "", p.promises
+        );
     }
     println!("\nFault kinds (in schedules: {{\"at_ms\": N, \"fault\": {{\"kind\": KIND, ...}}}}):");
     for (kind, what) in Fault::KINDS {

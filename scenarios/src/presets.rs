@@ -23,8 +23,17 @@ pub fn presets() -> Vec<Preset> {
     all_tables()
         .into_iter()
         .map(|(name, v)| {
-            let s = |k: &str| v.get(k).and_then(|d| d.as_str()).unwrap_or_default().to_string();
-            Preset { description: s("description"), promises: s("promises"), name }
+            let s = |k: &str| {
+                v.get(k)
+                    .and_then(|d| d.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            Preset {
+                description: s("description"),
+                promises: s("promises"),
+                name,
+            }
         })
         .collect()
 }

@@ -21,14 +21,26 @@ fn anomalies(r: &CheckResult) -> String {
     if r.counts.is_empty() {
         return "none".into();
     }
-    r.counts.iter().map(|(k, n)| format!("{k}×{n}")).collect::<Vec<_>>().join(" ")
+    r.counts
+        .iter()
+        .map(|(k, n)| format!("{k}×{n}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn print_table(rows: &[RunRow]) {
     let headers = ["scenario", "preset", "seed", "promises", "anomalies"];
     let cells: Vec<[String; 5]> = rows
         .iter()
-        .map(|r| [r.scenario.clone(), r.preset.clone(), r.seed.to_string(), verdict(&r.result).to_string(), anomalies(&r.result)])
+        .map(|r| {
+            [
+                r.scenario.clone(),
+                r.preset.clone(),
+                r.seed.to_string(),
+                verdict(&r.result).to_string(),
+                anomalies(&r.result),
+            ]
+        })
         .collect();
     let mut widths = headers.map(str::len);
     for c in &cells {
@@ -37,21 +49,39 @@ pub fn print_table(rows: &[RunRow]) {
         }
     }
     let line = |c: [&str; 5]| {
-        let padded: Vec<String> = c.iter().zip(widths).map(|(s, w)| format!("{s:<w$}")).collect();
+        let padded: Vec<String> = c
+            .iter()
+            .zip(widths)
+            .map(|(s, w)| format!("{s:<w$}"))
+            .collect();
         println!("{}", padded.join("  ").trim_end());
     };
     line(headers);
     for c in &cells {
         line([&c[0], &c[1], &c[2], &c[3], &c[4]]);
     }
-    let broken: Vec<&RunRow> = rows.iter().filter(|r| r.result.valid == Some(false)).collect();
+    let broken: Vec<&RunRow> = rows
+        .iter()
+        .filter(|r| r.result.valid == Some(false))
+        .collect();
     if !broken.is_empty() {
         println!();
         for r in broken {
             let names: Vec<String> = r.result.broken().map(|p| p.name.to_string()).collect();
-            println!("{} seed {}: broke {} — replay: logjam replay {}", r.scenario, r.seed, names.join(", "), r.dir);
+            println!(
+                "{} seed {}: broke {} — replay: logjam replay {}",
+                r.scenario,
+                r.seed,
+                names.join(", "),
+                r.dir
+            );
         }
     }
     let kept = rows.iter().filter(|r| r.result.valid == Some(true)).count();
-    println!("\n{} runs: {} kept every promise, {} broke one", rows.len(), kept, rows.len() - kept);
+    println!(
+        "\n{} runs: {} kept every promise, {} broke one",
+        rows.len(),
+        kept,
+        rows.len() - kept
+    );
 }

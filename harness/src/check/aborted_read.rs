@@ -9,10 +9,22 @@ use crate::history::OpType;
 
 pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
     for (&(key, value), v) in &facts.values {
-        let Some(w) = v.write.and_then(|id| facts.writes.get(id)) else { continue };
-        let (OpType::Fail, Some((offset, read_op))) = (w.outcome, v.first_read) else { continue };
-        let what = if w.in_txn { "transaction that wrote it aborted" } else { "send of it failed" };
-        let done = w.pair.completion.map(|c| format!(" ({})", explain::op(facts, c))).unwrap_or_default();
+        let Some(w) = v.write.and_then(|id| facts.writes.get(id)) else {
+            continue;
+        };
+        let (OpType::Fail, Some((offset, read_op))) = (w.outcome, v.first_read) else {
+            continue;
+        };
+        let what = if w.in_txn {
+            "transaction that wrote it aborted"
+        } else {
+            "send of it failed"
+        };
+        let done = w
+            .pair
+            .completion
+            .map(|c| format!(" ({})", explain::op(facts, c)))
+            .unwrap_or_default();
         let more = match v.read_count {
             0 | 1 => String::new(),
             n => format!(" (and {} more reads)", n - 1),

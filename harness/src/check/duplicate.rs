@@ -24,9 +24,14 @@ fn across_history(facts: &Facts<'_>, found: &mut Findings) {
         let mut seen: Vec<(i64, usize)> = v.offsets().collect();
         seen.sort_unstable();
         let writer = v.write.and_then(|id| facts.writes.get(id));
-        let mut ops: Vec<u64> = writer.map(|w| facts.pair_indices(w.pair)).unwrap_or_default();
+        let mut ops: Vec<u64> = writer
+            .map(|w| facts.pair_indices(w.pair))
+            .unwrap_or_default();
         ops.extend(seen.iter().map(|&(_, op)| facts.index(op)));
-        let at: Vec<String> = seen.iter().map(|&(o, op)| format!("{o} ({})", explain::op(facts, op))).collect();
+        let at: Vec<String> = seen
+            .iter()
+            .map(|&(o, op)| format!("{o} ({})", explain::op(facts, op)))
+            .collect();
         let origin = match writer {
             Some(w) => format!("sent by process {}", w.process),
             None => "never sent in this history".to_string(),
@@ -38,7 +43,11 @@ fn across_history(facts: &Facts<'_>, found: &mut Findings) {
             offsets: seen.iter().map(|&(o, _)| o).collect(),
             ops,
             process: writer.map(|w| w.process.clone()),
-            explanation: format!("{value} ({origin}) appears in {} at offsets {}", facts.key(key), explain::and_list(&at)),
+            explanation: format!(
+                "{value} ({origin}) appears in {} at offsets {}",
+                facts.key(key),
+                explain::and_list(&at)
+            ),
         });
     }
 }
@@ -47,7 +56,11 @@ fn within_one_op(facts: &Facts<'_>, found: &mut Findings) {
     let mut start = 0;
     while start < facts.polls.len() {
         let op = facts.polls[start].op;
-        let end = start + facts.polls[start..].iter().take_while(|p| p.op == op).count();
+        let end = start
+            + facts.polls[start..]
+                .iter()
+                .take_while(|p| p.op == op)
+                .count();
         let mut seen: Vec<(KeyId, &Val, i64)> = Vec::new();
         for poll in &facts.polls[start..end] {
             let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();

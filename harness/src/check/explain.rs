@@ -13,7 +13,12 @@ pub(crate) fn and_list(items: &[String]) -> String {
 /// "process 2 sent 41 to orders/3" (or "... in a transaction").
 pub(crate) fn sent(facts: &Facts<'_>, w: &Write<'_>) -> String {
     let how = if w.in_txn { " in a transaction" } else { "" };
-    format!("process {} sent {} to {}{how}", w.process, w.value, facts.key(w.key))
+    format!(
+        "process {} sent {} to {}{how}",
+        w.process,
+        w.value,
+        facts.key(w.key)
+    )
 }
 
 /// "op 12" for the op at a position.

@@ -16,6 +16,8 @@ pub(crate) type KeyId = usize;
 pub(crate) struct Write<'h> {
     pub key: KeyId,
     pub value: &'h Val,
+    /// Its entry in `Facts::values`.
+    pub value_id: usize,
     pub process: &'h Process,
     pub pair: OpPair,
     /// Ok (acknowledged), Fail (definitely not written) or Info (unknown).
@@ -29,6 +31,8 @@ pub(crate) struct Write<'h> {
 pub(crate) struct Read<'h> {
     pub offset: i64,
     pub value: &'h Val,
+    /// Its entry in `Facts::values`.
+    pub value_id: usize,
 }
 
 /// The records one poll micro-operation returned for one key.
@@ -72,7 +76,9 @@ impl ValueFacts {
 
     /// Every distinct offset, in the order first seen.
     pub fn offsets(&self) -> impl Iterator<Item = (i64, usize)> + '_ {
-        self.first_offset.into_iter().chain(self.more_offsets.iter().copied())
+        self.first_offset
+            .into_iter()
+            .chain(self.more_offsets.iter().copied())
     }
 }
 
@@ -131,7 +137,10 @@ impl<'h> Facts<'h> {
                 offsets: IndexMap::new(),
                 max_read: Vec::new(),
                 final_cover: Vec::new(),
-                stats: Stats { ops: history.ops.len() as u64, ..Stats::default() },
+                stats: Stats {
+                    ops: history.ops.len() as u64,
+                    ..Stats::default()
+                },
             },
             key_ids: IndexMap::new(),
             epochs: IndexMap::new(),
@@ -156,7 +165,11 @@ impl<'h> Facts<'h> {
 
     /// The indices of a pair's invocation and completion.
     pub fn pair_indices(&self, pair: OpPair) -> Vec<u64> {
-        pair.invoke.into_iter().chain(pair.completion).map(|p| self.index(p)).collect()
+        pair.invoke
+            .into_iter()
+            .chain(pair.completion)
+            .map(|p| self.index(p))
+            .collect()
     }
 
     pub fn value_facts(&self, key: KeyId, value: &'h Val) -> Option<&ValueFacts> {
@@ -188,7 +201,9 @@ impl<'h> Gatherer<'h> {
     fn pair(&mut self, history: &'h History, pair: OpPair) {
         let invoke = pair.invoke.and_then(|p| history.ops.get(p));
         let completion = pair.completion.and_then(|p| history.ops.get(p));
-        let Some(head) = invoke.or(completion) else { return };
+        let Some(head) = invoke.or(completion) else {
+            return;
+        };
         if head.process.is_nemesis() {
             return;
         }
@@ -207,18 +222,29 @@ impl<'h> Gatherer<'h> {
         let completed: &'h [MicroOp] = completion.map_or(&[], |op| op.value.micro_ops());
         // The completion knows offsets; the invocation is the fallback when
         // the completion carries no list, or one that does not line up.
-        let sends = if !completed.is_empty() && (invoked.is_empty() || completed.len() == invoked.len()) {
-            completed
-        } else {
-            invoked
-        };
+        let sends =
+            if !completed.is_empty() && (invoked.is_empty() || completed.len() == invoked.len()) {
+                completed
+            } else {
+                invoked
+            };
         for micro in sends {
             if let MicroOp::Send { key, value, offset } = micro {
-                self.write(&head.process, pair, outcome, f == "txn", key, value, *offset);
+                self.write(
+                    &head.process,
+                    pair,
+                    outcome,
+                    f == "txn",
+                    key,
+                    value,
+                    *offset,
+                );
             }
         }
         // A failed op definitely did not happen, so neither did its reads.
-        let (Some(done), true) = (pair.completion, outcome != OpType::Fail) else { return };
+        let (Some(done), true) = (pair.completion, outcome != OpType::Fail) else {
+            return;
+        };
         let final_read = head.final_read || completion.is_some_and(|op| op.final_read);
         let epoch = self.epochs.get(&head.process).copied().unwrap_or(0);
         for micro in completed {
@@ -235,7 +261,16 @@ impl<'h> Gatherer<'h> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn write(&mut self, process: &'h Process, pair: OpPair, outcome: OpType, in_txn: bool, key: &'h str, value: &'h Val, offset: Option<i64>) {
+    fn write(
+        &mut self,
+        process: &'h Process,
+        pair: OpPair,
+        outcome: OpType,
+        in_txn: bool,
+        key: &'h str,
+        value: &'h Val,
+        offset: Option<i64>,
+    ) {
         let key = self.key_id(key);
         let id = self.facts.writes.len();
         let ack_offset = if outcome == OpType::Ok { offset } else { None };
@@ -244,27 +279,58 @@ impl<'h> Gatherer<'h> {
             OpType::Fail => self.facts.stats.sends_fail += 1,
             _ => self.facts.stats.sends_info += 1,
         }
-        self.facts.writes.push(Write { key, value, process, pair, outcome, ack_offset, in_txn });
-        let facts = self.facts.values.entry((key, value)).or_default();
+        let entry = self.facts.values.entry((key, value));
+        let value_id = entry.index();
+        let facts = entry.or_default();
         facts.write.get_or_insert(id);
         if let (Some(o), Some(done)) = (ack_offset, pair.completion) {
             facts.note_offset(o, done);
         }
+        self.facts.writes.push(Write {
+            key,
+            value,
+            value_id,
+            process,
+            pair,
+            outcome,
+            ack_offset,
+            in_txn,
+        });
     }
 
-    fn poll(&mut self, process: &'h Process, op: usize, epoch: u32, final_read: bool, key: &'h str, records: &'h [(i64, Val)]) {
+    fn poll(
+        &mut self,
+        process: &'h Process,
+        op: usize,
+        epoch: u32,
+        final_read: bool,
+        key: &'h str,
+        records: &'h [(i64, Val)],
+    ) {
         let key = self.key_id(key);
         let start = self.facts.reads.len();
         for (offset, value) in records {
             let offset = *offset;
-            self.facts.reads.push(Read { offset, value });
-            let facts = self.facts.values.entry((key, value)).or_default();
+            let entry = self.facts.values.entry((key, value));
+            let value_id = entry.index();
+            self.facts.reads.push(Read {
+                offset,
+                value,
+                value_id,
+            });
+            let facts = entry.or_default();
             facts.read_count += 1;
             facts.first_read.get_or_insert((offset, op));
             facts.note_offset(offset, op);
             match self.facts.offsets.get_mut(&(key, offset)) {
                 None => {
-                    self.facts.offsets.insert((key, offset), OffsetFacts { first: (value, op), more: Vec::new() });
+                    self.facts.offsets.insert(
+                        (key, offset),
+                        OffsetFacts {
+                            first: (value, op),
+                            more: Vec::new(),
+                        },
+                    );
                 }
                 Some(at) => {
                     if at.first.0 != value && !at.more.iter().any(|(v, _)| *v == value) {
@@ -290,6 +356,12 @@ impl<'h> Gatherer<'h> {
             }
         }
         let reads = start..self.facts.reads.len();
-        self.facts.polls.push(Poll { op, process, epoch, key, reads });
+        self.facts.polls.push(Poll {
+            op,
+            process,
+            epoch,
+            key,
+            reads,
+        });
     }
 }

@@ -42,7 +42,10 @@ impl FaultClasses {
             return;
         }
         let f = op.f.as_str();
-        if ["partition", "isolate", "bridge", "one-way"].iter().any(|p| f.starts_with(p)) {
+        if ["partition", "isolate", "bridge", "one-way"]
+            .iter()
+            .any(|p| f.starts_with(p))
+        {
             self.partition = true;
         } else if f.starts_with("power-loss") {
             self.power_loss = true;
@@ -65,7 +68,10 @@ impl FaultClasses {
 /// `{"power_loss": true}` on a crash.
 fn power_loss_flag(value: &OpValue) -> bool {
     match value {
-        OpValue::Other(v) => v.get("power_loss").and_then(serde_json::Value::as_bool).unwrap_or(false),
+        OpValue::Other(v) => v
+            .get("power_loss")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
         _ => false,
     }
 }

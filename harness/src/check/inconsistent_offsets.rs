@@ -11,7 +11,10 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         if at.more.is_empty() {
             continue;
         }
-        let held: Vec<String> = at.values().map(|(v, op)| format!("{v} ({})", explain::op(facts, op))).collect();
+        let held: Vec<String> = at
+            .values()
+            .map(|(v, op)| format!("{v} ({})", explain::op(facts, op)))
+            .collect();
         found.push(Anomaly {
             kind: AnomalyKind::InconsistentOffsets,
             key: facts.key(key).to_string(),
@@ -19,7 +22,11 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             offsets: vec![offset],
             ops: at.values().map(|(_, op)| facts.index(op)).collect(),
             process: None,
-            explanation: format!("{} offset {offset} held {} in different reads", facts.key(key), explain::and_list(&held)),
+            explanation: format!(
+                "{} offset {offset} held {} in different reads",
+                facts.key(key),
+                explain::and_list(&held)
+            ),
         });
     }
 }

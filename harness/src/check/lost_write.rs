@@ -16,11 +16,18 @@ use crate::history::OpType;
 pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) -> Vec<bool> {
     let mut lost = vec![false; facts.writes.len()];
     for (id, w) in facts.writes.iter().enumerate() {
-        let (OpType::Ok, Some(offset)) = (w.outcome, w.ack_offset) else { continue };
-        if facts.value_facts(w.key, w.value).is_some_and(|v| v.read_count > 0) {
+        let (OpType::Ok, Some(offset)) = (w.outcome, w.ack_offset) else {
+            continue;
+        };
+        if facts
+            .value_facts(w.key, w.value)
+            .is_some_and(|v| v.read_count > 0)
+        {
             continue;
         }
-        let Some(Some((max_offset, max_op))) = facts.max_read.get(w.key).copied() else { continue };
+        let Some(Some((max_offset, max_op))) = facts.max_read.get(w.key).copied() else {
+            continue;
+        };
         if max_offset < offset {
             continue;
         }

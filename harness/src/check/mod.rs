@@ -61,13 +61,18 @@ pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
     poll_order::find(&facts, &lost, &mut found);
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);
-    let faults = opts.faults.unwrap_or_else(|| FaultClasses::from_history(history));
+    let faults = opts
+        .faults
+        .unwrap_or_else(|| FaultClasses::from_history(history));
     verdict::judge(found.by_kind, opts.semantics.as_ref(), faults, facts.stats)
 }
 
 /// Read a history file and check it. An unreadable history is an error
 /// (exit status 2 for `logjam check`), never a verdict.
-pub fn check_file(path: impl AsRef<Path>, opts: &CheckOptions) -> Result<CheckResult, HistoryError> {
+pub fn check_file(
+    path: impl AsRef<Path>,
+    opts: &CheckOptions,
+) -> Result<CheckResult, HistoryError> {
     let history = read_history_file(path)?;
     Ok(check(&history, opts))
 }

@@ -26,30 +26,61 @@ pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
     let mut last: IndexMap<(&Process, KeyId), (u32, i64, usize)> = IndexMap::new();
     for poll in &facts.polls {
         for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-            let previous = last.insert((poll.process, poll.key), (poll.epoch, read.offset, poll.op));
-            let Some((epoch, prev_offset, prev_op)) = previous else { continue };
+            let previous =
+                last.insert((poll.process, poll.key), (poll.epoch, read.offset, poll.op));
+            let Some((epoch, prev_offset, prev_op)) = previous else {
+                continue;
+            };
             if epoch != poll.epoch {
                 continue;
             }
             let same_op = prev_op == poll.op;
             let key = facts.key(poll.key);
             let (kind, detail) = if read.offset <= prev_offset {
-                let kind = if same_op { AnomalyKind::IntNonmonotonicPoll } else { AnomalyKind::NonmonotonicPoll };
+                let kind = if same_op {
+                    AnomalyKind::IntNonmonotonicPoll
+                } else {
+                    AnomalyKind::NonmonotonicPoll
+                };
                 (kind, "going backwards within one assignment".to_string())
             } else {
-                let skipped = known.get(poll.key).map_or(&[][..], |k| between(k, prev_offset, read.offset));
-                let Some(&(first, first_op)) = skipped.first() else { continue };
-                let kind = if same_op { AnomalyKind::IntPollSkip } else { AnomalyKind::PollSkip };
-                let what = if skipped.len() == 1 {
-                    format!("offset {first}, which holds a record ({})", explain::op(facts, first_op))
+                let skipped = known
+                    .get(poll.key)
+                    .map_or(&[][..], |k| between(k, prev_offset, read.offset));
+                let Some(&(first, first_op)) = skipped.first() else {
+                    continue;
+                };
+                let kind = if same_op {
+                    AnomalyKind::IntPollSkip
                 } else {
-                    format!("{} offsets known to hold records, the first {first} ({})", skipped.len(), explain::op(facts, first_op))
+                    AnomalyKind::PollSkip
+                };
+                let what = if skipped.len() == 1 {
+                    format!(
+                        "offset {first}, which holds a record ({})",
+                        explain::op(facts, first_op)
+                    )
+                } else {
+                    format!(
+                        "{} offsets known to hold records, the first {first} ({})",
+                        skipped.len(),
+                        explain::op(facts, first_op)
+                    )
                 };
                 (kind, format!("skipping {what}"))
             };
-            let ops = if same_op { vec![facts.index(poll.op)] } else { vec![facts.index(prev_op), facts.index(poll.op)] };
+            let ops = if same_op {
+                vec![facts.index(poll.op)]
+            } else {
+                vec![facts.index(prev_op), facts.index(poll.op)]
+            };
             let at = if same_op {
-                format!("{} by process {} read {key} at offset {prev_offset} then {}", explain::op(facts, poll.op), poll.process, read.offset)
+                format!(
+                    "{} by process {} read {key} at offset {prev_offset} then {}",
+                    explain::op(facts, poll.op),
+                    poll.process,
+                    read.offset
+                )
             } else {
                 format!(
                     "process {} read {key} at offset {prev_offset} ({}) then {} ({})",
@@ -101,7 +132,9 @@ fn known_offsets(facts: &Facts<'_>, lost: &[bool]) -> Vec<Vec<(i64, usize)>> {
         if lost.get(id).copied().unwrap_or(false) {
             continue;
         }
-        if let (Some(offset), Some(done), Some(k)) = (w.ack_offset, w.pair.completion, known.get_mut(w.key)) {
+        if let (Some(offset), Some(done), Some(k)) =
+            (w.ack_offset, w.pair.completion, known.get_mut(w.key))
+        {
             k.push((offset, done));
         }
     }

@@ -17,12 +17,19 @@ use std::collections::BTreeSet;
 
 pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
     for pair in &facts.pairs {
-        let Some(done) = pair.completion else { continue };
-        let Some(op) = facts.ops.get(done) else { continue };
+        let Some(done) = pair.completion else {
+            continue;
+        };
+        let Some(op) = facts.ops.get(done) else {
+            continue;
+        };
         if op.f != "txn" || op.op_type == OpType::Fail || op.process.is_nemesis() {
             continue;
         }
-        let invoked = pair.invoke.and_then(|p| facts.ops.get(p)).map_or(&[][..], |o| o.value.micro_ops());
+        let invoked = pair
+            .invoke
+            .and_then(|p| facts.ops.get(p))
+            .map_or(&[][..], |o| o.value.micro_ops());
         let own: BTreeSet<(&str, &Val)> = invoked
             .iter()
             .chain(op.value.micro_ops())
@@ -35,7 +42,9 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             continue;
         }
         for micro in op.value.micro_ops() {
-            let MicroOp::Poll { reads: Some(reads) } = micro else { continue };
+            let MicroOp::Poll { reads: Some(reads) } = micro else {
+                continue;
+            };
             for (key, records) in reads {
                 for (offset, value) in records {
                     if !own.contains(&(key.as_str(), value)) {

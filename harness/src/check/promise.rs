@@ -38,7 +38,9 @@ impl<'de> Deserialize<'de> for Acks {
             Spelling::Text(s) if s == "0" => Ok(Acks::Zero),
             Spelling::Text(s) if s == "1" => Ok(Acks::One),
             Spelling::Text(s) if s == "all" || s == "-1" => Ok(Acks::All),
-            _ => Err(serde::de::Error::custom(r#"acks must be "0", "1", "all" or "-1" (or 0, 1, -1)"#)),
+            _ => Err(serde::de::Error::custom(
+                r#"acks must be "0", "1", "all" or "-1" (or 0, 1, -1)"#,
+            )),
         }
     }
 }
@@ -107,7 +109,10 @@ impl Semantics {
     /// meets a conflicting setting the producer silently runs without it, so
     /// nothing is promised on its account.
     pub fn idempotent(&self) -> bool {
-        self.enable_idempotence && self.acks == Acks::All && self.retries > 0 && self.max_in_flight <= 5
+        self.enable_idempotence
+            && self.acks == Acks::All
+            && self.retries > 0
+            && self.max_in_flight <= 5
     }
 
     /// Acknowledged data can vanish from the log itself: a truncation that
@@ -151,7 +156,10 @@ impl PromiseName {
         match self {
             PromiseName::NoAckedLoss => &[AnomalyKind::LostWrite, AnomalyKind::Unseen],
             PromiseName::NoDuplicates => &[AnomalyKind::Duplicate, AnomalyKind::IntDuplicate],
-            PromiseName::PerPartitionOrder => &[AnomalyKind::NonmonotonicSend, AnomalyKind::IntNonmonotonicSend],
+            PromiseName::PerPartitionOrder => &[
+                AnomalyKind::NonmonotonicSend,
+                AnomalyKind::IntNonmonotonicSend,
+            ],
             PromiseName::ConsistentOffsets => &[AnomalyKind::InconsistentOffsets],
             // A transaction seeing its own uncommitted write breaks
             // read_committed as surely as seeing an aborted one.
@@ -180,12 +188,26 @@ pub struct Promise {
 /// The promises `sem` makes to a run that injected `faults`, in a fixed order.
 pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
     let mut out = Vec::new();
-    let mut promise = |name: PromiseName, reason: String| out.push(Promise { name, reason, broken_by: name.broken_by() });
+    let mut promise = |name: PromiseName, reason: String| {
+        out.push(Promise {
+            name,
+            reason,
+            broken_by: name.broken_by(),
+        })
+    };
 
     // acks=0 and acks=1 promise nothing about loss; acks=all with
     // min.insync=1 is "as acks=1"; unclean election gives it up again.
-    if sem.acks == Acks::All && sem.min_insync_replicas >= 2 && !sem.unclean_leader_election && !sem.log_can_rewind(faults) {
-        let power = if faults.power_loss { " and, with flush.messages=1, power loss" } else { "" };
+    if sem.acks == Acks::All
+        && sem.min_insync_replicas >= 2
+        && !sem.unclean_leader_election
+        && !sem.log_can_rewind(faults)
+    {
+        let power = if faults.power_loss {
+            " and, with flush.messages=1, power loss"
+        } else {
+            ""
+        };
         promise(
             PromiseName::NoAckedLoss,
             format!(
@@ -229,7 +251,11 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
     }
 
     if !sem.unclean_leader_election && !sem.log_can_rewind(faults) {
-        let power = if faults.power_loss { ", flush.messages=1 under power loss" } else { "" };
+        let power = if faults.power_loss {
+            ", flush.messages=1 under power loss"
+        } else {
+            ""
+        };
         promise(
             PromiseName::ConsistentOffsets,
             format!(

@@ -19,21 +19,39 @@ pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
         if w.outcome != OpType::Ok || lost.get(id).copied().unwrap_or(false) {
             continue;
         }
-        let read_offset = || facts.value_facts(w.key, w.value).and_then(|v| v.offsets().map(|(o, _)| o).min());
-        let Some(offset) = w.ack_offset.or_else(read_offset) else { continue };
+        let read_offset = || {
+            facts
+                .value_facts(w.key, w.value)
+                .and_then(|v| v.offsets().map(|(o, _)| o).min())
+        };
+        let Some(offset) = w.ack_offset.or_else(read_offset) else {
+            continue;
+        };
         let previous = last.insert((w.process, w.key), (offset, id));
-        let Some((prev_offset, prev_id)) = previous else { continue };
-        let Some(prev) = facts.writes.get(prev_id) else { continue };
+        let Some((prev_offset, prev_id)) = previous else {
+            continue;
+        };
+        let Some(prev) = facts.writes.get(prev_id) else {
+            continue;
+        };
         if offset > prev_offset {
             continue;
         }
         let same_op = prev.pair == w.pair;
-        let kind = if same_op { AnomalyKind::IntNonmonotonicSend } else { AnomalyKind::NonmonotonicSend };
+        let kind = if same_op {
+            AnomalyKind::IntNonmonotonicSend
+        } else {
+            AnomalyKind::NonmonotonicSend
+        };
         let mut ops = facts.pair_indices(prev.pair);
         if !same_op {
             ops.extend(facts.pair_indices(w.pair));
         }
-        let within = if same_op { format!("within {}, ", explain::op(facts, w.pair.first())) } else { String::new() };
+        let within = if same_op {
+            format!("within {}, ", explain::op(facts, w.pair.first()))
+        } else {
+            String::new()
+        };
         found.push(Anomaly {
             kind,
             key: facts.key(w.key).to_string(),

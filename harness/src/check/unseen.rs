@@ -15,10 +15,15 @@ pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
         if w.outcome != OpType::Ok || lost.get(id).copied().unwrap_or(false) {
             continue;
         }
-        if facts.value_facts(w.key, w.value).is_some_and(|v| v.read_count > 0) {
+        if facts
+            .value_facts(w.key, w.value)
+            .is_some_and(|v| v.read_count > 0)
+        {
             continue;
         }
-        let Some(Some(cover)) = facts.final_cover.get(w.key).copied() else { continue };
+        let Some(Some(cover)) = facts.final_cover.get(w.key).copied() else {
+            continue;
+        };
         let acked = match w.ack_offset {
             Some(o) => format!("acknowledged at offset {o}"),
             None => "acknowledged without an offset".to_string(),

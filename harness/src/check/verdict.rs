@@ -12,18 +12,37 @@ pub(crate) fn judge(
     faults: FaultClasses,
     stats: Stats,
 ) -> CheckResult {
-    let counts: BTreeMap<AnomalyKind, u64> = anomalies.iter().map(|(k, v)| (*k, v.len() as u64)).collect();
+    let counts: BTreeMap<AnomalyKind, u64> = anomalies
+        .iter()
+        .map(|(k, v)| (*k, v.len() as u64))
+        .collect();
     let Some(semantics) = semantics else {
         // Nothing was promised, so nothing is judged allowed either.
-        return CheckResult { valid: None, promises: Vec::new(), anomalies, counts, allowed: BTreeMap::new(), faults, stats };
+        return CheckResult {
+            valid: None,
+            promises: Vec::new(),
+            anomalies,
+            counts,
+            allowed: BTreeMap::new(),
+            faults,
+            stats,
+        };
     };
     let promised = promises(semantics, &faults);
     let verdicts: Vec<PromiseVerdict> = promised
         .into_iter()
         .map(|p| {
-            let broken_by: BTreeMap<AnomalyKind, u64> =
-                p.broken_by.iter().filter_map(|k| counts.get(k).map(|&n| (*k, n))).collect();
-            PromiseVerdict { name: p.name, reason: p.reason, kept: broken_by.is_empty(), broken_by }
+            let broken_by: BTreeMap<AnomalyKind, u64> = p
+                .broken_by
+                .iter()
+                .filter_map(|k| counts.get(k).map(|&n| (*k, n)))
+                .collect();
+            PromiseVerdict {
+                name: p.name,
+                reason: p.reason,
+                kept: broken_by.is_empty(),
+                broken_by,
+            }
         })
         .collect();
     let allowed = counts
@@ -32,5 +51,13 @@ pub(crate) fn judge(
         .map(|(k, n)| (*k, *n))
         .collect();
     let valid = Some(verdicts.iter().all(|v| v.kept));
-    CheckResult { valid, promises: verdicts, anomalies, counts, allowed, faults, stats }
+    CheckResult {
+        valid,
+        promises: verdicts,
+        anomalies,
+        counts,
+        allowed,
+        faults,
+        stats,
+    }
 }

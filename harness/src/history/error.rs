@@ -37,7 +37,10 @@ pub enum LineProblem {
     #[error("missing field \"{0}\"")]
     MissingField(&'static str),
     #[error("\"{field}\" must be {expected}")]
-    BadField { field: &'static str, expected: &'static str },
+    BadField {
+        field: &'static str,
+        expected: &'static str,
+    },
     #[error("\"index\" must be greater than the previous index {previous}, found {found}")]
     IndexNotIncreasing { previous: u64, found: u64 },
     /// The `value` does not have the shape its `f` requires; the text says

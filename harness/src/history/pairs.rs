@@ -21,7 +21,13 @@ impl OpPair {
     pub fn outcome(&self, history: &History) -> OpType {
         self.completion
             .and_then(|c| history.ops.get(c))
-            .map_or(OpType::Info, |op| if op.op_type == OpType::Invoke { OpType::Info } else { op.op_type })
+            .map_or(OpType::Info, |op| {
+                if op.op_type == OpType::Invoke {
+                    OpType::Info
+                } else {
+                    op.op_type
+                }
+            })
     }
 
     /// The earlier of the two positions.
@@ -47,11 +53,18 @@ impl History {
         for (pos, op) in self.ops.iter().enumerate() {
             if op.op_type == OpType::Invoke {
                 open.insert(&op.process, pairs.len());
-                pairs.push(OpPair { invoke: Some(pos), completion: None });
-            } else if let Some(slot) = open.swap_remove(&op.process).and_then(|i| pairs.get_mut(i)) {
+                pairs.push(OpPair {
+                    invoke: Some(pos),
+                    completion: None,
+                });
+            } else if let Some(slot) = open.swap_remove(&op.process).and_then(|i| pairs.get_mut(i))
+            {
                 slot.completion = Some(pos);
             } else {
-                pairs.push(OpPair { invoke: None, completion: Some(pos) });
+                pairs.push(OpPair {
+                    invoke: None,
+                    completion: Some(pos),
+                });
             }
         }
         pairs

@@ -15,9 +15,10 @@ pub fn parse_history(text: &str) -> Result<History, HistoryError> {
     let mut reader = Reader::default();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
-        reader
-            .line(line)
-            .map_err(|problem| HistoryError::Line { line: line_no, problem })?;
+        reader.line(line).map_err(|problem| HistoryError::Line {
+            line: line_no,
+            problem,
+        })?;
     }
     Ok(reader.history)
 }
@@ -36,9 +37,13 @@ pub fn read_history_file(path: impl AsRef<Path>) -> Result<History, HistoryError
             let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
             let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
             let prefix_end = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let before = std::str::from_utf8(valid.get(..prefix_end).unwrap_or_default()).unwrap_or("");
+            let before =
+                std::str::from_utf8(valid.get(..prefix_end).unwrap_or_default()).unwrap_or("");
             parse_history(before)?;
-            Err(HistoryError::Line { line, problem: LineProblem::NotUtf8 })
+            Err(HistoryError::Line {
+                line,
+                problem: LineProblem::NotUtf8,
+            })
         }
     }
 }
@@ -80,16 +85,25 @@ impl Reader {
         let index = self.index(obj.remove("index"))?;
         let time_ns = match present(obj.remove("time")) {
             None => None,
-            Some(v) => Some(v.as_u64().ok_or(bad("time", "a non-negative integer (simulated nanoseconds)"))?),
+            Some(v) => Some(v.as_u64().ok_or(bad(
+                "time",
+                "a non-negative integer (simulated nanoseconds)",
+            ))?),
         };
         let process = match obj.remove("process") {
             None => return Err(LineProblem::MissingField("process")),
             Some(Value::String(s)) => Process::Named(s),
-            Some(v) => Process::Id(v.as_u64().ok_or(bad("process", "a non-negative integer or a string"))?),
+            Some(v) => Process::Id(
+                v.as_u64()
+                    .ok_or(bad("process", "a non-negative integer or a string"))?,
+            ),
         };
         let op_type = match obj.remove("type") {
             None => return Err(LineProblem::MissingField("type")),
-            Some(v) => v.as_str().and_then(OpType::parse).ok_or(bad("type", "one of invoke, ok, fail, info"))?,
+            Some(v) => v
+                .as_str()
+                .and_then(OpType::parse)
+                .ok_or(bad("type", "one of invoke, ok, fail, info"))?,
         };
         let f = match obj.remove("f") {
             None => return Err(LineProblem::MissingField("f")),
@@ -117,7 +131,18 @@ impl Reader {
             Some(Value::Bool(b)) => b,
             Some(_) => return Err(bad("final", "true or false")),
         };
-        Ok(Op { index, time_ns, process, op_type, f, value, node, error, rebalance_log, final_read })
+        Ok(Op {
+            index,
+            time_ns,
+            process,
+            op_type,
+            f,
+            value,
+            node,
+            error,
+            rebalance_log,
+            final_read,
+        })
     }
 
     /// An absent index follows the previous one, so a file without indices
@@ -132,11 +157,16 @@ impl Reader {
             Some(v) => Some(v.as_u64().ok_or(bad("index", "a non-negative integer"))?),
         };
         match (index, self.previous_index) {
-            (Some(i), Some(previous)) if i <= previous => Err(LineProblem::IndexNotIncreasing { previous, found: i }),
+            (Some(i), Some(previous)) if i <= previous => {
+                Err(LineProblem::IndexNotIncreasing { previous, found: i })
+            }
             (Some(i), _) => Ok(i),
             (None, previous) => {
                 let previous = previous.unwrap_or(u64::MAX);
-                Err(LineProblem::IndexNotIncreasing { previous, found: previous })
+                Err(LineProblem::IndexNotIncreasing {
+                    previous,
+                    found: previous,
+                })
             }
         }
     }
@@ -154,25 +184,33 @@ fn present(v: Option<Value>) -> Option<Value> {
 /// serde_json's message, without its "line 1 column N" (the line is ours).
 fn json_problem(e: serde_json::Error) -> LineProblem {
     let text = e.to_string();
-    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    let message = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(m, _)| m);
     LineProblem::InvalidJson(format!("{message} at column {}", e.column()))
 }
 
 fn check_version(version: &Value) -> Result<(), LineProblem> {
     let major = match version {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f.trunc() as u64)),
-        Value::String(s) => s.split('.').next().and_then(|m| m.trim().parse::<u64>().ok()),
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f.trunc() as u64)),
+        Value::String(s) => s
+            .split('.')
+            .next()
+            .and_then(|m| m.trim().parse::<u64>().ok()),
         _ => None,
     };
     if major == Some(HISTORY_VERSION) {
         Ok(())
     } else {
-        Err(LineProblem::UnsupportedVersion { found: version.to_string() })
+        Err(LineProblem::UnsupportedVersion {
+            found: version.to_string(),
+        })
     }
 }
 
-const MICRO_FORMS: &str =
-    r#"must be ["send", KEY, VALUE], ["send", KEY, [OFFSET, VALUE]], ["poll"] or ["poll", {KEY: [[OFFSET, VALUE], ...]}]"#;
+const MICRO_FORMS: &str = r#"must be ["send", KEY, VALUE], ["send", KEY, [OFFSET, VALUE]], ["poll"] or ["poll", {KEY: [[OFFSET, VALUE], ...]}]"#;
 
 fn op_value(f: &str, v: Value) -> Result<OpValue, String> {
     match ValueShape::of(f) {
@@ -181,7 +219,9 @@ fn op_value(f: &str, v: Value) -> Result<OpValue, String> {
         ValueShape::Offsets => offsets(f, v).map(OpValue::Offsets),
         ValueShape::Records => match v {
             Value::Object(obj) => reads(obj).map(OpValue::Records),
-            _ => Err(format!(r#"must be an object {{KEY: [[OFFSET, VALUE], ...]}} for f "{f}""#)),
+            _ => Err(format!(
+                r#"must be an object {{KEY: [[OFFSET, VALUE], ...]}} for f "{f}""#
+            )),
         },
         ValueShape::Raw => Ok(OpValue::Other(v)),
     }
@@ -214,18 +254,36 @@ fn micro_op(v: Value) -> Result<MicroOp, String> {
                     let (o, v, rest) = (pair.next(), pair.next(), pair.next());
                     match (o, v, rest) {
                         (Some(o), Some(v), None) => {
-                            let offset = if o.is_null() { None } else { Some(o.as_i64().ok_or("OFFSET must be an integer")?) };
-                            (offset, val(v).ok_or("VALUE must be an integer or a string")?)
+                            let offset = if o.is_null() {
+                                None
+                            } else {
+                                Some(o.as_i64().ok_or("OFFSET must be an integer")?)
+                            };
+                            (
+                                offset,
+                                val(v).ok_or("VALUE must be an integer or a string")?,
+                            )
                         }
-                        _ => return Err(r#"[OFFSET, VALUE] must have exactly two elements"#.to_string()),
+                        _ => {
+                            return Err(
+                                r#"[OFFSET, VALUE] must have exactly two elements"#.to_string()
+                            )
+                        }
                     }
                 }
-                other => (None, val(other).ok_or("VALUE must be an integer or a string")?),
+                other => (
+                    None,
+                    val(other).ok_or("VALUE must be an integer or a string")?,
+                ),
             };
             Ok(MicroOp::Send { key, value, offset })
         }
-        (Some("poll"), None, None, None) | (Some("poll"), Some(Value::Null), None, None) => Ok(MicroOp::Poll { reads: None }),
-        (Some("poll"), Some(Value::Object(obj)), None, None) => Ok(MicroOp::Poll { reads: Some(reads(obj)?) }),
+        (Some("poll"), None, None, None) | (Some("poll"), Some(Value::Null), None, None) => {
+            Ok(MicroOp::Poll { reads: None })
+        }
+        (Some("poll"), Some(Value::Object(obj)), None, None) => Ok(MicroOp::Poll {
+            reads: Some(reads(obj)?),
+        }),
         _ => Err(MICRO_FORMS.to_string()),
     }
 }
@@ -235,13 +293,21 @@ fn reads(obj: Map<String, Value>) -> Result<Reads, String> {
     let mut out = BTreeMap::new();
     for (k, list) in obj {
         let Value::Array(items) = list else {
-            return Err(format!("key {}: must be a list of [OFFSET, VALUE]", Val::Str(k)));
+            return Err(format!(
+                "key {}: must be a list of [OFFSET, VALUE]",
+                Val::Str(k)
+            ));
         };
         let mut records = Vec::with_capacity(items.len());
         for item in items {
             let pair = match item {
                 Value::Array(pair) if pair.len() == 2 => pair,
-                _ => return Err(format!("key {}: each read must be [OFFSET, VALUE]", Val::Str(k))),
+                _ => {
+                    return Err(format!(
+                        "key {}: each read must be [OFFSET, VALUE]",
+                        Val::Str(k)
+                    ))
+                }
             };
             let mut pair = pair.into_iter();
             let offset = pair.next().and_then(|o| o.as_i64());
@@ -266,15 +332,21 @@ fn keys(f: &str, v: Value) -> Result<Vec<String>, String> {
     let Value::Array(items) = v else {
         return Err(expected());
     };
-    items.into_iter().map(|k| key(k).ok_or_else(expected)).collect()
+    items
+        .into_iter()
+        .map(|k| key(k).ok_or_else(expected))
+        .collect()
 }
 
 fn offsets(f: &str, v: Value) -> Result<BTreeMap<String, i64>, String> {
-    let expected = || format!(r#"must be an object {{KEY: OFFSET}} with integer offsets for f "{f}""#);
+    let expected =
+        || format!(r#"must be an object {{KEY: OFFSET}} with integer offsets for f "{f}""#);
     let Value::Object(obj) = v else {
         return Err(expected());
     };
-    obj.into_iter().map(|(k, o)| o.as_i64().map(|o| (k, o)).ok_or_else(expected)).collect()
+    obj.into_iter()
+        .map(|(k, o)| o.as_i64().map(|o| (k, o)).ok_or_else(expected))
+        .collect()
 }
 
 /// Integer keys are read as their decimal string (HISTORY.md).

@@ -22,16 +22,33 @@ impl Recorder {
 
     /// A recorder whose history starts with this metadata line.
     pub fn with_header(header: Map<String, Value>) -> Self {
-        Self { header: Some(header), ..Self::default() }
+        Self {
+            header: Some(header),
+            ..Self::default()
+        }
     }
 
     /// Record an invocation; returns its index.
-    pub fn invoke(&mut self, time_ns: u64, process: Process, f: &str, value: OpValue, node: Option<String>) -> u64 {
+    pub fn invoke(
+        &mut self,
+        time_ns: u64,
+        process: Process,
+        f: &str,
+        value: OpValue,
+        node: Option<String>,
+    ) -> u64 {
         self.push_invoke(time_ns, process, f, value, node, false)
     }
 
     /// Record an invocation that belongs to the final read.
-    pub fn invoke_final(&mut self, time_ns: u64, process: Process, f: &str, value: OpValue, node: Option<String>) -> u64 {
+    pub fn invoke_final(
+        &mut self,
+        time_ns: u64,
+        process: Process,
+        f: &str,
+        value: OpValue,
+        node: Option<String>,
+    ) -> u64 {
         self.push_invoke(time_ns, process, f, value, node, true)
     }
 
@@ -98,7 +115,10 @@ impl Recorder {
 
     /// The recorded history.
     pub fn into_history(self) -> History {
-        History { header: self.header, ops: self.ops }
+        History {
+            header: self.header,
+            ops: self.ops,
+        }
     }
 
     /// Take the operations recorded so far, with `header` as the metadata
@@ -106,10 +126,21 @@ impl Recorder {
     pub fn take_history(&mut self, header: Map<String, Value>) -> History {
         self.open_nodes.clear();
         self.header = None;
-        History { header: Some(header), ops: std::mem::take(&mut self.ops) }
+        History {
+            header: Some(header),
+            ops: std::mem::take(&mut self.ops),
+        }
     }
 
-    fn push_invoke(&mut self, time_ns: u64, process: Process, f: &str, value: OpValue, node: Option<String>, final_read: bool) -> u64 {
+    fn push_invoke(
+        &mut self,
+        time_ns: u64,
+        process: Process,
+        f: &str,
+        value: OpValue,
+        node: Option<String>,
+        final_read: bool,
+    ) -> u64 {
         self.open_nodes.insert(process.clone(), node.clone());
         self.record(Op {
             index: 0,

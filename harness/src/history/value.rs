@@ -31,7 +31,11 @@ pub type Reads = BTreeMap<String, Vec<(i64, Val)>>;
 pub enum MicroOp {
     /// `["send", KEY, VALUE]`, or `["send", KEY, [OFFSET, VALUE]]` once the
     /// offset is known.
-    Send { key: String, value: Val, offset: Option<i64> },
+    Send {
+        key: String,
+        value: Val,
+        offset: Option<i64>,
+    },
     /// `["poll"]` in an invocation (`reads: None`), `["poll", {KEY: [[OFFSET,
     /// VALUE], ...]}]` in a completion.
     Poll { reads: Option<Reads> },

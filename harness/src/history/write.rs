@@ -46,7 +46,10 @@ pub fn header_line(header: &Map<String, Value>) -> String {
         Some(v) => line.push_str(&v.to_string()),
         None => line.push('1'),
     }
-    for (k, v) in header.iter().filter(|(k, _)| k.as_str() != "logjam_history") {
+    for (k, v) in header
+        .iter()
+        .filter(|(k, _)| k.as_str() != "logjam_history")
+    {
         line.push(',');
         push_str(&mut line, k);
         line.push(':');
@@ -216,10 +219,19 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_like_serde_json() {
-        for s in ["plain", "quote \" and \\ slash /", "ctl \u{1}\u{1f}\n\r\t\u{8}\u{c}", "ünï \u{7f} 🦀"] {
+        for s in [
+            "plain",
+            "quote \" and \\ slash /",
+            "ctl \u{1}\u{1f}\n\r\t\u{8}\u{c}",
+            "ünï \u{7f} 🦀",
+        ] {
             let mut ours = String::new();
             push_str(&mut ours, s);
-            assert_eq!(ours, serde_json::to_string(s).unwrap_or_default(), "for {s:?}");
+            assert_eq!(
+                ours,
+                serde_json::to_string(s).unwrap_or_default(),
+                "for {s:?}"
+            );
         }
     }
 }

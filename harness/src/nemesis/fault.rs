@@ -24,27 +24,43 @@ pub enum Fault {
     /// Split brokers and the controller into two random halves.
     PartitionRandomHalves,
     /// Cut one node off from every other server (clients still reach it).
-    Isolate { target: Target },
+    Isolate {
+        target: Target,
+    },
     /// Cut one node off from everything, clients included.
-    IsolateCompletely { target: Target },
+    IsolateCompletely {
+        target: Target,
+    },
     /// Two halves that both see one bridge node (Jepsen's bridge).
     PartitionBridge,
     /// Messages from `from` to `to` are dropped; the other direction works.
-    PartitionOneWay { from: Target, to: Target },
+    PartitionOneWay {
+        from: Target,
+        to: Target,
+    },
     /// Cut a client host off from a broker.
-    PartitionClient { client: String, target: Target },
+    PartitionClient {
+        client: String,
+        target: Target,
+    },
     /// Repair every link and release every held message.
     Heal,
     /// Kill a broker process (page cache survives); restart with `restart`.
-    Crash { target: Target },
+    Crash {
+        target: Target,
+    },
     /// Power loss: unflushed writes are gone; restart with `restart`.
-    PowerLoss { target: Target },
+    PowerLoss {
+        target: Target,
+    },
     /// Every broker loses power at once.
     PowerLossAll,
     /// Start every stopped broker again.
     Restart,
     /// A node stops answering (its traffic is held), then `resume` releases it.
-    Pause { target: Target },
+    Pause {
+        target: Target,
+    },
     Resume,
 }
 
@@ -70,15 +86,24 @@ impl Fault {
 
     /// Every fault kind, for `logjam list`.
     pub const KINDS: &'static [(&'static str, &'static str)] = &[
-        ("partition-random-halves", "split servers into two random halves"),
+        (
+            "partition-random-halves",
+            "split servers into two random halves",
+        ),
         ("isolate", "cut one node off from the other servers"),
-        ("isolate-completely", "cut one node off from everything, clients included"),
+        (
+            "isolate-completely",
+            "cut one node off from everything, clients included",
+        ),
         ("bridge", "two halves joined by one node"),
         ("one-way", "drop messages in one direction only"),
         ("partition-client", "cut a client off from a broker"),
         ("heal", "repair every link, release held messages"),
         ("crash", "kill a broker process (page cache survives)"),
-        ("power-loss", "power loss on a broker (unflushed writes lost)"),
+        (
+            "power-loss",
+            "power loss on a broker (unflushed writes lost)",
+        ),
         ("power-loss-all", "power loss on every broker at once"),
         ("restart", "start every stopped broker"),
         ("pause", "a node stops answering"),

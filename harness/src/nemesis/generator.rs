@@ -51,7 +51,13 @@ fn default_start_ms() -> u64 {
 }
 
 /// The schedule for a run: faults fire in `[start_ms, until_ms)`.
-pub fn generate(mix: &FaultMix, topic_partitions: &[String], clients: &[String], seed: u64, until_ms: u64) -> Vec<ScheduledFault> {
+pub fn generate(
+    mix: &FaultMix,
+    topic_partitions: &[String],
+    clients: &[String],
+    seed: u64,
+    until_ms: u64,
+) -> Vec<ScheduledFault> {
     let mut rng = rng::stream(seed, "nemesis");
     let mut out = Vec::new();
     if mix.kinds.is_empty() || mix.interval_ms == 0 {
@@ -73,33 +79,73 @@ pub fn generate(mix: &FaultMix, topic_partitions: &[String], clients: &[String],
                 let f = match rng.random_range(0..4) {
                     0 => Fault::PartitionRandomHalves,
                     1 => Fault::PartitionBridge,
-                    2 => Fault::Isolate { target: Target::LeaderOf(random_tp(&mut rng)) },
-                    _ => Fault::PartitionOneWay { from: Target::LeaderOf(random_tp(&mut rng)), to: Target::Controller },
+                    2 => Fault::Isolate {
+                        target: Target::LeaderOf(random_tp(&mut rng)),
+                    },
+                    _ => Fault::PartitionOneWay {
+                        from: Target::LeaderOf(random_tp(&mut rng)),
+                        to: Target::Controller,
+                    },
                 };
                 (f, Fault::Heal)
             }
-            FaultKind::ControllerIsolation => (Fault::Isolate { target: Target::Controller }, Fault::Heal),
+            FaultKind::ControllerIsolation => (
+                Fault::Isolate {
+                    target: Target::Controller,
+                },
+                Fault::Heal,
+            ),
             FaultKind::ClientPartition if !clients.is_empty() => {
                 let client = clients[rng.random_range(0..clients.len())].clone();
-                (Fault::PartitionClient { client, target: Target::LeaderOf(random_tp(&mut rng)) }, Fault::Heal)
+                (
+                    Fault::PartitionClient {
+                        client,
+                        target: Target::LeaderOf(random_tp(&mut rng)),
+                    },
+                    Fault::Heal,
+                )
             }
-            FaultKind::ClientPartition => (Fault::Isolate { target: Target::LeaderOf(random_tp(&mut rng)) }, Fault::Heal),
+            FaultKind::ClientPartition => (
+                Fault::Isolate {
+                    target: Target::LeaderOf(random_tp(&mut rng)),
+                },
+                Fault::Heal,
+            ),
             FaultKind::Crash => {
-                let target = if rng.random_bool(0.5) { Target::LeaderOf(random_tp(&mut rng)) } else { Target::RandomBroker };
+                let target = if rng.random_bool(0.5) {
+                    Target::LeaderOf(random_tp(&mut rng))
+                } else {
+                    Target::RandomBroker
+                };
                 (Fault::Crash { target }, Fault::Restart)
             }
             FaultKind::PowerLoss => {
-                let target = if rng.random_bool(0.5) { Target::LeaderOf(random_tp(&mut rng)) } else { Target::RandomBroker };
+                let target = if rng.random_bool(0.5) {
+                    Target::LeaderOf(random_tp(&mut rng))
+                } else {
+                    Target::RandomBroker
+                };
                 (Fault::PowerLoss { target }, Fault::Restart)
             }
             FaultKind::PowerLossAll => (Fault::PowerLossAll, Fault::Restart),
-            FaultKind::Pause => (Fault::Pause { target: Target::LeaderOf(random_tp(&mut rng)) }, Fault::Resume),
+            FaultKind::Pause => (
+                Fault::Pause {
+                    target: Target::LeaderOf(random_tp(&mut rng)),
+                },
+                Fault::Resume,
+            ),
         };
         // Jitter so faults do not line up with the cluster's periodic timers.
         let jitter = rng.random_range(0..=mix.interval_ms / 4);
         let start = at + jitter;
-        out.push(ScheduledFault { at_ms: start, fault });
-        out.push(ScheduledFault { at_ms: start + mix.fault_duration_ms, fault: undo });
+        out.push(ScheduledFault {
+            at_ms: start,
+            fault,
+        });
+        out.push(ScheduledFault {
+            at_ms: start + mix.fault_duration_ms,
+            fault: undo,
+        });
         at += mix.interval_ms;
     }
     out

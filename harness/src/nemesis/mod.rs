@@ -49,7 +49,12 @@ impl Nemesis {
     }
 
     /// Fire every fault due at `now_ms`; returns the records of those fired.
-    pub fn fire_due(&mut self, now_ms: u64, sim: &mut turmoil::Sim<'_>, cluster: &Cluster) -> Vec<FaultRecord> {
+    pub fn fire_due(
+        &mut self,
+        now_ms: u64,
+        sim: &mut turmoil::Sim<'_>,
+        cluster: &Cluster,
+    ) -> Vec<FaultRecord> {
         let mut fired = Vec::new();
         while self.next < self.schedule.len() && self.schedule[self.next].at_ms <= now_ms {
             let fault = self.schedule[self.next].fault.clone();
@@ -60,7 +65,12 @@ impl Nemesis {
     }
 
     /// Heal the network, resume paused nodes and restart stopped brokers.
-    pub fn heal_everything(&mut self, now_ms: u64, sim: &mut turmoil::Sim<'_>, cluster: &Cluster) -> Vec<FaultRecord> {
+    pub fn heal_everything(
+        &mut self,
+        now_ms: u64,
+        sim: &mut turmoil::Sim<'_>,
+        cluster: &Cluster,
+    ) -> Vec<FaultRecord> {
         let mut out = vec![self.apply(&Fault::Heal, now_ms, sim, cluster)];
         if !self.paused.is_empty() {
             out.push(self.apply(&Fault::Resume, now_ms, sim, cluster));
@@ -82,15 +92,30 @@ impl Nemesis {
         match target {
             Target::Broker(b) => cluster.disks.contains_key(b).then(|| broker_host(*b)),
             Target::Controller => Some(CONTROLLER_HOST.to_string()),
-            Target::LeaderOf(tp) => parse_tp(tp).and_then(|tp| cluster.leader_of(&tp)).and_then(broker),
+            Target::LeaderOf(tp) => parse_tp(tp)
+                .and_then(|tp| cluster.leader_of(&tp))
+                .and_then(broker),
             Target::FollowerOf(tp) => {
                 let tp = parse_tp(tp)?;
                 let leader = cluster.leader_of(&tp);
-                let state = cluster.controller.borrow().image().partitions.get(&tp).cloned()?;
-                state.replicas.into_iter().find(|&b| Some(b) != leader).and_then(broker)
+                let state = cluster
+                    .controller
+                    .borrow()
+                    .image()
+                    .partitions
+                    .get(&tp)
+                    .cloned()?;
+                state
+                    .replicas
+                    .into_iter()
+                    .find(|&b| Some(b) != leader)
+                    .and_then(broker)
             }
             Target::RandomBroker => {
-                let live: Vec<BrokerId> = cluster.broker_ids().filter(|b| !self.down.contains(b)).collect();
+                let live: Vec<BrokerId> = cluster
+                    .broker_ids()
+                    .filter(|b| !self.down.contains(b))
+                    .collect();
                 if live.is_empty() {
                     return None;
                 }
@@ -99,14 +124,32 @@ impl Nemesis {
         }
     }
 
-    fn apply(&mut self, fault: &Fault, now_ms: u64, sim: &mut turmoil::Sim<'_>, cluster: &Cluster) -> FaultRecord {
-        let value = self.apply_inner(fault, sim, cluster).unwrap_or_else(|why| json!({ "skipped": why }));
-        let record = FaultRecord { at_ms: now_ms, f: fault.name().to_string(), fault: fault.clone(), value };
+    fn apply(
+        &mut self,
+        fault: &Fault,
+        now_ms: u64,
+        sim: &mut turmoil::Sim<'_>,
+        cluster: &Cluster,
+    ) -> FaultRecord {
+        let value = self
+            .apply_inner(fault, sim, cluster)
+            .unwrap_or_else(|why| json!({ "skipped": why }));
+        let record = FaultRecord {
+            at_ms: now_ms,
+            f: fault.name().to_string(),
+            fault: fault.clone(),
+            value,
+        };
         self.records.push(record.clone());
         record
     }
 
-    fn apply_inner(&mut self, fault: &Fault, sim: &mut turmoil::Sim<'_>, cluster: &Cluster) -> Result<Value, String> {
+    fn apply_inner(
+        &mut self,
+        fault: &Fault,
+        sim: &mut turmoil::Sim<'_>,
+        cluster: &Cluster,
+    ) -> Result<Value, String> {
         let servers = Self::servers(cluster);
         let unresolved = |t: &Target| format!("no node for {t:?}");
         match fault {
@@ -126,19 +169,29 @@ impl Nemesis {
                 Ok(json!({ "halves": [a, b], "bridge": bridge }))
             }
             Fault::Isolate { target } => {
-                let node = self.resolve(target, cluster).ok_or_else(|| unresolved(target))?;
+                let node = self
+                    .resolve(target, cluster)
+                    .ok_or_else(|| unresolved(target))?;
                 let others: Vec<String> = servers.into_iter().filter(|s| *s != node).collect();
                 cut_between(sim, std::slice::from_ref(&node), &others);
                 Ok(json!({ "node": node }))
             }
             Fault::IsolateCompletely { target } => {
-                let node = self.resolve(target, cluster).ok_or_else(|| unresolved(target))?;
-                let others: Vec<String> = servers.into_iter().chain(self.clients.clone()).filter(|s| *s != node).collect();
+                let node = self
+                    .resolve(target, cluster)
+                    .ok_or_else(|| unresolved(target))?;
+                let others: Vec<String> = servers
+                    .into_iter()
+                    .chain(self.clients.clone())
+                    .filter(|s| *s != node)
+                    .collect();
                 cut_between(sim, std::slice::from_ref(&node), &others);
                 Ok(json!({ "node": node }))
             }
             Fault::PartitionOneWay { from, to } => {
-                let from = self.resolve(from, cluster).ok_or_else(|| unresolved(from))?;
+                let from = self
+                    .resolve(from, cluster)
+                    .ok_or_else(|| unresolved(from))?;
                 let to = self.resolve(to, cluster).ok_or_else(|| unresolved(to))?;
                 if from == to {
                     return Err("one-way partition from a node to itself".into());
@@ -150,7 +203,9 @@ impl Nemesis {
                 if !self.clients.contains(client) {
                     return Err(format!("no client host {client}"));
                 }
-                let node = self.resolve(target, cluster).ok_or_else(|| unresolved(target))?;
+                let node = self
+                    .resolve(target, cluster)
+                    .ok_or_else(|| unresolved(target))?;
                 sim.partition(client.as_str(), node.as_str());
                 Ok(json!({ "client": client, "node": node }))
             }
@@ -164,7 +219,9 @@ impl Nemesis {
                 Ok(json!({}))
             }
             Fault::Crash { target } | Fault::PowerLoss { target } => {
-                let node = self.resolve(target, cluster).ok_or_else(|| unresolved(target))?;
+                let node = self
+                    .resolve(target, cluster)
+                    .ok_or_else(|| unresolved(target))?;
                 let id = broker_id(&node).ok_or("only brokers can crash")?;
                 if !self.down.insert(id) {
                     return Err(format!("broker {id} is already down"));
@@ -178,7 +235,10 @@ impl Nemesis {
                 Ok(json!({ "broker": id, "power_loss": power_loss }))
             }
             Fault::PowerLossAll => {
-                let ids: Vec<BrokerId> = cluster.broker_ids().filter(|b| !self.down.contains(b)).collect();
+                let ids: Vec<BrokerId> = cluster
+                    .broker_ids()
+                    .filter(|b| !self.down.contains(b))
+                    .collect();
                 for &id in &ids {
                     self.down.insert(id);
                     cluster.lose_power(sim, id);
@@ -193,8 +253,14 @@ impl Nemesis {
                 Ok(json!({ "brokers": ids }))
             }
             Fault::Pause { target } => {
-                let node = self.resolve(target, cluster).ok_or_else(|| unresolved(target))?;
-                let others: Vec<String> = servers.into_iter().chain(self.clients.clone()).filter(|s| *s != node).collect();
+                let node = self
+                    .resolve(target, cluster)
+                    .ok_or_else(|| unresolved(target))?;
+                let others: Vec<String> = servers
+                    .into_iter()
+                    .chain(self.clients.clone())
+                    .filter(|s| *s != node)
+                    .collect();
                 for o in &others {
                     sim.hold(node.as_str(), o.as_str());
                 }

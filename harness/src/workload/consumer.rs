@@ -7,7 +7,13 @@ use logjam_models::consumer::{ConsumedRecord, Consumer};
 use logjam_models::ids::TopicPartition;
 use std::collections::BTreeMap;
 
-pub fn install(sim: &mut turmoil::Sim<'_>, host: &str, config: &ClusterConfig, assigned: Vec<TopicPartition>, shared: Shared) {
+pub fn install(
+    sim: &mut turmoil::Sim<'_>,
+    host: &str,
+    config: &ClusterConfig,
+    assigned: Vec<TopicPartition>,
+    shared: Shared,
+) {
     let (consumer_config, brokers) = (config.consumer.clone(), config.brokers);
     let host_name = host.to_string();
     sim.client(host, async move {
@@ -19,20 +25,46 @@ pub fn install(sim: &mut turmoil::Sim<'_>, host: &str, config: &ClusterConfig, a
         let keys: Vec<String> = assigned.iter().map(key).collect();
         {
             let mut r = shared.recorder.borrow_mut();
-            r.invoke(now_ns(), process.clone(), "assign", OpValue::Keys(keys.clone()), Some(host_name.clone()));
-            r.complete(now_ns(), process.clone(), OpType::Ok, "assign", OpValue::Keys(keys), None);
+            r.invoke(
+                now_ns(),
+                process.clone(),
+                "assign",
+                OpValue::Keys(keys.clone()),
+                Some(host_name.clone()),
+            );
+            r.complete(
+                now_ns(),
+                process.clone(),
+                OpType::Ok,
+                "assign",
+                OpValue::Keys(keys),
+                None,
+            );
         }
         consumer.assign(assigned);
         while !shared.stop.get() {
             let invoke = OpValue::Micro(vec![MicroOp::Poll { reads: None }]);
-            shared.recorder.borrow_mut().invoke(now_ns(), process.clone(), "poll", invoke, Some(host_name.clone()));
+            shared.recorder.borrow_mut().invoke(
+                now_ns(),
+                process.clone(),
+                "poll",
+                invoke,
+                Some(host_name.clone()),
+            );
             let result = consumer.poll().await;
             let (op_type, reads, error) = match result {
                 Ok(records) => (OpType::Ok, Some(group_reads(&records)), None),
                 Err(e) => (OpType::Fail, None, Some(e.to_string())),
             };
             let done = OpValue::Micro(vec![MicroOp::Poll { reads }]);
-            shared.recorder.borrow_mut().complete(now_ns(), process.clone(), op_type, "poll", done, error);
+            shared.recorder.borrow_mut().complete(
+                now_ns(),
+                process.clone(),
+                op_type,
+                "poll",
+                done,
+                error,
+            );
         }
         Ok(())
     });
@@ -42,7 +74,9 @@ pub fn install(sim: &mut turmoil::Sim<'_>, host: &str, config: &ClusterConfig, a
 pub fn group_reads(records: &[ConsumedRecord]) -> BTreeMap<String, Vec<(i64, Val)>> {
     let mut out: BTreeMap<String, Vec<(i64, Val)>> = BTreeMap::new();
     for r in records {
-        out.entry(key(&r.tp)).or_default().push((r.offset, decode_value(&r.record.value)));
+        out.entry(key(&r.tp))
+            .or_default()
+            .push((r.offset, decode_value(&r.record.value)));
     }
     out
 }

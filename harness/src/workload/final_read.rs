@@ -11,7 +11,11 @@ use std::rc::Rc;
 use std::time::Duration;
 
 /// Install the final reader; the returned flag turns true when it is done.
-pub fn install(sim: &mut turmoil::Sim<'_>, config: &ClusterConfig, shared: Shared) -> Rc<Cell<bool>> {
+pub fn install(
+    sim: &mut turmoil::Sim<'_>,
+    config: &ClusterConfig,
+    shared: Shared,
+) -> Rc<Cell<bool>> {
     let done = Rc::new(Cell::new(false));
     let finished = done.clone();
     let (mut consumer_config, brokers) = (config.consumer.clone(), config.brokers);
@@ -29,15 +33,26 @@ pub fn install(sim: &mut turmoil::Sim<'_>, config: &ClusterConfig, shared: Share
                 tokio::time::sleep(Duration::from_millis(50)).await;
             };
             while consumer.position(tp).unwrap_or(0) < end {
-                let mut r = shared.recorder.borrow_mut();
                 let invoke = OpValue::Micro(vec![MicroOp::Poll { reads: None }]);
-                r.invoke_final(now_ns(), process.clone(), "poll", invoke, Some("final-reader".into()));
-                drop(r);
+                shared.recorder.borrow_mut().invoke_final(
+                    now_ns(),
+                    process.clone(),
+                    "poll",
+                    invoke,
+                    Some("final-reader".into()),
+                );
                 let records = consumer.poll().await.unwrap_or_default();
                 let mut reads = group_reads(&records);
                 reads.entry(key(tp)).or_default();
                 let done = OpValue::Micro(vec![MicroOp::Poll { reads: Some(reads) }]);
-                shared.recorder.borrow_mut().complete_final(now_ns(), process.clone(), OpType::Ok, "poll", done, None);
+                shared.recorder.borrow_mut().complete_final(
+                    now_ns(),
+                    process.clone(),
+                    OpType::Ok,
+                    "poll",
+                    done,
+                    None,
+                );
             }
         }
         finished.set(true);

@@ -27,7 +27,12 @@ pub struct WorkloadSpec {
 
 impl Default for WorkloadSpec {
     fn default() -> Self {
-        Self { producers: 2, processes_per_producer: 4, send_interval_ms: 20, consumers: 3 }
+        Self {
+            producers: 2,
+            processes_per_producer: 4,
+            send_interval_ms: 20,
+            consumers: 3,
+        }
     }
 }
 
@@ -80,7 +85,12 @@ pub fn key(tp: &TopicPartition) -> String {
 }
 
 /// Register the workload's client hosts on the sim; returns their host names.
-pub fn install(sim: &mut turmoil::Sim<'_>, spec: &WorkloadSpec, config: &logjam_models::config::ClusterConfig, shared: &Shared) -> Vec<String> {
+pub fn install(
+    sim: &mut turmoil::Sim<'_>,
+    spec: &WorkloadSpec,
+    config: &logjam_models::config::ClusterConfig,
+    shared: &Shared,
+) -> Vec<String> {
     let mut hosts = Vec::new();
     for i in 1..=spec.producers {
         let name = format!("producer-{i}");
@@ -90,7 +100,13 @@ pub fn install(sim: &mut turmoil::Sim<'_>, spec: &WorkloadSpec, config: &logjam_
     let n = spec.consumers.max(1) as usize;
     for i in 0..spec.consumers as usize {
         let name = format!("consumer-{}", i + 1);
-        let assigned: Vec<TopicPartition> = shared.partitions.iter().skip(i).step_by(n).cloned().collect();
+        let assigned: Vec<TopicPartition> = shared
+            .partitions
+            .iter()
+            .skip(i)
+            .step_by(n)
+            .cloned()
+            .collect();
         consumer::install(sim, &name, config, assigned, shared.clone());
         hosts.push(name);
     }

@@ -11,8 +11,16 @@ pub async fn heartbeat_loop(h: BrokerHandle) {
     loop {
         let (req, interval_ms, timeout_ms) = {
             let b = h.state.borrow();
-            let req = Request::BrokerHeartbeat { broker: b.id, incarnation: b.incarnation, known_version: b.image.version };
-            (req, b.config.broker_heartbeat_interval_ms, b.config.controller_request_timeout_ms)
+            let req = Request::BrokerHeartbeat {
+                broker: b.id,
+                incarnation: b.incarnation,
+                known_version: b.image.version,
+            };
+            (
+                req,
+                b.config.broker_heartbeat_interval_ms,
+                b.config.controller_request_timeout_ms,
+            )
         };
         let resp = h.controller.lock().await.call(&req, timeout_ms).await;
         if let Ok(Response::BrokerHeartbeat { image: Some(image) }) = resp {
@@ -35,17 +43,25 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
         let now = now_ms();
         let legacy = b.config.legacy_hw_truncation;
         let mut disk = b.disk.borrow_mut();
-        for (tp, state) in image.partitions.iter().filter(|(_, s)| s.replicas.contains(&me)) {
+        for (tp, state) in image
+            .partitions
+            .iter()
+            .filter(|(_, s)| s.replicas.contains(&me))
+        {
             let hw_checkpoint = disk.hw_checkpoint.get(tp).copied().unwrap_or(0);
             let log = disk.log_mut(tp);
-            let replica = b
-                .replicas
-                .entry(tp.clone())
-                .or_insert_with(|| Replica::new(tp.clone(), hw_checkpoint.min(log.log_end_offset())));
+            let replica = b.replicas.entry(tp.clone()).or_insert_with(|| {
+                Replica::new(tp.clone(), hw_checkpoint.min(log.log_end_offset()))
+            });
             match replica.apply(me, state, log, legacy, now) {
-                RoleChange::BecameFollower { leader } => to_follow.push((tp.clone(), leader, replica.generation)),
+                RoleChange::BecameFollower { leader } => {
+                    to_follow.push((tp.clone(), leader, replica.generation))
+                }
                 RoleChange::BecameLeader => {
-                    let min_isr = b.topics.get(&tp.topic).map_or(b.config.min_insync_replicas, |t| t.min_insync_replicas);
+                    let min_isr = b
+                        .topics
+                        .get(&tp.topic)
+                        .map_or(b.config.min_insync_replicas, |t| t.min_insync_replicas);
                     replica.advance_hw(me, log, min_isr);
                 }
                 RoleChange::None | RoleChange::WentOffline => {}
@@ -66,14 +82,23 @@ pub fn propose_isr(h: &BrokerHandle, tp: TopicPartition, new_isr: Vec<BrokerId>)
     let req = {
         let mut b = h.state.borrow_mut();
         let (me, incarnation) = (b.id, b.incarnation);
-        let Some(r) = b.replicas.get_mut(&tp) else { return };
+        let Some(r) = b.replicas.get_mut(&tp) else {
+            return;
+        };
         let (leader_epoch, partition_epoch) = (r.leader_epoch, r.partition_epoch);
         let Some(l) = r.leader_state() else { return };
         if l.alter_in_flight || l.isr == new_isr {
             return;
         }
         l.alter_in_flight = true;
-        Request::AlterPartition { broker: me, incarnation, tp: tp.clone(), leader_epoch, partition_epoch, new_isr }
+        Request::AlterPartition {
+            broker: me,
+            incarnation,
+            tp: tp.clone(),
+            leader_epoch,
+            partition_epoch,
+            new_isr,
+        }
     };
     let h = h.clone();
     tokio::task::spawn_local(async move {
@@ -83,7 +108,9 @@ pub fn propose_isr(h: &BrokerHandle, tp: TopicPartition, new_isr: Vec<BrokerId>)
         let me = b.id;
         let min_isr = b.min_insync_replicas(&tp);
         let disk = b.disk.clone();
-        let Some(r) = b.replicas.get_mut(&tp) else { return };
+        let Some(r) = b.replicas.get_mut(&tp) else {
+            return;
+        };
         let epoch = r.leader_epoch;
         if let Some(l) = r.leader_state() {
             l.alter_in_flight = false;

@@ -27,7 +27,13 @@ pub async fn handle(
     let deadline = Instant::now() + Duration::from_millis(max_wait_ms);
     loop {
         let notified = h.changed.notified();
-        let data = read(h, &tp, fetch_offset, follower.is_some(), max_batches as usize);
+        let data = read(
+            h,
+            &tp,
+            fetch_offset,
+            follower.is_some(),
+            max_batches as usize,
+        );
         match data {
             Err(e) => return reply(Err(e)),
             Ok(d) if !d.batches.is_empty() || Instant::now() >= deadline => return reply(Ok(d)),
@@ -41,9 +47,18 @@ pub async fn handle(
     }
 }
 
-fn read(h: &BrokerHandle, tp: &TopicPartition, fetch_offset: i64, is_follower: bool, max_batches: usize) -> Result<FetchData, ErrorCode> {
+fn read(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    fetch_offset: i64,
+    is_follower: bool,
+    max_batches: usize,
+) -> Result<FetchData, ErrorCode> {
     let b = h.state.borrow();
-    let r = b.replicas.get(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    let r = b
+        .replicas
+        .get(tp)
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
     if !r.is_leader() {
         return Err(ErrorCode::NotLeaderOrFollower);
     }
@@ -78,7 +93,10 @@ fn record_follower_fetch(
         let me = b.id;
         let legacy = b.config.legacy_hw_truncation;
         let min_isr = b.min_insync_replicas(tp);
-        let r = b.replicas.get_mut(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        let r = b
+            .replicas
+            .get_mut(tp)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
         if !r.is_leader() {
             return Err(ErrorCode::NotLeaderOrFollower);
         }
@@ -101,14 +119,25 @@ fn record_follower_fetch(
             })
         };
         if let Some(d) = diverging {
-            Some(FetchData { high_watermark: r.high_watermark, log_end_offset: leo, batches: vec![], diverging: Some(d) })
+            Some(FetchData {
+                high_watermark: r.high_watermark,
+                log_end_offset: leo,
+                batches: vec![],
+                diverging: Some(d),
+            })
         } else {
             let epoch_start = r.current_epoch_start(log);
             let hw = r.high_watermark;
             let l = r.leader_state().expect("checked leader above");
-            let progress = l.followers.get_mut(&f.replica_id).ok_or(ErrorCode::NotLeaderOrFollower)?;
+            let progress = l
+                .followers
+                .get_mut(&f.replica_id)
+                .ok_or(ErrorCode::NotLeaderOrFollower)?;
             progress.on_fetch(fetch_offset, leo, now_ms());
-            if !l.isr.contains(&f.replica_id) && isr::may_join(progress, hw, epoch_start) && !l.alter_in_flight {
+            if !l.isr.contains(&f.replica_id)
+                && isr::may_join(progress, hw, epoch_start)
+                && !l.alter_in_flight
+            {
                 let mut new_isr = l.isr.clone();
                 new_isr.push(f.replica_id);
                 propose = Some(new_isr);

@@ -13,12 +13,18 @@ pub async fn follow(h: BrokerHandle, tp: TopicPartition, leader: BrokerId, gener
     let mut channel = Channel::new(broker_host(leader), BROKER_PORT);
     let (backoff_ms, wait_ms, timeout_ms) = {
         let c = &h.state.borrow().config;
-        (c.replica_fetch_backoff_ms, c.replica_fetch_wait_max_ms, c.controller_request_timeout_ms)
+        (
+            c.replica_fetch_backoff_ms,
+            c.replica_fetch_wait_max_ms,
+            c.controller_request_timeout_ms,
+        )
     };
     loop {
         let req = {
             let b = h.state.borrow();
-            let Some(r) = b.replicas.get(&tp).filter(|r| r.generation == generation) else { return };
+            let Some(r) = b.replicas.get(&tp).filter(|r| r.generation == generation) else {
+                return;
+            };
             let disk = b.disk.borrow();
             let log = disk.log(&tp);
             Request::Fetch {
@@ -53,7 +59,13 @@ fn apply(h: &BrokerHandle, tp: &TopicPartition, generation: u64, data: crate::pr
     let mut guard = h.state.borrow_mut();
     let b = &mut *guard;
     let topic = b.topics.get(&tp.topic).cloned();
-    let Some(r) = b.replicas.get_mut(tp).filter(|r| r.generation == generation) else { return };
+    let Some(r) = b
+        .replicas
+        .get_mut(tp)
+        .filter(|r| r.generation == generation)
+    else {
+        return;
+    };
     let mut disk = b.disk.borrow_mut();
     let log = disk.log_mut(tp);
     if let Some((epoch, end)) = data.diverging {
@@ -63,7 +75,11 @@ fn apply(h: &BrokerHandle, tp: &TopicPartition, generation: u64, data: crate::pr
         } else {
             // Truncate to the end of the largest epoch both logs agree on (KIP-279).
             let (our_epoch, our_end) = log.epochs.end_offset_for(epoch, leo);
-            if our_epoch == epoch { end.min(our_end) } else { our_end.min(end) }
+            if our_epoch == epoch {
+                end.min(our_end)
+            } else {
+                our_end.min(end)
+            }
         };
         log.truncate_to(truncate_to.max(0));
         r.clamp_hw(log);

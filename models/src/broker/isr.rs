@@ -17,7 +17,12 @@ pub struct FollowerProgress {
 
 impl FollowerProgress {
     pub fn new(now_ms: u64) -> Self {
-        Self { log_end_offset: -1, last_caught_up_ms: now_ms, last_fetch_ms: now_ms, leader_leo_at_last_fetch: -1 }
+        Self {
+            log_end_offset: -1,
+            last_caught_up_ms: now_ms,
+            last_fetch_ms: now_ms,
+            leader_leo_at_last_fetch: -1,
+        }
     }
 
     /// Kafka's Replica.updateFetchState: caught up now if it fetched from the
@@ -46,13 +51,21 @@ pub fn lagging(
     isr.iter()
         .copied()
         .filter(|&b| b != leader)
-        .filter(|b| followers.get(b).is_none_or(|f| now_ms.saturating_sub(f.last_caught_up_ms) > lag_max_ms))
+        .filter(|b| {
+            followers
+                .get(b)
+                .is_none_or(|f| now_ms.saturating_sub(f.last_caught_up_ms) > lag_max_ms)
+        })
         .collect()
 }
 
 /// May this out-of-sync follower join the ISR? It must have every record up to the
 /// HW and at least the start of the current leader epoch.
-pub fn may_join(progress: &FollowerProgress, high_watermark: i64, current_epoch_start: i64) -> bool {
+pub fn may_join(
+    progress: &FollowerProgress,
+    high_watermark: i64,
+    current_epoch_start: i64,
+) -> bool {
     progress.log_end_offset >= high_watermark && progress.log_end_offset >= current_epoch_start
 }
 

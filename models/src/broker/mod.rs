@@ -48,7 +48,8 @@ impl Broker {
     }
 
     pub fn min_insync_replicas(&self, tp: &TopicPartition) -> u32 {
-        self.topic_config(&tp.topic).map_or(self.config.min_insync_replicas, |t| t.min_insync_replicas)
+        self.topic_config(&tp.topic)
+            .map_or(self.config.min_insync_replicas, |t| t.min_insync_replicas)
     }
 }
 
@@ -62,13 +63,21 @@ pub fn flush_if_due(log: &mut PartitionLog, topic: Option<&EffectiveTopicConfig>
 }
 
 /// The broker host's main future. Called again by turmoil on every restart.
-pub async fn run_broker(id: BrokerId, config: Rc<ClusterConfig>, disk: SharedDisk) -> turmoil::Result {
+pub async fn run_broker(
+    id: BrokerId,
+    config: Rc<ClusterConfig>,
+    disk: SharedDisk,
+) -> turmoil::Result {
     let incarnation = {
         let mut d = disk.borrow_mut();
         d.incarnation += 1;
         d.incarnation
     };
-    let topics = config.topics.iter().map(|t| (t.name.clone(), t.effective(&config.broker))).collect();
+    let topics = config
+        .topics
+        .iter()
+        .map(|t| (t.name.clone(), t.effective(&config.broker)))
+        .collect();
     let handle = BrokerHandle {
         state: Rc::new(RefCell::new(Broker {
             id,
@@ -96,10 +105,19 @@ pub async fn run_broker(id: BrokerId, config: Rc<ClusterConfig>, disk: SharedDis
 
 async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
     match req {
-        Request::Produce { tp, acks, timeout_ms, batch } => produce::handle(h, tp, acks, timeout_ms, batch).await,
-        Request::Fetch { tp, fetch_offset, replica, max_batches, max_wait_ms } => {
-            Some(fetch::handle(h, tp, fetch_offset, replica, max_batches, max_wait_ms).await)
-        }
+        Request::Produce {
+            tp,
+            acks,
+            timeout_ms,
+            batch,
+        } => produce::handle(h, tp, acks, timeout_ms, batch).await,
+        Request::Fetch {
+            tp,
+            fetch_offset,
+            replica,
+            max_batches,
+            max_wait_ms,
+        } => Some(fetch::handle(h, tp, fetch_offset, replica, max_batches, max_wait_ms).await),
         Request::ListOffsets { tp, spec } => Some(list_offsets(h, &tp, spec)),
         Request::Metadata => Some(Response::Metadata(h.state.borrow().image.clone())),
         Request::InitProducerId => {
@@ -108,7 +126,9 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             disk.next_producer_id += 1;
             // Ids are unique across brokers: a block per broker, as KRaft allocates.
             let pid = i64::from(b.id) * 1_000_000_000 + disk.next_producer_id;
-            Some(Response::InitProducerId { result: Ok((pid, 0)) })
+            Some(Response::InitProducerId {
+                result: Ok((pid, 0)),
+            })
         }
         Request::BrokerHeartbeat { .. } | Request::AlterPartition { .. } => None,
     }
@@ -146,7 +166,12 @@ async fn isr_shrink_loop(h: BrokerHandle) {
                         return None;
                     }
                     let out = isr::lagging(&l.isr, me, &l.followers, now, lag_ms);
-                    (!out.is_empty()).then(|| (tp, l.isr.iter().copied().filter(|b| !out.contains(b)).collect()))
+                    (!out.is_empty()).then(|| {
+                        (
+                            tp,
+                            l.isr.iter().copied().filter(|b| !out.contains(b)).collect(),
+                        )
+                    })
                 })
                 .collect()
         };
@@ -176,7 +201,11 @@ async fn flush_loop(h: BrokerHandle) {
 
 /// `replica.high.watermark.checkpoint.interval.ms`: the HW file legacy truncation reads.
 async fn checkpoint_loop(h: BrokerHandle) {
-    let interval = h.state.borrow().config.replica_high_watermark_checkpoint_interval_ms;
+    let interval = h
+        .state
+        .borrow()
+        .config
+        .replica_high_watermark_checkpoint_interval_ms;
     loop {
         tokio::time::sleep(Duration::from_millis(interval.max(1))).await;
         let b = h.state.borrow();

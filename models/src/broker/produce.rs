@@ -19,26 +19,48 @@ pub async fn handle(
     let appended = append(h, &tp, acks, batch);
     let reply = |result| Some(Response::Produce { result });
     let (base_offset, next_offset, epoch) = match appended {
-        Err(e) => return if acks == Acks::Zero { None } else { reply(Err(e)) },
+        Err(e) => {
+            return if acks == Acks::Zero {
+                None
+            } else {
+                reply(Err(e))
+            }
+        }
         Ok(a) => a,
     };
     match acks {
         Acks::Zero => None,
         Acks::One => reply(Ok(base_offset)),
-        Acks::All => reply(wait_for_hw(h, &tp, next_offset, epoch, timeout_ms).await.map(|()| base_offset)),
+        Acks::All => reply(
+            wait_for_hw(h, &tp, next_offset, epoch, timeout_ms)
+                .await
+                .map(|()| base_offset),
+        ),
     }
 }
 
 /// Append on the leader. Returns (base offset, next offset, leader epoch).
-fn append(h: &BrokerHandle, tp: &TopicPartition, acks: Acks, batch: RecordBatch) -> Result<(i64, i64, i32), ErrorCode> {
+fn append(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    acks: Acks,
+    batch: RecordBatch,
+) -> Result<(i64, i64, i32), ErrorCode> {
     let mut guard = h.state.borrow_mut();
     let b = &mut *guard;
     let me = b.id;
     let min_isr = b.min_insync_replicas(tp);
     let topic = b.topics.get(&tp.topic).cloned();
-    let replica = b.replicas.get_mut(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    let replica = b
+        .replicas
+        .get_mut(tp)
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
     let epoch = replica.leader_epoch;
-    let isr_len = replica.leader_state().ok_or(ErrorCode::NotLeaderOrFollower)?.isr.len() as u32;
+    let isr_len = replica
+        .leader_state()
+        .ok_or(ErrorCode::NotLeaderOrFollower)?
+        .isr
+        .len() as u32;
     if acks == Acks::All && isr_len < min_isr {
         return Err(ErrorCode::NotEnoughReplicas);
     }
@@ -48,7 +70,9 @@ fn append(h: &BrokerHandle, tp: &TopicPartition, acks: Acks, batch: RecordBatch)
         Err(SequenceError::OutOfOrderSequence) => return Err(ErrorCode::OutOfOrderSequenceNumber),
         Err(SequenceError::InvalidProducerEpoch) => return Err(ErrorCode::InvalidProducerEpoch),
         // A retry of a batch we already have: answer with its original offset.
-        Ok(SequenceCheck::Duplicate { base_offset }) => (base_offset, base_offset + batch.record_count()),
+        Ok(SequenceCheck::Duplicate { base_offset }) => {
+            (base_offset, base_offset + batch.record_count())
+        }
         Ok(SequenceCheck::Append) => {
             let appended = log.append_as_leader(batch, epoch);
             let range = (appended.base_offset, appended.next_offset());
@@ -79,13 +103,20 @@ async fn wait_for_hw(
         {
             let mut b = h.state.borrow_mut();
             let min_isr = b.min_insync_replicas(tp);
-            let r = b.replicas.get_mut(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+            let r = b
+                .replicas
+                .get_mut(tp)
+                .ok_or(ErrorCode::UnknownTopicOrPartition)?;
             if r.leader_epoch != epoch || !r.is_leader() {
                 return Err(ErrorCode::NotLeaderOrFollower);
             }
             if r.high_watermark >= required_offset {
                 let isr_len = r.leader_state().map_or(0, |l| l.isr.len()) as u32;
-                return if isr_len < min_isr { Err(ErrorCode::NotEnoughReplicasAfterAppend) } else { Ok(()) };
+                return if isr_len < min_isr {
+                    Err(ErrorCode::NotEnoughReplicasAfterAppend)
+                } else {
+                    Ok(())
+                };
             }
         }
         tokio::select! {

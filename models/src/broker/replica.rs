@@ -11,7 +11,9 @@ pub enum Role {
     /// Not told anything yet since start, or the partition is offline.
     Offline,
     Leader(LeaderState),
-    Follower { leader: BrokerId },
+    Follower {
+        leader: BrokerId,
+    },
 }
 
 #[derive(Debug)]
@@ -44,7 +46,14 @@ pub enum RoleChange {
 
 impl Replica {
     pub fn new(tp: TopicPartition, high_watermark: i64) -> Self {
-        Self { tp, role: Role::Offline, high_watermark, leader_epoch: -1, partition_epoch: -1, generation: 0 }
+        Self {
+            tp,
+            role: Role::Offline,
+            high_watermark,
+            leader_epoch: -1,
+            partition_epoch: -1,
+            generation: 0,
+        }
     }
 
     pub fn is_leader(&self) -> bool {
@@ -92,7 +101,11 @@ impl Replica {
                     .filter(|&&b| b != me)
                     .map(|&b| (b, FollowerProgress::new(now_ms)))
                     .collect();
-                self.role = Role::Leader(LeaderState { isr: state.isr.clone(), followers, alter_in_flight: false });
+                self.role = Role::Leader(LeaderState {
+                    isr: state.isr.clone(),
+                    followers,
+                    alter_in_flight: false,
+                });
                 RoleChange::BecameLeader
             }
             Some(l) => {
@@ -112,10 +125,18 @@ impl Replica {
     }
 
     /// Recompute the leader's HW; true if it moved.
-    pub fn advance_hw(&mut self, me: BrokerId, log: &PartitionLog, min_insync_replicas: u32) -> bool {
+    pub fn advance_hw(
+        &mut self,
+        me: BrokerId,
+        log: &PartitionLog,
+        min_insync_replicas: u32,
+    ) -> bool {
         let leo = log.log_end_offset();
-        let Role::Leader(l) = &self.role else { return false };
-        let Some(hw) = isr::high_watermark(&l.isr, me, leo, &l.followers, min_insync_replicas) else {
+        let Role::Leader(l) = &self.role else {
+            return false;
+        };
+        let Some(hw) = isr::high_watermark(&l.isr, me, leo, &l.followers, min_insync_replicas)
+        else {
             return false;
         };
         if hw > self.high_watermark {

@@ -15,8 +15,16 @@ pub enum ElectionOutcome {
 
 /// Pick a leader for a partition that has none, in replica order (Kafka prefers
 /// the first eligible replica in the assignment).
-pub fn elect(state: &PartitionState, live: &BTreeSet<BrokerId>, unclean_enabled: bool) -> ElectionOutcome {
-    if let Some(&b) = state.replicas.iter().find(|b| state.isr.contains(b) && live.contains(b)) {
+pub fn elect(
+    state: &PartitionState,
+    live: &BTreeSet<BrokerId>,
+    unclean_enabled: bool,
+) -> ElectionOutcome {
+    if let Some(&b) = state
+        .replicas
+        .iter()
+        .find(|b| state.isr.contains(b) && live.contains(b))
+    {
         return ElectionOutcome::Clean(b);
     }
     if unclean_enabled {
@@ -32,19 +40,31 @@ mod tests {
     use super::*;
 
     fn state(isr: &[BrokerId]) -> PartitionState {
-        PartitionState { replicas: vec![1, 2, 3], leader: None, leader_epoch: 0, isr: isr.to_vec(), partition_epoch: 0 }
+        PartitionState {
+            replicas: vec![1, 2, 3],
+            leader: None,
+            leader_epoch: 0,
+            isr: isr.to_vec(),
+            partition_epoch: 0,
+        }
     }
 
     #[test]
     fn prefers_live_isr_member() {
         let live = BTreeSet::from([2, 3]);
-        assert_eq!(elect(&state(&[1, 3]), &live, false), ElectionOutcome::Clean(3));
+        assert_eq!(
+            elect(&state(&[1, 3]), &live, false),
+            ElectionOutcome::Clean(3)
+        );
     }
 
     #[test]
     fn unclean_only_when_enabled() {
         let live = BTreeSet::from([2]);
         assert_eq!(elect(&state(&[1]), &live, false), ElectionOutcome::Offline);
-        assert_eq!(elect(&state(&[1]), &live, true), ElectionOutcome::Unclean(2));
+        assert_eq!(
+            elect(&state(&[1]), &live, true),
+            ElectionOutcome::Unclean(2)
+        );
     }
 }

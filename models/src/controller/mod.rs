@@ -38,16 +38,32 @@ pub async fn run_controller(state: SharedController) -> turmoil::Result {
 fn handle(state: &SharedController, req: Request) -> Response {
     let mut s = state.borrow_mut();
     match req {
-        Request::BrokerHeartbeat { broker, incarnation, known_version } => {
+        Request::BrokerHeartbeat {
+            broker,
+            incarnation,
+            known_version,
+        } => {
             s.heartbeat(broker, incarnation, now_ms());
             let image = (s.image().version > known_version).then(|| s.image().clone());
             Response::BrokerHeartbeat { image }
         }
-        Request::AlterPartition { broker, incarnation, tp, leader_epoch, partition_epoch, new_isr } => {
-            Response::AlterPartition {
-                result: s.alter_partition(broker, incarnation, &tp, leader_epoch, partition_epoch, &new_isr),
-            }
-        }
+        Request::AlterPartition {
+            broker,
+            incarnation,
+            tp,
+            leader_epoch,
+            partition_epoch,
+            new_isr,
+        } => Response::AlterPartition {
+            result: s.alter_partition(
+                broker,
+                incarnation,
+                &tp,
+                leader_epoch,
+                partition_epoch,
+                &new_isr,
+            ),
+        },
         Request::Metadata => Response::Metadata(s.image().clone()),
         _ => Response::Metadata(s.image().clone()),
     }

@@ -40,7 +40,9 @@ impl ControllerState {
             let eff = topic.effective(&config.broker);
             unclean_by_topic.insert(topic.name.clone(), eff.unclean_leader_election_enable);
             for p in 0..topic.partitions {
-                let replicas: Vec<BrokerId> = (0..topic.replication_factor).map(|i| (p + i) % n + 1).collect();
+                let replicas: Vec<BrokerId> = (0..topic.replication_factor)
+                    .map(|i| (p + i) % n + 1)
+                    .collect();
                 partitions.insert(
                     TopicPartition::new(topic.name.clone(), p),
                     PartitionState {
@@ -54,9 +56,22 @@ impl ControllerState {
             }
         }
         let brokers = (1..=n)
-            .map(|b| (b, Registration { incarnation: 0, last_heartbeat_ms: 0, fenced: false }))
+            .map(|b| {
+                (
+                    b,
+                    Registration {
+                        incarnation: 0,
+                        last_heartbeat_ms: 0,
+                        fenced: false,
+                    },
+                )
+            })
             .collect();
-        let image = MetadataImage { version: 1, live_brokers: (1..=n).collect(), partitions };
+        let image = MetadataImage {
+            version: 1,
+            live_brokers: (1..=n).collect(),
+            partitions,
+        };
         Self {
             session_timeout_ms: config.broker.broker_session_timeout_ms,
             fence_on_restart: !config.broker.legacy_hw_truncation,
@@ -75,7 +90,9 @@ impl ControllerState {
     /// incarnation is fenced first (it leaves every ISR it can leave and every
     /// leadership), so a replica that may have lost data re-syncs before rejoining.
     pub fn heartbeat(&mut self, broker: BrokerId, incarnation: u64, now_ms: u64) {
-        let Some(reg) = self.brokers.get(&broker).cloned() else { return };
+        let Some(reg) = self.brokers.get(&broker).cloned() else {
+            return;
+        };
         if incarnation < reg.incarnation {
             return; // a message from a dead process
         }
@@ -98,7 +115,9 @@ impl ControllerState {
         let expired: Vec<BrokerId> = self
             .brokers
             .iter()
-            .filter(|(_, r)| !r.fenced && now_ms.saturating_sub(r.last_heartbeat_ms) > self.session_timeout_ms)
+            .filter(|(_, r)| {
+                !r.fenced && now_ms.saturating_sub(r.last_heartbeat_ms) > self.session_timeout_ms
+            })
             .map(|(&b, _)| b)
             .collect();
         for b in expired {
@@ -133,8 +152,17 @@ impl ControllerState {
 
     fn elect_leaderless(&mut self) {
         let live = &self.image.live_brokers;
-        for (tp, p) in self.image.partitions.iter_mut().filter(|(_, p)| p.leader.is_none()) {
-            let unclean = self.unclean_by_topic.get(&tp.topic).copied().unwrap_or(false);
+        for (tp, p) in self
+            .image
+            .partitions
+            .iter_mut()
+            .filter(|(_, p)| p.leader.is_none())
+        {
+            let unclean = self
+                .unclean_by_topic
+                .get(&tp.topic)
+                .copied()
+                .unwrap_or(false);
             match elect(p, live, unclean) {
                 ElectionOutcome::Clean(b) => p.leader = Some(b),
                 ElectionOutcome::Unclean(b) => {
@@ -164,7 +192,11 @@ impl ControllerState {
             _ => return Err(ErrorCode::StaleBrokerEpoch),
         }
         let live = self.image.live_brokers.clone();
-        let p = self.image.partitions.get_mut(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        let p = self
+            .image
+            .partitions
+            .get_mut(tp)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
         if p.leader != Some(broker) || p.leader_epoch != leader_epoch {
             return Err(ErrorCode::FencedLeaderEpoch);
         }

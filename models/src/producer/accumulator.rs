@@ -13,9 +13,9 @@ impl Accumulator {
     pub fn append(&mut self, tp: TopicPartition, rec: PendingRecord, batch_size: u64, now_ms: u64) {
         let size = 8 + rec.record.value.len() as u64;
         let q = self.queues.entry(tp.clone()).or_default();
-        let fits = q
-            .back()
-            .is_some_and(|b| b.attempts == 0 && (b.size_bytes + size <= batch_size || b.records.is_empty()));
+        let fits = q.back().is_some_and(|b| {
+            b.attempts == 0 && (b.size_bytes + size <= batch_size || b.records.is_empty())
+        });
         if !fits {
             q.push_back(ProducerBatch::new(tp, now_ms));
         }
@@ -42,10 +42,18 @@ impl Accumulator {
     }
 
     /// Is the front batch of this queue ready to send at `now_ms`?
-    pub fn ready(q: &VecDeque<ProducerBatch>, now_ms: u64, linger_ms: u64, batch_size: u64) -> bool {
+    pub fn ready(
+        q: &VecDeque<ProducerBatch>,
+        now_ms: u64,
+        linger_ms: u64,
+        batch_size: u64,
+    ) -> bool {
         q.front().is_some_and(|b| {
             b.retry_after_ms <= now_ms
-                && (b.attempts > 0 || q.len() > 1 || b.size_bytes >= batch_size || now_ms >= b.created_ms + linger_ms)
+                && (b.attempts > 0
+                    || q.len() > 1
+                    || b.size_bytes >= batch_size
+                    || now_ms >= b.created_ms + linger_ms)
         })
     }
 
@@ -54,7 +62,11 @@ impl Accumulator {
         self.queues
             .values()
             .flat_map(|q| q.front())
-            .map(|b| (b.created_ms + linger_ms).max(b.retry_after_ms).min(b.created_ms + delivery_timeout_ms))
+            .map(|b| {
+                (b.created_ms + linger_ms)
+                    .max(b.retry_after_ms)
+                    .min(b.created_ms + delivery_timeout_ms)
+            })
             .min()
     }
 
@@ -62,7 +74,10 @@ impl Accumulator {
     pub fn expired(&mut self, now_ms: u64, delivery_timeout_ms: u64) -> Vec<ProducerBatch> {
         let mut out = Vec::new();
         for q in self.queues.values_mut() {
-            while q.front().is_some_and(|b| now_ms >= b.created_ms + delivery_timeout_ms) {
+            while q
+                .front()
+                .is_some_and(|b| now_ms >= b.created_ms + delivery_timeout_ms)
+            {
                 out.push(q.pop_front().expect("checked"));
             }
         }

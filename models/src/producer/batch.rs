@@ -64,7 +64,10 @@ impl ProducerBatch {
     }
 
     pub fn fail(self, error: &str) {
-        let err = SendError { error: error.to_string(), definitely_failed: !self.maybe_written };
+        let err = SendError {
+            error: error.to_string(),
+            definitely_failed: !self.maybe_written,
+        };
         for r in self.records {
             let _ = r.reply.send(Err(err.clone()));
         }

@@ -30,18 +30,41 @@ impl Producer {
         let accumulator = Rc::new(RefCell::new(Accumulator::default()));
         let wake = Rc::new(Notify::new());
         let batch_size = config.batch_size;
-        tokio::task::spawn_local(sender::run(config, brokers, accumulator.clone(), wake.clone()));
-        Self { accumulator, wake, batch_size }
+        tokio::task::spawn_local(sender::run(
+            config,
+            brokers,
+            accumulator.clone(),
+            wake.clone(),
+        ));
+        Self {
+            accumulator,
+            wake,
+            batch_size,
+        }
     }
 
     /// Send one record to a partition. Resolves to its offset (`None` with acks=0)
     /// or to an error that says whether the record may still have been written.
-    pub fn send(&self, tp: TopicPartition, record: Record) -> impl std::future::Future<Output = SendOutcome> {
+    pub fn send(
+        &self,
+        tp: TopicPartition,
+        record: Record,
+    ) -> impl std::future::Future<Output = SendOutcome> {
         let (reply, rx) = oneshot::channel();
-        self.accumulator.borrow_mut().append(tp, PendingRecord { record, reply }, self.batch_size, now_ms());
+        self.accumulator.borrow_mut().append(
+            tp,
+            PendingRecord { record, reply },
+            self.batch_size,
+            now_ms(),
+        );
         self.wake.notify_one();
         async move {
-            rx.await.unwrap_or_else(|_| Err(SendError { error: "PRODUCER_CLOSED".into(), definitely_failed: false }))
+            rx.await.unwrap_or_else(|_| {
+                Err(SendError {
+                    error: "PRODUCER_CLOSED".into(),
+                    definitely_failed: false,
+                })
+            })
         }
     }
 }

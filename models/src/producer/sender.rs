@@ -3,7 +3,9 @@
 use super::accumulator::Accumulator;
 use super::batch::ProducerBatch;
 use crate::config::{Acks, ProducerConfig};
-use crate::ids::{broker_host, now_ms, BrokerId, ProducerId, TopicPartition, BROKER_PORT, NO_SEQUENCE};
+use crate::ids::{
+    broker_host, now_ms, BrokerId, ProducerId, TopicPartition, BROKER_PORT, NO_SEQUENCE,
+};
 use crate::metadata::MetadataImage;
 use crate::protocol::{ErrorCode, Request, Response};
 use crate::rpc::{Channel, PendingResponse, RpcError};
@@ -14,7 +16,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 
 enum Event {
-    Produced { broker: BrokerId, batch: ProducerBatch, result: Result<Response, RpcError> },
+    Produced {
+        broker: BrokerId,
+        batch: ProducerBatch,
+        result: Result<Response, RpcError>,
+    },
     Metadata(Option<MetadataImage>),
     ProducerId(Option<(ProducerId, i16)>),
 }
@@ -40,7 +46,12 @@ struct Sender {
     events: mpsc::UnboundedSender<Event>,
 }
 
-pub async fn run(config: ProducerConfig, brokers: u32, accumulator: Rc<RefCell<Accumulator>>, wake: Rc<Notify>) {
+pub async fn run(
+    config: ProducerConfig,
+    brokers: u32,
+    accumulator: Rc<RefCell<Accumulator>>,
+    wake: Rc<Notify>,
+) {
     let (events, mut inbox) = mpsc::unbounded_channel();
     let mut s = Sender {
         idempotent: config.idempotence_enabled(),
@@ -84,7 +95,10 @@ impl Sender {
 
     fn next_wakeup_ms(&self, now: u64) -> u64 {
         let c = &self.config;
-        let deadline = self.accumulator.borrow().next_deadline_ms(c.linger_ms, c.delivery_timeout_ms);
+        let deadline = self
+            .accumulator
+            .borrow()
+            .next_deadline_ms(c.linger_ms, c.delivery_timeout_ms);
         match deadline {
             Some(d) if self.ready_to_send() => d.saturating_sub(now).max(1),
             Some(_) => c.retry_backoff_ms.max(1),
@@ -93,14 +107,18 @@ impl Sender {
     }
 
     fn expire(&mut self, now: u64) {
-        let expired = self.accumulator.borrow_mut().expired(now, self.config.delivery_timeout_ms);
+        let expired = self
+            .accumulator
+            .borrow_mut()
+            .expired(now, self.config.delivery_timeout_ms);
         for b in expired {
             self.give_up(b, "DELIVERY_TIMEOUT");
         }
     }
 
     fn maybe_refresh_metadata(&mut self, now: u64) {
-        let too_old = now.saturating_sub(self.metadata_refreshed_ms) >= self.config.metadata_max_age_ms;
+        let too_old =
+            now.saturating_sub(self.metadata_refreshed_ms) >= self.config.metadata_max_age_ms;
         if self.metadata_in_flight || !(self.metadata_stale || too_old) {
             return;
         }
@@ -157,7 +175,8 @@ impl Sender {
                 };
                 let in_flight = self.in_flight.entry(leader).or_default();
                 let tp_in_flight = self.in_flight_by_partition.get(tp).copied().unwrap_or(0);
-                if *in_flight >= max_in_flight || (self.recovering.contains(tp) && tp_in_flight > 0) {
+                if *in_flight >= max_in_flight || (self.recovering.contains(tp) && tp_in_flight > 0)
+                {
                     continue;
                 }
                 *in_flight += 1;
@@ -187,7 +206,10 @@ impl Sender {
             batch: batch.to_wire(self.producer_id.filter(|_| self.idempotent)),
         };
         let (acks, timeout) = (c.acks, c.request_timeout_ms);
-        let channel = self.channels.entry(leader).or_insert_with(|| Channel::new(broker_host(leader), BROKER_PORT));
+        let channel = self
+            .channels
+            .entry(leader)
+            .or_insert_with(|| Channel::new(broker_host(leader), BROKER_PORT));
         if acks == Acks::Zero {
             // acks=0: written to the socket counts as sent; no response will come.
             let result = channel.send_oneway(&req, timeout).await;
@@ -195,7 +217,11 @@ impl Sender {
                 Ok(()) => Ok(Response::Produce { result: Ok(-1) }),
                 Err(e) => Err(e),
             };
-            self.on_event(Event::Produced { broker: leader, batch, result: ev });
+            self.on_event(Event::Produced {
+                broker: leader,
+                batch,
+                result: ev,
+            });
             return;
         }
         let sent: Result<PendingResponse, RpcError> = channel.send(&req, timeout).await;
@@ -205,7 +231,11 @@ impl Sender {
                 Ok(pending) => pending.wait(timeout).await,
                 Err(e) => Err(e),
             };
-            let _ = events.send(Event::Produced { broker: leader, batch, result });
+            let _ = events.send(Event::Produced {
+                broker: leader,
+                batch,
+                result,
+            });
         });
     }
 
@@ -228,11 +258,20 @@ impl Sender {
                     self.next_sequence.clear();
                 }
             }
-            Event::Produced { broker, batch, result } => self.on_produced(broker, batch, result),
+            Event::Produced {
+                broker,
+                batch,
+                result,
+            } => self.on_produced(broker, batch, result),
         }
     }
 
-    fn on_produced(&mut self, broker: BrokerId, mut batch: ProducerBatch, result: Result<Response, RpcError>) {
+    fn on_produced(
+        &mut self,
+        broker: BrokerId,
+        mut batch: ProducerBatch,
+        result: Result<Response, RpcError>,
+    ) {
         if let Some(n) = self.in_flight.get_mut(&broker) {
             *n = n.saturating_sub(1);
         }
@@ -241,7 +280,13 @@ impl Sender {
         }
         let (error, retriable, ambiguous) = match result {
             Ok(Response::Produce { result: Ok(base) }) => {
-                if self.in_flight_by_partition.get(&batch.tp).copied().unwrap_or(0) == 0 {
+                if self
+                    .in_flight_by_partition
+                    .get(&batch.tp)
+                    .copied()
+                    .unwrap_or(0)
+                    == 0
+                {
                     self.recovering.remove(&batch.tp);
                 }
                 let acks_zero = self.config.acks == Acks::Zero;
@@ -249,10 +294,19 @@ impl Sender {
                 return;
             }
             Ok(Response::Produce { result: Err(code) }) => {
-                if matches!(code, ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch | ErrorCode::UnknownTopicOrPartition) {
+                if matches!(
+                    code,
+                    ErrorCode::NotLeaderOrFollower
+                        | ErrorCode::FencedLeaderEpoch
+                        | ErrorCode::UnknownTopicOrPartition
+                ) {
                     self.metadata_stale = true;
                 }
-                (code.kafka_name(), code.is_retriable(), !code.proves_not_written())
+                (
+                    code.kafka_name(),
+                    code.is_retriable(),
+                    !code.proves_not_written(),
+                )
             }
             Ok(_) => ("UNEXPECTED_RESPONSE", true, true),
             Err(RpcError::Unreachable) => {
@@ -266,7 +320,15 @@ impl Sender {
                     ch.disconnect();
                 }
                 self.metadata_stale = true;
-                (if e == RpcError::Timeout { "REQUEST_TIMEOUT" } else { "DISCONNECTED" }, true, true)
+                (
+                    if e == RpcError::Timeout {
+                        "REQUEST_TIMEOUT"
+                    } else {
+                        "DISCONNECTED"
+                    },
+                    true,
+                    true,
+                )
             }
         };
         batch.maybe_written |= ambiguous;
@@ -279,7 +341,9 @@ impl Sender {
             if self.idempotent {
                 self.recovering.insert(batch.tp.clone());
             }
-            self.accumulator.borrow_mut().reenqueue(batch, self.idempotent);
+            self.accumulator
+                .borrow_mut()
+                .reenqueue(batch, self.idempotent);
         } else {
             self.give_up(batch, error);
         }

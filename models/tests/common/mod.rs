@@ -30,7 +30,12 @@ pub fn config(acks: Acks, min_insync: u32) -> ClusterConfig {
     ClusterConfig {
         brokers: 3,
         broker,
-        topics: vec![TopicConfig { name: TOPIC.into(), partitions: 1, replication_factor: 3, ..TopicConfig::default() }],
+        topics: vec![TopicConfig {
+            name: TOPIC.into(),
+            partitions: 1,
+            replication_factor: 3,
+            ..TopicConfig::default()
+        }],
         producer,
         consumer,
     }
@@ -46,11 +51,19 @@ pub struct TestCluster {
 
 impl TestCluster {
     pub fn new(config: ClusterConfig, seed: u64) -> Self {
-        let settings = SimSettings { seed, duration_ms: 600_000, ..SimSettings::default() };
+        let settings = SimSettings {
+            seed,
+            duration_ms: 600_000,
+            ..SimSettings::default()
+        };
         let mut sim = new_sim(&settings);
         let cluster = Cluster::new(config).expect("valid config");
         cluster.install(&mut sim);
-        Self { sim, cluster, clients: 0 }
+        Self {
+            sim,
+            cluster,
+            clients: 0,
+        }
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -77,7 +90,9 @@ impl TestCluster {
     }
 
     pub fn leader(&self) -> BrokerId {
-        self.cluster.leader_of(&tp0()).expect("partition has a leader")
+        self.cluster
+            .leader_of(&tp0())
+            .expect("partition has a leader")
     }
 
     pub fn followers(&self) -> Vec<BrokerId> {
@@ -115,7 +130,16 @@ impl TestCluster {
             let p = Producer::start(producer, 3);
             let mut pending = Vec::new();
             for v in values {
-                pending.push((v, p.send(tp0(), Record { key: None, value: v.to_be_bytes().to_vec() })));
+                pending.push((
+                    v,
+                    p.send(
+                        tp0(),
+                        Record {
+                            key: None,
+                            value: v.to_be_bytes().to_vec(),
+                        },
+                    ),
+                ));
                 tokio::task::yield_now().await;
             }
             let futs: Vec<_> = pending
@@ -154,7 +178,10 @@ impl TestCluster {
             let mut records = Vec::new();
             while c.position(&tp0()).unwrap_or(0) < end {
                 for r in c.poll().await.expect("earliest reset") {
-                    records.push((r.offset, u64::from_be_bytes(r.record.value.try_into().expect("8 bytes"))));
+                    records.push((
+                        r.offset,
+                        u64::from_be_bytes(r.record.value.try_into().expect("8 bytes")),
+                    ));
                 }
             }
             *out.borrow_mut() = Some(records);
@@ -168,12 +195,20 @@ impl TestCluster {
 
     pub fn wait_outcomes(&mut self, outcomes: &Outcomes, n: usize, max_ms: u64) {
         let ok = self.run_until(max_ms, |_| outcomes.borrow().len() >= n);
-        assert!(ok, "only {} of {n} sends completed", outcomes.borrow().len());
+        assert!(
+            ok,
+            "only {} of {n} sends completed",
+            outcomes.borrow().len()
+        );
     }
 }
 
 pub fn acked(outcomes: &Outcomes) -> Vec<(u64, i64)> {
-    outcomes.borrow().iter().filter_map(|(v, r)| r.as_ref().ok().and_then(|o| o.map(|o| (*v, o)))).collect()
+    outcomes
+        .borrow()
+        .iter()
+        .filter_map(|(v, r)| r.as_ref().ok().and_then(|o| o.map(|o| (*v, o))))
+        .collect()
 }
 
 pub fn producer_config(acks: Acks) -> ProducerConfig {
@@ -213,7 +248,10 @@ impl TestCluster {
 
     /// Log end offset of partition 0 on `broker`'s disk.
     pub fn log_end(&self, broker: BrokerId) -> i64 {
-        self.cluster.disks[&broker].borrow().log(&tp0()).map_or(0, |l| l.log_end_offset())
+        self.cluster.disks[&broker]
+            .borrow()
+            .log(&tp0())
+            .map_or(0, |l| l.log_end_offset())
     }
 
     pub fn crash(&mut self, b: BrokerId) {

@@ -13,7 +13,10 @@ fn reading_a_failed_send_is_g1a() {
     );
     let a = found(&r, G1a);
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
-    assert_eq!((a[0].ops.clone(), a[0].offsets.clone()), (vec![0, 1, 3], vec![17]));
+    assert_eq!(
+        (a[0].ops.clone(), a[0].offsets.clone()),
+        (vec![0, 1, 3], vec![17])
+    );
     assert_eq!(a[0].explanation, "op 3 read 41 from k at offset 17 (and 1 more reads), but process 3's send of it failed (op 1)");
 }
 
@@ -27,7 +30,12 @@ fn reading_an_aborted_transaction_is_g1a() {
     );
     let a = found(&r, G1a);
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
-    assert!(a[0].explanation.contains("transaction that wrote it aborted"), "{}", a[0].explanation);
+    assert!(
+        a[0].explanation
+            .contains("transaction that wrote it aborted"),
+        "{}",
+        a[0].explanation
+    );
 }
 
 #[test]

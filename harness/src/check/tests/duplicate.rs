@@ -16,7 +16,10 @@ fn a_value_at_two_offsets_is_a_duplicate() {
     assert_eq!(d.len(), 1, "{:?}", r.anomalies);
     assert_eq!(d[0].offsets, vec![17, 19]);
     assert_eq!(d[0].ops, vec![0, 1, 1, 5]);
-    assert_eq!(d[0].explanation, "41 (sent by process 2) appears in k at offsets 17 (op 1) and 19 (op 5)");
+    assert_eq!(
+        d[0].explanation,
+        "41 (sent by process 2) appears in k at offsets 17 (op 1) and 19 (op 5)"
+    );
     assert!(found(&r, IntDuplicate).is_empty(), "two ops, not one");
 }
 
@@ -40,8 +43,14 @@ fn one_poll_showing_a_value_twice_is_an_internal_duplicate() {
     );
     let d = found(&r, IntDuplicate);
     assert_eq!(d.len(), 1, "{:?}", r.anomalies);
-    assert_eq!((d[0].offsets.clone(), d[0].ops.clone()), (vec![0, 2], vec![1]));
-    assert_eq!(d[0].explanation, r#"op 1 alone read "a" from k at offsets 0 and 2"#);
+    assert_eq!(
+        (d[0].offsets.clone(), d[0].ops.clone()),
+        (vec![0, 2], vec![1])
+    );
+    assert_eq!(
+        d[0].explanation,
+        r#"op 1 alone read "a" from k at offsets 0 and 2"#
+    );
     assert_eq!(kinds(&r), vec!["duplicate", "int-duplicate"]);
 }
 
@@ -56,4 +65,22 @@ fn an_acknowledgement_and_a_read_disagreeing_on_the_offset_is_a_duplicate() {
     );
     assert_eq!(found(&r, Duplicate).len(), 1);
     assert_eq!(found(&r, IntDuplicate).len(), 1);
+}
+
+#[test]
+fn one_record_returned_twice_by_one_op_is_not_an_internal_duplicate() {
+    let r = check_text(
+        r#"{"process":5,"type":"ok","f":"txn","value":[["poll",{"k":[[3,41]]}],["poll",{"k":[[3,41]]}]]}
+"#,
+    );
+    assert!(
+        found(&r, IntDuplicate).is_empty() && found(&r, Duplicate).is_empty(),
+        "{:?}",
+        r.anomalies
+    );
+    assert_eq!(
+        kinds(&r),
+        vec!["int-nonmonotonic-poll"],
+        "reading offset 3 again"
+    );
 }

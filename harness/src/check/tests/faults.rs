@@ -8,24 +8,83 @@ fn classes(lines: &str) -> FaultClasses {
 #[test]
 fn derived_from_nemesis_ops() {
     assert_eq!(classes(""), FaultClasses::default());
-    let partition = FaultClasses { partition: true, ..FaultClasses::default() };
-    for f in ["partition-random-halves", "isolate", "isolate-completely", "bridge", "one-way", "partition-client"] {
+    let partition = FaultClasses {
+        partition: true,
+        ..FaultClasses::default()
+    };
+    for f in [
+        "partition-random-halves",
+        "isolate",
+        "isolate-completely",
+        "bridge",
+        "one-way",
+        "partition-client",
+    ] {
         let line = format!(r#"{{"process":"nemesis","type":"info","f":"{f}","value":null}}"#);
         assert_eq!(classes(&line), partition, "{f}");
     }
-    let crash = classes(r#"{"process":"nemesis","type":"info","f":"crash-broker","value":{"broker":1,"power_loss":false}}"#);
-    assert_eq!(crash, FaultClasses { process_crash: true, ..FaultClasses::default() });
-    let plain_crash = classes(r#"{"process":"nemesis","type":"info","f":"crash","value":{"target":"leader"}}"#);
-    assert_eq!(plain_crash, FaultClasses { process_crash: true, ..FaultClasses::default() });
-    let power = FaultClasses { power_loss: true, ..FaultClasses::default() };
-    assert_eq!(classes(r#"{"process":"nemesis","type":"info","f":"crash","value":{"power_loss":true}}"#), power);
-    assert_eq!(classes(r#"{"process":"nemesis","type":"info","f":"power-loss-all"}"#), power);
-    let client = FaultClasses { client_crash: true, ..FaultClasses::default() };
-    assert_eq!(classes(r#"{"process":"nemesis","type":"info","f":"crash-client"}"#), client);
-    assert_eq!(classes(r#"{"process":"nemesis","type":"info","f":"kill-consumer"}"#), client);
-    assert_eq!(classes(r#"{"process":4,"type":"info","f":"crash"}"#), client, "a client that died");
-    assert_eq!(classes(r#"{"process":"nemesis","type":"info","f":"pause"}"#), FaultClasses { pause: true, ..FaultClasses::default() });
-    assert_eq!(classes(r#"{"process":"nemesis","type":"info","f":"rebalance"}"#), FaultClasses { rebalance: true, ..FaultClasses::default() });
+    let crash = classes(
+        r#"{"process":"nemesis","type":"info","f":"crash-broker","value":{"broker":1,"power_loss":false}}"#,
+    );
+    assert_eq!(
+        crash,
+        FaultClasses {
+            process_crash: true,
+            ..FaultClasses::default()
+        }
+    );
+    let plain_crash =
+        classes(r#"{"process":"nemesis","type":"info","f":"crash","value":{"target":"leader"}}"#);
+    assert_eq!(
+        plain_crash,
+        FaultClasses {
+            process_crash: true,
+            ..FaultClasses::default()
+        }
+    );
+    let power = FaultClasses {
+        power_loss: true,
+        ..FaultClasses::default()
+    };
+    assert_eq!(
+        classes(r#"{"process":"nemesis","type":"info","f":"crash","value":{"power_loss":true}}"#),
+        power
+    );
+    assert_eq!(
+        classes(r#"{"process":"nemesis","type":"info","f":"power-loss-all"}"#),
+        power
+    );
+    let client = FaultClasses {
+        client_crash: true,
+        ..FaultClasses::default()
+    };
+    assert_eq!(
+        classes(r#"{"process":"nemesis","type":"info","f":"crash-client"}"#),
+        client
+    );
+    assert_eq!(
+        classes(r#"{"process":"nemesis","type":"info","f":"kill-consumer"}"#),
+        client
+    );
+    assert_eq!(
+        classes(r#"{"process":4,"type":"info","f":"crash"}"#),
+        client,
+        "a client that died"
+    );
+    assert_eq!(
+        classes(r#"{"process":"nemesis","type":"info","f":"pause"}"#),
+        FaultClasses {
+            pause: true,
+            ..FaultClasses::default()
+        }
+    );
+    assert_eq!(
+        classes(r#"{"process":"nemesis","type":"info","f":"rebalance"}"#),
+        FaultClasses {
+            rebalance: true,
+            ..FaultClasses::default()
+        }
+    );
 }
 
 #[test]

@@ -7,18 +7,42 @@ use proptest::prelude::*;
 
 fn micro() -> impl Strategy<Value = MicroOp> {
     let key = prop::sample::select(vec!["a", "b"]).prop_map(str::to_string);
-    let reads = prop::collection::btree_map(key.clone(), prop::collection::vec((-1i64..6, (0i64..6).prop_map(Val::Int)), 0..5), 0..3);
+    let reads = prop::collection::btree_map(
+        key.clone(),
+        prop::collection::vec((-1i64..6, (0i64..6).prop_map(Val::Int)), 0..5),
+        0..3,
+    );
     prop_oneof![
-        (key, 0i64..6, prop::option::of(-1i64..6)).prop_map(|(key, v, offset)| MicroOp::Send { key, value: Val::Int(v), offset }),
+        (key, 0i64..6, prop::option::of(-1i64..6)).prop_map(|(key, v, offset)| MicroOp::Send {
+            key,
+            value: Val::Int(v),
+            offset
+        }),
         prop::option::of(reads).prop_map(|reads| MicroOp::Poll { reads }),
     ]
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let f = prop::sample::select(vec!["send", "poll", "txn", "assign", "crash", "partition", "power-loss"]);
-    let op_type = prop::sample::select(vec![OpType::Invoke, OpType::Ok, OpType::Fail, OpType::Info]);
-    (0u64..4, op_type, f, prop::collection::vec(micro(), 0..3), any::<bool>(), any::<bool>()).prop_map(
-        |(p, op_type, f, micro, final_read, rebalanced)| {
+    let f = prop::sample::select(vec![
+        "send",
+        "poll",
+        "txn",
+        "assign",
+        "crash",
+        "partition",
+        "power-loss",
+    ]);
+    let op_type =
+        prop::sample::select(vec![OpType::Invoke, OpType::Ok, OpType::Fail, OpType::Info]);
+    (
+        0u64..4,
+        op_type,
+        f,
+        prop::collection::vec(micro(), 0..3),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(p, op_type, f, micro, final_read, rebalanced)| {
             let nemesis = matches!(f, "partition" | "power-loss");
             let value = match f {
                 "assign" => OpValue::Keys(vec!["a".into()]),
@@ -28,7 +52,11 @@ fn op() -> impl Strategy<Value = Op> {
             Op {
                 index: 0,
                 time_ns: None,
-                process: if nemesis { Process::nemesis() } else { Process::Id(p) },
+                process: if nemesis {
+                    Process::nemesis()
+                } else {
+                    Process::Id(p)
+                },
                 op_type,
                 f: f.to_string(),
                 value,
@@ -37,8 +65,7 @@ fn op() -> impl Strategy<Value = Op> {
                 rebalance_log: rebalanced.then(|| serde_json::json!(["a"])),
                 final_read,
             }
-        },
-    )
+        })
 }
 
 proptest! {

@@ -12,8 +12,14 @@ fn two_reads_of_one_offset_with_different_values() {
     );
     let a = found(&r, InconsistentOffsets);
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
-    assert_eq!((a[0].values.clone(), a[0].offsets.clone(), a[0].ops.clone()), (vec![Val::Int(41), Val::Int(52)], vec![17], vec![0, 1]));
-    assert_eq!(a[0].explanation, "k offset 17 held 41 (op 0) and 52 (op 1) in different reads");
+    assert_eq!(
+        (a[0].values.clone(), a[0].offsets.clone(), a[0].ops.clone()),
+        (vec![Val::Int(41), Val::Int(52)], vec![17], vec![0, 1])
+    );
+    assert_eq!(
+        a[0].explanation,
+        "k offset 17 held 41 (op 0) and 52 (op 1) in different reads"
+    );
 }
 
 #[test]

@@ -16,12 +16,29 @@ fn an_acked_write_skipped_by_reads_that_went_past_it_is_lost() {
     let lost = found(&r, LostWrite);
     assert_eq!(lost.len(), 1, "{:?}", r.anomalies);
     let a = &lost[0];
-    assert_eq!((a.key.as_str(), a.values.clone(), a.offsets.clone(), a.ops.clone()), ("orders/3", vec![Val::Int(41)], vec![17, 25], vec![10, 11, 230]));
+    assert_eq!(
+        (
+            a.key.as_str(),
+            a.values.clone(),
+            a.offsets.clone(),
+            a.ops.clone()
+        ),
+        (
+            "orders/3",
+            vec![Val::Int(41)],
+            vec![17, 25],
+            vec![10, 11, 230]
+        )
+    );
     assert_eq!(
         a.explanation,
         "process 2 sent 41 to orders/3, acknowledged at offset 17; reads observed orders/3 up to offset 25 (op 230) but never 41"
     );
-    assert_eq!(kinds(&r), vec!["lost-write"], "a lost write is not also unseen");
+    assert_eq!(
+        kinds(&r),
+        vec!["lost-write"],
+        "a lost write is not also unseen"
+    );
 }
 
 #[test]

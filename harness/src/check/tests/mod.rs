@@ -17,7 +17,8 @@ use crate::history::parse_history;
 
 /// Check a JSONL history with no configuration (anomalies only).
 pub(super) fn check_text(text: &str) -> CheckResult {
-    let history = parse_history(text).unwrap_or_else(|e| panic!("test history does not parse: {e}"));
+    let history =
+        parse_history(text).unwrap_or_else(|e| panic!("test history does not parse: {e}"));
     check(&history, &CheckOptions::default())
 }
 

@@ -1,10 +1,13 @@
 use super::{check_text, found, kinds};
 use crate::check::AnomalyKind::{IntNonmonotonicPoll, IntPollSkip, NonmonotonicPoll, PollSkip};
 
-/// Three acknowledged sends at offsets 0, 1, 2 of k: every offset is known.
+/// Three acknowledged sends at offsets 0, 1, 2 of k, and a reader (process
+/// 9) that saw them all: every offset is known to hold a record, and none of
+/// the writes is lost.
 const SENDS: &str = r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,10]]]}
 {"process":0,"type":"ok","f":"send","value":[["send","k",[1,11]]]}
 {"process":0,"type":"ok","f":"send","value":[["send","k",[2,12]]]}
+{"process":9,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10],[1,11],[2,12]]}]]}
 "#;
 
 fn with_sends(polls: &str) -> String {
@@ -20,17 +23,25 @@ fn reading_backwards_across_polls() {
     ));
     let a = found(&r, NonmonotonicPoll);
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
-    assert_eq!((a[0].offsets.clone(), a[0].ops.clone()), (vec![2, 1], vec![3, 4]));
-    assert_eq!(a[0].explanation, "process 5 read k at offset 2 (op 3) then 1 (op 4), going backwards within one assignment");
+    assert_eq!(
+        (a[0].offsets.clone(), a[0].ops.clone()),
+        (vec![2, 1], vec![4, 5])
+    );
+    assert_eq!(
+        a[0].explanation,
+        "process 5 read k at offset 2 (op 4) then 1 (op 5), going backwards within one assignment"
+    );
     assert_eq!(kinds(&r), vec!["nonmonotonic-poll"]);
 }
 
 #[test]
 fn reading_backwards_inside_one_poll() {
-    let r = check_text(&with_sends(r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12],[0,10]]}]]}
-"#));
+    let r = check_text(&with_sends(
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12],[0,10]]}]]}
+"#,
+    ));
     assert_eq!(kinds(&r), vec!["int-nonmonotonic-poll"]);
-    assert_eq!(found(&r, IntNonmonotonicPoll)[0].ops, vec![3]);
+    assert_eq!(found(&r, IntNonmonotonicPoll)[0].ops, vec![4]);
 }
 
 #[test]
@@ -42,16 +53,32 @@ fn skipping_a_known_offset_across_polls() {
     ));
     let a = found(&r, PollSkip);
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
-    assert_eq!(a[0].explanation, "process 5 read k at offset 0 (op 3) then 2 (op 4), skipping offset 1, which holds a record (op 1)");
+    assert_eq!(a[0].explanation, "process 5 read k at offset 0 (op 4) then 2 (op 5), skipping offset 1, which holds a record (op 1)");
     assert_eq!(kinds(&r), vec!["poll-skip"]);
 }
 
 #[test]
 fn skipping_a_known_offset_inside_one_poll() {
-    let r = check_text(&with_sends(r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10],[2,12]]}]]}
-"#));
+    let r = check_text(&with_sends(
+        r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10],[2,12]]}]]}
+"#,
+    ));
     assert_eq!(kinds(&r), vec!["int-poll-skip"]);
     assert_eq!(found(&r, IntPollSkip)[0].offsets, vec![0, 2]);
+}
+
+#[test]
+fn a_record_every_reader_skipped_is_a_lost_write_not_a_skip() {
+    // Nothing but the acknowledgement says offset 1 ever held 11: the write
+    // is lost, and offset 1 may now hold a marker.
+    let r = check_text(
+        r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,10]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[1,11]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[2,12]]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10],[2,12]]}]]}
+"#,
+    );
+    assert_eq!(kinds(&r), vec!["lost-write"]);
 }
 
 #[test]
@@ -107,13 +134,21 @@ fn a_new_assignment_starts_afresh() {
 {"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]],"rebalance_log":[{"assigned":["k"]}]}
 "#,
     ));
-    assert!(rebalanced.anomalies.is_empty(), "{:?}", rebalanced.anomalies);
+    assert!(
+        rebalanced.anomalies.is_empty(),
+        "{:?}",
+        rebalanced.anomalies
+    );
     let empty_log = check_text(&with_sends(
         r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
 {"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]],"rebalance_log":[]}
 "#,
     ));
-    assert_eq!(kinds(&empty_log), vec!["nonmonotonic-poll"], "an empty rebalance log is no rebalance");
+    assert_eq!(
+        kinds(&empty_log),
+        vec!["nonmonotonic-poll"],
+        "an empty rebalance log is no rebalance"
+    );
 }
 
 #[test]

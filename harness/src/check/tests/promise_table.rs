@@ -9,13 +9,29 @@ fn names(sem: &Semantics, faults: &FaultClasses) -> Vec<PromiseName> {
 /// No idempotence, retries, several requests in flight: a baseline that
 /// promises nothing about order or duplicates, so each row shows its own.
 fn plain(acks: Acks) -> Semantics {
-    Semantics { acks, enable_idempotence: false, ..Semantics::default() }
+    Semantics {
+        acks,
+        enable_idempotence: false,
+        ..Semantics::default()
+    }
 }
 
-const CRASHES_AND_PARTITIONS: FaultClasses =
-    FaultClasses { partition: true, process_crash: true, pause: true, power_loss: false, client_crash: false, rebalance: false };
-const POWER_LOSS: FaultClasses =
-    FaultClasses { partition: false, process_crash: false, pause: false, power_loss: true, client_crash: false, rebalance: false };
+const CRASHES_AND_PARTITIONS: FaultClasses = FaultClasses {
+    partition: true,
+    process_crash: true,
+    pause: true,
+    power_loss: false,
+    client_crash: false,
+    rebalance: false,
+};
+const POWER_LOSS: FaultClasses = FaultClasses {
+    partition: false,
+    process_crash: false,
+    pause: false,
+    power_loss: true,
+    client_crash: false,
+    rebalance: false,
+};
 
 #[test]
 fn acks_0_promises_nothing_about_loss() {
@@ -27,50 +43,117 @@ fn acks_0_promises_nothing_about_loss() {
 #[test]
 fn acks_1_promises_no_duplicates_only_without_retries() {
     let retrying = plain(Acks::One);
-    assert_eq!(names(&retrying, &CRASHES_AND_PARTITIONS), vec![ConsistentOffsets]);
-    let once = Semantics { retries: 0, ..plain(Acks::One) };
-    assert_eq!(names(&once, &CRASHES_AND_PARTITIONS), vec![NoDuplicates, PerPartitionOrder, ConsistentOffsets]);
+    assert_eq!(
+        names(&retrying, &CRASHES_AND_PARTITIONS),
+        vec![ConsistentOffsets]
+    );
+    let once = Semantics {
+        retries: 0,
+        ..plain(Acks::One)
+    };
+    assert_eq!(
+        names(&once, &CRASHES_AND_PARTITIONS),
+        vec![NoDuplicates, PerPartitionOrder, ConsistentOffsets]
+    );
     // The default enable.idempotence does not apply with acks=1.
-    let defaulted = Semantics { acks: Acks::One, ..Semantics::default() };
+    let defaulted = Semantics {
+        acks: Acks::One,
+        ..Semantics::default()
+    };
     assert!(!defaulted.idempotent());
     assert!(!names(&defaulted, &CRASHES_AND_PARTITIONS).contains(&NoDuplicates));
 }
 
 #[test]
 fn acks_all_with_min_insync_1_is_as_acks_1() {
-    let sem = Semantics { min_insync_replicas: 1, ..plain(Acks::All) };
-    assert_eq!(names(&sem, &CRASHES_AND_PARTITIONS), names(&plain(Acks::One), &CRASHES_AND_PARTITIONS));
+    let sem = Semantics {
+        min_insync_replicas: 1,
+        ..plain(Acks::All)
+    };
+    assert_eq!(
+        names(&sem, &CRASHES_AND_PARTITIONS),
+        names(&plain(Acks::One), &CRASHES_AND_PARTITIONS)
+    );
 }
 
 #[test]
 fn acks_all_min_insync_2_unclean_off_promises_no_acked_loss_except_under_power_loss() {
-    let sem = Semantics { min_insync_replicas: 2, ..plain(Acks::All) };
-    assert_eq!(names(&sem, &CRASHES_AND_PARTITIONS), vec![NoAckedLoss, ConsistentOffsets]);
+    let sem = Semantics {
+        min_insync_replicas: 2,
+        ..plain(Acks::All)
+    };
+    assert_eq!(
+        names(&sem, &CRASHES_AND_PARTITIONS),
+        vec![NoAckedLoss, ConsistentOffsets]
+    );
     let reason = &promises(&sem, &CRASHES_AND_PARTITIONS)[0].reason;
-    assert!(reason.contains("min.insync.replicas=2") && reason.contains("min.insync≥2"), "{reason}");
-    assert_eq!(names(&sem, &POWER_LOSS), Vec::<PromiseName>::new(), "power loss without fsync loses acked writes");
-    let flushed = Semantics { flush_messages: Some(1), ..sem.clone() };
-    assert_eq!(names(&flushed, &POWER_LOSS), vec![NoAckedLoss, ConsistentOffsets]);
-    let every_ten = Semantics { flush_messages: Some(10), ..sem.clone() };
+    assert!(
+        reason.contains("min.insync.replicas=2") && reason.contains("min.insync≥2"),
+        "{reason}"
+    );
+    assert_eq!(
+        names(&sem, &POWER_LOSS),
+        Vec::<PromiseName>::new(),
+        "power loss without fsync loses acked writes"
+    );
+    let flushed = Semantics {
+        flush_messages: Some(1),
+        ..sem.clone()
+    };
+    assert_eq!(
+        names(&flushed, &POWER_LOSS),
+        vec![NoAckedLoss, ConsistentOffsets]
+    );
+    let every_ten = Semantics {
+        flush_messages: Some(10),
+        ..sem.clone()
+    };
     assert_eq!(names(&every_ten, &POWER_LOSS), Vec::<PromiseName>::new());
-    let legacy = Semantics { legacy_hw_truncation: true, ..sem };
-    assert_eq!(names(&legacy, &CRASHES_AND_PARTITIONS), Vec::<PromiseName>::new(), "KIP-101 scenario 1");
+    let legacy = Semantics {
+        legacy_hw_truncation: true,
+        ..sem
+    };
+    assert_eq!(
+        names(&legacy, &CRASHES_AND_PARTITIONS),
+        Vec::<PromiseName>::new(),
+        "KIP-101 scenario 1"
+    );
 }
 
 #[test]
 fn unclean_election_promises_nothing_about_loss() {
-    let sem = Semantics { min_insync_replicas: 2, unclean_leader_election: true, ..plain(Acks::All) };
-    assert_eq!(names(&sem, &CRASHES_AND_PARTITIONS), Vec::<PromiseName>::new());
+    let sem = Semantics {
+        min_insync_replicas: 2,
+        unclean_leader_election: true,
+        ..plain(Acks::All)
+    };
+    assert_eq!(
+        names(&sem, &CRASHES_AND_PARTITIONS),
+        Vec::<PromiseName>::new()
+    );
 }
 
 #[test]
 fn retries_without_idempotence_promise_nothing_about_order_or_duplicates() {
-    let sem = Semantics { retries: 3, max_in_flight: 5, ..plain(Acks::All) };
+    let sem = Semantics {
+        retries: 3,
+        max_in_flight: 5,
+        ..plain(Acks::All)
+    };
     let got = names(&sem, &FaultClasses::default());
-    assert!(!got.contains(&NoDuplicates) && !got.contains(&PerPartitionOrder), "{got:?}");
-    let one_in_flight = Semantics { max_in_flight: 1, ..sem };
+    assert!(
+        !got.contains(&NoDuplicates) && !got.contains(&PerPartitionOrder),
+        "{got:?}"
+    );
+    let one_in_flight = Semantics {
+        max_in_flight: 1,
+        ..sem
+    };
     let got = names(&one_in_flight, &FaultClasses::default());
-    assert!(got.contains(&PerPartitionOrder) && !got.contains(&NoDuplicates), "{got:?}");
+    assert!(
+        got.contains(&PerPartitionOrder) && !got.contains(&NoDuplicates),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -78,27 +161,54 @@ fn idempotence_promises_no_duplicates_and_order() {
     let sem = Semantics::default();
     assert!(sem.idempotent());
     let got = names(&sem, &CRASHES_AND_PARTITIONS);
-    assert!(got.contains(&NoDuplicates) && got.contains(&PerPartitionOrder), "{got:?}");
-    let too_many_in_flight = Semantics { max_in_flight: 6, ..Semantics::default() };
+    assert!(
+        got.contains(&NoDuplicates) && got.contains(&PerPartitionOrder),
+        "{got:?}"
+    );
+    let too_many_in_flight = Semantics {
+        max_in_flight: 6,
+        ..Semantics::default()
+    };
     assert!(!too_many_in_flight.idempotent());
 }
 
 #[test]
 fn transactions_with_read_committed_promise_no_aborted_reads() {
-    let sem = Semantics { transactional: true, read_committed: true, ..Semantics::default() };
+    let sem = Semantics {
+        transactional: true,
+        read_committed: true,
+        ..Semantics::default()
+    };
     assert!(names(&sem, &CRASHES_AND_PARTITIONS).contains(&NoAbortedReads));
-    let uncommitted = Semantics { transactional: true, read_committed: false, ..Semantics::default() };
+    let uncommitted = Semantics {
+        transactional: true,
+        read_committed: false,
+        ..Semantics::default()
+    };
     assert!(!names(&uncommitted, &CRASHES_AND_PARTITIONS).contains(&NoAbortedReads));
-    let no_txn = Semantics { read_committed: true, ..Semantics::default() };
+    let no_txn = Semantics {
+        read_committed: true,
+        ..Semantics::default()
+    };
     assert!(!names(&no_txn, &CRASHES_AND_PARTITIONS).contains(&NoAbortedReads));
 }
 
 #[test]
 fn commit_modes_promise_nothing_until_the_group_checker_exists() {
-    for mode in [CommitMode::Auto, CommitMode::AfterProcessing, CommitMode::BeforeProcessing] {
-        let sem = Semantics { commit_mode: Some(mode), ..Semantics::default() };
+    for mode in [
+        CommitMode::Auto,
+        CommitMode::AfterProcessing,
+        CommitMode::BeforeProcessing,
+    ] {
+        let sem = Semantics {
+            commit_mode: Some(mode),
+            ..Semantics::default()
+        };
         let got = names(&sem, &CRASHES_AND_PARTITIONS);
-        assert!(!got.contains(&NoLostProcessing) && !got.contains(&NoDuplicateProcessing), "{mode:?}: {got:?}");
+        assert!(
+            !got.contains(&NoLostProcessing) && !got.contains(&NoDuplicateProcessing),
+            "{mode:?}: {got:?}"
+        );
     }
 }
 
@@ -107,34 +217,100 @@ fn unclean_off_promises_consistent_offsets_unless_legacy_or_unflushed_power_loss
     let sem = plain(Acks::One);
     assert!(names(&sem, &CRASHES_AND_PARTITIONS).contains(&ConsistentOffsets));
     assert!(!names(&sem, &POWER_LOSS).contains(&ConsistentOffsets));
-    assert!(names(&Semantics { flush_messages: Some(1), ..sem.clone() }, &POWER_LOSS).contains(&ConsistentOffsets));
-    assert!(!names(&Semantics { legacy_hw_truncation: true, ..sem.clone() }, &FaultClasses::default()).contains(&ConsistentOffsets));
-    assert!(!names(&Semantics { unclean_leader_election: true, ..sem }, &FaultClasses::default()).contains(&ConsistentOffsets));
+    assert!(names(
+        &Semantics {
+            flush_messages: Some(1),
+            ..sem.clone()
+        },
+        &POWER_LOSS
+    )
+    .contains(&ConsistentOffsets));
+    assert!(!names(
+        &Semantics {
+            legacy_hw_truncation: true,
+            ..sem.clone()
+        },
+        &FaultClasses::default()
+    )
+    .contains(&ConsistentOffsets));
+    assert!(!names(
+        &Semantics {
+            unclean_leader_election: true,
+            ..sem
+        },
+        &FaultClasses::default()
+    )
+    .contains(&ConsistentOffsets));
 }
 
 #[test]
 fn the_commit_fencing_switch_touches_no_log_promise() {
-    let sem = Semantics { min_insync_replicas: 2, ..Semantics::default() };
-    let legacy = Semantics { legacy_no_commit_fencing: true, ..sem.clone() };
-    assert_eq!(names(&sem, &CRASHES_AND_PARTITIONS), names(&legacy, &CRASHES_AND_PARTITIONS));
+    let sem = Semantics {
+        min_insync_replicas: 2,
+        ..Semantics::default()
+    };
+    let legacy = Semantics {
+        legacy_no_commit_fencing: true,
+        ..sem.clone()
+    };
+    assert_eq!(
+        names(&sem, &CRASHES_AND_PARTITIONS),
+        names(&legacy, &CRASHES_AND_PARTITIONS)
+    );
 }
 
 #[test]
 fn semantics_read_from_json_and_toml_with_kafka_defaults() {
     let d = Semantics::default();
-    assert_eq!((d.acks, d.min_insync_replicas, d.replication_factor, d.max_in_flight), (Acks::All, 1, 3, 5));
-    assert!(d.enable_idempotence && !d.unclean_leader_election && d.flush_messages.is_none() && d.retries > 0);
-    let from_json: Semantics = serde_json::from_str(r#"{"acks":"1","min_insync_replicas":2,"commit_mode":"before-processing"}"#)
-        .expect("json semantics");
-    assert_eq!((from_json.acks, from_json.min_insync_replicas, from_json.commit_mode), (Acks::One, 2, Some(CommitMode::BeforeProcessing)));
-    for (text, acks) in [("acks = 0", Acks::Zero), ("acks = -1", Acks::All), ("acks = \"all\"", Acks::All), ("acks = \"-1\"", Acks::All)] {
+    assert_eq!(
+        (
+            d.acks,
+            d.min_insync_replicas,
+            d.replication_factor,
+            d.max_in_flight
+        ),
+        (Acks::All, 1, 3, 5)
+    );
+    assert!(
+        d.enable_idempotence
+            && !d.unclean_leader_election
+            && d.flush_messages.is_none()
+            && d.retries > 0
+    );
+    let from_json: Semantics = serde_json::from_str(
+        r#"{"acks":"1","min_insync_replicas":2,"commit_mode":"before-processing"}"#,
+    )
+    .expect("json semantics");
+    assert_eq!(
+        (
+            from_json.acks,
+            from_json.min_insync_replicas,
+            from_json.commit_mode
+        ),
+        (Acks::One, 2, Some(CommitMode::BeforeProcessing))
+    );
+    for (text, acks) in [
+        ("acks = 0", Acks::Zero),
+        ("acks = -1", Acks::All),
+        ("acks = \"all\"", Acks::All),
+        ("acks = \"-1\"", Acks::All),
+    ] {
         let s: Semantics = toml::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(s.acks, acks, "{text}");
     }
-    let s: Semantics = toml::from_str("flush_messages = 1\nunclean_leader_election = true").expect("toml semantics");
-    assert_eq!((s.flush_messages, s.unclean_leader_election), (Some(1), true));
+    let s: Semantics = toml::from_str("flush_messages = 1\nunclean_leader_election = true")
+        .expect("toml semantics");
+    assert_eq!(
+        (s.flush_messages, s.unclean_leader_election),
+        (Some(1), true)
+    );
     assert!(serde_json::from_str::<Semantics>(r#"{"acks":2}"#).is_err());
-    assert!(serde_json::from_str::<Semantics>(r#"{"ack":"all"}"#).is_err(), "unknown fields are typos");
-    let back: Semantics = serde_json::from_str(&serde_json::to_string(&from_json).expect("serializes")).expect("reads back");
+    assert!(
+        serde_json::from_str::<Semantics>(r#"{"ack":"all"}"#).is_err(),
+        "unknown fields are typos"
+    );
+    let back: Semantics =
+        serde_json::from_str(&serde_json::to_string(&from_json).expect("serializes"))
+            .expect("reads back");
     assert_eq!(back, from_json);
 }

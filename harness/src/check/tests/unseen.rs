@@ -30,7 +30,12 @@ fn an_acked_write_without_offset_is_unseen_against_an_empty_final_read() {
     );
     let unseen = found(&r, Unseen);
     assert_eq!(unseen.len(), 1);
-    assert!(unseen[0].explanation.contains("without an offset") && unseen[0].explanation.ends_with("found it empty"), "{}", unseen[0].explanation);
+    assert!(
+        unseen[0].explanation.contains("without an offset")
+            && unseen[0].explanation.ends_with("found it empty"),
+        "{}",
+        unseen[0].explanation
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! From anomalies to a verdict and an exit status.
 use super::{check_text, kinds};
-use crate::check::{check, check_file, AnomalyKind, CheckOptions, CheckResult, FaultClasses, PromiseName, Semantics};
+use crate::check::{
+    check, check_file, AnomalyKind, CheckOptions, CheckResult, FaultClasses, PromiseName, Semantics,
+};
 use crate::history::parse_history;
 
 /// 1 acknowledged at 0 and never read, although a read reached offset 1.
@@ -11,25 +13,51 @@ const LOST: &str = r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[
 
 fn check_with(text: &str, semantics: Semantics) -> CheckResult {
     let history = parse_history(text).expect("parses");
-    check(&history, &CheckOptions { semantics: Some(semantics), faults: None })
+    check(
+        &history,
+        &CheckOptions {
+            semantics: Some(semantics),
+            faults: None,
+        },
+    )
 }
 
 #[test]
 fn a_broken_promise_fails_the_run() {
-    let r = check_with(LOST, Semantics { min_insync_replicas: 2, ..Semantics::default() });
+    let r = check_with(
+        LOST,
+        Semantics {
+            min_insync_replicas: 2,
+            ..Semantics::default()
+        },
+    );
     assert_eq!(r.valid, Some(false));
     assert_eq!(r.exit_code(), 1);
     let broken: Vec<PromiseName> = r.broken().map(|p| p.name).collect();
     assert_eq!(broken, vec![PromiseName::NoAckedLoss]);
-    let verdict = r.promises.iter().find(|p| p.name == PromiseName::NoAckedLoss).expect("promised");
+    let verdict = r
+        .promises
+        .iter()
+        .find(|p| p.name == PromiseName::NoAckedLoss)
+        .expect("promised");
     assert_eq!(verdict.broken_by.get(&AnomalyKind::LostWrite), Some(&1));
     assert!(r.allowed.is_empty());
-    assert!(r.promises.iter().filter(|p| p.name != PromiseName::NoAckedLoss).all(|p| p.kept));
+    assert!(r
+        .promises
+        .iter()
+        .filter(|p| p.name != PromiseName::NoAckedLoss)
+        .all(|p| p.kept));
 }
 
 #[test]
 fn an_anomaly_the_configuration_allows_is_counted_not_failed() {
-    let r = check_with(LOST, Semantics { acks: serde_json::from_str("1").expect("acks"), ..Semantics::default() });
+    let r = check_with(
+        LOST,
+        Semantics {
+            acks: serde_json::from_str("1").expect("acks"),
+            ..Semantics::default()
+        },
+    );
     assert_eq!(r.valid, Some(true));
     assert_eq!(r.exit_code(), 0);
     assert_eq!(r.allowed.get(&AnomalyKind::LostWrite), Some(&1));
@@ -48,13 +76,29 @@ fn without_a_configuration_anomalies_are_reported_with_no_verdict() {
 
 #[test]
 fn faults_come_from_the_history_unless_given() {
-    let text = format!("{LOST}{}\n", r#"{"process":"nemesis","type":"info","f":"power-loss"}"#);
-    let sem = Semantics { min_insync_replicas: 2, ..Semantics::default() };
+    let text = format!(
+        "{LOST}{}\n",
+        r#"{"process":"nemesis","type":"info","f":"power-loss"}"#
+    );
+    let sem = Semantics {
+        min_insync_replicas: 2,
+        ..Semantics::default()
+    };
     let derived = check_with(&text, sem.clone());
     assert!(derived.faults.power_loss);
-    assert_eq!(derived.valid, Some(true), "no acked-loss promise under power loss without fsync");
+    assert_eq!(
+        derived.valid,
+        Some(true),
+        "no acked-loss promise under power loss without fsync"
+    );
     let history = parse_history(&text).expect("parses");
-    let given = check(&history, &CheckOptions { semantics: Some(sem), faults: Some(FaultClasses::default()) });
+    let given = check(
+        &history,
+        &CheckOptions {
+            semantics: Some(sem),
+            faults: Some(FaultClasses::default()),
+        },
+    );
     assert_eq!(given.valid, Some(false));
 }
 
@@ -69,21 +113,47 @@ fn stats_count_sends_polls_and_keys() {
 "#,
     );
     let s = &r.stats;
-    assert_eq!((s.ops, s.sends_ok, s.sends_fail, s.sends_info, s.polls, s.final_polls, s.keys), (5, 1, 1, 2, 2, 1, 3));
+    assert_eq!(
+        (
+            s.ops,
+            s.sends_ok,
+            s.sends_fail,
+            s.sends_info,
+            s.polls,
+            s.final_polls,
+            s.keys
+        ),
+        (5, 1, 1, 2, 2, 1, 3)
+    );
 }
 
 #[test]
 fn results_serialize_with_jepsen_names_and_read_back() {
-    let r = check_with(LOST, Semantics { min_insync_replicas: 2, ..Semantics::default() });
+    let r = check_with(
+        LOST,
+        Semantics {
+            min_insync_replicas: 2,
+            ..Semantics::default()
+        },
+    );
     let json = serde_json::to_string(&r).expect("serializes");
-    assert!(json.contains(r#""lost-write":[{"kind":"lost-write","key":"k""#), "{json}");
+    assert!(
+        json.contains(r#""lost-write":[{"kind":"lost-write","key":"k""#),
+        "{json}"
+    );
     assert!(json.contains(r#""name":"no-acked-loss""#), "{json}");
     let back: CheckResult = serde_json::from_str(&json).expect("reads back");
     assert_eq!(back, r);
     let g1a = serde_json::to_string(&AnomalyKind::G1a).expect("serializes");
     assert_eq!(g1a, "\"G1a\"");
-    let names: Vec<String> = AnomalyKind::ALL.iter().map(|k| serde_json::to_string(k).unwrap_or_default()).collect();
-    let expected: Vec<String> = AnomalyKind::ALL.iter().map(|k| format!("\"{}\"", k.as_str())).collect();
+    let names: Vec<String> = AnomalyKind::ALL
+        .iter()
+        .map(|k| serde_json::to_string(k).unwrap_or_default())
+        .collect();
+    let expected: Vec<String> = AnomalyKind::ALL
+        .iter()
+        .map(|k| format!("\"{}\"", k.as_str()))
+        .collect();
     assert_eq!(names, expected);
 }
 

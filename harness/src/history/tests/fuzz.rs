@@ -13,7 +13,12 @@ fn assert_no_panic(text: &str) -> Result<(), TestCaseError> {
             let _ = h.to_jsonl();
         }
         Err(HistoryError::Line { line, problem }) => {
-            prop_assert!(line >= 1 && line <= lines, "line {} out of range {}", line, lines);
+            prop_assert!(
+                line >= 1 && line <= lines,
+                "line {} out of range {}",
+                line,
+                lines
+            );
             prop_assert!(!problem.to_string().is_empty());
         }
         Err(e) => prop_assert!(false, "unexpected error kind {e}"),
@@ -22,10 +27,43 @@ fn assert_no_panic(text: &str) -> Result<(), TestCaseError> {
 }
 
 const FRAGMENTS: &[&str] = &[
-    "{", "}", "[", "]", ",", ":", "\n", "\"", "null", "true", "1", "-1", "1.5", "18446744073709551616",
-    "\"index\"", "\"time\"", "\"process\"", "\"type\"", "\"f\"", "\"value\"", "\"final\"", "\"rebalance_log\"",
-    "\"invoke\"", "\"ok\"", "\"fail\"", "\"info\"", "\"send\"", "\"poll\"", "\"txn\"", "\"assign\"", "\"commit\"",
-    "\"process\"", "\"nemesis\"", "\"logjam_history\"", "\"k\"", "[\"send\",\"k\",[0,1]]", "[\"poll\",{\"k\":[[0,1]]}]",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\n",
+    "\"",
+    "null",
+    "true",
+    "1",
+    "-1",
+    "1.5",
+    "18446744073709551616",
+    "\"index\"",
+    "\"time\"",
+    "\"process\"",
+    "\"type\"",
+    "\"f\"",
+    "\"value\"",
+    "\"final\"",
+    "\"rebalance_log\"",
+    "\"invoke\"",
+    "\"ok\"",
+    "\"fail\"",
+    "\"info\"",
+    "\"send\"",
+    "\"poll\"",
+    "\"txn\"",
+    "\"assign\"",
+    "\"commit\"",
+    "\"process\"",
+    "\"nemesis\"",
+    "\"logjam_history\"",
+    "\"k\"",
+    "[\"send\",\"k\",[0,1]]",
+    "[\"poll\",{\"k\":[[0,1]]}]",
 ];
 
 proptest! {

@@ -13,7 +13,10 @@ fn pairs_invocations_with_completions_of_the_same_process() {
 "#;
     let h = parse_history(text).expect("parses");
     let pairs = h.pairs();
-    let got: Vec<(Option<usize>, Option<usize>, OpType)> = pairs.iter().map(|p| (p.invoke, p.completion, p.outcome(&h))).collect();
+    let got: Vec<(Option<usize>, Option<usize>, OpType)> = pairs
+        .iter()
+        .map(|p| (p.invoke, p.completion, p.outcome(&h)))
+        .collect();
     assert_eq!(
         got,
         vec![

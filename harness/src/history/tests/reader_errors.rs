@@ -14,16 +14,25 @@ fn problem(bad: &str) -> LineProblem {
 
 #[test]
 fn names_the_line_and_the_allowed_types() {
-    let text = format!("{}\n{}", OK_LINE, r#"{"process":0,"type":"done","f":"poll"}"#);
+    let text = format!(
+        "{}\n{}",
+        OK_LINE, r#"{"process":0,"type":"done","f":"poll"}"#
+    );
     let err = parse_history(&text).expect_err("bad type");
-    assert_eq!(err.to_string(), r#"line 2: "type" must be one of invoke, ok, fail, info"#);
+    assert_eq!(
+        err.to_string(),
+        r#"line 2: "type" must be one of invoke, ok, fail, info"#
+    );
     assert_eq!(err.line(), Some(2));
 }
 
 #[test]
 fn invalid_json() {
     let p = problem(r#"{"process":0,"type":"#);
-    assert!(matches!(&p, LineProblem::InvalidJson(m) if m.contains("column")), "{p}");
+    assert!(
+        matches!(&p, LineProblem::InvalidJson(m) if m.contains("column")),
+        "{p}"
+    );
 }
 
 #[test]
@@ -34,22 +43,46 @@ fn not_an_object() {
 #[test]
 fn unsupported_version() {
     let err = parse_history(r#"{"logjam_history":2,"seed":1}"#).expect_err("version 2");
-    assert_eq!(err, HistoryError::Line { line: 1, problem: LineProblem::UnsupportedVersion { found: "2".into() } });
+    assert_eq!(
+        err,
+        HistoryError::Line {
+            line: 1,
+            problem: LineProblem::UnsupportedVersion { found: "2".into() }
+        }
+    );
     assert!(err.to_string().contains("understands version 1"), "{err}");
     let err = parse_history(r#"{"logjam_history":"two"}"#).expect_err("not a version");
-    assert!(matches!(err, HistoryError::Line { line: 1, problem: LineProblem::UnsupportedVersion { .. } }));
+    assert!(matches!(
+        err,
+        HistoryError::Line {
+            line: 1,
+            problem: LineProblem::UnsupportedVersion { .. }
+        }
+    ));
 }
 
 #[test]
 fn metadata_after_the_first_line() {
-    assert_eq!(problem(r#"{"logjam_history":1}"#), LineProblem::MisplacedHeader);
+    assert_eq!(
+        problem(r#"{"logjam_history":1}"#),
+        LineProblem::MisplacedHeader
+    );
 }
 
 #[test]
 fn missing_fields() {
-    assert_eq!(problem(r#"{"type":"ok","f":"poll"}"#), LineProblem::MissingField("process"));
-    assert_eq!(problem(r#"{"process":0,"f":"poll"}"#), LineProblem::MissingField("type"));
-    assert_eq!(problem(r#"{"process":0,"type":"ok"}"#), LineProblem::MissingField("f"));
+    assert_eq!(
+        problem(r#"{"type":"ok","f":"poll"}"#),
+        LineProblem::MissingField("process")
+    );
+    assert_eq!(
+        problem(r#"{"process":0,"f":"poll"}"#),
+        LineProblem::MissingField("type")
+    );
+    assert_eq!(
+        problem(r#"{"process":0,"type":"ok"}"#),
+        LineProblem::MissingField("f")
+    );
 }
 
 #[test]
@@ -59,10 +92,16 @@ fn fields_of_the_wrong_type() {
         (r#"{"process":1.5,"type":"ok","f":"poll"}"#, "process"),
         (r#"{"process":0,"type":"OK","f":"poll"}"#, "type"),
         (r#"{"process":0,"type":"ok","f":3}"#, "f"),
-        (r#"{"index":"a","process":0,"type":"ok","f":"poll"}"#, "index"),
+        (
+            r#"{"index":"a","process":0,"type":"ok","f":"poll"}"#,
+            "index",
+        ),
         (r#"{"time":-5,"process":0,"type":"ok","f":"poll"}"#, "time"),
         (r#"{"process":0,"type":"ok","f":"poll","node":1}"#, "node"),
-        (r#"{"process":0,"type":"ok","f":"poll","final":"yes"}"#, "final"),
+        (
+            r#"{"process":0,"type":"ok","f":"poll","final":"yes"}"#,
+            "final",
+        ),
     ];
     for (line, field) in cases {
         match problem(line) {
@@ -74,33 +113,94 @@ fn fields_of_the_wrong_type() {
 
 #[test]
 fn index_must_increase() {
-    let text = format!("{}\n{}", r#"{"index":5,"process":0,"type":"invoke","f":"poll"}"#, r#"{"index":5,"process":0,"type":"ok","f":"poll"}"#);
+    let text = format!(
+        "{}\n{}",
+        r#"{"index":5,"process":0,"type":"invoke","f":"poll"}"#,
+        r#"{"index":5,"process":0,"type":"ok","f":"poll"}"#
+    );
     let err = parse_history(&text).expect_err("repeated index");
-    assert_eq!(err, HistoryError::Line { line: 2, problem: LineProblem::IndexNotIncreasing { previous: 5, found: 5 } });
-    assert_eq!(err.to_string(), r#"line 2: "index" must be greater than the previous index 5, found 5"#);
+    assert_eq!(
+        err,
+        HistoryError::Line {
+            line: 2,
+            problem: LineProblem::IndexNotIncreasing {
+                previous: 5,
+                found: 5
+            }
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        r#"line 2: "index" must be greater than the previous index 5, found 5"#
+    );
 }
 
 #[test]
 fn values_that_do_not_match_f() {
     let cases = [
-        (r#"{"process":0,"type":"ok","f":"send","value":{"k":1}}"#, "list of micro-operations"),
-        (r#"{"process":0,"type":"ok","f":"send","value":[["write","k",1]]}"#, r#"item 1: must be ["send""#),
-        (r#"{"process":0,"type":"ok","f":"send","value":[["send","k"]]}"#, "item 1: must be"),
-        (r#"{"process":0,"type":"ok","f":"send","value":[["poll"],["send",true,1]]}"#, "item 2: KEY must be"),
-        (r#"{"process":0,"type":"ok","f":"send","value":[["send","k",1.5]]}"#, "VALUE must be an integer or a string"),
-        (r#"{"process":0,"type":"ok","f":"send","value":[["send","k",["x",1]]]}"#, "OFFSET must be an integer"),
-        (r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[1,2,3]]]}"#, "exactly two"),
-        (r#"{"process":0,"type":"ok","f":"poll","value":[["poll",{"k":[[0]]}]]}"#, "[OFFSET, VALUE]"),
-        (r#"{"process":0,"type":"ok","f":"poll","value":[["poll",{"k":7}]]}"#, "list of [OFFSET, VALUE]"),
-        (r#"{"process":0,"type":"ok","f":"poll","value":[["poll",[]]]}"#, "item 1: must be"),
-        (r#"{"process":0,"type":"ok","f":"assign","value":"k"}"#, "list of keys"),
-        (r#"{"process":0,"type":"ok","f":"assign","value":[null]}"#, "list of keys"),
-        (r#"{"process":0,"type":"ok","f":"commit","value":{"k":"3"}}"#, "{KEY: OFFSET}"),
-        (r#"{"process":0,"type":"ok","f":"process","value":[1]}"#, "{KEY: [[OFFSET, VALUE], ...]}"),
+        (
+            r#"{"process":0,"type":"ok","f":"send","value":{"k":1}}"#,
+            "list of micro-operations",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"send","value":[["write","k",1]]}"#,
+            r#"item 1: must be ["send""#,
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"send","value":[["send","k"]]}"#,
+            "item 1: must be",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"send","value":[["poll"],["send",true,1]]}"#,
+            "item 2: KEY must be",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"send","value":[["send","k",1.5]]}"#,
+            "VALUE must be an integer or a string",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"send","value":[["send","k",["x",1]]]}"#,
+            "OFFSET must be an integer",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[1,2,3]]]}"#,
+            "exactly two",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"poll","value":[["poll",{"k":[[0]]}]]}"#,
+            "[OFFSET, VALUE]",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"poll","value":[["poll",{"k":7}]]}"#,
+            "list of [OFFSET, VALUE]",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"poll","value":[["poll",[]]]}"#,
+            "item 1: must be",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"assign","value":"k"}"#,
+            "list of keys",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"assign","value":[null]}"#,
+            "list of keys",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"commit","value":{"k":"3"}}"#,
+            "{KEY: OFFSET}",
+        ),
+        (
+            r#"{"process":0,"type":"ok","f":"process","value":[1]}"#,
+            "{KEY: [[OFFSET, VALUE], ...]}",
+        ),
     ];
     for (line, expected) in cases {
         match problem(line) {
-            LineProblem::BadValue(m) => assert!(m.contains(expected), "{line}: message {m:?} lacks {expected:?}"),
+            LineProblem::BadValue(m) => assert!(
+                m.contains(expected),
+                "{line}: message {m:?} lacks {expected:?}"
+            ),
             other => panic!("{line}: expected a bad value, got {other:?}"),
         }
     }
@@ -108,18 +208,28 @@ fn values_that_do_not_match_f() {
 
 #[test]
 fn invalid_utf8_names_its_line() {
-    let path = std::env::temp_dir().join(format!("logjam-history-utf8-{}.jsonl", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("logjam-history-utf8-{}.jsonl", std::process::id()));
     let mut bytes = format!("{OK_LINE}\n{OK_LINE}\n").into_bytes();
     bytes.extend_from_slice(b"{\"process\":\"\xff\"}\n");
     std::fs::write(&path, &bytes).expect("write temp file");
     let err = read_history_file(&path);
     let _ = std::fs::remove_file(&path);
-    assert_eq!(err, Err(HistoryError::Line { line: 3, problem: LineProblem::NotUtf8 }));
+    assert_eq!(
+        err,
+        Err(HistoryError::Line {
+            line: 3,
+            problem: LineProblem::NotUtf8
+        })
+    );
 }
 
 #[test]
 fn a_missing_file_is_an_io_error() {
     let err = read_history_file("/nonexistent/logjam/history.jsonl").expect_err("no such file");
-    assert!(matches!(&err, HistoryError::Io { path, .. } if path.contains("nonexistent")), "{err}");
+    assert!(
+        matches!(&err, HistoryError::Io { path, .. } if path.contains("nonexistent")),
+        "{err}"
+    );
     assert_eq!(err.line(), None);
 }

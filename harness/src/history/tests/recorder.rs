@@ -4,14 +4,42 @@ use serde_json::json;
 #[test]
 fn records_in_call_order_with_node_carried_to_the_completion() {
     let mut r = Recorder::new();
-    let send = OpValue::Micro(vec![MicroOp::Send { key: "k".into(), value: Val::Int(1), offset: None }]);
-    assert_eq!(r.invoke(10, Process::Id(0), "send", send, Some("producer-1".into())), 0);
+    let send = OpValue::Micro(vec![MicroOp::Send {
+        key: "k".into(),
+        value: Val::Int(1),
+        offset: None,
+    }]);
+    assert_eq!(
+        r.invoke(10, Process::Id(0), "send", send, Some("producer-1".into())),
+        0
+    );
     assert_eq!(r.nemesis(15, "partition", json!({"halves":[[1],[2,3]]})), 1);
-    let done = OpValue::Micro(vec![MicroOp::Send { key: "k".into(), value: Val::Int(1), offset: Some(0) }]);
-    assert_eq!(r.complete(20, Process::Id(0), OpType::Ok, "send", done, None), 2);
-    assert_eq!(r.invoke_final(30, Process::Id(1), "poll", OpValue::Micro(vec![MicroOp::Poll { reads: None }]), None), 3);
-    let reads = OpValue::Micro(vec![MicroOp::Poll { reads: Some([("k".to_string(), vec![(0, Val::Int(1))])].into()) }]);
-    assert_eq!(r.complete_final(40, Process::Id(1), OpType::Ok, "poll", reads, None), 4);
+    let done = OpValue::Micro(vec![MicroOp::Send {
+        key: "k".into(),
+        value: Val::Int(1),
+        offset: Some(0),
+    }]);
+    assert_eq!(
+        r.complete(20, Process::Id(0), OpType::Ok, "send", done, None),
+        2
+    );
+    assert_eq!(
+        r.invoke_final(
+            30,
+            Process::Id(1),
+            "poll",
+            OpValue::Micro(vec![MicroOp::Poll { reads: None }]),
+            None
+        ),
+        3
+    );
+    let reads = OpValue::Micro(vec![MicroOp::Poll {
+        reads: Some([("k".to_string(), vec![(0, Val::Int(1))])].into()),
+    }]);
+    assert_eq!(
+        r.complete_final(40, Process::Id(1), OpType::Ok, "poll", reads, None),
+        4
+    );
     assert_eq!(r.len(), 5);
     let h = r.into_history();
     assert!(h.header.is_none());
@@ -43,5 +71,7 @@ fn take_history_sets_the_header_and_empties_the_recorder() {
     let h = r.take_history(header);
     assert!(r.is_empty());
     assert_eq!(h.ops.len(), 1);
-    assert!(h.to_jsonl().starts_with("{\"logjam_history\":1,\"seed\":3}\n"));
+    assert!(h
+        .to_jsonl()
+        .starts_with("{\"logjam_history\":1,\"seed\":3}\n"));
 }

@@ -1,0 +1,113 @@
+//! Bad input gets a clear error naming the problem and exit status 2, never a panic.
+use std::process::Command;
+
+fn logjam(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_logjam"))
+        .args(args)
+        .output()
+        .expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn write(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("logjam-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn malformed_history_line_names_the_line() {
+    let p = write("bad.jsonl", "{\"index\":0,\"process\":0,\"type\":\"invoke\",\"f\":\"send\",\"value\":[[\"send\",\"k\",1]]}\n{\"type\":\"maybe\"}\n");
+    let (code, text) = logjam(&["check", p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("line 2"), "{text}");
+}
+
+#[test]
+fn unknown_fault_kind_is_rejected() {
+    let p = write(
+        "faults.json",
+        r#"[{"at_ms": 10, "fault": {"kind": "meteor-strike"}}]"#,
+    );
+    let (code, text) = logjam(&[
+        "run",
+        "--scenario",
+        "standard",
+        "--seed",
+        "0",
+        "--faults",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("meteor-strike"), "{text}");
+}
+
+#[test]
+fn impossible_configuration_names_the_setting() {
+    let p = write(
+        "idem.toml",
+        "name = \"x\"\n[cluster.producer]\nacks = \"1\"\n\"enable.idempotence\" = true\n[[cluster.topics]]\nname = \"t\"\n",
+    );
+    let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("enable.idempotence"), "{text}");
+
+    let p = write("minisr.toml", "name = \"y\"\n[cluster.broker]\n\"min.insync.replicas\" = 4\n[[cluster.topics]]\nname = \"t\"\n");
+    let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("min.insync.replicas"), "{text}");
+}
+
+#[test]
+fn unknown_scenario_key_is_named() {
+    let p = write(
+        "typo.toml",
+        "name = \"z\"\n[cluster.producer]\n\"lingr.ms\" = 5\n[[cluster.topics]]\nname = \"t\"\n",
+    );
+    let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("lingr.ms") && text.contains("typo.toml"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_scenario_and_preset_are_clear_errors() {
+    let (code, text) = logjam(&["run", "--scenario", "nope"]);
+    assert_eq!(code, 2);
+    assert!(text.contains("unknown scenario"), "{text}");
+    let (code, text) = logjam(&[
+        "check",
+        "/nonexistent/history.jsonl",
+        "--config",
+        "not-a-preset",
+    ]);
+    assert_eq!(code, 2);
+    assert!(text.contains("not-a-preset"), "{text}");
+}
+
+#[test]
+fn check_exit_status_follows_the_promises() {
+    // An acknowledged write that the final read (which saw offset 1) never saw.
+    let h = write(
+        "lost.jsonl",
+        concat!(
+            "{\"index\":0,\"process\":0,\"type\":\"invoke\",\"f\":\"send\",\"value\":[[\"send\",\"t/0\",1]]}\n",
+            "{\"index\":1,\"process\":0,\"type\":\"ok\",\"f\":\"send\",\"value\":[[\"send\",\"t/0\",[0,1]]]}\n",
+            "{\"index\":2,\"process\":0,\"type\":\"invoke\",\"f\":\"send\",\"value\":[[\"send\",\"t/0\",2]]}\n",
+            "{\"index\":3,\"process\":0,\"type\":\"ok\",\"f\":\"send\",\"value\":[[\"send\",\"t/0\",[1,2]]]}\n",
+            "{\"index\":4,\"process\":1,\"type\":\"invoke\",\"f\":\"poll\",\"value\":[[\"poll\"]],\"final\":true}\n",
+            "{\"index\":5,\"process\":1,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"t/0\":[[1,2]]}]],\"final\":true}\n",
+        ),
+    );
+    let (code, text) = logjam(&["check", h.to_str().unwrap(), "--config", "durable"]);
+    assert_eq!(code, 1, "durable promises no acked loss: {text}");
+    assert!(text.contains("lost-write"), "{text}");
+    let (code, text) = logjam(&["check", h.to_str().unwrap(), "--config", "leader-ack"]);
+    assert_eq!(code, 0, "acks=1 promises nothing about loss: {text}");
+}
