@@ -8,4 +8,5 @@ pub mod run;
 pub mod run_folder;
 pub mod scenario;
 pub mod semantics;
+pub mod shrink;
 pub mod workload;

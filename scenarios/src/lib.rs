@@ -5,3 +5,4 @@ pub mod load;
 pub mod presets;
 pub mod seeds;
 pub mod summary;
+pub mod chaos;

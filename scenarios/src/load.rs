@@ -34,7 +34,34 @@ pub fn load_scenario_file(path: &Path) -> Result<Scenario, LoadError> {
 }
 
 pub fn load_scenario_str(text: &str, origin: &str) -> Result<Scenario, LoadError> {
-    let file: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.to_string()))?;
+    load_with(text, origin, None).map(|(s, _)| s)
+}
+
+/// What a catalogue scenario's test must show (its `[expect]` table). It
+/// describes the test, never the checker's input.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// Anomaly kinds that must each appear within `seed_budget` seeds.
+    #[serde(default)]
+    pub finds: Vec<String>,
+    #[serde(default)]
+    pub seed_budget: u64,
+    /// Seeds over which every promise must hold.
+    #[serde(default)]
+    pub holds_over_seeds: u64,
+}
+
+/// Load a scenario, optionally replacing its preset, and its expectation if any.
+pub fn load_with(text: &str, origin: &str, preset_override: Option<&str>) -> Result<(Scenario, Option<Expectation>), LoadError> {
+    let mut file: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.to_string()))?;
+    let expect = match file.remove("expect") {
+        Some(v) => Some(v.try_into::<Expectation>().map_err(|e| invalid(origin, format!("`expect`: {}", e.message())))?),
+        None => None,
+    };
+    if let Some(p) = preset_override {
+        file.insert("preset".into(), toml::Value::String(p.to_string()));
+    }
     let mut merged = sim_defaults();
     if let Some(preset) = file.get("preset").cloned() {
         let name = preset
@@ -68,7 +95,7 @@ pub fn load_scenario_str(text: &str, origin: &str) -> Result<Scenario, LoadError
             "`sim.tick_ms`: expected a positive number of milliseconds",
         ));
     }
-    Ok(scenario)
+    Ok((scenario, expect))
 }
 
 /// Kafka's settings with every timeout scaled down for short simulated runs.

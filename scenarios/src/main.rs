@@ -75,6 +75,47 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// A long randomized sweep over scenarios × presets × seeds on every core.
+    Chaos {
+        /// Catalogue scenarios to sweep (repeatable; default: the whole catalogue).
+        #[arg(long)]
+        scenario: Vec<String>,
+        /// Presets to run each scenario with (repeatable; default: each scenario's own).
+        #[arg(long)]
+        preset: Vec<String>,
+        /// Seeds per (scenario, preset), A..B. Without it the sweep runs until --duration.
+        #[arg(long, value_parser = seeds::parse_seed_range)]
+        seeds: Option<std::ops::Range<u64>>,
+        /// Wall-clock budget, e.g. 60s, 10m (default 60s when no --seeds).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        duration: Option<std::time::Duration>,
+        #[arg(long, default_value = "target/logjam/chaos")]
+        out: PathBuf,
+        /// Continue an interrupted sweep: skip runs already in results.jsonl.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard K of N (0-based), e.g. 2/8: N machines split a sweep.
+        #[arg(long, value_parser = seeds::parse_shard)]
+        shard: Option<(u64, u64)>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Minimize a failing run's fault schedule: fewest faults, earliest times,
+    /// shortest run, still failing the same way.
+    Shrink {
+        /// A run folder written by `logjam run` or `logjam chaos`.
+        dir: Option<PathBuf>,
+        #[arg(long, requires = "seed")]
+        scenario: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The anomaly kind to keep (default: what broke a promise, else the first found).
+        #[arg(long)]
+        anomaly: Option<String>,
+        #[arg(long, default_value = "target/logjam/shrink")]
+        out: PathBuf,
+    },
     /// List scenarios, presets and fault kinds.
     List,
 }
@@ -124,6 +165,10 @@ fn main() -> ExitCode {
             config,
             format,
         } => cmd_check(&file, config, format),
+        Command::Chaos { scenario, preset, seeds, duration, out, resume, shard, jobs } => {
+            cmd_chaos(scenario, preset, seeds, duration, out, resume, shard, jobs)
+        }
+        Command::Shrink { dir, scenario, seed, anomaly, out } => cmd_shrink(dir, scenario, seed, anomaly, &out),
         Command::List => {
             cmd_list();
             Ok(0)
@@ -339,6 +384,154 @@ fn cmd_check(file: &Path, config: Option<String>, format: Format) -> Result<u8, 
         }
     }
     Ok(result.exit_code() as u8)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cmd_chaos(
+    scenarios: Vec<String>,
+    presets: Vec<String>,
+    seeds: Option<std::ops::Range<u64>>,
+    duration: Option<std::time::Duration>,
+    out: PathBuf,
+    resume: bool,
+    shard: Option<(u64, u64)>,
+    jobs: Option<usize>,
+) -> Result<u8, BadInput> {
+    use logjam_scenarios::chaos;
+    use std::io::IsTerminal;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let combos = chaos::combos(&scenarios, &presets).map_err(BadInput)?;
+    let duration = match (&seeds, duration) {
+        (None, None) => Some(std::time::Duration::from_secs(60)),
+        (_, d) => d,
+    };
+    let workers = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let plan = Arc::new(chaos::Plan {
+        first_seed: seeds.as_ref().map_or(0, |r| r.start),
+        seeds: seeds.as_ref().map(|r| r.end - r.start),
+        combos,
+        duration,
+        shard: shard.unwrap_or((0, 1)),
+        workers,
+        out: out.clone(),
+        resume,
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        // Ctrl-C ends the sweep cleanly: runs in progress finish, the summary prints.
+        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+    }
+    let progress = if std::io::stderr().is_terminal() {
+        let total = plan.seeds.map(|s| s * plan.combos.len() as u64 / plan.shard.1);
+        let bar = total.map_or_else(indicatif::ProgressBar::new_spinner, indicatif::ProgressBar::new);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} runs {wide_msg}")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    eprintln!(
+        "chaos: {} scenario×preset combinations, {} workers, {}; results in {}",
+        plan.combos.len(),
+        workers,
+        match (plan.seeds, plan.duration) {
+            (Some(n), Some(d)) => format!("{n} seeds each, at most {}", humantime::format_duration(d)),
+            (Some(n), None) => format!("{n} seeds each"),
+            (None, Some(d)) => format!("for {}", humantime::format_duration(d)),
+            (None, None) => unreachable!("a default duration is set above"),
+        },
+        out.join("results.jsonl").display()
+    );
+    let outcome = chaos::sweep(plan.clone(), stop, &progress)?;
+    progress.finish_and_clear();
+    let runs = outcome.results.len();
+    let secs = outcome.elapsed.as_secs_f64().max(1e-3);
+    println!(
+        "{}{runs} runs in {:.1}s ({:.1} runs/s on {workers} workers)\n",
+        if outcome.interrupted { "interrupted: " } else { "" },
+        secs,
+        runs as f64 / secs
+    );
+    print!("{}", chaos::summary_table(&outcome.results));
+    let dirs = chaos::write_examples(&plan, &outcome.results)?;
+    if let Some(index) = write_index(&out, &dirs, &format!("logjam chaos --out {}", out.display()))? {
+        println!("\nreport: {}", index.display());
+    }
+    Ok(if outcome.results.iter().any(|r| r.valid == Some(false)) { 1 } else { 0 })
+}
+
+fn cmd_shrink(
+    dir: Option<PathBuf>,
+    scenario: Option<String>,
+    seed: Option<u64>,
+    anomaly: Option<String>,
+    out: &Path,
+) -> Result<u8, BadInput> {
+    use logjam_harness::check::AnomalyKind;
+    use logjam_harness::run::schedule_for;
+    use logjam_harness::shrink::{shrink, Target};
+    let (scenario, seed, schedule) = match (dir, scenario, seed) {
+        (Some(dir), None, None) => {
+            let meta = read_run_meta(&dir).map_err(BadInput)?;
+            (meta.resolved_scenario, meta.seed, meta.schedule)
+        }
+        (None, Some(name), Some(seed)) => {
+            let s = catalogue_scenario(&name)?;
+            let schedule = schedule_for(&s, seed);
+            (s, seed, schedule)
+        }
+        _ => return Err(BadInput("give a run folder, or --scenario NAME --seed N".into())),
+    };
+    let original = run(&scenario, seed, Some(schedule.clone()))?;
+    let target = match anomaly {
+        Some(name) => {
+            let kind: AnomalyKind = serde_json::from_value(serde_json::Value::String(name.clone()))
+                .map_err(|_| BadInput(format!("--anomaly: unknown anomaly kind {name:?}")))?;
+            if original.result.broken().any(|p| p.broken_by.contains_key(&kind)) {
+                Target::Broken(kind)
+            } else {
+                Target::Found(kind)
+            }
+        }
+        None => Target::of(&original.result)
+            .ok_or_else(|| BadInput(format!("{} seed {seed} shows no anomaly: nothing to shrink", scenario.name)))?,
+    };
+    if !target.holds(&original.result) {
+        return Err(BadInput(format!("{} seed {seed} does not show {target:?}", scenario.name)));
+    }
+    let shrunk = shrink(&scenario, seed, schedule, &target)?;
+    let mut named = shrunk.scenario.clone();
+    named.name = format!("{}-shrunk", scenario.name);
+    let result = run(&named, seed, Some(shrunk.schedule.clone()))?;
+    let run_folder = run_dir(out, &named, seed);
+    write_run_folder(&run_folder, &named, &result)?;
+    let schedule_file = out.join(format!("{}-seed{seed}.json", named.name));
+    std::fs::write(&schedule_file, serde_json::to_string_pretty(&shrunk.schedule)? + "\n")?;
+    println!(
+        "{} seed {seed}, keeping {target:?}: {} faults → {}, fault window {} ms → {} ms, in {} runs",
+        scenario.name,
+        shrunk.original_faults,
+        shrunk.schedule.len(),
+        scenario.duration_ms,
+        shrunk.scenario.duration_ms,
+        shrunk.runs
+    );
+    for f in &shrunk.schedule {
+        println!("  at {:>6} ms  {}", f.at_ms, serde_json::to_string(&f.fault)?);
+    }
+    println!("schedule: {}\nreplay:   logjam replay {}", schedule_file.display(), run_folder.display());
+    Ok(0)
+}
+
+/// The HTML pages for a set of run folders, and the index over them.
+fn write_index(_out: &Path, _run_dirs: &[PathBuf], _reproduce: &str) -> Result<Option<PathBuf>, BadInput> {
+    Ok(None) // TEMPORARY until logjam-reports lands
 }
 
 fn cmd_list() {

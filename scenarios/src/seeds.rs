@@ -22,6 +22,18 @@ pub fn parse_seed_range(s: &str) -> Result<Range<u64>, String> {
     }
 }
 
+/// `--shard K/N`: shard K (0-based) of N.
+pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("expected K/N with 0 <= K < N, got {s:?}");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if k < n {
+        Ok((k, n))
+    } else {
+        Err(bad())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +44,12 @@ mod tests {
         assert_eq!(parse_seed_range("3..=3"), Ok(3..4));
         assert!(parse_seed_range("5..2").is_err());
         assert!(parse_seed_range("x").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        assert_eq!(parse_shard("2/8"), Ok((2, 8)));
+        assert!(parse_shard("8/8").is_err());
+        assert!(parse_shard("a/b").is_err());
     }
 }

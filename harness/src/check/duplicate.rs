@@ -9,7 +9,6 @@
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
 use super::facts::{Facts, KeyId};
-use crate::history::Val;
 
 pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
     across_history(facts, found);
@@ -53,40 +52,46 @@ fn across_history(facts: &Facts<'_>, found: &mut Findings) {
 }
 
 fn within_one_op(facts: &Facts<'_>, found: &mut Findings) {
+    // (key, value id, offset) of one op's reads; reused across ops.
+    let mut seen: Vec<(KeyId, usize, i64)> = Vec::new();
     let mut start = 0;
-    while start < facts.polls.len() {
-        let op = facts.polls[start].op;
+    while let Some(first) = facts.polls.get(start) {
+        let op = first.op;
         let end = start
             + facts.polls[start..]
                 .iter()
                 .take_while(|p| p.op == op)
                 .count();
-        let mut seen: Vec<(KeyId, &Val, i64)> = Vec::new();
-        for poll in &facts.polls[start..end] {
+        seen.clear();
+        for poll in facts.polls.get(start..end).unwrap_or_default() {
             let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
-            seen.extend(reads.iter().map(|r| (poll.key, r.value, r.offset)));
+            seen.extend(reads.iter().map(|r| (poll.key, r.value_id, r.offset)));
         }
         seen.sort_unstable();
         seen.dedup();
         for group in seen.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
-            if let [(key, value, _), _, ..] = group {
-                let offsets: Vec<i64> = group.iter().map(|g| g.2).collect();
-                let listed: Vec<String> = offsets.iter().map(i64::to_string).collect();
-                found.push(Anomaly {
-                    kind: AnomalyKind::IntDuplicate,
-                    key: facts.key(*key).to_string(),
-                    values: vec![(*value).clone()],
-                    offsets,
-                    ops: vec![facts.index(op)],
-                    process: facts.polls.get(start).map(|p| p.process.clone()),
-                    explanation: format!(
-                        "{} alone read {value} from {} at offsets {}",
-                        explain::op(facts, op),
-                        facts.key(*key),
-                        explain::and_list(&listed)
-                    ),
-                });
-            }
+            let [(key, value_id, _), _, ..] = *group else {
+                continue;
+            };
+            let Some(value) = facts.value(value_id) else {
+                continue;
+            };
+            let offsets: Vec<i64> = group.iter().map(|g| g.2).collect();
+            let listed: Vec<String> = offsets.iter().map(i64::to_string).collect();
+            found.push(Anomaly {
+                kind: AnomalyKind::IntDuplicate,
+                key: facts.key(key).to_string(),
+                values: vec![value.clone()],
+                offsets,
+                ops: vec![facts.index(op)],
+                process: Some(first.process.clone()),
+                explanation: format!(
+                    "{} alone read {value} from {} at offsets {}",
+                    explain::op(facts, op),
+                    facts.key(key),
+                    explain::and_list(&listed)
+                ),
+            });
         }
         start = end;
     }

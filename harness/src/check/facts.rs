@@ -59,6 +59,8 @@ pub(crate) struct ValueFacts {
     /// How many reads observed it, and the first.
     pub read_count: u64,
     pub first_read: Option<(i64, usize)>,
+    /// How many final reads observed it.
+    pub final_read_count: u64,
 }
 
 impl ValueFacts {
@@ -83,13 +85,15 @@ impl ValueFacts {
 }
 
 /// The distinct values reads observed at one offset of one key.
-pub(crate) struct OffsetFacts<'h> {
-    pub first: (&'h Val, usize),
-    pub more: Vec<(&'h Val, usize)>,
+/// Each as `(value_id, op)`: the value's entry in `Facts::values` and the
+/// first op that read it there.
+pub(crate) struct OffsetFacts {
+    pub first: (usize, usize),
+    pub more: Vec<(usize, usize)>,
 }
 
-impl<'h> OffsetFacts<'h> {
-    pub fn values(&self) -> impl Iterator<Item = (&'h Val, usize)> + '_ {
+impl OffsetFacts {
+    pub fn values(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         std::iter::once(self.first).chain(self.more.iter().copied())
     }
 }
@@ -115,7 +119,7 @@ pub(crate) struct Facts<'h> {
     pub values: IndexMap<(KeyId, &'h Val), ValueFacts>,
     /// From reads only: an acknowledgement is the producer's view, a read is
     /// the log's (SEMANTICS.md: "holding different values in different reads").
-    pub offsets: IndexMap<(KeyId, i64), OffsetFacts<'h>>,
+    pub offsets: IndexMap<(KeyId, i64), OffsetFacts>,
     /// Per key: the highest offset any read observed, and the op.
     pub max_read: Vec<Option<(i64, usize)>>,
     /// Per key: how final reads covered it, if they did.
@@ -172,8 +176,21 @@ impl<'h> Facts<'h> {
             .collect()
     }
 
-    pub fn value_facts(&self, key: KeyId, value: &'h Val) -> Option<&ValueFacts> {
-        self.values.get(&(key, value))
+    /// What is known about a value, by its id (`Write::value_id`).
+    pub fn value_facts(&self, value_id: usize) -> Option<&ValueFacts> {
+        self.values.get_index(value_id).map(|(_, v)| v)
+    }
+
+    /// A value, by its id.
+    pub fn value(&self, value_id: usize) -> Option<&'h Val> {
+        self.values.get_index(value_id).map(|(&(_, v), _)| v)
+    }
+
+    /// The write that sent a value, if any op did.
+    pub fn writer(&self, value_id: usize) -> Option<&Write<'h>> {
+        self.value_facts(value_id)
+            .and_then(|v| v.write)
+            .and_then(|id| self.writes.get(id))
     }
 }
 
@@ -320,21 +337,20 @@ impl<'h> Gatherer<'h> {
             });
             let facts = entry.or_default();
             facts.read_count += 1;
+            facts.final_read_count += u64::from(final_read);
             facts.first_read.get_or_insert((offset, op));
             facts.note_offset(offset, op);
-            match self.facts.offsets.get_mut(&(key, offset)) {
-                None => {
-                    self.facts.offsets.insert(
-                        (key, offset),
-                        OffsetFacts {
-                            first: (value, op),
-                            more: Vec::new(),
-                        },
-                    );
+            match self.facts.offsets.entry((key, offset)) {
+                indexmap::map::Entry::Vacant(slot) => {
+                    slot.insert(OffsetFacts {
+                        first: (value_id, op),
+                        more: Vec::new(),
+                    });
                 }
-                Some(at) => {
-                    if at.first.0 != value && !at.more.iter().any(|(v, _)| *v == value) {
-                        at.more.push((value, op));
+                indexmap::map::Entry::Occupied(mut slot) => {
+                    let at = slot.get_mut();
+                    if at.first.0 != value_id && !at.more.iter().any(|&(v, _)| v == value_id) {
+                        at.more.push((value_id, op));
                     }
                 }
             }

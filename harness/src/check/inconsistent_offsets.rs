@@ -13,12 +13,15 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         }
         let held: Vec<String> = at
             .values()
-            .map(|(v, op)| format!("{v} ({})", explain::op(facts, op)))
+            .map(|(v, op)| format!("{} ({})", shown(facts, v), explain::op(facts, op)))
             .collect();
         found.push(Anomaly {
             kind: AnomalyKind::InconsistentOffsets,
             key: facts.key(key).to_string(),
-            values: at.values().map(|(v, _)| v.clone()).collect(),
+            values: at
+                .values()
+                .filter_map(|(v, _)| facts.value(v).cloned())
+                .collect(),
             offsets: vec![offset],
             ops: at.values().map(|(_, op)| facts.index(op)).collect(),
             process: None,
@@ -29,4 +32,10 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             ),
         });
     }
+}
+
+fn shown(facts: &Facts<'_>, value_id: usize) -> String {
+    facts
+        .value(value_id)
+        .map_or_else(String::new, ToString::to_string)
 }

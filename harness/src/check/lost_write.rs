@@ -6,6 +6,12 @@
 //!
 //! "Reached" includes the offset itself: a read that found another value at
 //! the acknowledged offset proves the write is gone just as well.
+//!
+//! Loss is judged against the final reads (HISTORY.md): a committed write
+//! that earlier reads did observe, but that the final reads passed without
+//! returning, is lost too. That is how a log that rewound after records were
+//! consumed (power loss, unclean election) loses them: consumers saw them once,
+//! and they are gone.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
 use super::facts::Facts;
@@ -16,11 +22,18 @@ use crate::history::OpType;
 pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) -> Vec<bool> {
     let mut lost = vec![false; facts.writes.len()];
     for (id, w) in facts.writes.iter().enumerate() {
+        if let Some(anomaly) = lost_after_read(facts, w) {
+            if let Some(flag) = lost.get_mut(id) {
+                *flag = true;
+            }
+            found.push(anomaly);
+            continue;
+        }
         let (OpType::Ok, Some(offset)) = (w.outcome, w.ack_offset) else {
             continue;
         };
         if facts
-            .value_facts(w.key, w.value)
+            .value_facts(w.value_id)
             .is_some_and(|v| v.read_count > 0)
         {
             continue;
@@ -53,4 +66,41 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) -> Vec<bool> {
         });
     }
     lost
+}
+
+/// A committed write that some read observed but the final reads, which reached
+/// its offset, did not return.
+fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Anomaly> {
+    if w.outcome == OpType::Fail {
+        return None;
+    }
+    let v = facts.value_facts(w.value_id)?;
+    let (read_offset, read_op) = v.first_read?;
+    if v.final_read_count > 0 {
+        return None;
+    }
+    let cover = facts.final_cover.get(w.key).copied().flatten()?;
+    let offset = w.ack_offset.unwrap_or(read_offset);
+    let final_max = cover.max_offset?;
+    if final_max < offset {
+        return None;
+    }
+    let mut ops = facts.pair_indices(w.pair);
+    ops.push(facts.index(read_op));
+    ops.push(facts.index(cover.op));
+    Some(Anomaly {
+        kind: AnomalyKind::LostWrite,
+        key: facts.key(w.key).to_string(),
+        values: vec![w.value.clone()],
+        offsets: vec![offset, final_max],
+        ops,
+        process: Some(w.process.clone()),
+        explanation: format!(
+            "{}; {} read it at offset {read_offset}, but the final read of {} ({}) reached offset {final_max} without it",
+            explain::sent(facts, w),
+            explain::op(facts, read_op),
+            facts.key(w.key),
+            explain::op(facts, cover.op)
+        ),
+    })
 }

@@ -114,15 +114,13 @@ fn between(known: &[(i64, usize)], low: i64, high: i64) -> &[(i64, usize)] {
 /// op that shows it.
 fn known_offsets(facts: &Facts<'_>, lost: &[bool]) -> Vec<Vec<(i64, usize)>> {
     let mut known: Vec<Vec<(i64, usize)>> = vec![Vec::new(); facts.keys.len()];
-    let aborted = |key, value| {
+    let aborted = |value_id| {
         facts
-            .value_facts(key, value)
-            .and_then(|v| v.write)
-            .and_then(|id| facts.writes.get(id))
+            .writer(value_id)
             .is_some_and(|w| w.outcome == OpType::Fail)
     };
     for (&(key, offset), at) in &facts.offsets {
-        if let Some((_, op)) = at.values().find(|&(v, _)| !aborted(key, v)) {
+        if let Some((_, op)) = at.values().find(|&(v, _)| !aborted(v)) {
             if let Some(k) = known.get_mut(key) {
                 k.push((offset, op));
             }

@@ -230,24 +230,26 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
         );
     }
 
-    if sem.idempotent() {
-        promise(
-            PromiseName::PerPartitionOrder,
-            "idempotence: sequence numbers keep a producer's batches in order per partition (SEMANTICS.md row \"idempotence\")".into(),
-        );
+    // Order is judged by acknowledged offsets, which only mean something while
+    // the log never rewinds: after an unclean election or an unflushed power
+    // loss, later sends reuse the offsets of lost ones.
+    let offsets_stable = !sem.unclean_leader_election && !sem.log_can_rewind(faults);
+    let order_reason = if !offsets_stable {
+        None
+    } else if sem.idempotent() {
+        Some("idempotence: sequence numbers keep a producer's batches in order per partition (SEMANTICS.md row \"idempotence\")")
     } else if sem.retries == 0 {
-        promise(
-            PromiseName::PerPartitionOrder,
-            "retries=0: no batch is retried, so none can overtake another (SEMANTICS.md row \"retries, no idempotence, in-flight>1\")"
-                .into(),
-        );
+        Some("retries=0: no batch is retried, so none can overtake another (SEMANTICS.md row \"retries, no idempotence, in-flight>1\")")
     } else if sem.max_in_flight == 1 {
-        promise(
-            PromiseName::PerPartitionOrder,
+        Some(
             "max.in.flight.requests.per.connection=1: a retried batch cannot overtake a later one \
-             (SEMANTICS.md row \"retries, no idempotence, in-flight>1\")"
-                .into(),
-        );
+             (SEMANTICS.md row \"retries, no idempotence, in-flight>1\")",
+        )
+    } else {
+        None
+    };
+    if let Some(reason) = order_reason {
+        promise(PromiseName::PerPartitionOrder, reason.into());
     }
 
     if !sem.unclean_leader_election && !sem.log_can_rewind(faults) {

@@ -21,7 +21,7 @@ pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
         }
         let read_offset = || {
             facts
-                .value_facts(w.key, w.value)
+                .value_facts(w.value_id)
                 .and_then(|v| v.offsets().map(|(o, _)| o).min())
         };
         let Some(offset) = w.ack_offset.or_else(read_offset) else {

@@ -16,7 +16,7 @@ pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
             continue;
         }
         if facts
-            .value_facts(w.key, w.value)
+            .value_facts(w.value_id)
             .is_some_and(|v| v.read_count > 0)
         {
             continue;

@@ -3,6 +3,7 @@
 use super::error::{HistoryError, LineProblem};
 use super::op::{History, Op, OpType, Process};
 use super::value::{MicroOp, OpValue, Reads, Val, ValueShape};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -48,6 +49,26 @@ pub fn read_history_file(path: impl AsRef<Path>) -> Result<History, HistoryError
     }
 }
 
+/// One line, as JSON: every field kept as a JSON value so that each can be
+/// checked, and named in the error, by the reader; unknown fields are
+/// skipped (other tools add their own). Absent and `null` both read as `None`.
+#[derive(Deserialize)]
+struct RawOp {
+    index: Option<Value>,
+    time: Option<Value>,
+    process: Option<Value>,
+    #[serde(rename = "type")]
+    op_type: Option<Value>,
+    f: Option<Value>,
+    value: Option<Value>,
+    node: Option<Value>,
+    error: Option<Value>,
+    rebalance_log: Option<Value>,
+    #[serde(rename = "final")]
+    final_read: Option<Value>,
+    logjam_history: Option<Value>,
+}
+
 #[derive(Default)]
 struct Reader {
     history: History,
@@ -58,39 +79,48 @@ struct Reader {
 
 impl Reader {
     fn line(&mut self, line: &str) -> Result<(), LineProblem> {
-        if line.trim().is_empty() {
+        // A byte-order mark some editors put first is not part of the JSON.
+        let text = line.trim().trim_start_matches('\u{feff}');
+        if text.is_empty() {
             return Ok(());
         }
         let first = !self.started;
         self.started = true;
-        let json: Value = serde_json::from_str(line).map_err(json_problem)?;
-        let Value::Object(obj) = json else {
-            return Err(LineProblem::NotAnObject);
-        };
-        if let Some(version) = obj.get("logjam_history") {
+        // serde would read a JSON array into the struct positionally, so
+        // anything that is not an object is refused before.
+        if !text.starts_with('{') {
+            return match serde_json::from_str::<Value>(text) {
+                Err(e) => Err(json_problem(e)),
+                Ok(_) => Err(LineProblem::NotAnObject),
+            };
+        }
+        let raw: RawOp = serde_json::from_str(text).map_err(json_problem)?;
+        if let Some(version) = &raw.logjam_history {
             if !first {
                 return Err(LineProblem::MisplacedHeader);
             }
             check_version(version)?;
-            self.history.header = Some(obj);
+            // The metadata keeps every field, so read the line again whole.
+            let header: Map<String, Value> = serde_json::from_str(text).map_err(json_problem)?;
+            self.history.header = Some(header);
             return Ok(());
         }
-        let op = self.op(obj)?;
+        let op = self.op(raw)?;
         self.previous_index = Some(op.index);
         self.history.ops.push(op);
         Ok(())
     }
 
-    fn op(&self, mut obj: Map<String, Value>) -> Result<Op, LineProblem> {
-        let index = self.index(obj.remove("index"))?;
-        let time_ns = match present(obj.remove("time")) {
+    fn op(&self, raw: RawOp) -> Result<Op, LineProblem> {
+        let index = self.index(raw.index)?;
+        let time_ns = match raw.time {
             None => None,
             Some(v) => Some(v.as_u64().ok_or(bad(
                 "time",
                 "a non-negative integer (simulated nanoseconds)",
             ))?),
         };
-        let process = match obj.remove("process") {
+        let process = match raw.process {
             None => return Err(LineProblem::MissingField("process")),
             Some(Value::String(s)) => Process::Named(s),
             Some(v) => Process::Id(
@@ -98,35 +128,35 @@ impl Reader {
                     .ok_or(bad("process", "a non-negative integer or a string"))?,
             ),
         };
-        let op_type = match obj.remove("type") {
+        let op_type = match raw.op_type {
             None => return Err(LineProblem::MissingField("type")),
             Some(v) => v
                 .as_str()
                 .and_then(OpType::parse)
                 .ok_or(bad("type", "one of invoke, ok, fail, info"))?,
         };
-        let f = match obj.remove("f") {
+        let f = match raw.f {
             None => return Err(LineProblem::MissingField("f")),
             Some(Value::String(s)) => s,
             Some(_) => return Err(bad("f", "a string")),
         };
-        let value = match present(obj.remove("value")) {
+        let value = match raw.value {
             None => OpValue::Other(Value::Null),
             Some(v) => op_value(&f, v).map_err(LineProblem::BadValue)?,
         };
-        let node = match present(obj.remove("node")) {
+        let node = match raw.node {
             None => None,
             Some(Value::String(s)) => Some(s),
             Some(_) => return Err(bad("node", "a string")),
         };
         // Other tools record structured errors; keep their JSON text rather
         // than refusing the history.
-        let error = present(obj.remove("error")).map(|v| match v {
+        let error = raw.error.map(|v| match v {
             Value::String(s) => s,
             other => other.to_string(),
         });
-        let rebalance_log = present(obj.remove("rebalance_log"));
-        let final_read = match present(obj.remove("final")) {
+        let rebalance_log = raw.rebalance_log;
+        let final_read = match raw.final_read {
             None => false,
             Some(Value::Bool(b)) => b,
             Some(_) => return Err(bad("final", "true or false")),
@@ -148,37 +178,24 @@ impl Reader {
     /// An absent index follows the previous one, so a file without indices
     /// is numbered by position.
     fn index(&self, field: Option<Value>) -> Result<u64, LineProblem> {
-        let next = match self.previous_index {
-            None => Some(0),
-            Some(p) => p.checked_add(1),
+        let index = match (field, self.previous_index) {
+            (Some(v), _) => v.as_u64().ok_or(bad("index", "a non-negative integer"))?,
+            (None, None) => 0,
+            // Saturating: after u64::MAX the check below reports the problem.
+            (None, Some(previous)) => previous.saturating_add(1),
         };
-        let index = match present(field) {
-            None => next,
-            Some(v) => Some(v.as_u64().ok_or(bad("index", "a non-negative integer"))?),
-        };
-        match (index, self.previous_index) {
-            (Some(i), Some(previous)) if i <= previous => {
-                Err(LineProblem::IndexNotIncreasing { previous, found: i })
-            }
-            (Some(i), _) => Ok(i),
-            (None, previous) => {
-                let previous = previous.unwrap_or(u64::MAX);
-                Err(LineProblem::IndexNotIncreasing {
-                    previous,
-                    found: previous,
-                })
-            }
+        match self.previous_index {
+            Some(previous) if index <= previous => Err(LineProblem::IndexNotIncreasing {
+                previous,
+                found: index,
+            }),
+            _ => Ok(index),
         }
     }
 }
 
 fn bad(field: &'static str, expected: &'static str) -> LineProblem {
     LineProblem::BadField { field, expected }
-}
-
-/// A field that is absent and a field that is `null` mean the same.
-fn present(v: Option<Value>) -> Option<Value> {
-    v.filter(|v| !v.is_null())
 }
 
 /// serde_json's message, without its "line 1 column N" (the line is ours).

@@ -16,6 +16,9 @@ pub enum Target {
     /// A broker drawn from the nemesis stream.
     RandomBroker,
     Controller,
+    /// The coordinator of a consumer group: the leader of the group's
+    /// `__consumer_offsets` partition.
+    CoordinatorOf(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,8 @@ pub enum Fault {
         from: Target,
         to: Target,
     },
+    /// Cut the link between two nodes (both directions); every other link works.
+    Cut { a: Target, b: Target },
     /// Cut a client host off from a broker.
     PartitionClient {
         client: String,
@@ -62,6 +67,25 @@ pub enum Fault {
         target: Target,
     },
     Resume,
+    /// Kill a group member's process mid-step; it stays down until
+    /// `restart-consumers`, which starts a new member (new process id).
+    KillConsumer {
+        client: String,
+    },
+    /// Start a new member on every member host that was killed.
+    RestartConsumers,
+    /// Stall a group member, heartbeats included (a long GC pause, SIGSTOP);
+    /// past the session timeout it comes back as a zombie.
+    PauseConsumer {
+        client: String,
+    },
+    /// Every stalled member carries on where it stopped.
+    ResumeConsumers,
+    /// Membership churn: the member leaves the group gracefully and a new one
+    /// joins in its place.
+    ChurnConsumer {
+        client: String,
+    },
 }
 
 impl Fault {
@@ -73,6 +97,7 @@ impl Fault {
             Fault::IsolateCompletely { .. } => "isolate-completely",
             Fault::PartitionBridge => "bridge",
             Fault::PartitionOneWay { .. } => "one-way",
+            Fault::Cut { .. } => "partition-cut",
             Fault::PartitionClient { .. } => "partition-client",
             Fault::Heal => "heal",
             Fault::Crash { .. } => "crash",
@@ -81,6 +106,11 @@ impl Fault {
             Fault::Restart => "restart",
             Fault::Pause { .. } => "pause",
             Fault::Resume => "resume",
+            Fault::KillConsumer { .. } => "kill-consumer",
+            Fault::RestartConsumers => "restart-consumers",
+            Fault::PauseConsumer { .. } => "pause-consumer",
+            Fault::ResumeConsumers => "resume-consumers",
+            Fault::ChurnConsumer { .. } => "rebalance-churn",
         }
     }
 
@@ -97,6 +127,7 @@ impl Fault {
         ),
         ("bridge", "two halves joined by one node"),
         ("one-way", "drop messages in one direction only"),
+        ("cut", "cut the link between two nodes"),
         ("partition-client", "cut a client off from a broker"),
         ("heal", "repair every link, release held messages"),
         ("crash", "kill a broker process (page cache survives)"),
@@ -108,6 +139,11 @@ impl Fault {
         ("restart", "start every stopped broker"),
         ("pause", "a node stops answering"),
         ("resume", "paused nodes answer again"),
+        ("kill-consumer", "kill a group member mid-step"),
+        ("restart-consumers", "start new members where members were killed"),
+        ("pause-consumer", "stall a group member, heartbeats included"),
+        ("resume-consumers", "stalled members carry on"),
+        ("rebalance-churn", "a member leaves the group and a new one joins"),
     ];
 }
 

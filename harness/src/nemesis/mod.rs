@@ -1,5 +1,6 @@
 //! The nemesis: fires a fault schedule against the simulation, resolving role
 //! targets when each fault fires, and remembers what it broke so it can heal.
+pub mod consumer_faults;
 pub mod fault;
 pub mod generator;
 pub mod schedule;
@@ -32,6 +33,8 @@ pub struct Nemesis {
     down: BTreeSet<BrokerId>,
     paused: BTreeSet<String>,
     pub records: Vec<FaultRecord>,
+    /// The group workload's member controls, when the run has a group.
+    group_controls: Option<crate::workload::group::GroupControls>,
 }
 
 impl Nemesis {
@@ -45,7 +48,14 @@ impl Nemesis {
             down: BTreeSet::new(),
             paused: BTreeSet::new(),
             records: Vec::new(),
+            group_controls: None,
         }
+    }
+
+    /// Let consumer faults reach the group workload's members.
+    pub fn with_group_controls(mut self, controls: crate::workload::group::GroupControls) -> Self {
+        self.group_controls = Some(controls);
+        self
     }
 
     /// Fire every fault due at `now_ms`; returns the records of those fired.
@@ -78,6 +88,13 @@ impl Nemesis {
         if !self.down.is_empty() {
             out.push(self.apply(&Fault::Restart, now_ms, sim, cluster));
         }
+        let (killed, stalled) = consumer_faults::needs_undo(self.group_controls.as_ref());
+        if stalled {
+            out.push(self.apply(&Fault::ResumeConsumers, now_ms, sim, cluster));
+        }
+        if killed {
+            out.push(self.apply(&Fault::RestartConsumers, now_ms, sim, cluster));
+        }
         out
     }
 
@@ -92,6 +109,9 @@ impl Nemesis {
         match target {
             Target::Broker(b) => cluster.disks.contains_key(b).then(|| broker_host(*b)),
             Target::Controller => Some(CONTROLLER_HOST.to_string()),
+            Target::CoordinatorOf(group) => {
+                consumer_faults::coordinator_of(cluster, group).and_then(broker)
+            }
             Target::LeaderOf(tp) => parse_tp(tp)
                 .and_then(|tp| cluster.leader_of(&tp))
                 .and_then(broker),
@@ -199,6 +219,15 @@ impl Nemesis {
                 sim.partition_oneway(from.as_str(), to.as_str());
                 Ok(json!({ "from": from, "to": to }))
             }
+            Fault::Cut { a, b } => {
+                let a = self.resolve(a, cluster).ok_or_else(|| unresolved(a))?;
+                let b = self.resolve(b, cluster).ok_or_else(|| unresolved(b))?;
+                if a == b {
+                    return Err("cut between a node and itself".into());
+                }
+                sim.partition(a.as_str(), b.as_str());
+                Ok(json!({ "a": a, "b": b }))
+            }
             Fault::PartitionClient { client, target } => {
                 if !self.clients.contains(client) {
                     return Err(format!("no client host {client}"));
@@ -266,6 +295,13 @@ impl Nemesis {
                 }
                 self.paused.insert(node.clone());
                 Ok(json!({ "node": node }))
+            }
+            Fault::KillConsumer { .. }
+            | Fault::RestartConsumers
+            | Fault::PauseConsumer { .. }
+            | Fault::ResumeConsumers
+            | Fault::ChurnConsumer { .. } => {
+                consumer_faults::apply(fault, self.group_controls.as_ref())
             }
             Fault::Resume => {
                 let all: Vec<String> = servers.into_iter().chain(self.clients.clone()).collect();

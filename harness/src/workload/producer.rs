@@ -88,6 +88,9 @@ async fn send_loop(producer: Producer, shared: Shared, interval_ms: u64, host: S
             // HISTORY.md: after an unknown outcome the process id is never reused.
             process = shared.new_process();
         }
-        tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+        // Jitter (half to one and a half intervals) so seeds explore different
+        // interleavings of sends with faults and the cluster's timers.
+        let pause_ms = shared.rng.borrow_mut().random_range(interval_ms / 2..=interval_ms + interval_ms / 2);
+        tokio::time::sleep(Duration::from_millis(pause_ms)).await;
     }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 #[derive(Default)]
 pub struct Accumulator {
     pub queues: BTreeMap<TopicPartition, VecDeque<ProducerBatch>>,
+    next_batch_id: u64,
 }
 
 impl Accumulator {
@@ -17,7 +18,8 @@ impl Accumulator {
             b.attempts == 0 && (b.size_bytes + size <= batch_size || b.records.is_empty())
         });
         if !fits {
-            q.push_back(ProducerBatch::new(tp, now_ms));
+            self.next_batch_id += 1;
+            q.push_back(ProducerBatch::new(self.next_batch_id, tp, now_ms));
         }
         let b = q.back_mut().expect("ensured above");
         b.size_bytes += size;
@@ -27,13 +29,14 @@ impl Accumulator {
     /// Put a failed batch back. Without idempotence Kafka puts it at the front of
     /// the queue, so two batches failing in a row come back in reverse order:
     /// one of the ways a retried batch lands after a later one. With idempotence
-    /// it goes back in sequence order.
+    /// it goes back in sequence order (creation order, which is the same thing
+    /// within a session and stays right across a producer id reset).
     pub fn reenqueue(&mut self, batch: ProducerBatch, in_sequence_order: bool) {
         let q = self.queues.entry(batch.tp.clone()).or_default();
         if in_sequence_order {
             let at = q
                 .iter()
-                .position(|b| b.base_sequence < 0 || b.base_sequence > batch.base_sequence)
+                .position(|b| b.id > batch.id)
                 .unwrap_or(q.len());
             q.insert(at, batch);
         } else {

@@ -22,6 +22,9 @@ pub struct PendingRecord {
 }
 
 pub struct ProducerBatch {
+    /// Creation order within the producer: a partition's batches are numbered
+    /// in this order, so it is also their sequence order.
+    pub id: u64,
     pub tp: TopicPartition,
     pub records: Vec<PendingRecord>,
     pub size_bytes: u64,
@@ -29,13 +32,17 @@ pub struct ProducerBatch {
     pub attempts: u32,
     pub retry_after_ms: u64,
     pub base_sequence: i32,
+    /// The producer id and epoch `base_sequence` belongs to: a sequence is only
+    /// meaningful within one idempotence session.
+    pub sequenced_by: Option<(ProducerId, i16)>,
     /// Some attempt had an unknown outcome (timeout, disconnect, an error after append).
     pub maybe_written: bool,
 }
 
 impl ProducerBatch {
-    pub fn new(tp: TopicPartition, now_ms: u64) -> Self {
+    pub fn new(id: u64, tp: TopicPartition, now_ms: u64) -> Self {
         Self {
+            id,
             tp,
             records: Vec::new(),
             size_bytes: 0,
@@ -43,6 +50,7 @@ impl ProducerBatch {
             attempts: 0,
             retry_after_ms: 0,
             base_sequence: NO_SEQUENCE,
+            sequenced_by: None,
             maybe_written: false,
         }
     }

@@ -181,9 +181,13 @@ impl Sender {
                 }
                 *in_flight += 1;
                 let mut batch = q.pop_front().expect("ready implies non-empty");
-                if self.idempotent && batch.base_sequence == NO_SEQUENCE {
+                // A batch numbered in an earlier session (before a producer id
+                // reset) is numbered again: its old sequence would collide with
+                // this session's and be answered as someone else's duplicate.
+                if self.idempotent && (batch.base_sequence == NO_SEQUENCE || batch.sequenced_by != self.producer_id) {
                     let seq = self.next_sequence.entry(tp.clone()).or_insert(0);
                     batch.base_sequence = *seq;
+                    batch.sequenced_by = self.producer_id;
                     *seq += batch.records.len() as i32;
                 }
                 batch.attempts += 1;
@@ -350,17 +354,13 @@ impl Sender {
     }
 
     /// Fail a batch for good. An idempotent producer then has a gap in its
-    /// sequence; like Kafka (KIP-360) it starts over with a new producer id.
+    /// sequence; like Kafka (KIP-360) it starts over with a new producer id, and
+    /// every batch not yet acknowledged is numbered again in the new session.
     fn give_up(&mut self, batch: ProducerBatch, error: &str) {
         if self.idempotent && batch.base_sequence != NO_SEQUENCE {
             self.producer_id = None;
             self.next_sequence.clear();
             self.recovering.clear();
-            for q in self.accumulator.borrow_mut().queues.values_mut() {
-                for b in q.iter_mut() {
-                    b.base_sequence = NO_SEQUENCE;
-                }
-            }
         }
         batch.fail(error);
     }

@@ -98,3 +98,34 @@ fn a_write_of_unknown_outcome_later_read_is_committed_and_not_lost() {
     );
     assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);
 }
+
+#[test]
+fn a_write_read_once_but_missing_from_final_reads_past_it_is_lost() {
+    let r = check_text(
+        r#"{"index":0,"process":1,"type":"invoke","f":"send","value":[["send","k/0",5]]}
+{"index":1,"process":1,"type":"ok","f":"send","value":[["send","k/0",[3,5]]]}
+{"index":2,"process":2,"type":"invoke","f":"poll","value":[["poll"]]}
+{"index":3,"process":2,"type":"ok","f":"poll","value":[["poll",{"k/0":[[3,5]]}]]}
+{"index":4,"process":3,"type":"invoke","f":"poll","value":[["poll"]],"final":true}
+{"index":5,"process":3,"type":"ok","f":"poll","value":[["poll",{"k/0":[[3,9],[4,10]]}]],"final":true}
+"#,
+    );
+    let lost = found(&r, LostWrite);
+    assert_eq!(lost.len(), 1, "{:?}", r.anomalies);
+    assert_eq!(lost[0].ops, vec![0, 1, 3, 5]);
+    assert!(lost[0].explanation.contains("final read"), "{}", lost[0].explanation);
+}
+
+#[test]
+fn a_write_read_once_is_not_lost_when_final_reads_stop_short_of_it() {
+    let r = check_text(
+        r#"{"index":0,"process":1,"type":"invoke","f":"send","value":[["send","k/0",5]]}
+{"index":1,"process":1,"type":"ok","f":"send","value":[["send","k/0",[3,5]]]}
+{"index":2,"process":2,"type":"invoke","f":"poll","value":[["poll"]]}
+{"index":3,"process":2,"type":"ok","f":"poll","value":[["poll",{"k/0":[[3,5]]}]]}
+{"index":4,"process":3,"type":"invoke","f":"poll","value":[["poll"]],"final":true}
+{"index":5,"process":3,"type":"ok","f":"poll","value":[["poll",{"k/0":[[2,1]]}]],"final":true}
+"#,
+    );
+    assert!(found(&r, LostWrite).is_empty(), "{:?}", r.anomalies);
+}

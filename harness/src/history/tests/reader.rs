@@ -198,3 +198,11 @@ fn reads_a_file() {
     let _ = std::fs::remove_file(&path);
     assert_eq!(h.expect("reads").ops.len(), 5);
 }
+
+#[test]
+fn ignores_a_byte_order_mark_and_unknown_fields() {
+    let text = "\u{feff}{\"logjam_history\":1}\n{\"process\":0,\"type\":\"ok\",\"f\":\"poll\",\"clock\":[1,2],\"value\":[[\"poll\"]]}\n";
+    let h = parse_history(text).expect("parses");
+    assert!(h.header.is_some());
+    assert_eq!(h.ops.len(), 1);
+}
