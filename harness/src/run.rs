@@ -5,7 +5,7 @@ use crate::history::History;
 use crate::nemesis::fault::ScheduledFault;
 use crate::nemesis::{generator, FaultRecord, Nemesis};
 use crate::scenario::Scenario;
-use crate::semantics::semantics_of;
+use crate::semantics::semantics_of_workload;
 use crate::workload::{self, final_read, Shared};
 use logjam_models::cluster::{new_sim, Cluster, SimSettings};
 use logjam_models::config::ConfigError;
@@ -65,6 +65,7 @@ fn client_hosts(scenario: &Scenario) -> Vec<String> {
     (1..=w.producers)
         .map(|i| format!("producer-{i}"))
         .chain((1..=w.consumers).map(|i| format!("consumer-{i}")))
+        .chain((1..=w.group_consumers).map(workload::group::host_name))
         .collect()
 }
 
@@ -73,7 +74,11 @@ pub fn run(
     seed: u64,
     schedule: Option<Vec<ScheduledFault>>,
 ) -> Result<RunOutput, RunError> {
-    let cluster = Cluster::new(scenario.cluster.clone())?;
+    let config = workload::group::cluster_config(
+        scenario.workload.group_consumers,
+        scenario.cluster.clone(),
+    );
+    let cluster = Cluster::new(config.clone())?;
     let knobs = &scenario.sim;
     let total_ms = scenario.duration_ms + knobs.recovery_ms + knobs.final_read_timeout_ms + 1_000;
     let mut sim = new_sim(&SimSettings {
@@ -84,9 +89,20 @@ pub fn run(
     });
     cluster.install(&mut sim);
     let shared = Shared::new(seed, partitions(scenario));
-    let clients = workload::install(&mut sim, &scenario.workload, &scenario.cluster, &shared);
+    let mut clients = workload::install(&mut sim, &scenario.workload, &config, &shared);
+    let group_controls = workload::group::GroupControls::default();
+    clients.extend(workload::group::install(
+        &mut sim,
+        scenario.workload.group_consumers,
+        scenario.workload.commit_mode,
+        scenario.workload.processing_ms,
+        &config,
+        &shared,
+        &group_controls,
+    ));
     let schedule = schedule.unwrap_or_else(|| schedule_for(scenario, seed));
-    let mut nemesis = Nemesis::new(schedule.clone(), seed, clients);
+    let mut nemesis =
+        Nemesis::new(schedule.clone(), seed, clients).with_group_controls(group_controls);
     let mut steps = 0u64;
     let mut step = |sim: &mut turmoil::Sim<'_>| -> Result<(), RunError> {
         steps += 1;
@@ -115,10 +131,17 @@ pub fn run(
     while now_ms(&sim) < settle_until {
         step(&mut sim)?;
     }
-    let done = final_read::install(&mut sim, &scenario.cluster, shared.clone());
+    let done = final_read::install(&mut sim, &config, shared.clone());
     let deadline = now_ms(&sim) + knobs.final_read_timeout_ms;
     while !done.get() && now_ms(&sim) < deadline {
         step(&mut sim)?;
+    }
+    // A group's committed offsets, read last: lost processing is judged against them.
+    if scenario.workload.group_consumers > 0 && done.get() {
+        let committed = workload::group::install_final_committed(&mut sim, &config, shared.clone());
+        while !committed.get() && now_ms(&sim) < deadline {
+            step(&mut sim)?;
+        }
     }
     let simulated_ms = now_ms(&sim);
     drop(sim);
@@ -127,7 +150,7 @@ pub fn run(
         .borrow_mut()
         .take_history(header(scenario, seed));
     let options = CheckOptions {
-        semantics: Some(semantics_of(&scenario.cluster)),
+        semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
     };
     let result = check::check(&history, &options);

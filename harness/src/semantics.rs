@@ -36,6 +36,17 @@ pub fn semantics_of(c: &ClusterConfig) -> Semantics {
         read_committed: c.consumer.isolation_level == IsolationLevel::ReadCommitted,
         commit_mode: None,
         legacy_hw_truncation: c.broker.legacy_hw_truncation,
-        legacy_no_commit_fencing: false,
+        legacy_no_commit_fencing: c.broker.legacy_no_commit_fencing,
     }
+}
+
+/// As [`semantics_of`], plus the commit mode of the run's consumer group, if
+/// it has one: the workload decides when members commit (auto-commit runs
+/// with `enable.auto.commit`; members process synchronously between polls).
+pub fn semantics_of_workload(c: &ClusterConfig, w: &crate::workload::WorkloadSpec) -> Semantics {
+    let mut s = semantics_of(c);
+    if w.group_consumers > 0 {
+        s.commit_mode = Some(w.commit_mode);
+    }
+    s
 }

@@ -46,12 +46,21 @@ pub struct Shrunk {
 fn is_undo(f: &Fault) -> bool {
     matches!(
         f,
-        Fault::Heal | Fault::Restart | Fault::Resume | Fault::RestartConsumers | Fault::ResumeConsumers
+        Fault::Heal
+            | Fault::Restart
+            | Fault::Resume
+            | Fault::RestartConsumers
+            | Fault::ResumeConsumers
     )
 }
 
 /// Shrink `schedule` for `scenario` + `seed` while `target` keeps holding.
-pub fn shrink(scenario: &Scenario, seed: u64, schedule: Vec<ScheduledFault>, target: &Target) -> Result<Shrunk, RunError> {
+pub fn shrink(
+    scenario: &Scenario,
+    seed: u64,
+    schedule: Vec<ScheduledFault>,
+    target: &Target,
+) -> Result<Shrunk, RunError> {
     let original_faults = schedule.len();
     let mut runs = 0u64;
     let mut fails = |sc: &Scenario, sched: &[ScheduledFault]| -> Result<bool, RunError> {
@@ -64,7 +73,12 @@ pub fn shrink(scenario: &Scenario, seed: u64, schedule: Vec<ScheduledFault>, tar
     sc.faults.schedule = Vec::new();
     let mut best = schedule;
     if !fails(&sc, &best)? {
-        return Ok(Shrunk { scenario: sc, schedule: best, original_faults, runs });
+        return Ok(Shrunk {
+            scenario: sc,
+            schedule: best,
+            original_faults,
+            runs,
+        });
     }
     // 1. Fewest faults: drop chunks, halving the chunk size (ddmin-style), then
     //    single faults; undo faults whose fault is gone go with it.
@@ -118,5 +132,10 @@ pub fn shrink(scenario: &Scenario, seed: u64, schedule: Vec<ScheduledFault>, tar
         duration = shorter.duration_ms;
         sc = shorter;
     }
-    Ok(Shrunk { scenario: sc, schedule: best, original_faults, runs })
+    Ok(Shrunk {
+        scenario: sc,
+        schedule: best,
+        original_faults,
+        runs,
+    })
 }

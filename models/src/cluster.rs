@@ -58,6 +58,9 @@ pub struct Cluster {
 impl Cluster {
     pub fn new(config: ClusterConfig) -> Result<Self, ConfigError> {
         config.validate()?;
+        // Internal topics are the cluster's business, not the scenario's: added
+        // after validation, which rejects nothing about them.
+        let config = crate::group::with_offsets_topic(config);
         let disks = (1..=config.brokers).map(|b| (b, Disk::shared())).collect();
         let controller = Rc::new(RefCell::new(ControllerState::new(&config)));
         Ok(Self {

@@ -1,5 +1,7 @@
 //! The consumer client with manual assignment: fetch from each partition's leader,
 //! below its HW, from a position set by `auto.offset.reset` when there is none.
+pub mod group;
+
 use crate::batch::Record;
 use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::ids::{broker_host, BrokerId, TopicPartition, BROKER_PORT};
@@ -21,6 +23,8 @@ pub struct ConsumedRecord {
 pub enum ConsumerError {
     #[error("no committed position for {0} and auto.offset.reset=none")]
     NoOffset(TopicPartition),
+    #[error("subscribe needs a group.id")]
+    NoGroup,
 }
 
 pub struct Consumer {

@@ -93,6 +93,8 @@ pub enum Request {
     },
     Metadata,
     InitProducerId,
+    /// Consumer group APIs, served by the group's coordinator (`group::protocol`).
+    Group(crate::group::protocol::GroupRequest),
     BrokerHeartbeat {
         broker: BrokerId,
         incarnation: u64,
@@ -132,6 +134,7 @@ pub enum Response {
     InitProducerId {
         result: Result<(ProducerId, i16), ErrorCode>,
     },
+    Group(crate::group::protocol::GroupResponse),
     BrokerHeartbeat {
         image: Option<MetadataImage>,
     },

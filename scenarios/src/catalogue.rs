@@ -39,7 +39,10 @@ pub fn scenario(name: &str) -> Option<Result<Scenario, LoadError>> {
 }
 
 /// A catalogue scenario with its preset replaced (for sweeps over presets).
-pub fn scenario_with_preset(name: &str, preset: Option<&str>) -> Option<Result<Scenario, LoadError>> {
+pub fn scenario_with_preset(
+    name: &str,
+    preset: Option<&str>,
+) -> Option<Result<Scenario, LoadError>> {
     let origin = format!("catalogue/{name}.toml");
     text(name).map(|t| load_with(t, &origin, preset).map(|(s, _)| s))
 }

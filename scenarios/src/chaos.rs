@@ -37,7 +37,13 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    fn new(combo: &Combo, seed: u64, result: &CheckResult, wall_ms: u64, simulated_ms: u64) -> Self {
+    fn new(
+        combo: &Combo,
+        seed: u64,
+        result: &CheckResult,
+        wall_ms: u64,
+        simulated_ms: u64,
+    ) -> Self {
         Self {
             scenario: combo.scenario.clone(),
             preset: preset_label(&combo.resolved),
@@ -84,9 +90,15 @@ fn item(plan: &Plan, i: u64) -> Option<(usize, u64)> {
 }
 
 pub fn read_results(path: &Path) -> Vec<RunResult> {
-    let Ok(f) = std::fs::File::open(path) else { return Vec::new() };
+    let Ok(f) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
     // A line cut short by an interrupted write is skipped, not fatal.
-    std::io::BufReader::new(f).lines().map_while(Result::ok).filter_map(|l| serde_json::from_str(&l).ok()).collect()
+    std::io::BufReader::new(f)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect()
 }
 
 pub struct Outcome {
@@ -95,21 +107,39 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
-pub fn sweep(plan: Arc<Plan>, stop: Arc<AtomicBool>, progress: &indicatif::ProgressBar) -> std::io::Result<Outcome> {
+pub fn sweep(
+    plan: Arc<Plan>,
+    stop: Arc<AtomicBool>,
+    progress: &indicatif::ProgressBar,
+) -> std::io::Result<Outcome> {
     std::fs::create_dir_all(&plan.out)?;
     let results_path = plan.out.join("results.jsonl");
-    let mut results = if plan.resume { read_results(&results_path) } else { Vec::new() };
+    let mut results = if plan.resume {
+        read_results(&results_path)
+    } else {
+        Vec::new()
+    };
     if !plan.resume {
         std::fs::write(&results_path, b"")?;
     }
-    let done: Arc<BTreeSet<(String, String, u64)>> = Arc::new(results.iter().map(RunResult::key).collect());
-    let mut file = std::fs::OpenOptions::new().append(true).create(true).open(&results_path)?;
+    let done: Arc<BTreeSet<(String, String, u64)>> =
+        Arc::new(results.iter().map(RunResult::key).collect());
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&results_path)?;
     let started = Instant::now();
     let next = Arc::new(AtomicU64::new(0));
     let (tx, rx) = mpsc::channel::<RunResult>();
     let workers: Vec<_> = (0..plan.workers.max(1))
         .map(|_| {
-            let (plan, next, tx, stop, done) = (plan.clone(), next.clone(), tx.clone(), stop.clone(), done.clone());
+            let (plan, next, tx, stop, done) = (
+                plan.clone(),
+                next.clone(),
+                tx.clone(),
+                stop.clone(),
+                done.clone(),
+            );
             std::thread::spawn(move || worker(&plan, &next, &tx, &stop, &done, started))
         })
         .collect();
@@ -132,7 +162,11 @@ pub fn sweep(plan: Arc<Plan>, stop: Arc<AtomicBool>, progress: &indicatif::Progr
     for w in workers {
         let _ = w.join();
     }
-    Ok(Outcome { results, interrupted: stop.load(Ordering::SeqCst), elapsed: started.elapsed() })
+    Ok(Outcome {
+        results,
+        interrupted: stop.load(Ordering::SeqCst),
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Take items until the list, the time or the patience (Ctrl-C) runs out. Each
@@ -151,7 +185,9 @@ fn worker(
             return;
         }
         let i = next.fetch_add(1, Ordering::SeqCst);
-        let Some((c, seed)) = item(plan, i) else { return };
+        let Some((c, seed)) = item(plan, i) else {
+            return;
+        };
         // --shard K/N: a fixed share of the list, so N machines split a sweep
         // with no coordinator.
         if i % of != shard {
@@ -162,8 +198,16 @@ fn worker(
             continue;
         }
         let t = Instant::now();
-        let Ok(out) = run(&combo.resolved, seed, None) else { continue };
-        let r = RunResult::new(combo, seed, &out.result, t.elapsed().as_millis() as u64, out.simulated_ms);
+        let Ok(out) = run(&combo.resolved, seed, None) else {
+            continue;
+        };
+        let r = RunResult::new(
+            combo,
+            seed,
+            &out.result,
+            t.elapsed().as_millis() as u64,
+            out.simulated_ms,
+        );
         if tx.send(r).is_err() {
             return;
         }
@@ -173,15 +217,27 @@ fn worker(
 /// Every (scenario, preset) pair: the given scenarios (default: the whole
 /// catalogue) each with its own preset, or with each of the given presets.
 pub fn combos(scenarios: &[String], presets: &[String]) -> Result<Vec<Combo>, String> {
-    let names: Vec<String> = if scenarios.is_empty() { catalogue::names().map(String::from).collect() } else { scenarios.to_vec() };
+    let names: Vec<String> = if scenarios.is_empty() {
+        catalogue::names().map(String::from).collect()
+    } else {
+        scenarios.to_vec()
+    };
     let mut out = Vec::new();
     for name in &names {
-        let preset_list: Vec<Option<&str>> = if presets.is_empty() { vec![None] } else { presets.iter().map(|p| Some(p.as_str())).collect() };
+        let preset_list: Vec<Option<&str>> = if presets.is_empty() {
+            vec![None]
+        } else {
+            presets.iter().map(|p| Some(p.as_str())).collect()
+        };
         for p in preset_list {
             let resolved = catalogue::scenario_with_preset(name, p)
                 .ok_or_else(|| format!("unknown scenario {name:?}"))?
                 .map_err(|e| e.to_string())?;
-            out.push(Combo { scenario: name.clone(), preset: p.map(String::from), resolved });
+            out.push(Combo {
+                scenario: name.clone(),
+                preset: p.map(String::from),
+                resolved,
+            });
         }
     }
     Ok(out)
@@ -203,13 +259,21 @@ pub fn summary_table(results: &[RunResult]) -> String {
             }
         }
     }
-    let mut s = format!("{:<26} {:<22} {:>6} {:>10}  {}\n", "preset", "anomaly", "runs", "instances", "example (fewest ops)");
+    let mut s = format!(
+        "{:<26} {:<22} {:>6} {:>10}  {}\n",
+        "preset", "anomaly", "runs", "instances", "example (fewest ops)"
+    );
     for (preset, n) in &runs_per_preset {
         let mut any = false;
         for ((_, kind), (runs, total, ex)) in cells.iter().filter(|((p, _), _)| p == preset) {
             any = true;
             let broke = if ex.broken.is_empty() { "" } else { " BROKEN" };
-            s += &format!("{preset:<26} {:<22} {runs:>6} {total:>10}  {} seed {}{broke}\n", kind.to_string(), ex.scenario, ex.seed);
+            s += &format!(
+                "{preset:<26} {:<22} {runs:>6} {total:>10}  {} seed {}{broke}\n",
+                kind.to_string(),
+                ex.scenario,
+                ex.seed
+            );
         }
         if !any {
             s += &format!("{preset:<26} {:<22} {:>6} {:>10}\n", "(none found)", n, 0);
@@ -239,10 +303,16 @@ pub fn write_examples(plan: &Plan, results: &[RunResult]) -> std::io::Result<Vec
     }
     let mut dirs = Vec::new();
     for (scenario, preset, seed) in wanted {
-        let Some(combo) = plan.combos.iter().find(|c| c.scenario == scenario && preset_label(&c.resolved) == preset) else {
+        let Some(combo) = plan
+            .combos
+            .iter()
+            .find(|c| c.scenario == scenario && preset_label(&c.resolved) == preset)
+        else {
             continue;
         };
-        let Ok(out) = run(&combo.resolved, seed, None) else { continue };
+        let Ok(out) = run(&combo.resolved, seed, None) else {
+            continue;
+        };
         let dir = logjam_harness::run_folder::run_dir(&plan.out, &combo.resolved, seed);
         logjam_harness::run_folder::write_run_folder(&dir, &combo.resolved, &out)?;
         dirs.push(dir);

@@ -1,8 +1,8 @@
 //! The scenario catalogue, configuration presets and scenario loading; the
 //! `logjam` command line is in main.rs.
 pub mod catalogue;
+pub mod chaos;
 pub mod load;
 pub mod presets;
 pub mod seeds;
 pub mod summary;
-pub mod chaos;

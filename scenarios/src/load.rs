@@ -53,10 +53,17 @@ pub struct Expectation {
 }
 
 /// Load a scenario, optionally replacing its preset, and its expectation if any.
-pub fn load_with(text: &str, origin: &str, preset_override: Option<&str>) -> Result<(Scenario, Option<Expectation>), LoadError> {
+pub fn load_with(
+    text: &str,
+    origin: &str,
+    preset_override: Option<&str>,
+) -> Result<(Scenario, Option<Expectation>), LoadError> {
     let mut file: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.to_string()))?;
     let expect = match file.remove("expect") {
-        Some(v) => Some(v.try_into::<Expectation>().map_err(|e| invalid(origin, format!("`expect`: {}", e.message())))?),
+        Some(v) => Some(
+            v.try_into::<Expectation>()
+                .map_err(|e| invalid(origin, format!("`expect`: {}", e.message())))?,
+        ),
         None => None,
     };
     if let Some(p) = preset_override {

@@ -165,10 +165,23 @@ fn main() -> ExitCode {
             config,
             format,
         } => cmd_check(&file, config, format),
-        Command::Chaos { scenario, preset, seeds, duration, out, resume, shard, jobs } => {
-            cmd_chaos(scenario, preset, seeds, duration, out, resume, shard, jobs)
-        }
-        Command::Shrink { dir, scenario, seed, anomaly, out } => cmd_shrink(dir, scenario, seed, anomaly, &out),
+        Command::Chaos {
+            scenario,
+            preset,
+            seeds,
+            duration,
+            out,
+            resume,
+            shard,
+            jobs,
+        } => cmd_chaos(scenario, preset, seeds, duration, out, resume, shard, jobs),
+        Command::Shrink {
+            dir,
+            scenario,
+            seed,
+            anomaly,
+            out,
+        } => cmd_shrink(dir, scenario, seed, anomaly, &out),
         Command::List => {
             cmd_list();
             Ok(0)
@@ -407,7 +420,8 @@ fn cmd_chaos(
         (None, None) => Some(std::time::Duration::from_secs(60)),
         (_, d) => d,
     };
-    let workers = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let workers =
+        jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let plan = Arc::new(chaos::Plan {
         first_seed: seeds.as_ref().map_or(0, |r| r.start),
         seeds: seeds.as_ref().map(|r| r.end - r.start),
@@ -425,11 +439,18 @@ fn cmd_chaos(
         let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
     }
     let progress = if std::io::stderr().is_terminal() {
-        let total = plan.seeds.map(|s| s * plan.combos.len() as u64 / plan.shard.1);
-        let bar = total.map_or_else(indicatif::ProgressBar::new_spinner, indicatif::ProgressBar::new);
+        let total = plan
+            .seeds
+            .map(|s| s * plan.combos.len() as u64 / plan.shard.1);
+        let bar = total.map_or_else(
+            indicatif::ProgressBar::new_spinner,
+            indicatif::ProgressBar::new,
+        );
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} runs {wide_msg}")
-                .expect("valid template"),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {pos} runs {wide_msg}",
+            )
+            .expect("valid template"),
         );
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
         bar
@@ -441,7 +462,8 @@ fn cmd_chaos(
         plan.combos.len(),
         workers,
         match (plan.seeds, plan.duration) {
-            (Some(n), Some(d)) => format!("{n} seeds each, at most {}", humantime::format_duration(d)),
+            (Some(n), Some(d)) =>
+                format!("{n} seeds each, at most {}", humantime::format_duration(d)),
             (Some(n), None) => format!("{n} seeds each"),
             (None, Some(d)) => format!("for {}", humantime::format_duration(d)),
             (None, None) => unreachable!("a default duration is set above"),
@@ -454,16 +476,28 @@ fn cmd_chaos(
     let secs = outcome.elapsed.as_secs_f64().max(1e-3);
     println!(
         "{}{runs} runs in {:.1}s ({:.1} runs/s on {workers} workers)\n",
-        if outcome.interrupted { "interrupted: " } else { "" },
+        if outcome.interrupted {
+            "interrupted: "
+        } else {
+            ""
+        },
         secs,
         runs as f64 / secs
     );
     print!("{}", chaos::summary_table(&outcome.results));
     let dirs = chaos::write_examples(&plan, &outcome.results)?;
-    if let Some(index) = write_index(&out, &dirs, &format!("logjam chaos --out {}", out.display()))? {
+    if let Some(index) = write_index(
+        &out,
+        &dirs,
+        &format!("logjam chaos --out {}", out.display()),
+    )? {
         println!("\nreport: {}", index.display());
     }
-    Ok(if outcome.results.iter().any(|r| r.valid == Some(false)) { 1 } else { 0 })
+    Ok(if outcome.results.iter().any(|r| r.valid == Some(false)) {
+        1
+    } else {
+        0
+    })
 }
 
 fn cmd_shrink(
@@ -486,24 +520,39 @@ fn cmd_shrink(
             let schedule = schedule_for(&s, seed);
             (s, seed, schedule)
         }
-        _ => return Err(BadInput("give a run folder, or --scenario NAME --seed N".into())),
+        _ => {
+            return Err(BadInput(
+                "give a run folder, or --scenario NAME --seed N".into(),
+            ))
+        }
     };
     let original = run(&scenario, seed, Some(schedule.clone()))?;
     let target = match anomaly {
         Some(name) => {
             let kind: AnomalyKind = serde_json::from_value(serde_json::Value::String(name.clone()))
                 .map_err(|_| BadInput(format!("--anomaly: unknown anomaly kind {name:?}")))?;
-            if original.result.broken().any(|p| p.broken_by.contains_key(&kind)) {
+            if original
+                .result
+                .broken()
+                .any(|p| p.broken_by.contains_key(&kind))
+            {
                 Target::Broken(kind)
             } else {
                 Target::Found(kind)
             }
         }
-        None => Target::of(&original.result)
-            .ok_or_else(|| BadInput(format!("{} seed {seed} shows no anomaly: nothing to shrink", scenario.name)))?,
+        None => Target::of(&original.result).ok_or_else(|| {
+            BadInput(format!(
+                "{} seed {seed} shows no anomaly: nothing to shrink",
+                scenario.name
+            ))
+        })?,
     };
     if !target.holds(&original.result) {
-        return Err(BadInput(format!("{} seed {seed} does not show {target:?}", scenario.name)));
+        return Err(BadInput(format!(
+            "{} seed {seed} does not show {target:?}",
+            scenario.name
+        )));
     }
     let shrunk = shrink(&scenario, seed, schedule, &target)?;
     let mut named = shrunk.scenario.clone();
@@ -512,7 +561,10 @@ fn cmd_shrink(
     let run_folder = run_dir(out, &named, seed);
     write_run_folder(&run_folder, &named, &result)?;
     let schedule_file = out.join(format!("{}-seed{seed}.json", named.name));
-    std::fs::write(&schedule_file, serde_json::to_string_pretty(&shrunk.schedule)? + "\n")?;
+    std::fs::write(
+        &schedule_file,
+        serde_json::to_string_pretty(&shrunk.schedule)? + "\n",
+    )?;
     println!(
         "{} seed {seed}, keeping {target:?}: {} faults → {}, fault window {} ms → {} ms, in {} runs",
         scenario.name,
@@ -523,14 +575,26 @@ fn cmd_shrink(
         shrunk.runs
     );
     for f in &shrunk.schedule {
-        println!("  at {:>6} ms  {}", f.at_ms, serde_json::to_string(&f.fault)?);
+        println!(
+            "  at {:>6} ms  {}",
+            f.at_ms,
+            serde_json::to_string(&f.fault)?
+        );
     }
-    println!("schedule: {}\nreplay:   logjam replay {}", schedule_file.display(), run_folder.display());
+    println!(
+        "schedule: {}\nreplay:   logjam replay {}",
+        schedule_file.display(),
+        run_folder.display()
+    );
     Ok(0)
 }
 
 /// The HTML pages for a set of run folders, and the index over them.
-fn write_index(_out: &Path, _run_dirs: &[PathBuf], _reproduce: &str) -> Result<Option<PathBuf>, BadInput> {
+fn write_index(
+    _out: &Path,
+    _run_dirs: &[PathBuf],
+    _reproduce: &str,
+) -> Result<Option<PathBuf>, BadInput> {
     Ok(None) // TEMPORARY until logjam-reports lands
 }
 

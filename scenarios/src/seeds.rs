@@ -26,7 +26,10 @@ pub fn parse_seed_range(s: &str) -> Result<Range<u64>, String> {
 pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     let bad = || format!("expected K/N with 0 <= K < N, got {s:?}");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
     if k < n {
         Ok((k, n))
     } else {

@@ -43,10 +43,16 @@ pub enum AnomalyKind {
     /// A transaction reading its own uncommitted write.
     #[serde(rename = "precommitted-read")]
     PrecommittedRead,
+    /// A record below a group's final committed offset that no member finished processing.
+    #[serde(rename = "lost-processing")]
+    LostProcessing,
+    /// A record a group finished processing more than once.
+    #[serde(rename = "duplicate-processing")]
+    DuplicateProcessing,
 }
 
 impl AnomalyKind {
-    pub const ALL: [AnomalyKind; 13] = [
+    pub const ALL: [AnomalyKind; 15] = [
         AnomalyKind::LostWrite,
         AnomalyKind::Unseen,
         AnomalyKind::Duplicate,
@@ -60,6 +66,8 @@ impl AnomalyKind {
         AnomalyKind::IntNonmonotonicPoll,
         AnomalyKind::G1a,
         AnomalyKind::PrecommittedRead,
+        AnomalyKind::LostProcessing,
+        AnomalyKind::DuplicateProcessing,
     ];
 
     /// The name used in results and reports.
@@ -78,6 +86,8 @@ impl AnomalyKind {
             AnomalyKind::IntNonmonotonicPoll => "int-nonmonotonic-poll",
             AnomalyKind::G1a => "G1a",
             AnomalyKind::PrecommittedRead => "precommitted-read",
+            AnomalyKind::LostProcessing => "lost-processing",
+            AnomalyKind::DuplicateProcessing => "duplicate-processing",
         }
     }
 }

@@ -22,6 +22,7 @@ mod inconsistent_offsets;
 mod lost_write;
 mod poll_order;
 mod precommitted_read;
+mod processing;
 pub mod promise;
 mod result;
 mod send_order;
@@ -61,6 +62,7 @@ pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
     poll_order::find(&facts, &lost, &mut found);
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);
+    processing::find(history, &mut found);
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));

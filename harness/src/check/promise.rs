@@ -164,8 +164,8 @@ impl PromiseName {
             // A transaction seeing its own uncommitted write breaks
             // read_committed as surely as seeing an aborted one.
             PromiseName::NoAbortedReads => &[AnomalyKind::G1a, AnomalyKind::PrecommittedRead],
-            // TODO(group checker): lost-processing / duplicate-processing.
-            PromiseName::NoLostProcessing | PromiseName::NoDuplicateProcessing => &[],
+            PromiseName::NoLostProcessing => &[AnomalyKind::LostProcessing],
+            PromiseName::NoDuplicateProcessing => &[AnomalyKind::DuplicateProcessing],
         }
     }
 }
@@ -276,10 +276,41 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
         );
     }
 
-    // TODO(group checker): commit after processing or auto-commit promises
-    // no-lost-processing, commit before processing no-duplicate-processing
-    // (SEMANTICS.md rows "commit after processing ..." and "commit before
-    // processing"). Added here together with the lost-processing and
-    // duplicate-processing finders, so a promise is never made unchecked.
+    // Consumer groups. Both rows need the logs to keep what they acknowledged:
+    // a rewound data log hands out offsets a committed offset has already
+    // passed (records skipped: lost processing), a rewound offsets log forgets
+    // commits (records read again: duplicate processing).
+    let logs_durable = sem.acks == Acks::All
+        && sem.min_insync_replicas >= 2
+        && !sem.unclean_leader_election
+        && !sem.log_can_rewind(faults);
+    match sem.commit_mode {
+        Some(mode @ (CommitMode::AfterProcessing | CommitMode::Auto)) if logs_durable => {
+            let how = if mode == CommitMode::Auto {
+                "auto-commit with synchronous processing: a poll commits only what the previous poll returned and the application finished"
+            } else {
+                "commit after processing: an offset is committed only once the records below it are processed"
+            };
+            promise(
+                PromiseName::NoLostProcessing,
+                format!(
+                    "{how}, on durable logs (acks=all, min.insync.replicas={}, unclean election off)                      (SEMANTICS.md row \"commit after processing / auto-commit with synchronous processing\")",
+                    sem.min_insync_replicas
+                ),
+            );
+        }
+        Some(CommitMode::BeforeProcessing) if logs_durable && !sem.legacy_no_commit_fencing => {
+            promise(
+                PromiseName::NoDuplicateProcessing,
+                format!(
+                    "commit before processing: a record is processed only after its offset is committed, commits from stale \
+                     generations are rejected, and committed offsets are durable (min.insync.replicas={}) \
+                     (SEMANTICS.md row \"commit before processing\")",
+                    sem.min_insync_replicas
+                ),
+            );
+        }
+        _ => {}
+    }
     out
 }

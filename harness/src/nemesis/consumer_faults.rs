@@ -24,13 +24,16 @@ pub fn coordinator_of(cluster: &Cluster, group: &str) -> Option<BrokerId> {
 pub fn apply(fault: &Fault, controls: Option<&GroupControls>) -> Result<Value, String> {
     let controls = controls.ok_or("no consumer group in this run")?;
     let mut c = controls.borrow_mut();
-    let mut member = |client: &str| {
+    fn member<'a>(
+        c: &'a mut std::collections::BTreeMap<String, crate::workload::group::MemberControl>,
+        client: &str,
+    ) -> Result<&'a mut crate::workload::group::MemberControl, String> {
         c.get_mut(client)
             .ok_or_else(|| format!("no group member host {client}"))
-    };
+    }
     match fault {
         Fault::KillConsumer { client } => {
-            let m = member(client)?;
+            let m = member(&mut c, client)?;
             if m.crashed {
                 return Err(format!("{client} is already down"));
             }
@@ -38,12 +41,12 @@ pub fn apply(fault: &Fault, controls: Option<&GroupControls>) -> Result<Value, S
             Ok(json!({ "client": client }))
         }
         Fault::PauseConsumer { client } => {
-            let m = member(client)?;
+            let m = member(&mut c, client)?;
             m.stall.set(true);
             Ok(json!({ "client": client }))
         }
         Fault::ChurnConsumer { client } => {
-            let m = member(client)?;
+            let m = member(&mut c, client)?;
             m.churn = true;
             Ok(json!({ "client": client }))
         }

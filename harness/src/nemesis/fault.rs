@@ -42,7 +42,10 @@ pub enum Fault {
         to: Target,
     },
     /// Cut the link between two nodes (both directions); every other link works.
-    Cut { a: Target, b: Target },
+    Cut {
+        a: Target,
+        b: Target,
+    },
     /// Cut a client host off from a broker.
     PartitionClient {
         client: String,
@@ -140,10 +143,19 @@ impl Fault {
         ("pause", "a node stops answering"),
         ("resume", "paused nodes answer again"),
         ("kill-consumer", "kill a group member mid-step"),
-        ("restart-consumers", "start new members where members were killed"),
-        ("pause-consumer", "stall a group member, heartbeats included"),
+        (
+            "restart-consumers",
+            "start new members where members were killed",
+        ),
+        (
+            "pause-consumer",
+            "stall a group member, heartbeats included",
+        ),
         ("resume-consumers", "stalled members carry on"),
-        ("rebalance-churn", "a member leaves the group and a new one joins"),
+        (
+            "rebalance-churn",
+            "a member leaves the group and a new one joins",
+        ),
     ];
 }
 

@@ -23,6 +23,14 @@ pub enum FaultKind {
     PowerLossAll,
     /// A broker stops answering for a while.
     Pause,
+    /// A consumer group member is killed, later replaced by a new one.
+    ConsumerCrash,
+    /// A group member stalls (heartbeats too) past its session timeout.
+    ConsumerPause,
+    /// A group member leaves and a new one joins.
+    ConsumerChurn,
+    /// The broker coordinating the group crashes or is isolated.
+    CoordinatorFailure,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,7 +82,44 @@ pub fn generate(
                 topic_partitions[rng.random_range(0..topic_partitions.len())].clone()
             }
         };
+        let members: Vec<&String> = clients
+            .iter()
+            .filter(|c| c.starts_with("group-consumer-"))
+            .collect();
+        let member = |rng: &mut rand_chacha::ChaCha8Rng| {
+            members
+                .get(rng.random_range(0..members.len().max(1)))
+                .map(|m| m.to_string())
+                .unwrap_or_default()
+        };
         let (fault, undo) = match kind {
+            FaultKind::ConsumerCrash => (
+                Fault::KillConsumer {
+                    client: member(&mut rng),
+                },
+                Fault::RestartConsumers,
+            ),
+            FaultKind::ConsumerPause => (
+                Fault::PauseConsumer {
+                    client: member(&mut rng),
+                },
+                Fault::ResumeConsumers,
+            ),
+            // Churn is over at once; the "undo" is a no-op resume.
+            FaultKind::ConsumerChurn => (
+                Fault::ChurnConsumer {
+                    client: member(&mut rng),
+                },
+                Fault::ResumeConsumers,
+            ),
+            FaultKind::CoordinatorFailure => {
+                let target = Target::CoordinatorOf(crate::workload::group::DEFAULT_GROUP.into());
+                if rng.random_bool(0.5) {
+                    (Fault::Crash { target }, Fault::Restart)
+                } else {
+                    (Fault::Isolate { target }, Fault::Heal)
+                }
+            }
             FaultKind::Partition => {
                 let f = match rng.random_range(0..4) {
                     0 => Fault::PartitionRandomHalves,

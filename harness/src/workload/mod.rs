@@ -2,6 +2,7 @@
 //! and record every call as history operations (HISTORY.md).
 pub mod consumer;
 pub mod final_read;
+pub mod group;
 pub mod producer;
 
 use crate::history::Recorder;
@@ -23,6 +24,13 @@ pub struct WorkloadSpec {
     pub send_interval_ms: u64,
     /// Consumer client hosts; partitions are assigned round-robin.
     pub consumers: u32,
+    /// Consumer group member hosts (`group.id` from the consumer settings, or
+    /// "logjam-group"), subscribed to every topic. 0: no group.
+    pub group_consumers: u32,
+    /// When group members commit relative to processing.
+    pub commit_mode: crate::check::CommitMode,
+    /// Simulated time one processing step takes.
+    pub processing_ms: u64,
 }
 
 impl Default for WorkloadSpec {
@@ -32,6 +40,9 @@ impl Default for WorkloadSpec {
             processes_per_producer: 4,
             send_interval_ms: 20,
             consumers: 3,
+            group_consumers: 0,
+            commit_mode: crate::check::CommitMode::AfterProcessing,
+            processing_ms: 20,
         }
     }
 }

@@ -90,7 +90,10 @@ async fn send_loop(producer: Producer, shared: Shared, interval_ms: u64, host: S
         }
         // Jitter (half to one and a half intervals) so seeds explore different
         // interleavings of sends with faults and the cluster's timers.
-        let pause_ms = shared.rng.borrow_mut().random_range(interval_ms / 2..=interval_ms + interval_ms / 2);
+        let pause_ms = shared
+            .rng
+            .borrow_mut()
+            .random_range(interval_ms / 2..=interval_ms + interval_ms / 2);
         tokio::time::sleep(Duration::from_millis(pause_ms)).await;
     }
 }

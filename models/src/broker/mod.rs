@@ -40,6 +40,8 @@ pub struct BrokerHandle {
     pub state: Rc<RefCell<Broker>>,
     pub changed: Rc<Notify>,
     pub controller: Rc<Mutex<Channel>>,
+    /// Consumer groups this broker coordinates (in memory, lost on restart).
+    pub groups: Rc<RefCell<crate::group::coordinator::GroupCoordinator>>,
 }
 
 impl Broker {
@@ -90,11 +92,13 @@ pub async fn run_broker(
         })),
         changed: Rc::new(Notify::new()),
         controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
+        groups: Rc::default(),
     };
     tokio::task::spawn_local(controller_link::heartbeat_loop(handle.clone()));
     tokio::task::spawn_local(isr_shrink_loop(handle.clone()));
     tokio::task::spawn_local(flush_loop(handle.clone()));
     tokio::task::spawn_local(checkpoint_loop(handle.clone()));
+    tokio::task::spawn_local(crate::group::coordinator::tick_loop(handle.clone()));
     serve(BROKER_PORT, move |req| {
         let h = handle.clone();
         async move { handle_request(&h, req).await }
@@ -130,6 +134,9 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
                 result: Ok((pid, 0)),
             })
         }
+        Request::Group(req) => Some(Response::Group(
+            crate::group::coordinator::handle(h, req).await,
+        )),
         Request::BrokerHeartbeat { .. } | Request::AlterPartition { .. } => None,
     }
 }

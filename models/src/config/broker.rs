@@ -89,6 +89,27 @@ pub struct BrokerConfig {
     /// (Kafka ≥0.11 uses leader epochs); see SEMANTICS.md, KIP-101 scenarios.
     #[serde(rename = "logjam.legacy.hw.truncation")]
     pub legacy_hw_truncation: bool,
+
+    /// `offsets.topic.num.partitions`: partitions of `__consumer_offsets`, the
+    /// internal topic holding committed offsets; a group's coordinator is the
+    /// leader of its partition. Default 50; the simulation uses 3 (fewer
+    /// replicas to fetch, and still more than one coordinator).
+    #[serde(rename = "offsets.topic.num.partitions")]
+    pub offsets_topic_num_partitions: u32,
+
+    /// `offsets.topic.replication.factor`: replication factor of
+    /// `__consumer_offsets`, capped at the number of brokers (as Kafka does for
+    /// small clusters). Default 3.
+    #[serde(rename = "offsets.topic.replication.factor")]
+    pub offsets_topic_replication_factor: u32,
+
+    /// `logjam.legacy.no.commit.fencing` (logjam only): the group coordinator
+    /// accepts offset commits from stale generations and unknown members, as
+    /// clients without generation checks once got away with. Default false
+    /// (Kafka answers ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID); see SEMANTICS.md,
+    /// "Zombie member".
+    #[serde(rename = "logjam.legacy.no.commit.fencing")]
+    pub legacy_no_commit_fencing: bool,
 }
 
 impl Default for BrokerConfig {
@@ -107,6 +128,9 @@ impl Default for BrokerConfig {
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             controller_request_timeout_ms: 30_000,
             legacy_hw_truncation: false,
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
+            legacy_no_commit_fencing: false,
         }
     }
 }
@@ -141,6 +165,7 @@ impl BrokerConfig {
             replica_fetch_wait_max_ms: 100,
             replica_high_watermark_checkpoint_interval_ms: 500,
             controller_request_timeout_ms: 500,
+            offsets_topic_num_partitions: 3,
             ..Self::default()
         }
     }
@@ -149,6 +174,16 @@ impl BrokerConfig {
     /// that breaks one.
     pub fn validate(&self) -> Result<(), ConfigError> {
         at_least("min.insync.replicas", self.min_insync_replicas, 1)?;
+        at_least(
+            "offsets.topic.num.partitions",
+            self.offsets_topic_num_partitions,
+            1,
+        )?;
+        at_least(
+            "offsets.topic.replication.factor",
+            self.offsets_topic_replication_factor,
+            1,
+        )?;
         if let Some(n) = self.flush_messages {
             at_least("flush.messages", n, 1)?;
         }

@@ -33,6 +33,33 @@ pub enum IsolationLevel {
     ReadCommitted,
 }
 
+/// `partition.assignment.strategy`: how a group's partitions are shared among
+/// its members, and with it the rebalance protocol. Spelled with the short
+/// names librdkafka uses for Kafka's assignor classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssignmentStrategy {
+    /// `range` (RangeAssignor): per topic, contiguous runs of partitions.
+    /// Eager protocol. Kafka's default (first in its default list).
+    #[default]
+    Range,
+    /// `roundrobin` (RoundRobinAssignor): partitions dealt one by one. Eager.
+    #[serde(rename = "roundrobin")]
+    RoundRobin,
+    /// `cooperative-sticky` (CooperativeStickyAssignor): keeps what members
+    /// own where balance allows, and uses the cooperative protocol: only the
+    /// partitions that move are revoked, in a second rebalance.
+    CooperativeSticky,
+}
+
+impl AssignmentStrategy {
+    /// Whether the strategy runs the cooperative (incremental) protocol; the
+    /// others are eager (every member revokes everything before rejoining).
+    pub fn is_cooperative(self) -> bool {
+        matches!(self, AssignmentStrategy::CooperativeSticky)
+    }
+}
+
 /// Consumer settings. Serde names are Kafka's; a missing key takes Kafka 3.7's
 /// default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +126,11 @@ pub struct ConsumerConfig {
     /// minutes of processing per batch).
     #[serde(rename = "max.poll.interval.ms")]
     pub max_poll_interval_ms: u64,
+
+    /// `partition.assignment.strategy`: see [`AssignmentStrategy`]. Default
+    /// `range` (Kafka's default list starts with the RangeAssignor).
+    #[serde(rename = "partition.assignment.strategy")]
+    pub partition_assignment_strategy: AssignmentStrategy,
 }
 
 impl Default for ConsumerConfig {
@@ -117,6 +149,7 @@ impl Default for ConsumerConfig {
             session_timeout_ms: 45_000,
             heartbeat_interval_ms: 3_000,
             max_poll_interval_ms: 300_000,
+            partition_assignment_strategy: AssignmentStrategy::Range,
         }
     }
 }
@@ -160,6 +193,17 @@ impl ConsumerConfig {
         // Kafka accepts 0; here a zero period is a busy loop that never lets
         // simulated time advance.
         at_least("heartbeat.interval.ms", self.heartbeat_interval_ms, 1)?;
+        at_least("session.timeout.ms", self.session_timeout_ms, 1)?;
+        if self.enable_auto_commit {
+            // A zero interval would commit on every poll with no time passing.
+            at_least("auto.commit.interval.ms", self.auto_commit_interval_ms, 1)?;
+        }
+        if self.group_id.as_deref() == Some("") {
+            return Err(ConfigError::new(
+                "group.id",
+                "must not be empty (leave it unset for a consumer without a group)",
+            ));
+        }
         // Kafka's Heartbeat: "Heartbeat must be set lower than the session timeout".
         if self.heartbeat_interval_ms >= self.session_timeout_ms {
             return Err(ConfigError::new(

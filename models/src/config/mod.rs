@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use broker::BrokerConfig;
-pub use consumer::{AutoOffsetReset, ConsumerConfig, IsolationLevel};
+pub use consumer::{AssignmentStrategy, AutoOffsetReset, ConsumerConfig, IsolationLevel};
 pub use error::ConfigError;
 pub use partitioner::{murmur2, partition_for_key, to_positive};
 pub use producer::{Acks, ProducerConfig, MAX_IN_FLIGHT_FOR_IDEMPOTENCE};

@@ -34,10 +34,7 @@ impl Accumulator {
     pub fn reenqueue(&mut self, batch: ProducerBatch, in_sequence_order: bool) {
         let q = self.queues.entry(batch.tp.clone()).or_default();
         if in_sequence_order {
-            let at = q
-                .iter()
-                .position(|b| b.id > batch.id)
-                .unwrap_or(q.len());
+            let at = q.iter().position(|b| b.id > batch.id).unwrap_or(q.len());
             q.insert(at, batch);
         } else {
             q.push_front(batch);

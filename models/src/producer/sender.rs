@@ -184,7 +184,10 @@ impl Sender {
                 // A batch numbered in an earlier session (before a producer id
                 // reset) is numbered again: its old sequence would collide with
                 // this session's and be answered as someone else's duplicate.
-                if self.idempotent && (batch.base_sequence == NO_SEQUENCE || batch.sequenced_by != self.producer_id) {
+                if self.idempotent
+                    && (batch.base_sequence == NO_SEQUENCE
+                        || batch.sequenced_by != self.producer_id)
+                {
                     let seq = self.next_sequence.entry(tp.clone()).or_insert(0);
                     batch.base_sequence = *seq;
                     batch.sequenced_by = self.producer_id;

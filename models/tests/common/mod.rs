@@ -12,6 +12,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+/// (offset, value) pairs of one partition, in offset order.
+type ValuesByOffset = Vec<(i64, u64)>;
+
 pub const TOPIC: &str = "orders";
 
 pub fn tp0() -> TopicPartition {
@@ -162,7 +165,7 @@ impl TestCluster {
 
     /// Read partition 0 from offset 0 to its HW with a fresh consumer; values by offset.
     pub fn read_all(&mut self, consumer: ConsumerConfig) -> Vec<(i64, u64)> {
-        let got: Rc<RefCell<Option<Vec<(i64, u64)>>>> = Rc::default();
+        let got: Rc<RefCell<Option<ValuesByOffset>>> = Rc::default();
         let name = self.next_client("reader");
         let out = got.clone();
         self.sim.client(name.as_str(), async move {

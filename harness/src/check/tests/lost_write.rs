@@ -113,7 +113,11 @@ fn a_write_read_once_but_missing_from_final_reads_past_it_is_lost() {
     let lost = found(&r, LostWrite);
     assert_eq!(lost.len(), 1, "{:?}", r.anomalies);
     assert_eq!(lost[0].ops, vec![0, 1, 3, 5]);
-    assert!(lost[0].explanation.contains("final read"), "{}", lost[0].explanation);
+    assert!(
+        lost[0].explanation.contains("final read"),
+        "{}",
+        lost[0].explanation
+    );
 }
 
 #[test]

@@ -322,8 +322,14 @@ fn order_is_not_promised_once_the_log_can_rewind() {
     // Unflushed power loss and unclean election reuse the offsets of lost
     // records, so order by offset means nothing there.
     assert!(!names(&idempotent, &POWER_LOSS).contains(&PerPartitionOrder));
-    let unclean = Semantics { unclean_leader_election: true, ..Semantics::default() };
+    let unclean = Semantics {
+        unclean_leader_election: true,
+        ..Semantics::default()
+    };
     assert!(!names(&unclean, &CRASHES_AND_PARTITIONS).contains(&PerPartitionOrder));
-    let fsync = Semantics { flush_messages: Some(1), ..Semantics::default() };
+    let fsync = Semantics {
+        flush_messages: Some(1),
+        ..Semantics::default()
+    };
     assert!(names(&fsync, &POWER_LOSS).contains(&PerPartitionOrder));
 }

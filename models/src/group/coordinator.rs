@@ -1,0 +1,341 @@
+//! The group coordinator on a broker: it serves the group APIs for every group
+//! whose `__consumer_offsets` partition this broker leads. Membership lives in
+//! memory and is started afresh (at the next generation) whenever this broker
+//! becomes the partition's leader again, so a coordinator move makes every
+//! member rejoin; committed offsets live in the replicated log.
+use super::membership::{Group, JoinRequest};
+use super::offsets::{commit_batch, generation_batch, read_group};
+use super::protocol::{GroupError, GroupRequest, GroupResponse, Joined};
+use super::{is_internal, offsets_partition, OFFSETS_TOPIC};
+use crate::broker::{produce, BrokerHandle};
+use crate::config::Acks;
+use crate::group::assignor::Subscription;
+use crate::ids::{now_ms, TopicPartition};
+use crate::protocol::{ErrorCode, Response};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// How often sessions and join deadlines are checked.
+const TICK_MS: u64 = 20;
+
+#[derive(Debug)]
+struct Entry {
+    tp: TopicPartition,
+    /// The offsets partition's leader epoch this state belongs to.
+    leader_epoch: i32,
+    /// Unique per entry on this broker, so a waiting JoinGroup can tell that
+    /// the group it joined was replaced.
+    id: u64,
+    group: Group,
+}
+
+/// Every group this broker coordinates. Lost when the broker restarts.
+#[derive(Debug, Default)]
+pub struct GroupCoordinator {
+    groups: BTreeMap<String, Entry>,
+    next_entry: u64,
+    /// Wakes JoinGroup requests waiting for their rebalance to complete.
+    pub changed: Rc<Notify>,
+}
+
+/// Does this broker coordinate `group` right now? Returns the offsets
+/// partition and its leader epoch. A new leader is still "loading" until its
+/// HW reaches the start of its leadership: only then is every commit that was
+/// acknowledged before the move below its HW, and visible.
+fn leadership(h: &BrokerHandle, group: &str) -> Result<(TopicPartition, i32), GroupError> {
+    let b = h.state.borrow();
+    let n = b
+        .topics
+        .get(OFFSETS_TOPIC)
+        .map(|t| t.partitions)
+        .ok_or(GroupError::CoordinatorNotAvailable)?;
+    let tp = offsets_partition(group, n);
+    let r = b.replicas.get(&tp).ok_or(GroupError::NotCoordinator)?;
+    if !r.is_leader() {
+        return Err(GroupError::NotCoordinator);
+    }
+    let disk = b.disk.borrow();
+    let epoch_start = disk.log(&tp).map_or(0, |log| r.current_epoch_start(log));
+    if r.high_watermark < epoch_start {
+        return Err(GroupError::CoordinatorLoadInProgress);
+    }
+    Ok((tp, r.leader_epoch))
+}
+
+/// Run `f` on the group's state, creating it (continuing the generation count
+/// from the log) if this broker has none for the current leadership.
+/// Returns the entry id with the result.
+fn with_group<T>(
+    h: &BrokerHandle,
+    group: &str,
+    f: impl FnOnce(&mut Group, &TopicPartition) -> T,
+) -> Result<(u64, T), GroupError> {
+    let (tp, epoch) = leadership(h, group)?;
+    let mut c = h.groups.borrow_mut();
+    let c = &mut *c;
+    let fresh = c
+        .groups
+        .get(group)
+        .is_none_or(|e| e.leader_epoch != epoch || e.tp != tp);
+    if fresh {
+        let logged = {
+            let b = h.state.borrow();
+            let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark);
+            let disk = b.disk.borrow();
+            disk.log(&tp)
+                .map_or(-1, |log| read_group(log, hw, group).generation)
+        };
+        // Never go back, not even past what this broker itself handed out.
+        let floor = c
+            .groups
+            .get(group)
+            .map_or(logged, |e| logged.max(e.group.generation));
+        c.next_entry += 1;
+        c.groups.insert(
+            group.to_string(),
+            Entry {
+                tp: tp.clone(),
+                leader_epoch: epoch,
+                id: c.next_entry,
+                group: Group::new(floor),
+            },
+        );
+    }
+    let e = c.groups.get_mut(group).expect("inserted above");
+    Ok((e.id, f(&mut e.group, &tp)))
+}
+
+/// Every partition of the cluster's ordinary topics.
+fn universe(h: &BrokerHandle) -> Vec<TopicPartition> {
+    h.state
+        .borrow()
+        .image
+        .partitions
+        .keys()
+        .filter(|tp| !is_internal(&tp.topic))
+        .cloned()
+        .collect()
+}
+
+/// End the join phase and record the new generation in the offsets log (not
+/// waited for: it only keeps a later coordinator's count going forward).
+fn complete(
+    h: &BrokerHandle,
+    name: &str,
+    g: &mut Group,
+    tp: &TopicPartition,
+    now: u64,
+    universe: &[TopicPartition],
+) {
+    g.complete_rebalance(now, universe);
+    let (h, tp, batch) = (h.clone(), tp.clone(), generation_batch(name, g.generation));
+    tokio::task::spawn_local(async move {
+        let _ = produce::handle(&h, tp, Acks::One, 0, batch).await;
+    });
+}
+
+pub async fn handle(h: &BrokerHandle, req: GroupRequest) -> GroupResponse {
+    match req {
+        GroupRequest::FindCoordinator { group } => {
+            let b = h.state.borrow();
+            let found = b
+                .topics
+                .get(OFFSETS_TOPIC)
+                .map(|t| offsets_partition(&group, t.partitions))
+                .and_then(|tp| b.image.leader(&tp))
+                .map(|(leader, _)| leader)
+                .ok_or(GroupError::CoordinatorNotAvailable);
+            GroupResponse::FindCoordinator(found)
+        }
+        GroupRequest::JoinGroup {
+            group,
+            member_id,
+            client_id,
+            topics,
+            owned,
+            session_timeout_ms,
+            rebalance_timeout_ms,
+            strategy,
+        } => {
+            let req = JoinRequest {
+                client_id,
+                subscription: Subscription { topics, owned },
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                strategy,
+            };
+            GroupResponse::JoinGroup(join(h, &group, member_id, req).await)
+        }
+        GroupRequest::SyncGroup {
+            group,
+            member_id,
+            generation,
+        } => GroupResponse::SyncGroup(
+            with_group(h, &group, |g, _| g.sync(&member_id, generation)).and_then(|(_, r)| r),
+        ),
+        GroupRequest::Heartbeat {
+            group,
+            member_id,
+            generation,
+        } => {
+            let now = now_ms();
+            GroupResponse::Heartbeat(
+                with_group(h, &group, |g, _| g.heartbeat(&member_id, generation, now))
+                    .and_then(|(_, r)| r),
+            )
+        }
+        GroupRequest::LeaveGroup { group, member_id } => {
+            let now = now_ms();
+            let r = with_group(h, &group, |g, _| g.leave(&member_id, now)).and_then(|(_, r)| r);
+            h.groups.borrow().changed.notify_waiters();
+            GroupResponse::LeaveGroup(r)
+        }
+        GroupRequest::OffsetCommit {
+            group,
+            member_id,
+            generation,
+            offsets,
+            timeout_ms,
+        } => GroupResponse::OffsetCommit(
+            commit(h, &group, &member_id, generation, &offsets, timeout_ms).await,
+        ),
+        GroupRequest::OffsetFetch { group, partitions } => {
+            GroupResponse::OffsetFetch(fetch_offsets(h, &group, partitions))
+        }
+    }
+}
+
+async fn join(
+    h: &BrokerHandle,
+    group: &str,
+    member_id: Option<String>,
+    req: JoinRequest,
+) -> Result<Joined, GroupError> {
+    let now = now_ms();
+    let all = universe(h);
+    let (entry, joined) = with_group(h, group, |g, tp| {
+        let joined = g.join(member_id, req, now)?;
+        if g.ready(now) {
+            complete(h, group, g, tp, now, &all);
+        }
+        Ok(joined)
+    })?;
+    let (member_id, round) = joined?;
+    let changed = h.groups.borrow().changed.clone();
+    changed.notify_waiters();
+    loop {
+        let notified = changed.notified();
+        let now = now_ms();
+        let all = universe(h);
+        let (id, outcome) = with_group(h, group, |g, tp| {
+            if g.rounds_completed < round && g.ready(now) {
+                complete(h, group, g, tp, now, &all);
+            }
+            (g.rounds_completed >= round).then(|| {
+                if g.members.contains_key(&member_id) {
+                    Ok(Joined {
+                        generation: g.generation,
+                        member_id: member_id.clone(),
+                        leader: g.leader.clone().unwrap_or_default(),
+                    })
+                } else {
+                    Err(GroupError::UnknownMemberId)
+                }
+            })
+        })?;
+        if id != entry {
+            // The coordinator moved away and back meanwhile: a new group state.
+            return Err(GroupError::NotCoordinator);
+        }
+        if let Some(outcome) = outcome {
+            changed.notify_waiters();
+            return outcome;
+        }
+        tokio::select! {
+            biased;
+            _ = notified => {}
+            _ = tokio::time::sleep(Duration::from_millis(TICK_MS)) => {}
+        }
+    }
+}
+
+async fn commit(
+    h: &BrokerHandle,
+    group: &str,
+    member_id: &str,
+    generation: i32,
+    offsets: &[(TopicPartition, i64)],
+    timeout_ms: u64,
+) -> Result<(), GroupError> {
+    let legacy = h.state.borrow().config.legacy_no_commit_fencing;
+    let (_, allowed) = with_group(h, group, |g, _| {
+        g.check_commit(member_id, generation, legacy)
+    })?;
+    allowed?;
+    if offsets.is_empty() {
+        return Ok(());
+    }
+    let (tp, _) = leadership(h, group)?;
+    let batch = commit_batch(group, generation, offsets);
+    match produce::handle(h, tp, Acks::All, timeout_ms, batch).await {
+        Some(Response::Produce { result: Ok(_) }) => Ok(()),
+        Some(Response::Produce { result: Err(e) }) => Err(GroupError::Storage(e)),
+        _ => Err(GroupError::Storage(ErrorCode::RequestTimedOut)),
+    }
+}
+
+/// Committed offsets: the log below the HW, read at the time of asking.
+fn fetch_offsets(
+    h: &BrokerHandle,
+    group: &str,
+    partitions: Vec<TopicPartition>,
+) -> Result<Vec<(TopicPartition, Option<i64>)>, GroupError> {
+    let (_, tp) = with_group(h, group, |_, tp| tp.clone())?;
+    let b = h.state.borrow();
+    let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark);
+    let disk = b.disk.borrow();
+    let logged = disk
+        .log(&tp)
+        .map(|log| read_group(log, hw, group))
+        .unwrap_or_default();
+    Ok(partitions
+        .into_iter()
+        .map(|p| {
+            let o = logged.offsets.get(&p).copied();
+            (p, o)
+        })
+        .collect())
+}
+
+/// Session expiry and join deadlines, for every group this broker holds.
+pub async fn tick_loop(h: BrokerHandle) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(TICK_MS)).await;
+        let now = now_ms();
+        let all = universe(&h);
+        let names: Vec<String> = h.groups.borrow().groups.keys().cloned().collect();
+        let mut changed = false;
+        for name in names {
+            match with_group(&h, &name, |g, tp| {
+                let mut moved = g.expire_sessions(now);
+                if g.ready(now) {
+                    complete(&h, &name, g, tp, now, &all);
+                    moved = true;
+                }
+                moved
+            }) {
+                Ok((_, moved)) => changed |= moved,
+                // No longer ours: forget the members (they will be unknown here).
+                Err(GroupError::NotCoordinator) => {
+                    h.groups.borrow_mut().groups.remove(&name);
+                }
+                Err(_) => {}
+            }
+        }
+        if changed {
+            h.groups.borrow().changed.notify_waiters();
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! One group's membership as its coordinator holds it in memory: members and
+//! their sessions, the generation, and the rebalance state machine (Kafka's
+//! classic protocol: Empty → PreparingRebalance → Stable). Pure: the caller
+//! passes the time and the partitions, and does the I/O.
+//!
+//! Assignment is computed here when the join phase ends, rather than by a
+//! leader member as Kafka's client-side assignors do; the assignors are the
+//! same functions either way, and members still fetch their share with
+//! SyncGroup.
+use super::assignor::{self, Subscription};
+use super::protocol::GroupError;
+use crate::config::AssignmentStrategy;
+use crate::ids::TopicPartition;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupState {
+    Empty,
+    /// Waiting for members to (re)join, until `deadline_ms` at the latest.
+    PreparingRebalance {
+        deadline_ms: u64,
+    },
+    Stable,
+}
+
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub subscription: Subscription,
+    pub session_timeout_ms: u64,
+    pub rebalance_timeout_ms: u64,
+    pub last_heartbeat_ms: u64,
+    /// Has (re)joined in the current rebalance.
+    pub joined: bool,
+    pub assignment: Vec<TopicPartition>,
+}
+
+/// What a JoinGroup carries besides the member id.
+#[derive(Clone, Debug)]
+pub struct JoinRequest {
+    pub client_id: String,
+    pub subscription: Subscription,
+    pub session_timeout_ms: u64,
+    pub rebalance_timeout_ms: u64,
+    pub strategy: AssignmentStrategy,
+}
+
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub generation: i32,
+    pub state: GroupState,
+    pub members: BTreeMap<String, Member>,
+    pub leader: Option<String>,
+    pub strategy: AssignmentStrategy,
+    /// Rebalances started / completed; a JoinGroup waits for the round it joined.
+    pub rounds_started: u64,
+    pub rounds_completed: u64,
+    next_member: u64,
+}
+
+impl Group {
+    /// A group as a coordinator first sees it; `generation` continues from
+    /// what the offsets log recorded (-1 if nothing).
+    pub fn new(generation: i32) -> Self {
+        Self {
+            generation: generation.max(0),
+            state: GroupState::Empty,
+            members: BTreeMap::new(),
+            leader: None,
+            strategy: AssignmentStrategy::default(),
+            rounds_started: 0,
+            rounds_completed: 0,
+            next_member: 0,
+        }
+    }
+
+    fn start_rebalance(&mut self, now_ms: u64) {
+        if matches!(self.state, GroupState::PreparingRebalance { .. }) {
+            return;
+        }
+        let timeout = self
+            .members
+            .values()
+            .map(|m| m.rebalance_timeout_ms)
+            .max()
+            .unwrap_or(0);
+        for m in self.members.values_mut() {
+            m.joined = false;
+        }
+        self.rounds_started += 1;
+        self.state = GroupState::PreparingRebalance {
+            deadline_ms: now_ms + timeout,
+        };
+    }
+
+    /// A JoinGroup. Returns the member id and the rebalance round to wait for.
+    pub fn join(
+        &mut self,
+        member_id: Option<String>,
+        req: JoinRequest,
+        now_ms: u64,
+    ) -> Result<(String, u64), GroupError> {
+        let id = match member_id {
+            Some(id) if !self.members.contains_key(&id) => return Err(GroupError::UnknownMemberId),
+            Some(id) => id,
+            None => {
+                self.next_member += 1;
+                format!("{}-{}", req.client_id, self.next_member)
+            }
+        };
+        if self.members.is_empty() {
+            self.strategy = req.strategy;
+        }
+        let member = Member {
+            subscription: req.subscription,
+            session_timeout_ms: req.session_timeout_ms,
+            rebalance_timeout_ms: req.rebalance_timeout_ms,
+            last_heartbeat_ms: now_ms,
+            joined: false,
+            assignment: Vec::new(),
+        };
+        let assignment = self
+            .members
+            .insert(id.clone(), member)
+            .map(|old| old.assignment)
+            .unwrap_or_default();
+        self.start_rebalance(now_ms);
+        let m = self.members.get_mut(&id).expect("just inserted");
+        m.joined = true;
+        m.assignment = assignment;
+        Ok((id, self.rounds_started))
+    }
+
+    /// May the join phase end: everyone rejoined, or the deadline passed.
+    pub fn ready(&self, now_ms: u64) -> bool {
+        match self.state {
+            GroupState::PreparingRebalance { deadline_ms } => {
+                now_ms >= deadline_ms || self.members.values().all(|m| m.joined)
+            }
+            _ => false,
+        }
+    }
+
+    /// End the join phase: drop members that did not rejoin, start the next
+    /// generation and assign `partitions` (every partition that exists).
+    pub fn complete_rebalance(&mut self, now_ms: u64, partitions: &[TopicPartition]) {
+        self.members.retain(|_, m| m.joined);
+        let previous = self.generation;
+        self.generation += 1;
+        assert!(self.generation > previous, "a generation never goes back");
+        self.rounds_completed = self.rounds_started;
+        self.leader = self.members.keys().next().cloned();
+        if self.members.is_empty() {
+            self.state = GroupState::Empty;
+            return;
+        }
+        let subs: BTreeMap<String, Subscription> = self
+            .members
+            .iter()
+            .map(|(id, m)| (id.clone(), m.subscription.clone()))
+            .collect();
+        let subscribed: Vec<TopicPartition> = partitions
+            .iter()
+            .filter(|tp| subs.values().any(|s| s.topics.contains(&tp.topic)))
+            .cloned()
+            .collect();
+        let mut target = assignor::assign(self.strategy, &subs, &subscribed);
+        if self.strategy.is_cooperative() {
+            assignor::withhold_moving(&mut target, &subs);
+        }
+        for (id, m) in self.members.iter_mut() {
+            m.assignment = target.remove(id).unwrap_or_default();
+            m.last_heartbeat_ms = now_ms;
+        }
+        self.state = GroupState::Stable;
+    }
+
+    fn member(&mut self, id: &str) -> Result<&mut Member, GroupError> {
+        self.members.get_mut(id).ok_or(GroupError::UnknownMemberId)
+    }
+
+    pub fn heartbeat(&mut self, id: &str, generation: i32, now_ms: u64) -> Result<(), GroupError> {
+        let current = self.generation;
+        let preparing = matches!(self.state, GroupState::PreparingRebalance { .. });
+        let m = self.member(id)?;
+        m.last_heartbeat_ms = now_ms;
+        if preparing {
+            return Err(GroupError::RebalanceInProgress);
+        }
+        if generation != current {
+            return Err(GroupError::IllegalGeneration);
+        }
+        Ok(())
+    }
+
+    pub fn sync(&mut self, id: &str, generation: i32) -> Result<Vec<TopicPartition>, GroupError> {
+        let current = self.generation;
+        let preparing = matches!(self.state, GroupState::PreparingRebalance { .. });
+        let m = self.member(id)?;
+        if generation != current {
+            return Err(GroupError::IllegalGeneration);
+        }
+        if preparing {
+            return Err(GroupError::RebalanceInProgress);
+        }
+        Ok(m.assignment.clone())
+    }
+
+    pub fn leave(&mut self, id: &str, now_ms: u64) -> Result<(), GroupError> {
+        self.members.remove(id).ok_or(GroupError::UnknownMemberId)?;
+        if self.members.is_empty() {
+            self.state = GroupState::Empty;
+        } else {
+            self.start_rebalance(now_ms);
+        }
+        Ok(())
+    }
+
+    /// Evict stable members whose session expired; true if any was.
+    pub fn expire_sessions(&mut self, now_ms: u64) -> bool {
+        if self.state != GroupState::Stable {
+            return false;
+        }
+        let before = self.members.len();
+        self.members
+            .retain(|_, m| now_ms.saturating_sub(m.last_heartbeat_ms) <= m.session_timeout_ms);
+        let expired = self.members.len() < before;
+        if expired {
+            if self.members.is_empty() {
+                self.state = GroupState::Empty;
+            } else {
+                self.start_rebalance(now_ms);
+            }
+        }
+        expired
+    }
+
+    /// May this member commit offsets for this generation? Kafka accepts
+    /// commits during PreparingRebalance from the current generation (members
+    /// commit before rejoining); `legacy_no_commit_fencing` accepts anything.
+    pub fn check_commit(
+        &self,
+        id: &str,
+        generation: i32,
+        legacy_no_commit_fencing: bool,
+    ) -> Result<(), GroupError> {
+        if legacy_no_commit_fencing {
+            return Ok(());
+        }
+        if !self.members.contains_key(id) {
+            return Err(GroupError::UnknownMemberId);
+        }
+        if generation != self.generation {
+            return Err(GroupError::IllegalGeneration);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(client: &str) -> JoinRequest {
+        JoinRequest {
+            client_id: client.into(),
+            subscription: Subscription {
+                topics: vec!["t".into()],
+                owned: vec![],
+            },
+            session_timeout_ms: 1000,
+            rebalance_timeout_ms: 3000,
+            strategy: AssignmentStrategy::Range,
+        }
+    }
+
+    fn tps() -> Vec<TopicPartition> {
+        (0..4).map(|p| TopicPartition::new("t", p)).collect()
+    }
+
+    #[test]
+    fn join_sync_and_fencing() {
+        let mut g = Group::new(-1);
+        let (a, _) = g.join(None, req("c"), 0).unwrap();
+        assert!(g.ready(0));
+        g.complete_rebalance(0, &tps());
+        assert_eq!(g.generation, 1);
+        assert_eq!(g.sync(&a, 1).unwrap().len(), 4);
+        // A second member joins: the first must rejoin within the deadline.
+        let (b, _) = g.join(None, req("c"), 100).unwrap();
+        assert_eq!(
+            g.heartbeat(&a, 1, 150),
+            Err(GroupError::RebalanceInProgress)
+        );
+        assert!(
+            g.check_commit(&a, 1, false).is_ok(),
+            "commit before rejoining"
+        );
+        assert!(!g.ready(200));
+        g.join(Some(a.clone()), req("c"), 200).unwrap();
+        g.complete_rebalance(200, &tps());
+        assert_eq!(g.generation, 2);
+        assert_eq!(
+            g.sync(&a, 2).unwrap().len() + g.sync(&b, 2).unwrap().len(),
+            4
+        );
+        assert_eq!(
+            g.check_commit(&a, 1, false),
+            Err(GroupError::IllegalGeneration)
+        );
+        assert!(g.check_commit(&a, 1, true).is_ok());
+        // b stops heartbeating: evicted after its session timeout.
+        g.heartbeat(&a, 2, 1100).unwrap();
+        assert!(g.expire_sessions(1300));
+        assert_eq!(
+            g.check_commit(&b, 2, false),
+            Err(GroupError::UnknownMemberId)
+        );
+        assert_eq!(
+            g.join(Some(b), req("c"), 1300),
+            Err(GroupError::UnknownMemberId)
+        );
+    }
+
+    #[test]
+    fn non_rejoining_members_are_dropped_at_the_deadline() {
+        let mut g = Group::new(4);
+        let (a, _) = g.join(None, req("c"), 0).unwrap();
+        g.complete_rebalance(0, &tps());
+        assert_eq!(g.generation, 5, "continues from the logged generation");
+        g.join(None, req("c"), 10).unwrap();
+        assert!(!g.ready(3000) && g.ready(3010));
+        g.complete_rebalance(3010, &tps());
+        assert!(!g.members.contains_key(&a));
+    }
+}

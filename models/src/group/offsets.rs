@@ -1,0 +1,129 @@
+//! Committed offsets as records of `__consumer_offsets`. A commit is one batch
+//! (so its offsets become visible together), appended through the ordinary
+//! replicated produce path with acks=all. What a coordinator knows is read back
+//! from its replica of the log, below the high watermark: a new coordinator
+//! after a leader change "loads" the group simply by reading the log it was
+//! elected with.
+use crate::batch::{Record, RecordBatch};
+use crate::ids::TopicPartition;
+use crate::log::PartitionLog;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum OffsetsRecord {
+    /// A committed offset (the next offset to read), by the generation that made it.
+    Commit {
+        group: String,
+        tp: TopicPartition,
+        offset: i64,
+        generation: i32,
+    },
+    /// A completed rebalance: lets a new coordinator continue the generation
+    /// count instead of starting again from zero.
+    Generation { group: String, generation: i32 },
+}
+
+fn record(r: &OffsetsRecord, group: &str) -> Record {
+    Record {
+        key: Some(group.as_bytes().to_vec()),
+        value: postcard::to_stdvec(r).expect("offsets records always encode"),
+    }
+}
+
+/// One batch holding every offset of a commit.
+pub fn commit_batch(
+    group: &str,
+    generation: i32,
+    offsets: &[(TopicPartition, i64)],
+) -> RecordBatch {
+    RecordBatch::new(
+        offsets
+            .iter()
+            .map(|(tp, offset)| {
+                record(
+                    &OffsetsRecord::Commit {
+                        group: group.to_string(),
+                        tp: tp.clone(),
+                        offset: *offset,
+                        generation,
+                    },
+                    group,
+                )
+            })
+            .collect(),
+    )
+}
+
+pub fn generation_batch(group: &str, generation: i32) -> RecordBatch {
+    RecordBatch::new(vec![record(
+        &OffsetsRecord::Generation {
+            group: group.to_string(),
+            generation,
+        },
+        group,
+    )])
+}
+
+/// What the log says about one group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupLog {
+    /// The latest committed offset per partition.
+    pub offsets: BTreeMap<TopicPartition, i64>,
+    /// The highest generation recorded (-1: none).
+    pub generation: i32,
+}
+
+/// Read `group`'s records below `upto` (the high watermark). Records of other
+/// groups, and any that do not decode, are skipped: the log is shared by many
+/// groups and a bad record must not take the coordinator down.
+pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
+    let mut out = GroupLog {
+        generation: -1,
+        ..GroupLog::default()
+    };
+    for batch in log.read(0, upto, usize::MAX) {
+        for record in &batch.records {
+            if record.key.as_deref() != Some(group.as_bytes()) {
+                continue;
+            }
+            match postcard::from_bytes::<OffsetsRecord>(&record.value) {
+                Ok(OffsetsRecord::Commit {
+                    tp,
+                    offset,
+                    generation,
+                    ..
+                }) => {
+                    out.offsets.insert(tp, offset);
+                    out.generation = out.generation.max(generation);
+                }
+                Ok(OffsetsRecord::Generation { generation, .. }) => {
+                    out.generation = out.generation.max(generation);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_commits_win_and_other_groups_are_ignored() {
+        let tp = TopicPartition::new("t", 0);
+        let mut log = PartitionLog::default();
+        log.append_as_leader(commit_batch("g", 1, &[(tp.clone(), 5)]), 0);
+        log.append_as_leader(commit_batch("h", 9, &[(tp.clone(), 50)]), 0);
+        log.append_as_leader(generation_batch("g", 3), 0);
+        log.append_as_leader(commit_batch("g", 3, &[(tp.clone(), 7)]), 0);
+        let all = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(all.offsets.get(&tp), Some(&7));
+        assert_eq!(all.generation, 3);
+        // Below the HW only: the last commit is not visible yet.
+        let committed = read_group(&log, 3, "g");
+        assert_eq!(committed.offsets.get(&tp), Some(&5));
+    }
+}

@@ -1,0 +1,84 @@
+//! One test per catalogue scenario, named after it (`cargo test acks1`,
+//! `cargo nextest run -E 'test(durable)'`). A scenario that expects anomalies must
+//! find each within its seed budget; one that expects none runs its seeds and
+//! must break no promise. Failures print the seed and the replay command.
+use logjam_harness::check::AnomalyKind;
+use logjam_harness::run::run;
+use logjam_scenarios::catalogue;
+
+fn check_scenario(name: &str) {
+    let scenario = catalogue::scenario(name)
+        .expect("in the catalogue")
+        .expect("loads");
+    let expect = catalogue::expectation(name)
+        .expect("in the catalogue")
+        .expect("loads");
+    let expect = expect.unwrap_or_else(|| {
+        panic!("{name}: catalogue scenarios state what their test expects ([expect])")
+    });
+    for kind in &expect.finds {
+        let kind: AnomalyKind = serde_json::from_value(serde_json::Value::String(kind.clone()))
+            .unwrap_or_else(|_| panic!("{name}: unknown anomaly kind {kind:?} in [expect]"));
+        let found = (0..expect.seed_budget).find(|&seed| {
+            run(&scenario, seed, None)
+                .expect("run")
+                .result
+                .counts
+                .contains_key(&kind)
+        });
+        assert!(
+            found.is_some(),
+            "{name}: no {kind} within {} seeds (logjam run --scenario {name} --seeds 0..{})",
+            expect.seed_budget,
+            expect.seed_budget
+        );
+    }
+    for seed in 0..expect.holds_over_seeds {
+        let out = run(&scenario, seed, None).expect("run");
+        let broken: Vec<String> = out
+            .result
+            .broken()
+            .map(|p| format!("{} by {:?}", p.name, p.broken_by))
+            .collect();
+        assert!(
+            broken.is_empty(),
+            "{name} seed {seed} broke {broken:?}\n  replay: logjam run --scenario {name} --seed {seed}"
+        );
+    }
+    assert!(
+        !expect.finds.is_empty() || expect.holds_over_seeds > 0,
+        "{name}: [expect] asks for nothing"
+    );
+}
+
+macro_rules! scenario_tests {
+    ($($test:ident => $name:literal),* $(,)?) => {
+        $(#[test] fn $test() { check_scenario($name); })*
+
+        #[test]
+        fn every_catalogue_scenario_has_a_test() {
+            let tested = [$($name),*];
+            for name in catalogue::names() {
+                assert!(tested.contains(&name), "catalogue scenario {name} has no test in tests/catalogue.rs");
+            }
+        }
+    };
+}
+
+scenario_tests! {
+    standard => "standard",
+    acks0_fire_and_forget => "acks0-fire-and-forget",
+    acks1_leader_crash => "acks1-leader-crash",
+    acks_all_min_isr_1_leader_alone => "acks-all-min-isr-1-leader-alone",
+    durable_partitions_crashes => "durable-partitions-crashes",
+    idempotent_client_partitions => "idempotent-client-partitions",
+    retries_reorder => "retries-reorder",
+    last_replica_standing => "last-replica-standing",
+    last_replica_standing_fsync => "last-replica-standing-fsync",
+    power_loss_all => "power-loss-all",
+    power_loss_all_fsync => "power-loss-all-fsync",
+    unclean_election => "unclean-election",
+    clean_election_waits => "clean-election-waits",
+    kip101_legacy_truncation => "kip101-legacy-truncation",
+    kip101_epoch_truncation => "kip101-epoch-truncation",
+}
