@@ -9,9 +9,10 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Wall time of whole runs (medians, never asserted): `just bench standard 11`.
-bench scenario="standard" runs="11":
-    cargo run --release -q -p logjam-scenarios --bin logjam-bench -- {{scenario}} {{runs}}
+# Medians, never asserted: `just bench` (standard scenario), `just bench SCENARIO RUNS`,
+# `just bench checker [OPS] [ROUNDS]` (the checker on a synthetic history).
+bench *args:
+    cargo run --release -q -p logjam-scenarios --bin logjam-bench -- {{args}}
 
 # Run the built-in scenarios over a few seeds and print the summary.
 run *args:
@@ -20,3 +21,11 @@ run *args:
 # Check any history file.
 check file *args:
     cargo run --release -q -p logjam-scenarios --bin logjam -- check {{file}} {{args}}
+
+# A long randomized sweep on every core: `just chaos --duration 60s`, `just chaos --seeds 0..100 --shard 0/4`.
+chaos *args:
+    cargo run --release -q -p logjam-scenarios --bin logjam -- chaos {{args}}
+
+# Rebuild the HTML pages of run folders and sweeps (merging shards) and print the index's path.
+report *dirs="target/logjam":
+    cargo run --release -q -p logjam-scenarios --bin logjam -- report {{dirs}}

@@ -11,6 +11,7 @@ macro_rules! catalogue {
 
 catalogue!(
     "standard",
+    "baseline-producers",
     "acks0-fire-and-forget",
     "acks1-leader-crash",
     "acks-all-min-isr-1-leader-alone",
@@ -25,6 +26,12 @@ catalogue!(
     "clean-election-waits",
     "kip101-legacy-truncation",
     "kip101-epoch-truncation",
+    "group-at-most-once-crash",
+    "group-at-least-once-churn",
+    "group-auto-commit-rebalance",
+    "group-cooperative-churn",
+    "group-zombie-legacy-fencing",
+    "group-coordinator-failover",
 );
 
 /// What `logjam run` with no scenario runs: one that loses data and one that must not.

@@ -3,10 +3,12 @@
 //! appended to `results.jsonl` as runs finish so an interrupted sweep loses
 //! nothing and `--resume` continues it.
 use crate::catalogue;
-use logjam_harness::check::{AnomalyKind, CheckResult};
+use logjam_harness::check::AnomalyKind;
 use logjam_harness::run::run;
 use logjam_harness::scenario::Scenario;
-use serde::{Deserialize, Serialize};
+/// A `results.jsonl` line is the reports crate's [`RunSummary`], so `logjam
+/// report` reads sweeps and run folders alike.
+use logjam_reports::RunSummary;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -20,46 +22,6 @@ pub struct Combo {
     pub scenario: String,
     pub preset: Option<String>,
     pub resolved: Scenario,
-}
-
-/// One line of `results.jsonl`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RunResult {
-    pub scenario: String,
-    pub preset: String,
-    pub seed: u64,
-    pub valid: Option<bool>,
-    pub broken: Vec<String>,
-    pub counts: BTreeMap<AnomalyKind, u64>,
-    pub ops: u64,
-    pub wall_ms: u64,
-    pub simulated_ms: u64,
-}
-
-impl RunResult {
-    fn new(
-        combo: &Combo,
-        seed: u64,
-        result: &CheckResult,
-        wall_ms: u64,
-        simulated_ms: u64,
-    ) -> Self {
-        Self {
-            scenario: combo.scenario.clone(),
-            preset: preset_label(&combo.resolved),
-            seed,
-            valid: result.valid,
-            broken: result.broken().map(|p| p.name.to_string()).collect(),
-            counts: result.counts.clone(),
-            ops: result.stats.ops,
-            wall_ms,
-            simulated_ms,
-        }
-    }
-
-    pub fn key(&self) -> (String, String, u64) {
-        (self.scenario.clone(), self.preset.clone(), self.seed)
-    }
 }
 
 pub fn preset_label(s: &Scenario) -> String {
@@ -89,7 +51,7 @@ fn item(plan: &Plan, i: u64) -> Option<(usize, u64)> {
     Some(((i % n) as usize, plan.first_seed + seed_index))
 }
 
-pub fn read_results(path: &Path) -> Vec<RunResult> {
+pub fn read_results(path: &Path) -> Vec<RunSummary> {
     let Ok(f) = std::fs::File::open(path) else {
         return Vec::new();
     };
@@ -102,7 +64,7 @@ pub fn read_results(path: &Path) -> Vec<RunResult> {
 }
 
 pub struct Outcome {
-    pub results: Vec<RunResult>,
+    pub results: Vec<RunSummary>,
     pub interrupted: bool,
     pub elapsed: Duration,
 }
@@ -123,14 +85,14 @@ pub fn sweep(
         std::fs::write(&results_path, b"")?;
     }
     let done: Arc<BTreeSet<(String, String, u64)>> =
-        Arc::new(results.iter().map(RunResult::key).collect());
+        Arc::new(results.iter().map(RunSummary::key).collect());
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
         .open(&results_path)?;
     let started = Instant::now();
     let next = Arc::new(AtomicU64::new(0));
-    let (tx, rx) = mpsc::channel::<RunResult>();
+    let (tx, rx) = mpsc::channel::<RunSummary>();
     let workers: Vec<_> = (0..plan.workers.max(1))
         .map(|_| {
             let (plan, next, tx, stop, done) = (
@@ -174,7 +136,7 @@ pub fn sweep(
 fn worker(
     plan: &Plan,
     next: &AtomicU64,
-    tx: &mpsc::Sender<RunResult>,
+    tx: &mpsc::Sender<RunSummary>,
     stop: &AtomicBool,
     done: &BTreeSet<(String, String, u64)>,
     started: Instant,
@@ -201,8 +163,9 @@ fn worker(
         let Ok(out) = run(&combo.resolved, seed, None) else {
             continue;
         };
-        let r = RunResult::new(
-            combo,
+        let r = RunSummary::new(
+            &combo.scenario,
+            &preset_label(&combo.resolved),
             seed,
             &out.result,
             t.elapsed().as_millis() as u64,
@@ -245,8 +208,8 @@ pub fn combos(scenarios: &[String], presets: &[String]) -> Result<Vec<Combo>, St
 
 /// The terminal summary: preset × anomaly kind, with counts and an example seed
 /// (the run with the fewest operations).
-pub fn summary_table(results: &[RunResult]) -> String {
-    let mut cells: BTreeMap<(String, AnomalyKind), (u64, u64, &RunResult)> = BTreeMap::new();
+pub fn summary_table(results: &[RunSummary]) -> String {
+    let mut cells: BTreeMap<(String, AnomalyKind), (u64, u64, &RunSummary)> = BTreeMap::new();
     let mut runs_per_preset: BTreeMap<String, u64> = BTreeMap::new();
     for r in results {
         *runs_per_preset.entry(r.preset.clone()).or_default() += 1;
@@ -282,10 +245,51 @@ pub fn summary_table(results: &[RunResult]) -> String {
     s
 }
 
+/// How many seeds each anomaly kind took to first appear, per (scenario,
+/// preset) where it appeared at all, and the median over those: how hard the
+/// kind is to find. Seeds of a combination run from its lowest seed up.
+pub fn first_appearance_table(results: &[RunSummary]) -> String {
+    let mut lowest_seed: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+    let mut first: BTreeMap<(AnomalyKind, &str, &str), u64> = BTreeMap::new();
+    for r in results {
+        let combo = (r.scenario.as_str(), r.preset.as_str());
+        let low = lowest_seed.entry(combo).or_insert(r.seed);
+        *low = (*low).min(r.seed);
+        for &kind in r.counts.keys() {
+            let e = first.entry((kind, combo.0, combo.1)).or_insert(r.seed);
+            *e = (*e).min(r.seed);
+        }
+    }
+    let mut seeds_by_kind: BTreeMap<AnomalyKind, Vec<u64>> = BTreeMap::new();
+    for ((kind, scenario, preset), seed) in first {
+        seeds_by_kind
+            .entry(kind)
+            .or_default()
+            .push(seed - lowest_seed[&(scenario, preset)] + 1);
+    }
+    let mut s = format!(
+        "{:<22} {:>9} {:>8}  {}\n",
+        "anomaly", "combos", "median", "seeds to first appearance, per scenario x preset"
+    );
+    for (kind, mut seeds) in seeds_by_kind {
+        seeds.sort_unstable();
+        let median = seeds[seeds.len() / 2];
+        let listed: Vec<String> = seeds.iter().map(u64::to_string).collect();
+        s += &format!(
+            "{:<22} {:>9} {:>8}  {}\n",
+            kind.to_string(),
+            seeds.len(),
+            median,
+            listed.join(" ")
+        );
+    }
+    s
+}
+
 /// Rerun the smallest example of each (preset, anomaly kind) and write its run
 /// folder: runs are deterministic, so a sweep need not keep every history.
-pub fn write_examples(plan: &Plan, results: &[RunResult]) -> std::io::Result<Vec<PathBuf>> {
-    let mut best: BTreeMap<(String, AnomalyKind), &RunResult> = BTreeMap::new();
+pub fn write_examples(plan: &Plan, results: &[RunSummary]) -> std::io::Result<Vec<PathBuf>> {
+    let mut best: BTreeMap<(String, AnomalyKind), &RunSummary> = BTreeMap::new();
     for r in results {
         for &kind in r.counts.keys() {
             let e = best.entry((r.preset.clone(), kind)).or_insert(r);

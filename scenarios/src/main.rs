@@ -2,7 +2,7 @@
 //! history, list what there is. Exit status: 0 every promise kept, 1 a promise
 //! broken, 2 bad usage or bad input.
 use clap::{Parser, Subcommand, ValueEnum};
-use logjam_harness::check::{self, CheckOptions, Semantics};
+use logjam_harness::check::{self, CheckOptions, PromiseName, Semantics};
 use logjam_harness::history::read_history_file;
 use logjam_harness::nemesis::fault::{Fault, ScheduledFault};
 use logjam_harness::nemesis::schedule::load_schedule;
@@ -116,6 +116,17 @@ enum Command {
         #[arg(long, default_value = "target/logjam/shrink")]
         out: PathBuf,
     },
+    /// Rebuild the HTML pages of run folders and sweeps (`results.jsonl`),
+    /// merging shards: a `report.html` in every run folder and one index.
+    Report {
+        /// Run folders, `logjam run --out` or `logjam chaos --out` folders,
+        /// shard folders: searched recursively.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where `index.html` goes (default: the first DIR).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List scenarios, presets and fault kinds.
     List,
 }
@@ -182,6 +193,7 @@ fn main() -> ExitCode {
             anomaly,
             out,
         } => cmd_shrink(dir, scenario, seed, anomaly, &out),
+        Command::Report { dirs, out } => cmd_report(&dirs, out),
         Command::List => {
             cmd_list();
             Ok(0)
@@ -236,6 +248,7 @@ fn cmd_run(
             let output = run(scenario, seed, schedule.clone())?;
             let dir = run_dir(out, scenario, seed);
             write_run_folder(&dir, scenario, &output)?;
+            logjam_reports::write_run_report(&dir)?;
             rows.push(RunRow {
                 scenario: scenario.name.clone(),
                 preset: scenario.preset.clone().unwrap_or_else(|| "custom".into()),
@@ -254,6 +267,15 @@ fn cmd_run(
     } else {
         print_table(&rows);
         println!("run folders under {}", out.join("runs").display());
+    }
+    // Every run folder under `out` goes into the index, earlier invocations too.
+    let index = write_pages(
+        out,
+        &[out.join("runs")],
+        "logjam run (see each run's replay command)",
+    )?;
+    if format == Format::Text {
+        println!("report: {}", index.display());
     }
     Ok(if rows.iter().any(|r| r.result.valid == Some(false)) {
         1
@@ -328,11 +350,8 @@ fn cmd_replay(
 }
 
 fn semantics_from(config: &str) -> Result<Semantics, BadInput> {
-    if presets::preset_table(config).is_some() {
-        let text = format!("name = \"check\"\npreset = \"{config}\"\n[cluster]\n[[cluster.topics]]\nname = \"t\"\n");
-        return Ok(semantics_of(
-            &load::load_scenario_str(&text, &format!("preset {config}"))?.cluster,
-        ));
+    if let Some(semantics) = presets::preset_semantics(config) {
+        return Ok(semantics?);
     }
     let path = Path::new(config);
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -485,19 +504,45 @@ fn cmd_chaos(
         runs as f64 / secs
     );
     print!("{}", chaos::summary_table(&outcome.results));
-    let dirs = chaos::write_examples(&plan, &outcome.results)?;
-    if let Some(index) = write_index(
-        &out,
-        &dirs,
-        &format!("logjam chaos --out {}", out.display()),
-    )? {
-        println!("\nreport: {}", index.display());
+    println!();
+    print!("{}", chaos::first_appearance_table(&outcome.results));
+    // A sweep bounded by time ran the seeds it had time for: name them.
+    let seed_range = seeds.clone().unwrap_or_else(|| {
+        let end = outcome
+            .results
+            .iter()
+            .map(|r| r.seed + 1)
+            .max()
+            .unwrap_or(0);
+        plan.first_seed..end
+    });
+    let mut reproduce = format!("logjam chaos --out {}", out.display());
+    for s in &scenarios {
+        reproduce += &format!(" --scenario {s}");
     }
-    Ok(if outcome.results.iter().any(|r| r.valid == Some(false)) {
-        1
-    } else {
-        0
-    })
+    for p in &presets {
+        reproduce += &format!(" --preset {p}");
+    }
+    reproduce += &format!(" --seeds {}..{}", seed_range.start, seed_range.end);
+    if let Some((k, n)) = shard {
+        reproduce += &format!(" --shard {k}/{n}");
+    }
+    let broke_a_promise = outcome.results.iter().any(|r| r.valid == Some(false));
+    let dirs = chaos::write_examples(&plan, &outcome.results)?;
+    for dir in &dirs {
+        logjam_reports::write_run_report(dir)?;
+    }
+    let index = logjam_reports::write_index(
+        &out,
+        &logjam_reports::IndexInput {
+            title: "logjam chaos".into(),
+            reproduce_command: reproduce,
+            runs: outcome.results,
+            example_dirs: dirs,
+        },
+    )?;
+    println!("\nreport: {}", index.display());
+    Ok(u8::from(broke_a_promise))
 }
 
 fn cmd_shrink(
@@ -589,13 +634,28 @@ fn cmd_shrink(
     Ok(0)
 }
 
-/// The HTML pages for a set of run folders, and the index over them.
-fn write_index(
-    _out: &Path,
-    _run_dirs: &[PathBuf],
-    _reproduce: &str,
-) -> Result<Option<PathBuf>, BadInput> {
-    Ok(None) // TEMPORARY until logjam-reports lands
+/// Rebuild the pages of every run and sweep under `roots` and the index over
+/// them in `out`; returns the index's path.
+fn write_pages(out: &Path, roots: &[PathBuf], reproduce: &str) -> Result<PathBuf, BadInput> {
+    let (runs, dirs) = logjam_reports::collect(roots)?;
+    for dir in &dirs {
+        logjam_reports::write_run_report(dir)?;
+    }
+    let input = logjam_reports::IndexInput {
+        title: "logjam".into(),
+        reproduce_command: reproduce.to_string(),
+        runs,
+        example_dirs: dirs,
+    };
+    Ok(logjam_reports::write_index(out, &input)?)
+}
+
+fn cmd_report(dirs: &[PathBuf], out: Option<PathBuf>) -> Result<u8, BadInput> {
+    let out = out.unwrap_or_else(|| dirs[0].clone());
+    let listed: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    let index = write_pages(&out, dirs, &format!("logjam report {}", listed.join(" ")))?;
+    println!("{}", index.display());
+    Ok(0)
 }
 
 fn cmd_list() {
@@ -614,10 +674,32 @@ fn cmd_list() {
     }
     println!("\nPresets (preset = \"NAME\" in a scenario file):");
     for p in presets::presets() {
-        println!(
-            "  {:<24} {}\n  {:<24} promises: {}",
-            p.name, p.description, "", p.promises
-        );
+        println!("  {:<24} {}", p.name, p.description);
+        let listed = |names: &[PromiseName]| {
+            let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+            if names.is_empty() {
+                "nothing".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        match presets::promised(&p.name) {
+            Some(Ok((crashes, power_loss))) => {
+                println!(
+                    "  {:<24} promises under partitions, crashes, pauses: {}",
+                    "",
+                    listed(&crashes)
+                );
+                if power_loss != crashes {
+                    println!(
+                        "  {:<24} ... and with power loss: {}",
+                        "",
+                        listed(&power_loss)
+                    );
+                }
+            }
+            _ => println!("  {:<24} (does not load)", ""),
+        }
     }
     println!("\nFault kinds (in schedules: {{\"at_ms\": N, \"fault\": {{\"kind\": KIND, ...}}}}):");
     for (kind, what) in Fault::KINDS {

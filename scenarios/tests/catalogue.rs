@@ -67,6 +67,7 @@ macro_rules! scenario_tests {
 
 scenario_tests! {
     standard => "standard",
+    baseline_producers => "baseline-producers",
     acks0_fire_and_forget => "acks0-fire-and-forget",
     acks1_leader_crash => "acks1-leader-crash",
     acks_all_min_isr_1_leader_alone => "acks-all-min-isr-1-leader-alone",
@@ -81,4 +82,10 @@ scenario_tests! {
     clean_election_waits => "clean-election-waits",
     kip101_legacy_truncation => "kip101-legacy-truncation",
     kip101_epoch_truncation => "kip101-epoch-truncation",
+    group_at_most_once_crash => "group-at-most-once-crash",
+    group_at_least_once_churn => "group-at-least-once-churn",
+    group_auto_commit_rebalance => "group-auto-commit-rebalance",
+    group_cooperative_churn => "group-cooperative-churn",
+    group_zombie_legacy_fencing => "group-zombie-legacy-fencing",
+    group_coordinator_failover => "group-coordinator-failover",
 }

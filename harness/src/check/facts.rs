@@ -7,6 +7,10 @@
 use super::result::Stats;
 use crate::history::{History, MicroOp, Op, OpPair, OpType, Process, Val};
 use indexmap::IndexMap;
+
+/// An insertion-ordered map with a fast hasher: iteration order never depends
+/// on hashing, and the checker's hot path is these lookups.
+pub(crate) type OrderedMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
 use std::ops::Range;
 
 /// A key (partition), interned.
@@ -116,10 +120,10 @@ pub(crate) struct Facts<'h> {
     pub reads: Vec<Read<'h>>,
     /// In history order; the polls of one op are adjacent, as are their reads.
     pub polls: Vec<Poll<'h>>,
-    pub values: IndexMap<(KeyId, &'h Val), ValueFacts>,
+    pub values: OrderedMap<(KeyId, &'h Val), ValueFacts>,
     /// From reads only: an acknowledgement is the producer's view, a read is
     /// the log's (SEMANTICS.md: "holding different values in different reads").
-    pub offsets: IndexMap<(KeyId, i64), OffsetFacts>,
+    pub offsets: OrderedMap<(KeyId, i64), OffsetFacts>,
     /// Per key: the highest offset any read observed, and the op.
     pub max_read: Vec<Option<(i64, usize)>>,
     /// Per key: how final reads covered it, if they did.
@@ -137,8 +141,8 @@ impl<'h> Facts<'h> {
                 writes: Vec::new(),
                 reads: Vec::new(),
                 polls: Vec::new(),
-                values: IndexMap::new(),
-                offsets: IndexMap::new(),
+                values: OrderedMap::default(),
+                offsets: OrderedMap::default(),
                 max_read: Vec::new(),
                 final_cover: Vec::new(),
                 stats: Stats {
@@ -146,8 +150,8 @@ impl<'h> Facts<'h> {
                     ..Stats::default()
                 },
             },
-            key_ids: IndexMap::new(),
-            epochs: IndexMap::new(),
+            key_ids: OrderedMap::default(),
+            epochs: OrderedMap::default(),
         };
         for i in 0..g.facts.pairs.len() {
             let pair = g.facts.pairs[i];
@@ -196,10 +200,10 @@ impl<'h> Facts<'h> {
 
 struct Gatherer<'h> {
     facts: Facts<'h>,
-    key_ids: IndexMap<&'h str, KeyId>,
+    key_ids: OrderedMap<&'h str, KeyId>,
     /// Per process, a counter bumped at every new assignment: an `assign` or
     /// `subscribe`, a `crash`, or an op during which a rebalance happened.
-    epochs: IndexMap<&'h Process, u32>,
+    epochs: OrderedMap<&'h Process, u32>,
 }
 
 impl<'h> Gatherer<'h> {
@@ -296,6 +300,7 @@ impl<'h> Gatherer<'h> {
             OpType::Fail => self.facts.stats.sends_fail += 1,
             _ => self.facts.stats.sends_info += 1,
         }
+        self.facts.stats.txn_sends += u64::from(in_txn);
         let entry = self.facts.values.entry((key, value));
         let value_id = entry.index();
         let facts = entry.or_default();

@@ -62,11 +62,12 @@ pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
     poll_order::find(&facts, &lost, &mut found);
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);
-    processing::find(history, &mut found);
+    let mut stats = facts.stats.clone();
+    stats.processed = processing::find(history, &mut found);
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));
-    verdict::judge(found.by_kind, opts.semantics.as_ref(), faults, facts.stats)
+    verdict::judge(found.by_kind, opts.semantics.as_ref(), faults, stats)
 }
 
 /// Read a history file and check it. An unreadable history is an error

@@ -16,14 +16,14 @@
 //! jumping over them is not reported.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
+use super::facts::OrderedMap;
 use super::facts::{Facts, KeyId};
 use crate::history::{OpType, Process};
-use indexmap::IndexMap;
 
 pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
     let known = known_offsets(facts, lost);
     // (process, key) -> (epoch, offset, op) of the last record read.
-    let mut last: IndexMap<(&Process, KeyId), (u32, i64, usize)> = IndexMap::new();
+    let mut last: OrderedMap<(&Process, KeyId), (u32, i64, usize)> = OrderedMap::default();
     for poll in &facts.polls {
         for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
             let previous =

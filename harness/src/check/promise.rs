@@ -294,7 +294,7 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
             promise(
                 PromiseName::NoLostProcessing,
                 format!(
-                    "{how}, on durable logs (acks=all, min.insync.replicas={}, unclean election off)                      (SEMANTICS.md row \"commit after processing / auto-commit with synchronous processing\")",
+                    "{how}, on durable logs (acks=all, min.insync.replicas={}, unclean election off) (SEMANTICS.md row \"commit after processing / auto-commit with synchronous processing\")",
                     sem.min_insync_replicas
                 ),
             );

@@ -69,4 +69,34 @@ pub struct Stats {
     pub final_polls: u64,
     /// Distinct keys (partitions) sent to or read.
     pub keys: u64,
+    /// Sends made inside transactions.
+    pub txn_sends: u64,
+    /// Completed `process` operations (consumer group workloads).
+    pub processed: u64,
+}
+
+impl Stats {
+    /// Whether this history gave the checker what it needs to find `kind` at
+    /// all: a report shows a kind never exercised as grey, not green.
+    pub fn exercises(&self, kind: AnomalyKind) -> bool {
+        use AnomalyKind::*;
+        let sends = self.sends_ok + self.sends_info + self.sends_fail;
+        match kind {
+            LostWrite => self.sends_ok > 0 && self.final_polls > 0,
+            Unseen | Duplicate | IntDuplicate | InconsistentOffsets | NonmonotonicSend
+            | IntNonmonotonicSend => sends > 0 && self.polls > 0,
+            PollSkip | NonmonotonicPoll | IntPollSkip | IntNonmonotonicPoll => self.polls > 0,
+            G1a => self.sends_fail > 0 && self.polls > 0,
+            PrecommittedRead => self.txn_sends > 0 && self.polls > 0,
+            LostProcessing | DuplicateProcessing => self.processed > 0,
+        }
+    }
+
+    /// The kinds [`Stats::exercises`].
+    pub fn exercised(&self) -> Vec<AnomalyKind> {
+        AnomalyKind::ALL
+            .into_iter()
+            .filter(|k| self.exercises(*k))
+            .collect()
+    }
 }

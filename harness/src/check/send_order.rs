@@ -8,13 +8,13 @@
 //! send landing below it shows the loss (already reported), not a reordering.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
+use super::facts::OrderedMap;
 use super::facts::{Facts, KeyId};
 use crate::history::{OpType, Process};
-use indexmap::IndexMap;
 
 pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
     // (process, key) -> the previous send: (offset, write id). Looked up only.
-    let mut last: IndexMap<(&Process, KeyId), (i64, usize)> = IndexMap::new();
+    let mut last: OrderedMap<(&Process, KeyId), (i64, usize)> = OrderedMap::default();
     for (id, w) in facts.writes.iter().enumerate() {
         if w.outcome != OpType::Ok || lost.get(id).copied().unwrap_or(false) {
             continue;

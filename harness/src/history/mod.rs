@@ -8,6 +8,7 @@ mod op;
 mod pairs;
 mod read;
 mod recorder;
+pub mod synthetic;
 mod value;
 mod write;
 

@@ -1,5 +1,6 @@
 //! A consumer group workload: members subscribed to every topic, each looping
-//! poll → (commit) → process → (commit) as the commit mode says, recording
+//! poll → (commit) → process → (commit) as the commit mode says (a poll's
+//! records processed one partition at a time), recording
 //! `subscribe`, `poll`, `process` and `commit` ops (HISTORY.md) with the
 //! rebalances each poll saw in `rebalance_log`. Processing is a step of its
 //! own that takes simulated time, so a crash or a pause can fall between
@@ -285,10 +286,9 @@ impl Member {
                         break;
                     }
                     if self.commit(&mut gc, &records, &process).await {
-                        if !self.checkpoint(&leave).await {
+                        if !self.process(&records, &process, &leave).await {
                             break;
                         }
-                        self.process(&records, &process).await;
                     } else {
                         // Not committed: these records must not be processed
                         // here; read them again from the committed offsets.
@@ -296,10 +296,9 @@ impl Member {
                     }
                 }
                 CommitMode::AfterProcessing => {
-                    if !self.checkpoint(&leave).await {
+                    if !self.process(&records, &process, &leave).await {
                         break;
                     }
-                    self.process(&records, &process).await;
                     if !self.checkpoint(&leave).await {
                         break;
                     }
@@ -307,10 +306,9 @@ impl Member {
                 }
                 // Processed before the next poll, which commits it.
                 CommitMode::Auto => {
-                    if !self.checkpoint(&leave).await {
+                    if !self.process(&records, &process, &leave).await {
                         break;
                     }
-                    self.process(&records, &process).await;
                 }
             }
         }
@@ -319,18 +317,38 @@ impl Member {
         }
     }
 
-    async fn process(&self, records: &[ConsumedRecord], process: &Cell<u64>) {
-        let p = process.get();
-        let value = OpValue::Records(group_reads(records));
-        self.record(
-            Process::Id(p),
-            OpType::Invoke,
-            "process",
-            value.clone(),
-            None,
-        );
-        tokio::time::sleep(Duration::from_millis(self.processing_ms)).await;
-        self.complete(p, OpType::Ok, "process", value, None, None);
+    /// Process a poll's records one partition at a time, as an application
+    /// works through a batch before committing it: each partition's records
+    /// are one `process` op taking `processing_ms`, so a crash, a pause or a
+    /// departure can fall between two of them. Returns false if the member
+    /// should stop (the rest of the batch is not processed).
+    async fn process(
+        &self,
+        records: &[ConsumedRecord],
+        process: &Cell<u64>,
+        leave: &Cell<bool>,
+    ) -> bool {
+        let mut by_partition: BTreeMap<&TopicPartition, Vec<ConsumedRecord>> = BTreeMap::new();
+        for r in records {
+            by_partition.entry(&r.tp).or_default().push(r.clone());
+        }
+        for chunk in by_partition.values() {
+            if !self.checkpoint(leave).await {
+                return false;
+            }
+            let p = process.get();
+            let value = OpValue::Records(group_reads(chunk));
+            self.record(
+                Process::Id(p),
+                OpType::Invoke,
+                "process",
+                value.clone(),
+                None,
+            );
+            tokio::time::sleep(Duration::from_millis(self.processing_ms)).await;
+            self.complete(p, OpType::Ok, "process", value, None, None);
+        }
+        true
     }
 
     /// Commit the offsets after `records`; true if committed.

@@ -206,6 +206,10 @@ impl GroupConsumer {
             .collect();
         self.fetcher.assign(positioned);
         let records = self.fetcher.poll().await?;
+        // The poll timer measures the application between polls, not a poll
+        // that spent its time in a rebalance (Kafka resets it as its poll loop
+        // goes round).
+        self.shared.borrow_mut().last_poll_ms = now_ms();
         for r in &records {
             let next = self.consumed.entry(r.tp.clone()).or_insert(r.offset + 1);
             *next = (*next).max(r.offset + 1);
@@ -490,7 +494,10 @@ async fn heartbeat_loop(shared: Rc<RefCell<Membership>>, config: ConsumerConfig,
         tokio::time::sleep(Duration::from_millis(config.heartbeat_interval_ms)).await;
         let (coordinator, member_id, generation) = {
             let s = shared.borrow();
-            if s.stalled.get() || s.joining || s.rejoin_needed {
+            // A member that has learned of a rebalance keeps heartbeating until
+            // it sends its JoinGroup (the coordinator counts on it to rejoin);
+            // while parked in JoinGroup the coordinator keeps it alive.
+            if s.stalled.get() || s.joining {
                 continue;
             }
             match (s.coordinator, s.member_id.clone()) {

@@ -215,19 +215,27 @@ impl Group {
         Ok(())
     }
 
-    /// Evict stable members whose session expired; true if any was.
+    /// Evict members whose session expired; true if any was. While a
+    /// rebalance is under way, members parked in JoinGroup are kept alive
+    /// (Kafka's awaiting-join members), but one that has not rejoined still
+    /// needs its heartbeats: a dead member is dropped after its session
+    /// timeout rather than holding the rebalance until its deadline.
     pub fn expire_sessions(&mut self, now_ms: u64) -> bool {
-        if self.state != GroupState::Stable {
-            return false;
-        }
+        let preparing = match self.state {
+            GroupState::Empty => return false,
+            GroupState::PreparingRebalance { .. } => true,
+            GroupState::Stable => false,
+        };
         let before = self.members.len();
-        self.members
-            .retain(|_, m| now_ms.saturating_sub(m.last_heartbeat_ms) <= m.session_timeout_ms);
+        self.members.retain(|_, m| {
+            (preparing && m.joined)
+                || now_ms.saturating_sub(m.last_heartbeat_ms) <= m.session_timeout_ms
+        });
         let expired = self.members.len() < before;
         if expired {
             if self.members.is_empty() {
                 self.state = GroupState::Empty;
-            } else {
+            } else if !preparing {
                 self.start_rebalance(now_ms);
             }
         }
@@ -319,6 +327,25 @@ mod tests {
             g.join(Some(b), req("c"), 1300),
             Err(GroupError::UnknownMemberId)
         );
+    }
+
+    #[test]
+    fn a_dead_member_expires_during_a_rebalance() {
+        let mut g = Group::new(-1);
+        let (a, _) = g.join(None, req("c"), 0).unwrap();
+        let (b, _) = g.join(None, req("c"), 0).unwrap();
+        g.complete_rebalance(0, &tps());
+        // b dies; a third member joins: a rejoins, b never does.
+        g.heartbeat(&a, 1, 500).unwrap();
+        let (c, _) = g.join(None, req("c"), 600).unwrap();
+        g.join(Some(a.clone()), req("c"), 650).unwrap();
+        assert!(!g.ready(700));
+        // Members parked in JoinGroup are kept alive; b's session runs out
+        // long before the 3 s rebalance deadline.
+        assert!(g.expire_sessions(1_100));
+        assert!(!g.members.contains_key(&b));
+        assert!(g.members.contains_key(&a) && g.members.contains_key(&c));
+        assert!(g.ready(1_100));
     }
 
     #[test]

@@ -1,0 +1,228 @@
+//! The timeline: simulated time left to right; a lane for the nemesis, one
+//! per broker (and any other server a fault named), and one per client
+//! process grouped under its node. Operations are boxes from invocation to
+//! completion coloured by outcome, each a link to its row (`#op-N`) with the
+//! details in an SVG `<title>` tooltip; faults are shaded bands behind
+//! everything, and drawn again on the lanes of the nodes they hit.
+use super::describe::value_summary;
+use super::faults::Band;
+use super::load::RunData;
+use super::select::Selection;
+use crate::html::secs;
+use crate::svg::{ticks, Scale, Svg};
+use logjam_harness::history::{OpType, Process};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const WIDTH: f64 = 1320.0;
+pub const LABEL_W: f64 = 170.0;
+const LANE_H: f64 = 11.0;
+const AXIS_H: f64 = 22.0;
+/// Client lanes drawn at most; the rest are counted in the note.
+const MAX_CLIENT_LANES: usize = 400;
+
+/// Time axis shared by the timeline and the charts.
+pub fn time_scale(data: &RunData) -> Scale {
+    Scale::new(0.0, data.end_ns as f64, LABEL_W, WIDTH - 12.0)
+}
+
+enum Lane {
+    Header(String),
+    Nemesis,
+    Server(String),
+    Client(Process),
+}
+
+/// The SVG, and a note when lanes had to be left out.
+pub fn render(
+    data: &RunData,
+    bands: &[Band],
+    sel: &Selection,
+    proof: &BTreeSet<u64>,
+) -> (String, Option<String>) {
+    let x = time_scale(data);
+    // Servers: every broker of the cluster, plus whatever else faults named
+    // that no client op runs on (the controller, ...).
+    let client_nodes: BTreeSet<&str> = data
+        .history
+        .ops
+        .iter()
+        .filter_map(|o| o.node.as_deref())
+        .collect();
+    let mut servers: BTreeSet<String> = (1..=data.meta.resolved_scenario.cluster.brokers)
+        .map(|i| format!("broker-{i}"))
+        .collect();
+    for b in bands {
+        for n in &b.nodes {
+            if !client_nodes.contains(n.as_str()) {
+                servers.insert(n.clone());
+            }
+        }
+    }
+    // Clients: the processes of the drawn ops, grouped by node.
+    let mut groups: BTreeMap<String, BTreeSet<Process>> = BTreeMap::new();
+    for &pi in &sel.pairs {
+        let op = data.outcome_op(&data.pairs[pi]);
+        if !op.process.is_nemesis() {
+            let node = op.node.clone().unwrap_or_else(|| "(no node)".into());
+            groups.entry(node).or_default().insert(op.process.clone());
+        }
+    }
+    let mut lanes = vec![
+        Lane::Header("faults".into()),
+        Lane::Nemesis,
+        Lane::Header("servers".into()),
+    ];
+    lanes.extend(servers.iter().cloned().map(Lane::Server));
+    let mut lane_of: BTreeMap<Process, usize> = BTreeMap::new();
+    let mut clients = 0usize;
+    let mut dropped_lanes = 0usize;
+    for (node, procs) in &groups {
+        if clients >= MAX_CLIENT_LANES {
+            dropped_lanes += procs.len();
+            continue;
+        }
+        lanes.push(Lane::Header(node.clone()));
+        for p in procs {
+            if clients >= MAX_CLIENT_LANES {
+                dropped_lanes += 1;
+                continue;
+            }
+            clients += 1;
+            lane_of.insert(p.clone(), lanes.len());
+            lanes.push(Lane::Client(p.clone()));
+        }
+    }
+    let lane_y = |i: usize| AXIS_H + i as f64 * LANE_H;
+    let height = lane_y(lanes.len()) + 6.0;
+    let mut svg = Svg::new(
+        WIDTH,
+        height,
+        "timeline",
+        "timeline of operations and faults",
+    );
+    // Fault bands behind everything.
+    for b in bands {
+        let (x0, x1) = (x.at(b.start_ns as f64), x.at(b.end_ns as f64));
+        let title = format!(
+            "{} – {}: {}",
+            secs(b.start_ns),
+            if b.ended {
+                secs(b.end_ns)
+            } else {
+                "end".into()
+            },
+            b.label
+        );
+        svg.rect(
+            x0,
+            AXIS_H,
+            (x1 - x0).max(2.0),
+            height - AXIS_H,
+            &format!("band {}", b.class),
+            Some(&title),
+        );
+    }
+    // Axis.
+    let end_s = data.end_ns as f64 / 1e9;
+    for t in ticks(end_s, 12) {
+        let px = x.at(t * 1e9);
+        svg.line(px, AXIS_H - 4.0, px, height, "grid");
+        svg.text(px, AXIS_H - 8.0, "tick", "middle", &format!("{t}s"));
+    }
+    // Lane labels and fault marks on server and nemesis lanes.
+    for (i, lane) in lanes.iter().enumerate() {
+        let y = lane_y(i);
+        match lane {
+            Lane::Header(name) => svg.text(4.0, y + 9.0, "lane-head", "start", name),
+            Lane::Nemesis => {
+                svg.text(14.0, y + 9.0, "lane", "start", "nemesis");
+                for b in bands {
+                    let (x0, x1) = (x.at(b.start_ns as f64), x.at(b.end_ns as f64));
+                    svg.rect(
+                        x0,
+                        y + 1.0,
+                        (x1 - x0).max(3.0),
+                        LANE_H - 2.0,
+                        &format!("mark {}", b.class),
+                        Some(&b.label),
+                    );
+                }
+            }
+            Lane::Server(name) => {
+                svg.text(14.0, y + 9.0, "lane", "start", name);
+                for b in bands.iter().filter(|b| b.nodes.contains(name)) {
+                    let (x0, x1) = (x.at(b.start_ns as f64), x.at(b.end_ns as f64));
+                    svg.rect(
+                        x0,
+                        y + 1.0,
+                        (x1 - x0).max(3.0),
+                        LANE_H - 2.0,
+                        &format!("mark {}", b.class),
+                        Some(&b.label),
+                    );
+                }
+            }
+            Lane::Client(p) => svg.text(14.0, y + 9.0, "lane", "start", &format!("process {p}")),
+        }
+    }
+    // Operations.
+    svg.begin_group("ops");
+    let nemesis_lane = 1;
+    for &pi in &sel.pairs {
+        let pair = &data.pairs[pi];
+        let op = data.outcome_op(pair);
+        let lane = if op.process.is_nemesis() {
+            nemesis_lane
+        } else {
+            match lane_of.get(&op.process) {
+                Some(l) => *l,
+                None => continue,
+            }
+        };
+        let (t0, t1) = (data.times[pair.first()], data.times[pair.last()]);
+        let (x0, x1) = (x.at(t0 as f64), x.at(t1 as f64));
+        let outcome = data.outcome(pair);
+        let first = data.op(pair.first()).index;
+        let cited = [pair.invoke, pair.completion]
+            .into_iter()
+            .flatten()
+            .any(|p| proof.contains(&data.op(p).index));
+        let class = match (outcome, cited) {
+            (OpType::Ok, false) => "op ok",
+            (OpType::Fail, false) => "op fail",
+            (_, false) => "op info",
+            (OpType::Ok, true) => "op ok proof",
+            (OpType::Fail, true) => "op fail proof",
+            (_, true) => "op info proof",
+        };
+        let title = format!(
+            "op {first}: {} {} {}, {}–{}; {}",
+            op.process,
+            op.f,
+            outcome.as_str(),
+            secs(t0),
+            secs(t1),
+            value_summary(op)
+        );
+        svg.begin_link(&format!("#op-{first}"));
+        let y = lane_y(lane);
+        if op.process.is_nemesis() {
+            svg.circle(x0, y + LANE_H / 2.0, 3.0, class, Some(&title));
+        } else {
+            svg.rect(
+                x0,
+                y + 1.5,
+                (x1 - x0).max(2.0),
+                LANE_H - 3.0,
+                class,
+                Some(&title),
+            );
+        }
+        svg.end_link();
+    }
+    svg.end_group();
+    let note = (dropped_lanes > 0).then(|| {
+        format!("{dropped_lanes} client process lanes not drawn (at most {MAX_CLIENT_LANES}); their operations are in the table below.")
+    });
+    (svg.finish(), note)
+}

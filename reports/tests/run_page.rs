@@ -1,0 +1,133 @@
+//! The run page on small fixed run folders: the parts it must have, the
+//! order of the cards, caps on large histories, and escaping.
+mod common;
+use common::{dead_op_links, fresh_dir};
+use logjam_reports::{
+    render_run_page, render_run_page_with, testkit, write_run_report, Limits, ReportError,
+};
+
+#[test]
+fn run_page_has_verdict_cards_timeline_grid_and_ops() {
+    let dir = fresh_dir("run-page-basic");
+    testkit::write_lost_write_folder(&dir).unwrap();
+    let page = render_run_page(&dir).unwrap();
+    // Header: scenario, preset, seed, settings, verdict, replay command.
+    assert!(page.contains("fixture <span class=\"dim\">/ durable / seed 1"));
+    assert!(page.contains("<th>min.insync.replicas</th><td>2</td>"));
+    assert!(
+        page.contains("class=\"verdict broken\""),
+        "lost write under min.insync=2 breaks a promise"
+    );
+    assert!(page.contains("no-acked-loss"));
+    assert!(page.contains("logjam replay "));
+    // Cards: the broken lost-write first, the allowed poll-skip after.
+    let broken = page
+        .find("class=\"kind broken\" id=\"kind-lost-write\"")
+        .expect("lost-write card");
+    let allowed = page
+        .find("class=\"kind allowed\"")
+        .expect("an allowed kind");
+    assert!(broken < allowed, "broken promises come first");
+    assert!(page.contains("kind-poll-skip"));
+    // The story names the send, the offset, the final read and the crash.
+    assert!(page.contains(
+        "process 0 on producer-1 sent 2 to orders/0 at 0.020 s and was acknowledged at offset 1"
+    ));
+    assert!(page.contains("without 2"));
+    assert!(page.contains("broker 1 (the leader of orders/0) crashed"));
+    // Every op is addressable and every proof link lands.
+    for i in [0, 1, 2, 3, 4, 11, 20] {
+        assert!(page.contains(&format!("id=\"op-{i}\"")), "op-{i}");
+    }
+    assert!(
+        dead_op_links(&page).is_empty(),
+        "dead links: {:?}",
+        dead_op_links(&page)
+    );
+    // Timeline lanes, fault bands, charts, grid.
+    assert!(page.contains("class=\"timeline\""));
+    assert!(page.contains(">broker-1</text>") && page.contains(">nemesis</text>"));
+    assert!(page.contains("band f-crash"));
+    assert!(page.contains("sends per second") && page.contains("send latency"));
+    assert!(
+        page.contains("<tr class=\"conflict anom\"><td>1</td><td>2 | 3</td>"),
+        "offset 1 holds two values"
+    );
+    assert!(page.contains("class=\"op fail\"") || page.contains("class=\"op fail proof\""));
+    assert!(!page.contains("showing"), "a small history is not capped");
+}
+
+#[test]
+fn rendering_is_deterministic_and_written_in_place() {
+    let dir = fresh_dir("run-page-determinism");
+    testkit::write_lost_write_folder(&dir).unwrap();
+    let a = render_run_page(&dir).unwrap();
+    let b = render_run_page(&dir).unwrap();
+    assert_eq!(a, b);
+    let path = write_run_report(&dir).unwrap();
+    assert_eq!(path, dir.join("report.html"));
+    assert_eq!(std::fs::read_to_string(path).unwrap(), a);
+}
+
+#[test]
+fn history_strings_are_escaped() {
+    let dir = fresh_dir("run-page-hostile");
+    testkit::write_hostile_folder(&dir).unwrap();
+    let page = render_run_page(&dir).unwrap();
+    assert_eq!(
+        page.matches("<script").count(),
+        1,
+        "only the page's own script"
+    );
+    assert!(!page.contains("<b>x</b>"));
+    assert!(!page.contains("<i>n</i>"));
+    assert!(!page.contains("<img"));
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            || page.contains("&#34;&lt;script&gt;alert(1)")
+    );
+    assert!(page.contains("t&lt;b&gt;x&lt;/b&gt;/0"));
+}
+
+#[test]
+fn large_histories_are_capped_with_a_note() {
+    let dir = fresh_dir("run-page-capped");
+    testkit::write_synthetic(&dir, 4_000).unwrap();
+    let limits = Limits {
+        ops: 300,
+        offsets_per_partition: 50,
+        cards_per_kind: 2,
+    };
+    let page = render_run_page_with(&dir, &limits).unwrap();
+    assert!(page.contains("Timeline: showing"), "timeline cap note");
+    assert!(page.contains("Operations: showing"), "ops table cap note");
+    assert!(page.contains("offsets not listed"), "grid cap note");
+    assert!(
+        page.contains("more lost-write anomalies not shown"),
+        "card cap note"
+    );
+    assert!(page.contains("class=\"kind allowed\" id=\"kind-lost-write\""));
+    let rows = page.matches("<tr id=\"op-").count();
+    assert!(rows < 400, "{rows} rows drawn");
+    assert!(dead_op_links(&page).is_empty());
+}
+
+#[test]
+fn bad_run_folders_are_errors_naming_the_file() {
+    let dir = fresh_dir("run-page-bad");
+    let err = render_run_page(&dir).unwrap_err();
+    assert!(err.to_string().contains("run.json"), "{err}");
+    testkit::write_lost_write_folder(&dir).unwrap();
+    std::fs::write(dir.join("result.json"), "{ not json").unwrap();
+    let err = render_run_page(&dir).unwrap_err();
+    assert!(matches!(err, ReportError::Json { .. }));
+    assert!(err.to_string().contains("result.json"), "{err}");
+    testkit::write_lost_write_folder(&dir).unwrap();
+    std::fs::write(
+        dir.join("history.jsonl"),
+        "{\"index\":0,\"type\":\"bogus\"}\n",
+    )
+    .unwrap();
+    let err = render_run_page(&dir).unwrap_err();
+    assert!(err.to_string().contains("history.jsonl"), "{err}");
+}
