@@ -22,6 +22,11 @@ pub struct WorkloadSpec {
     pub processes_per_producer: u32,
     /// Pause between one process's sends.
     pub send_interval_ms: u64,
+    /// Records per `send` operation, all to one partition, handed to the
+    /// producer `send_interval_ms` apart and awaited together: with retries
+    /// and several requests in flight, a retried batch can land after a later
+    /// one, which one record per operation can never show.
+    pub sends_per_op: u32,
     /// Consumer client hosts; partitions are assigned round-robin.
     pub consumers: u32,
     /// Consumer group member hosts (`group.id` from the consumer settings, or
@@ -39,6 +44,7 @@ impl Default for WorkloadSpec {
             producers: 2,
             processes_per_producer: 4,
             send_interval_ms: 20,
+            sends_per_op: 1,
             consumers: 3,
             group_consumers: 0,
             commit_mode: crate::check::CommitMode::AfterProcessing,
