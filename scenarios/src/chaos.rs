@@ -286,13 +286,14 @@ pub fn first_appearance_table(results: &[RunSummary]) -> String {
     s
 }
 
-/// Rerun the smallest example of each (preset, anomaly kind) and write its run
+/// Rerun the smallest example of each (scenario, preset, anomaly kind) and write its run
 /// folder: runs are deterministic, so a sweep need not keep every history.
 pub fn write_examples(plan: &Plan, results: &[RunSummary]) -> std::io::Result<Vec<PathBuf>> {
-    let mut best: BTreeMap<(String, AnomalyKind), &RunSummary> = BTreeMap::new();
+    // One example per cell of the index's matrix: (scenario, preset) × kind.
+    let mut best: BTreeMap<(&str, &str, AnomalyKind), &RunSummary> = BTreeMap::new();
     for r in results {
         for &kind in r.counts.keys() {
-            let e = best.entry((r.preset.clone(), kind)).or_insert(r);
+            let e = best.entry((&r.scenario, &r.preset, kind)).or_insert(r);
             if r.ops < e.ops {
                 *e = r;
             }

@@ -63,7 +63,7 @@ pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);
     let mut stats = facts.stats.clone();
-    stats.processed = processing::find(history, &mut found);
+    (stats.processed, stats.records_processed) = processing::find(history, &mut found);
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));

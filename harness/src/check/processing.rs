@@ -33,8 +33,9 @@ struct Rewind<'h> {
     process: String,
 }
 
-/// Returns how many `process` operations completed, for [`super::Stats`].
-pub(crate) fn find(history: &History, found: &mut Findings) -> u64 {
+/// Returns how many `process` operations completed and how many distinct
+/// records they processed, for [`super::Stats`].
+pub(crate) fn find(history: &History, found: &mut Findings) -> (u64, u64) {
     let ops = &history.ops;
     // Record -> the `index` of every process completion that finished it.
     let mut processed: BTreeMap<Record<'_>, Vec<u64>> = BTreeMap::new();
@@ -124,7 +125,7 @@ pub(crate) fn find(history: &History, found: &mut Findings) -> u64 {
         }
     }
     if process_ops == 0 {
-        return 0;
+        return (0, 0);
     }
 
     for ((key, offset, value), by) in &processed {
@@ -211,5 +212,5 @@ pub(crate) fn find(history: &History, found: &mut Findings) -> u64 {
             });
         }
     }
-    process_ops
+    (process_ops, processed.len() as u64)
 }

@@ -73,6 +73,9 @@ pub struct Stats {
     pub txn_sends: u64,
     /// Completed `process` operations (consumer group workloads).
     pub processed: u64,
+    /// Distinct records those operations processed (duplicate-processing
+    /// counts the ones processed more than once).
+    pub records_processed: u64,
 }
 
 impl Stats {
