@@ -341,21 +341,26 @@ impl<'h> Gatherer<'h> {
                 value_id,
             });
             let facts = entry.or_default();
+            // Read again where it was first read: the offset already lists it,
+            // so skip the second lookup (most reads are such re-reads).
+            let known_here = facts.first_read.is_some_and(|(o, _)| o == offset);
             facts.read_count += 1;
             facts.final_read_count += u64::from(final_read);
             facts.first_read.get_or_insert((offset, op));
             facts.note_offset(offset, op);
-            match self.facts.offsets.entry((key, offset)) {
-                indexmap::map::Entry::Vacant(slot) => {
-                    slot.insert(OffsetFacts {
-                        first: (value_id, op),
-                        more: Vec::new(),
-                    });
-                }
-                indexmap::map::Entry::Occupied(mut slot) => {
-                    let at = slot.get_mut();
-                    if at.first.0 != value_id && !at.more.iter().any(|&(v, _)| v == value_id) {
-                        at.more.push((value_id, op));
+            if !known_here {
+                match self.facts.offsets.entry((key, offset)) {
+                    indexmap::map::Entry::Vacant(slot) => {
+                        slot.insert(OffsetFacts {
+                            first: (value_id, op),
+                            more: Vec::new(),
+                        });
+                    }
+                    indexmap::map::Entry::Occupied(mut slot) => {
+                        let at = slot.get_mut();
+                        if at.first.0 != value_id && !at.more.iter().any(|&(v, _)| v == value_id) {
+                            at.more.push((value_id, op));
+                        }
                     }
                 }
             }

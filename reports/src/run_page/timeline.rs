@@ -134,23 +134,18 @@ pub fn render(
         let y = lane_y(i);
         match lane {
             Lane::Header(name) => svg.text(4.0, y + 9.0, "lane-head", "start", name),
-            Lane::Nemesis => {
-                svg.text(14.0, y + 9.0, "lane", "start", "nemesis");
-                for b in bands {
-                    let (x0, x1) = (x.at(b.start_ns as f64), x.at(b.end_ns as f64));
-                    svg.rect(
-                        x0,
-                        y + 1.0,
-                        (x1 - x0).max(3.0),
-                        LANE_H - 2.0,
-                        &format!("mark {}", b.class),
-                        Some(&b.label),
-                    );
-                }
-            }
-            Lane::Server(name) => {
-                svg.text(14.0, y + 9.0, "lane", "start", name);
-                for b in bands.iter().filter(|b| b.nodes.contains(name)) {
+            Lane::Nemesis | Lane::Server(_) => {
+                let server = match lane {
+                    Lane::Server(name) => Some(name),
+                    _ => None,
+                };
+                let label = server.map_or("nemesis", String::as_str);
+                svg.text(14.0, y + 9.0, "lane", "start", label);
+                // The nemesis lane marks every fault; a server lane those that hit it.
+                for b in bands
+                    .iter()
+                    .filter(|b| server.is_none_or(|n| b.nodes.contains(n)))
+                {
                     let (x0, x1) = (x.at(b.start_ns as f64), x.at(b.end_ns as f64));
                     svg.rect(
                         x0,
