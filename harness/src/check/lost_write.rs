@@ -47,8 +47,33 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) -> Vec<bool> {
         if let Some(flag) = lost.get_mut(id) {
             *flag = true;
         }
+        // The best proof is a read of the acknowledged offset itself, holding
+        // another value; otherwise the read that went furthest past it.
+        let other_at_offset = facts.offsets.get(&(w.key, offset)).and_then(|at| {
+            let (value_id, op) = at.first;
+            facts.value(value_id).map(|v| (v, op))
+        });
+        let (proof_op, seen) = match other_at_offset {
+            Some((other, op)) => (
+                op,
+                format!(
+                    "{} read offset {offset} of {} holding {other} instead, and reads reached offset {max_offset}",
+                    explain::op(facts, op),
+                    facts.key(w.key)
+                ),
+            ),
+            None => (
+                max_op,
+                format!(
+                    "reads observed {} up to offset {max_offset} ({}) but never {}",
+                    facts.key(w.key),
+                    explain::op(facts, max_op),
+                    w.value
+                ),
+            ),
+        };
         let mut ops = facts.pair_indices(w.pair);
-        ops.push(facts.index(max_op));
+        ops.push(facts.index(proof_op));
         found.push(Anomaly {
             kind: AnomalyKind::LostWrite,
             key: facts.key(w.key).to_string(),
@@ -57,11 +82,8 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) -> Vec<bool> {
             ops,
             process: Some(w.process.clone()),
             explanation: format!(
-                "{}, acknowledged at offset {offset}; reads observed {} up to offset {max_offset} ({}) but never {}",
-                explain::sent(facts, w),
-                facts.key(w.key),
-                explain::op(facts, max_op),
-                w.value
+                "{}, acknowledged at offset {offset}; {seen}",
+                explain::sent(facts, w)
             ),
         });
     }

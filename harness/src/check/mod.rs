@@ -55,10 +55,11 @@ pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
     let facts = facts::Facts::gather(history);
     let mut found = Findings::default();
     let lost = lost_write::find(&facts, &mut found);
-    unseen::find(&facts, &lost, &mut found);
+    let unseen = unseen::find(&facts, &lost, &mut found);
+    let gone: Vec<bool> = lost.iter().zip(&unseen).map(|(l, u)| *l || *u).collect();
     duplicate::find(&facts, &mut found);
     inconsistent_offsets::find(&facts, &mut found);
-    send_order::find(&facts, &lost, &mut found);
+    send_order::find(&facts, &gone, &mut found);
     poll_order::find(&facts, &lost, &mut found);
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);

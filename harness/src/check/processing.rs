@@ -5,133 +5,215 @@
 //! - `lost-processing`: a record below the group's final committed offset of
 //!   its key that no `process` op completed.
 //!
-//! A duplicate that follows the group's committed offset going backwards (an
-//! `ok` commit below an earlier `ok` commit of the same key, as a zombie's
-//! unfenced commit does) says so in its explanation and lists that commit
-//! among its ops.
+//! As with sends, an unknown outcome proves nothing either way: a record whose
+//! only processing attempt is an `info` process op (or one that never
+//! completed, as when its member crashed mid-way) may have been processed, so
+//! it is not reported as lost, and it does not count towards a duplicate.
 //!
-//! Only `ok` process completions count as processed: a member killed during
-//! processing did not finish it. The final committed offset of a key is the
-//! final `committed` op's (what the coordinator held after healing) or, in a
-//! history without one, the last `ok` commit's. The records a key holds come
-//! from the final reads when they covered the key, otherwise from every read.
-//! Groups start from the earliest offset (the workload's `auto.offset.reset`),
-//! so every record below the committed offset was due for processing.
+//! The final committed offset of a key is the final `committed` op's (what
+//! the coordinator held after healing) or, in a history without one, the last
+//! `ok` commit's. The records a key holds come from the final reads when they
+//! covered the key, otherwise from every read. Groups start from the earliest
+//! offset (the workload's `auto.offset.reset`), so every record below the
+//! committed offset was due for processing.
+//!
+//! Each anomaly explains itself from the history: who received the record,
+//! what they committed, whether they crashed; for a duplicate, the commit that
+//! moved the group's offset back over it, or the stale member's commit.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
-use crate::history::{History, MicroOp, OpType, OpValue, Process, Val};
+use crate::history::{History, MicroOp, Op, OpType, OpValue, Process, Reads, Val};
 use std::collections::{BTreeMap, BTreeSet};
 
 type Record<'h> = (&'h str, i64, &'h Val);
 
-/// An `ok` commit that did not move a key's committed offset forward: below
-/// an earlier `ok` commit's, or equal to another process's (offset, op
-/// index) before and after.
-struct Rewind<'h> {
-    key: &'h str,
-    from: (i64, u64),
-    to: (i64, u64),
-    process: String,
+/// A commit attempt, with its outcome (`ok`, `fail` or unknown).
+struct Commit<'h> {
+    op: u64,
+    process: &'h Process,
+    offsets: &'h BTreeMap<String, i64>,
+    outcome: OpType,
 }
 
-/// Returns how many `process` operations completed and how many distinct
-/// records they processed, for [`super::Stats`].
-pub(crate) fn find(history: &History, found: &mut Findings) -> (u64, u64) {
-    let ops = &history.ops;
-    // Record -> the `index` of every process completion that finished it.
-    let mut processed: BTreeMap<Record<'_>, Vec<u64>> = BTreeMap::new();
-    // Key -> (committed offset, op index), final `committed` winning.
-    let mut last_commit: BTreeMap<&str, (i64, u64)> = BTreeMap::new();
-    let mut final_committed: Option<(BTreeMap<&str, i64>, u64)> = None;
-    let mut final_records: BTreeMap<&str, BTreeMap<i64, (&Val, u64)>> = BTreeMap::new();
-    let mut any_records: BTreeMap<&str, BTreeMap<i64, (&Val, u64)>> = BTreeMap::new();
-    let mut process_ops = 0u64;
-    // Key -> the highest offset an ok commit acknowledged so far, and its op.
-    let mut highest_commit: BTreeMap<&str, (i64, u64)> = BTreeMap::new();
-    let mut rewinds: Vec<Rewind<'_>> = Vec::new();
-    let mut commit_process: BTreeMap<u64, &Process> = BTreeMap::new();
-    // Process completion index -> its process.
-    let mut process_of: BTreeMap<u64, &Process> = BTreeMap::new();
+/// An `ok` commit that did not move a key's committed offset forward: below
+/// an earlier `ok` commit's, or equal to another process's.
+struct Rewind<'h> {
+    from: (i64, u64),
+    to: (i64, u64),
+    process: &'h Process,
+}
 
-    for pair in history.pairs() {
-        let Some(done) = pair.completion.and_then(|p| ops.get(p)) else {
-            continue;
-        };
-        let head = pair.invoke.and_then(|p| ops.get(p)).unwrap_or(done);
-        let f = head.f.as_str();
-        let ok = done.op_type == OpType::Ok;
-        match (&done.value, f) {
-            (OpValue::Records(reads), "process") => {
-                process_ops += 1;
-                process_of.insert(done.index, &done.process);
-                if ok {
-                    for (key, records) in reads {
-                        for (offset, value) in records {
-                            processed
-                                .entry((key.as_str(), *offset, value))
-                                .or_default()
-                                .push(done.index);
-                        }
-                    }
-                }
-            }
-            (OpValue::Offsets(offsets), "commit") if ok => {
-                for (key, offset) in offsets {
-                    last_commit.insert(key.as_str(), (*offset, done.index));
-                    let high = highest_commit
-                        .entry(key.as_str())
-                        .or_insert((*offset, done.index));
-                    let stale = *offset < high.0
-                        || (*offset == high.0
-                            && commit_process.get(&high.1).copied() != Some(&done.process));
-                    if stale {
-                        rewinds.push(Rewind {
-                            key: key.as_str(),
-                            from: *high,
-                            to: (*offset, done.index),
-                            process: done.process.to_string(),
-                        });
-                    } else {
-                        *high = (*offset, done.index);
-                    }
-                }
-                commit_process.insert(done.index, &done.process);
-            }
-            (OpValue::Other(serde_json::Value::Object(m)), "committed") if ok => {
-                let offsets = m
-                    .iter()
-                    .filter_map(|(k, v)| v.as_i64().map(|o| (k.as_str(), o)))
-                    .collect();
-                final_committed = Some((offsets, done.index));
-            }
-            (OpValue::Micro(micro), "poll") if done.op_type != OpType::Fail => {
-                let is_final = head.final_read || done.final_read;
-                for m in micro {
-                    let MicroOp::Poll { reads: Some(reads) } = m else {
+#[derive(Default)]
+struct Gathered<'h> {
+    /// Record -> the `index` of every `ok` process completion that finished it.
+    processed: BTreeMap<Record<'h>, Vec<u64>>,
+    /// Records in a process op whose outcome is unknown.
+    maybe_processed: BTreeSet<Record<'h>>,
+    /// Record -> the last non-final poll that delivered it, and to whom.
+    delivered: BTreeMap<Record<'h>, (u64, &'h Process)>,
+    commits: Vec<Commit<'h>>,
+    /// Process -> the index of its `crash` op.
+    crashes: BTreeMap<&'h Process, u64>,
+    /// Process completion index -> its process.
+    process_of: BTreeMap<u64, &'h Process>,
+    final_committed: Option<(BTreeMap<&'h str, i64>, u64)>,
+    final_records: BTreeMap<&'h str, BTreeMap<i64, (&'h Val, u64)>>,
+    any_records: BTreeMap<&'h str, BTreeMap<i64, (&'h Val, u64)>>,
+    process_ops: u64,
+}
+
+fn records(reads: &Reads) -> impl Iterator<Item = Record<'_>> {
+    reads
+        .iter()
+        .flat_map(|(key, rs)| rs.iter().map(move |(o, v)| (key.as_str(), *o, v)))
+}
+
+impl<'h> Gathered<'h> {
+    fn from(history: &'h History) -> Self {
+        let ops = &history.ops;
+        let mut g = Gathered::default();
+        for op in ops.iter().filter(|o| o.f == "crash") {
+            g.crashes.entry(&op.process).or_insert(op.index);
+        }
+        for pair in history.pairs() {
+            let invoke = pair.invoke.and_then(|p| ops.get(p));
+            let done = pair.completion.and_then(|p| ops.get(p));
+            let Some(head) = invoke.or(done) else {
+                continue;
+            };
+            let outcome = pair.outcome(history);
+            // The completion's value when it has the op's shape, else the
+            // invocation's (an op cut short by a crash keeps what it began).
+            let value_of = |shape: fn(&'h Op) -> bool| done.filter(|d| shape(d)).or(invoke);
+            match head.f.as_str() {
+                "process" => {
+                    g.process_ops += 1;
+                    let Some(op) = value_of(|o| matches!(o.value, OpValue::Records(_))) else {
                         continue;
                     };
-                    for (key, records) in reads {
-                        let into = if is_final {
-                            final_records.entry(key.as_str()).or_default()
-                        } else {
-                            any_records.entry(key.as_str()).or_default()
-                        };
-                        for (offset, value) in records {
-                            into.entry(*offset).or_insert((value, done.index));
+                    let OpValue::Records(reads) = &op.value else {
+                        continue;
+                    };
+                    if outcome == OpType::Ok {
+                        g.process_of.insert(op.index, &op.process);
+                        for r in records(reads) {
+                            g.processed.entry(r).or_default().push(op.index);
+                        }
+                    } else if outcome == OpType::Info {
+                        g.maybe_processed.extend(records(reads));
+                    }
+                }
+                "commit" => {
+                    let Some(op) = value_of(|o| matches!(o.value, OpValue::Offsets(_))) else {
+                        continue;
+                    };
+                    if let OpValue::Offsets(offsets) = &op.value {
+                        g.commits.push(Commit {
+                            op: done.map_or(head.index, |d| d.index),
+                            process: &head.process,
+                            offsets,
+                            outcome,
+                        });
+                    }
+                }
+                "committed" if outcome == OpType::Ok => {
+                    if let Some(d) = done {
+                        if let OpValue::Other(serde_json::Value::Object(m)) = &d.value {
+                            let offsets = m
+                                .iter()
+                                .filter_map(|(k, v)| v.as_i64().map(|o| (k.as_str(), o)))
+                                .collect();
+                            g.final_committed = Some((offsets, d.index));
                         }
                     }
                 }
+                "poll" if outcome != OpType::Fail => {
+                    let Some(done) = done else { continue };
+                    let is_final = head.final_read || done.final_read;
+                    for m in done.value.micro_ops() {
+                        let MicroOp::Poll { reads: Some(reads) } = m else {
+                            continue;
+                        };
+                        for r @ (key, offset, value) in records(reads) {
+                            let into = if is_final {
+                                &mut g.final_records
+                            } else {
+                                g.delivered.insert(r, (done.index, &done.process));
+                                &mut g.any_records
+                            };
+                            into.entry(key)
+                                .or_default()
+                                .entry(offset)
+                                .or_insert((value, done.index));
+                        }
+                    }
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
-    if process_ops == 0 {
-        return (0, 0);
+        g
     }
 
-    for ((key, offset, value), by) in &processed {
+    /// Per key, the `ok` commits that did not move the committed offset
+    /// forward, in history order.
+    fn rewinds(&self) -> BTreeMap<&'h str, Vec<Rewind<'h>>> {
+        let mut highest: BTreeMap<&str, (i64, u64, &Process)> = BTreeMap::new();
+        let mut rewinds: BTreeMap<&str, Vec<Rewind<'_>>> = BTreeMap::new();
+        for c in self.commits.iter().filter(|c| c.outcome == OpType::Ok) {
+            for (key, &offset) in c.offsets {
+                let high = highest
+                    .entry(key.as_str())
+                    .or_insert((offset, c.op, c.process));
+                let stale = offset < high.0 || (offset == high.0 && high.2 != c.process);
+                if stale {
+                    rewinds.entry(key.as_str()).or_default().push(Rewind {
+                        from: (high.0, high.1),
+                        to: (offset, c.op),
+                        process: c.process,
+                    });
+                } else {
+                    *high = (offset, c.op, c.process);
+                }
+            }
+        }
+        rewinds
+    }
+
+    /// Where each key's group offset ended: the final `committed` op, or the
+    /// last `ok` commit.
+    fn committed(&self) -> BTreeMap<&'h str, (i64, u64)> {
+        if let Some((offsets, at)) = &self.final_committed {
+            return offsets.iter().map(|(k, o)| (*k, (*o, *at))).collect();
+        }
+        let mut last = BTreeMap::new();
+        for c in self.commits.iter().filter(|c| c.outcome == OpType::Ok) {
+            for (key, &offset) in c.offsets {
+                last.insert(key.as_str(), (offset, c.op));
+            }
+        }
+        last
+    }
+}
+
+/// Returns how many `process` operations there were and how many distinct
+/// records they processed, for [`super::Stats`].
+pub(crate) fn find(history: &History, found: &mut Findings) -> (u64, u64) {
+    let g = Gathered::from(history);
+    if g.process_ops == 0 {
+        return (0, 0);
+    }
+    duplicates(&g, found);
+    lost(&g, found);
+    (g.process_ops, g.processed.len() as u64)
+}
+
+fn duplicates(g: &Gathered<'_>, found: &mut Findings) {
+    let rewinds = g.rewinds();
+    let no_rewinds = Vec::new();
+    for (&(key, offset, value), by) in &g.processed {
         if by.len() < 2 {
             continue;
         }
+        let rewinds = rewinds.get(key).unwrap_or(&no_rewinds);
         let listed: Vec<String> = by.iter().map(|i| format!("op {i}")).collect();
         let mut ops = by.clone();
         let mut explanation = format!(
@@ -144,18 +226,16 @@ pub(crate) fn find(history: &History, found: &mut Findings) -> (u64, u64) {
         let last = by.iter().copied().max().unwrap_or_default();
         let reread = rewinds
             .iter()
-            .find(|r| r.key == *key && r.to.0 <= *offset && *offset < r.from.0 && r.to.1 < last);
+            .find(|r| r.to.0 <= offset && offset < r.from.0 && r.to.1 < last);
         // So does a stale commit covering the record, accepted although the
         // group had already committed as far, by a process that then
         // processed the record: a zombie finishing a batch its successor
         // also took.
         let stale = rewinds.iter().find(|r| {
-            r.key == *key
-                && *offset < r.to.0
-                && by.iter().any(|i| {
-                    *i > r.to.1
-                        && process_of.get(i).map(|p| p.to_string()) == Some(r.process.clone())
-                })
+            offset < r.to.0
+                && by
+                    .iter()
+                    .any(|i| *i > r.to.1 && g.process_of.get(i) == Some(&r.process))
         });
         if let Some(r) = reread {
             explanation.push_str(&format!(
@@ -177,40 +257,83 @@ pub(crate) fn find(history: &History, found: &mut Findings) -> (u64, u64) {
         found.push(Anomaly {
             kind: AnomalyKind::DuplicateProcessing,
             key: key.to_string(),
-            values: vec![(*value).clone()],
-            offsets: vec![*offset],
+            values: vec![value.clone()],
+            offsets: vec![offset],
             ops,
             process: None,
             explanation,
         });
     }
+}
 
-    let committed: BTreeMap<&str, (i64, u64)> = match &final_committed {
-        Some((offsets, at)) => offsets.iter().map(|(k, o)| (*k, (*o, *at))).collect(),
-        None => last_commit,
-    };
-    let processed_keys: BTreeSet<Record<'_>> = processed.keys().copied().collect();
-    for (key, (upto, commit_op)) in committed {
-        let Some(records) = final_records.get(key).or_else(|| any_records.get(key)) else {
+fn lost(g: &Gathered<'_>, found: &mut Findings) {
+    for (key, (upto, committed_op)) in g.committed() {
+        let Some(records) = g.final_records.get(key).or_else(|| g.any_records.get(key)) else {
             continue;
         };
         for (&offset, &(value, read_op)) in records.range(..upto) {
-            if processed_keys.contains(&(key, offset, value)) {
+            let record = (key, offset, value);
+            if g.processed.contains_key(&record) || g.maybe_processed.contains(&record) {
                 continue;
             }
+            let mut ops = vec![read_op, committed_op];
+            let how = g.delivered.get(&record).map(|&(poll, member)| {
+                ops.push(poll);
+                how_lost(g, record, poll, member, &mut ops)
+            });
+            let how = how.unwrap_or_else(|| "no member ever received it".to_string());
+            ops.sort_unstable();
+            ops.dedup();
             found.push(Anomaly {
                 kind: AnomalyKind::LostProcessing,
                 key: key.to_string(),
                 values: vec![value.clone()],
                 offsets: vec![offset, upto],
-                ops: vec![read_op, commit_op],
+                ops,
                 process: None,
                 explanation: format!(
                     "{value} at {key} offset {offset} (read by op {read_op}) is below the group's committed offset {upto} \
-                     (op {commit_op}) but no member finished processing it"
+                     (op {committed_op}) but no member finished processing it: {how}"
                 ),
             });
         }
     }
-    (process_ops, processed.len() as u64)
+}
+
+/// The story of a record `member` received in `poll` and never processed:
+/// the commit that covered it and the crash that followed, where there were.
+fn how_lost(
+    g: &Gathered<'_>,
+    (key, offset, _): Record<'_>,
+    poll: u64,
+    member: &Process,
+    ops: &mut Vec<u64>,
+) -> String {
+    let mut how = format!("process {member} received it (op {poll})");
+    let covering = g.commits.iter().find(|c| {
+        c.op > poll
+            && c.process == member
+            && c.outcome != OpType::Fail
+            && c.offsets.get(key).is_some_and(|&o| o > offset)
+    });
+    if let Some(c) = covering {
+        ops.push(c.op);
+        let outcome = if c.outcome == OpType::Ok {
+            "acknowledged"
+        } else {
+            "outcome unknown"
+        };
+        how.push_str(&format!(
+            ", committed {key} up to {} (op {}, {outcome})",
+            c.offsets[key], c.op
+        ));
+    }
+    match g.crashes.get(member).filter(|&&c| c > poll) {
+        Some(&crash) => {
+            ops.push(crash);
+            how.push_str(&format!(" and crashed (op {crash}) before processing it"));
+        }
+        None => how.push_str(" and never processed it"),
+    }
+    how
 }

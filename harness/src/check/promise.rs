@@ -196,13 +196,14 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
         })
     };
 
+    // Offsets (and so acknowledged positions) mean something only while the
+    // log never rewinds: after an unclean election or an unflushed power loss,
+    // later records reuse the offsets of lost ones.
+    let offsets_stable = !sem.unclean_leader_election && !sem.log_can_rewind(faults);
     // acks=0 and acks=1 promise nothing about loss; acks=all with
     // min.insync=1 is "as acks=1"; unclean election gives it up again.
-    if sem.acks == Acks::All
-        && sem.min_insync_replicas >= 2
-        && !sem.unclean_leader_election
-        && !sem.log_can_rewind(faults)
-    {
+    let durable = sem.acks == Acks::All && sem.min_insync_replicas >= 2 && offsets_stable;
+    if durable {
         let power = if faults.power_loss {
             " and, with flush.messages=1, power loss"
         } else {
@@ -230,10 +231,8 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
         );
     }
 
-    // Order is judged by acknowledged offsets, which only mean something while
-    // the log never rewinds: after an unclean election or an unflushed power
-    // loss, later sends reuse the offsets of lost ones.
-    let offsets_stable = !sem.unclean_leader_election && !sem.log_can_rewind(faults);
+    // Order is judged by acknowledged offsets (the checker leaves out writes
+    // the log lost), so it needs stable offsets.
     let order_reason = if !offsets_stable {
         None
     } else if sem.idempotent() {
@@ -252,7 +251,7 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
         promise(PromiseName::PerPartitionOrder, reason.into());
     }
 
-    if !sem.unclean_leader_election && !sem.log_can_rewind(faults) {
+    if offsets_stable {
         let power = if faults.power_loss {
             ", flush.messages=1 under power loss"
         } else {
@@ -280,12 +279,8 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
     // a rewound data log hands out offsets a committed offset has already
     // passed (records skipped: lost processing), a rewound offsets log forgets
     // commits (records read again: duplicate processing).
-    let logs_durable = sem.acks == Acks::All
-        && sem.min_insync_replicas >= 2
-        && !sem.unclean_leader_election
-        && !sem.log_can_rewind(faults);
     match sem.commit_mode {
-        Some(mode @ (CommitMode::AfterProcessing | CommitMode::Auto)) if logs_durable => {
+        Some(mode @ (CommitMode::AfterProcessing | CommitMode::Auto)) if durable => {
             let how = if mode == CommitMode::Auto {
                 "auto-commit with synchronous processing: a poll commits only what the previous poll returned and the application finished"
             } else {
@@ -299,7 +294,7 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
                 ),
             );
         }
-        Some(CommitMode::BeforeProcessing) if logs_durable && !sem.legacy_no_commit_fencing => {
+        Some(CommitMode::BeforeProcessing) if durable && !sem.legacy_no_commit_fencing => {
             promise(
                 PromiseName::NoDuplicateProcessing,
                 format!(

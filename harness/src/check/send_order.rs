@@ -1,30 +1,39 @@
-//! `nonmonotonic-send`: for one process and key, acknowledged sends taken in
-//! issue order (op, then position in the op's list) whose offsets do not
-//! increase. `int-nonmonotonic-send` is the same inside one op.
+//! `nonmonotonic-send`: for one process and key, sends taken in issue order
+//! (op, then position in the op's list) whose offsets do not increase.
+//! `int-nonmonotonic-send` is the same inside one op.
 //!
-//! A send's offset is its acknowledged offset, or, when the acknowledgement
-//! carried none, the lowest offset a read found it at. Lost writes are left
-//! out: their acknowledged offset was reused after a truncation, so a later
-//! send landing below it shows the loss (already reported), not a reordering.
+//! A send takes part once it is known to have happened: acknowledged, or of
+//! unknown outcome and observed by a read (Jepsen's rule). Its offset is its
+//! acknowledged offset, or, without one, the lowest offset a read found it at.
+//! Lost and unseen writes are left out: the log no longer holds them where
+//! they were acknowledged (a truncation reused the offset, or ended below
+//! it), so a later send landing below them shows the loss, already reported,
+//! not a reordering.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
 use super::facts::OrderedMap;
 use super::facts::{Facts, KeyId};
 use crate::history::{OpType, Process};
 
-pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
+/// `gone[id]`: write `id` is a lost or unseen write.
+pub(crate) fn find(facts: &Facts<'_>, gone: &[bool], found: &mut Findings) {
     // (process, key) -> the previous send: (offset, write id). Looked up only.
     let mut last: OrderedMap<(&Process, KeyId), (i64, usize)> = OrderedMap::default();
     for (id, w) in facts.writes.iter().enumerate() {
-        if w.outcome != OpType::Ok || lost.get(id).copied().unwrap_or(false) {
+        if w.outcome == OpType::Fail || gone.get(id).copied().unwrap_or(false) {
             continue;
         }
+        let value = facts.value_facts(w.value_id);
         let read_offset = || {
-            facts
-                .value_facts(w.value_id)
+            value
+                .filter(|v| v.read_count > 0)
                 .and_then(|v| v.offsets().map(|(o, _)| o).min())
         };
-        let Some(offset) = w.ack_offset.or_else(read_offset) else {
+        let offset = match w.outcome {
+            OpType::Ok => w.ack_offset.or_else(read_offset),
+            _ => read_offset(),
+        };
+        let Some(offset) = offset else {
             continue;
         };
         let previous = last.insert((w.process, w.key), (offset, id));

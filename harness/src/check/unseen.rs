@@ -10,7 +10,10 @@ use super::explain;
 use super::facts::Facts;
 use crate::history::OpType;
 
-pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
+/// Adds the unseen writes to `found`; returns, per write, whether it was
+/// unseen (its acknowledged offset is not where the log holds it, if anywhere).
+pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) -> Vec<bool> {
+    let mut unseen = vec![false; facts.writes.len()];
     for (id, w) in facts.writes.iter().enumerate() {
         if w.outcome != OpType::Ok || lost.get(id).copied().unwrap_or(false) {
             continue;
@@ -32,6 +35,9 @@ pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
             Some(o) => format!("reached offset {o}"),
             None => "found it empty".to_string(),
         };
+        if let Some(flag) = unseen.get_mut(id) {
+            *flag = true;
+        }
         let mut ops = facts.pair_indices(w.pair);
         ops.push(facts.index(cover.op));
         found.push(Anomaly {
@@ -49,4 +55,5 @@ pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
             ),
         });
     }
+    unseen
 }

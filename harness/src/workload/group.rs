@@ -211,13 +211,21 @@ impl Member {
         });
     }
 
-    /// Between steps: wait out a stall. Returns false when the member should
-    /// stop (the run is over, or churn asked it to leave).
-    async fn checkpoint(&self, leave: &Cell<bool>) -> bool {
+    /// Between steps: wait out a stall (a paused application does nothing).
+    async fn wait_out_stall(&self) {
         let stall = self.control(|c| c.stall.clone());
         while stall.get() {
             tokio::time::sleep(Duration::from_millis(CONTROL_TICK_MS)).await;
         }
+    }
+
+    /// Before each poll: wait out a stall, then say whether to go on. The run's
+    /// end and churn stop a member only here, between batches, as an
+    /// application shuts down: it finishes the batch in hand first. Only a
+    /// crash (the supervisor aborting this task) can cut a batch short, so
+    /// lost processing always has a fault behind it.
+    async fn keep_polling(&self, leave: &Cell<bool>) -> bool {
+        self.wait_out_stall().await;
         !self.shared.stop.get() && !leave.get()
     }
 
@@ -242,7 +250,7 @@ impl Member {
             None,
         );
         self.complete(process.get(), OpType::Ok, "subscribe", topics, None, None);
-        while self.checkpoint(&leave).await {
+        while self.keep_polling(&leave).await {
             let p = process.get();
             self.record(
                 Process::Id(p),
@@ -282,13 +290,9 @@ impl Member {
             }
             match self.mode {
                 CommitMode::BeforeProcessing => {
-                    if !self.checkpoint(&leave).await {
-                        break;
-                    }
+                    self.wait_out_stall().await;
                     if self.commit(&mut gc, &records, &process).await {
-                        if !self.process(&records, &process, &leave).await {
-                            break;
-                        }
+                        self.process(&records, &process).await;
                     } else {
                         // Not committed: these records must not be processed
                         // here; read them again from the committed offsets.
@@ -296,46 +300,29 @@ impl Member {
                     }
                 }
                 CommitMode::AfterProcessing => {
-                    if !self.process(&records, &process, &leave).await {
-                        break;
-                    }
-                    if !self.checkpoint(&leave).await {
-                        break;
-                    }
+                    self.process(&records, &process).await;
+                    self.wait_out_stall().await;
                     self.commit(&mut gc, &records, &process).await;
                 }
                 // Processed before the next poll, which commits it.
-                CommitMode::Auto => {
-                    if !self.process(&records, &process, &leave).await {
-                        break;
-                    }
-                }
+                CommitMode::Auto => self.process(&records, &process).await,
             }
         }
-        if leave.get() {
-            gc.close().await;
-        }
+        // Leaving (churn, or the end of the run) is a graceful close.
+        gc.close().await;
     }
 
     /// Process a poll's records one partition at a time, as an application
     /// works through a batch before committing it: each partition's records
-    /// are one `process` op taking `processing_ms`, so a crash, a pause or a
-    /// departure can fall between two of them. Returns false if the member
-    /// should stop (the rest of the batch is not processed).
-    async fn process(
-        &self,
-        records: &[ConsumedRecord],
-        process: &Cell<u64>,
-        leave: &Cell<bool>,
-    ) -> bool {
+    /// are one `process` op taking `processing_ms`, so a crash or a pause can
+    /// fall between two of them.
+    async fn process(&self, records: &[ConsumedRecord], process: &Cell<u64>) {
         let mut by_partition: BTreeMap<&TopicPartition, Vec<ConsumedRecord>> = BTreeMap::new();
         for r in records {
             by_partition.entry(&r.tp).or_default().push(r.clone());
         }
         for chunk in by_partition.values() {
-            if !self.checkpoint(leave).await {
-                return false;
-            }
+            self.wait_out_stall().await;
             let p = process.get();
             let value = OpValue::Records(group_reads(chunk));
             self.record(
@@ -348,7 +335,6 @@ impl Member {
             tokio::time::sleep(Duration::from_millis(self.processing_ms)).await;
             self.complete(p, OpType::Ok, "process", value, None, None);
         }
-        true
     }
 
     /// Commit the offsets after `records`; true if committed.

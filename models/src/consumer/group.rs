@@ -405,8 +405,13 @@ impl GroupConsumer {
     }
 
     /// Leave the group (a graceful shutdown): the group rebalances at once
-    /// instead of waiting for the session to expire.
+    /// instead of waiting for the session to expire. With auto-commit, Kafka's
+    /// `close()` first commits what the application consumed.
     pub async fn close(mut self) {
+        if self.config.enable_auto_commit && !self.consumed.is_empty() {
+            let offsets = self.consumed.clone();
+            let _ = self.commit_sync(&offsets).await;
+        }
         let member_id = self.shared.borrow().member_id.clone();
         if let Some(member_id) = member_id {
             let req = GroupRequest::LeaveGroup {

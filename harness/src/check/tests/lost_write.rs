@@ -68,9 +68,17 @@ fn another_value_read_at_the_acked_offset_proves_the_loss() {
     let r = check_text(
         r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[4,1]]]}
 {"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[4,2]]}]]}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[5,3],[6,4]]}]]}
 "#,
     );
-    assert_eq!(found(&r, LostWrite).len(), 1);
+    let lost = found(&r, LostWrite);
+    assert_eq!(lost.len(), 1);
+    // The read of offset 4 itself is the proof, not the one that went furthest.
+    assert_eq!(lost[0].ops, vec![0, 1]);
+    assert_eq!(
+        lost[0].explanation,
+        "process 0 sent 1 to k, acknowledged at offset 4; op 1 read offset 4 of k holding 2 instead, and reads reached offset 6"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod inconsistent_offsets;
 mod lost_write;
 mod poll_order;
 mod precommitted_read;
+mod processing;
 mod promise_table;
 mod send_order;
 mod unseen;

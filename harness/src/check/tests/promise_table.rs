@@ -193,22 +193,63 @@ fn transactions_with_read_committed_promise_no_aborted_reads() {
     assert!(!names(&no_txn, &CRASHES_AND_PARTITIONS).contains(&NoAbortedReads));
 }
 
+/// Durable logs under crashes and partitions: what the commit rows need.
+fn durable_group(mode: CommitMode) -> Semantics {
+    Semantics {
+        acks: Acks::All,
+        min_insync_replicas: 2,
+        replication_factor: 3,
+        commit_mode: Some(mode),
+        ..Semantics::default()
+    }
+}
+
 #[test]
-fn commit_modes_promise_nothing_until_the_group_checker_exists() {
+fn commit_after_processing_and_auto_commit_promise_no_lost_processing() {
+    for mode in [CommitMode::AfterProcessing, CommitMode::Auto] {
+        let got = names(&durable_group(mode), &CRASHES_AND_PARTITIONS);
+        assert!(got.contains(&NoLostProcessing), "{mode:?}: {got:?}");
+        // Duplicates after a crash or a rebalance are the known way out.
+        assert!(!got.contains(&NoDuplicateProcessing), "{mode:?}: {got:?}");
+    }
+}
+
+#[test]
+fn commit_before_processing_promises_no_duplicate_processing() {
+    let got = names(
+        &durable_group(CommitMode::BeforeProcessing),
+        &CRASHES_AND_PARTITIONS,
+    );
+    assert!(got.contains(&NoDuplicateProcessing), "{got:?}");
+    // Loss after a crash between commit and processing is the known way out.
+    assert!(!got.contains(&NoLostProcessing), "{got:?}");
+    // A zombie's unfenced commit can move the offset back: no promise then.
+    let unfenced = Semantics {
+        legacy_no_commit_fencing: true,
+        ..durable_group(CommitMode::BeforeProcessing)
+    };
+    assert!(!names(&unfenced, &CRASHES_AND_PARTITIONS).contains(&NoDuplicateProcessing));
+}
+
+#[test]
+fn commit_rows_need_logs_that_keep_what_they_acknowledged() {
+    // min.insync.replicas=1 (Kafka's default): the data or offsets log can
+    // lose acknowledged records, so neither processing promise is made.
     for mode in [
         CommitMode::Auto,
         CommitMode::AfterProcessing,
         CommitMode::BeforeProcessing,
     ] {
         let sem = Semantics {
-            commit_mode: Some(mode),
-            ..Semantics::default()
+            min_insync_replicas: 1,
+            ..durable_group(mode)
         };
         let got = names(&sem, &CRASHES_AND_PARTITIONS);
         assert!(
             !got.contains(&NoLostProcessing) && !got.contains(&NoDuplicateProcessing),
             "{mode:?}: {got:?}"
         );
+        assert!(!names(&durable_group(mode), &POWER_LOSS).contains(&NoLostProcessing));
     }
 }
 

@@ -76,3 +76,43 @@ fn a_lost_write_does_not_make_the_next_send_nonmonotonic() {
     );
     assert_eq!(kinds(&r), vec!["lost-write"]);
 }
+
+#[test]
+fn an_unseen_write_does_not_make_the_next_send_nonmonotonic() {
+    // acks=1: 1@0, 2@1, 3@2 acknowledged; the new leader's log ended at 0 and
+    // gave offset 1 to 4. 2 is a lost write (reads reached 1), 3 is unseen
+    // (reads stop below 2): neither offset is where the log holds anything.
+    let r = check_text(
+        r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,1]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[1,2]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[2,3]]]}
+{"process":0,"type":"ok","f":"send","value":[["send","k",[1,4]]]}
+{"process":9,"type":"invoke","f":"poll","value":[["poll"]],"final":true}
+{"process":9,"type":"ok","f":"poll","value":[["poll",{"k":[[0,1],[1,4]]}]],"final":true}
+"#,
+    );
+    assert_eq!(kinds(&r), vec!["lost-write", "unseen"]);
+}
+
+#[test]
+fn an_unknown_send_a_read_proves_takes_part() {
+    // 2's outcome is unknown, but a read found it at 3, below 1's offset 5.
+    let r = check_text(
+        r#"{"process":2,"type":"ok","f":"send","value":[["send","k",[5,1]]]}
+{"process":2,"type":"invoke","f":"send","value":[["send","k",2]]}
+{"process":2,"type":"info","f":"send","value":[["send","k",2]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[3,2],[5,1]]}]]}
+"#,
+    );
+    let a = found(&r, NonmonotonicSend);
+    assert_eq!(a.len(), 1, "{:?}", r.anomalies);
+    assert_eq!(a[0].offsets, vec![5, 3]);
+    // Unread, an unknown send proves nothing.
+    let r = check_text(
+        r#"{"process":2,"type":"ok","f":"send","value":[["send","k",[5,1]]]}
+{"process":2,"type":"info","f":"send","value":[["send","k",2]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[5,1]]}]]}
+"#,
+    );
+    assert!(found(&r, NonmonotonicSend).is_empty(), "{:?}", r.anomalies);
+}
