@@ -103,6 +103,8 @@ fn matrix_comes_first_with_colours_and_links() {
     // Deterministic.
     let again = write_index(&out, &input).unwrap();
     assert_eq!(std::fs::read_to_string(again).unwrap(), page);
+    // And the whole page, for review (`cargo insta review` to accept a change).
+    insta::assert_snapshot!("sweep_index", page);
 }
 
 #[test]

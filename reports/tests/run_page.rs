@@ -131,3 +131,20 @@ fn bad_run_folders_are_errors_naming_the_file() {
     let err = render_run_page(&dir).unwrap_err();
     assert!(err.to_string().contains("history.jsonl"), "{err}");
 }
+
+/// Paths of test folders differ between machines; the page is otherwise fixed.
+fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
+    vec![(r#"[^\s<>&"']*reports-tests/"#, "[tests]/")]
+}
+
+/// The whole page of the lost-write fixture, so any change to what a reader
+/// sees shows up in review (`cargo insta review` to accept one).
+#[test]
+fn run_page_snapshot() {
+    let dir = fresh_dir("run-page-snapshot");
+    testkit::write_lost_write_folder(&dir).unwrap();
+    let page = render_run_page(&dir).unwrap();
+    insta::with_settings!({filters => snapshot_filters()}, {
+        insta::assert_snapshot!("lost_write_run_page", page);
+    });
+}
