@@ -2,7 +2,7 @@
 //! heal, recover, read everything back, and check the history.
 use crate::check::{self, CheckOptions, CheckResult};
 use crate::history::History;
-use crate::nemesis::fault::ScheduledFault;
+use crate::nemesis::fault::{self, ScheduledFault};
 use crate::nemesis::{generator, FaultRecord, Nemesis};
 use crate::scenario::Scenario;
 use crate::semantics::semantics_of_workload;
@@ -11,6 +11,14 @@ use logjam_models::cluster::{new_sim, Cluster, SimSettings};
 use logjam_models::config::ConfigError;
 use logjam_models::ids::TopicPartition;
 use std::time::Duration;
+
+/// After the workload stops, how long in-flight operations get to finish
+/// before the final reads start.
+pub const SETTLE_MS: u64 = 2_000;
+
+/// Slack past the final reads' deadline, so the step loop ends a run (final
+/// reads unfinished) before turmoil's own time limit would fail it.
+const END_SLACK_MS: u64 = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -47,7 +55,7 @@ pub fn schedule_for(scenario: &Scenario, seed: u64) -> Vec<ScheduledFault> {
             scenario.duration_ms,
         ));
     }
-    schedule.sort_by_key(|f| f.at_ms);
+    fault::sort_by_time(&mut schedule);
     schedule
 }
 
@@ -80,7 +88,11 @@ pub fn run(
     );
     let cluster = Cluster::new(config.clone())?;
     let knobs = &scenario.sim;
-    let total_ms = scenario.duration_ms + knobs.recovery_ms + knobs.final_read_timeout_ms + 1_000;
+    let total_ms = scenario.duration_ms
+        + knobs.recovery_ms
+        + SETTLE_MS
+        + knobs.final_read_timeout_ms
+        + END_SLACK_MS;
     let mut sim = new_sim(&SimSettings {
         seed,
         tick_ms: knobs.tick_ms,
@@ -100,7 +112,14 @@ pub fn run(
         &shared,
         &group_controls,
     ));
-    let schedule = schedule.unwrap_or_else(|| schedule_for(scenario, seed));
+    // Sorted once, here: run.json and the nemesis see the order faults fire in.
+    let schedule = match schedule {
+        Some(mut given) => {
+            fault::sort_by_time(&mut given);
+            given
+        }
+        None => schedule_for(scenario, seed),
+    };
     let mut nemesis =
         Nemesis::new(schedule.clone(), seed, clients).with_group_controls(group_controls);
     let mut steps = 0u64;
@@ -127,7 +146,7 @@ pub fn run(
     }
     shared.stop.set(true);
     // Let in-flight operations finish before the final reads.
-    let settle_until = now_ms(&sim) + 2_000;
+    let settle_until = now_ms(&sim) + SETTLE_MS;
     while now_ms(&sim) < settle_until {
         step(&mut sim)?;
     }
@@ -181,4 +200,112 @@ fn header(scenario: &Scenario, seed: u64) -> serde_json::Map<String, serde_json:
     m.insert("seed".into(), seed.into());
     m.insert("logjam_version".into(), env!("CARGO_PKG_VERSION").into());
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::SimKnobs;
+    use logjam_models::config::{
+        BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig,
+    };
+
+    /// A one-broker cluster, one producer, half a second of workload.
+    fn tiny(final_read_timeout_ms: u64) -> Scenario {
+        Scenario {
+            name: "tiny".into(),
+            description: String::new(),
+            preset: None,
+            cluster: ClusterConfig {
+                brokers: 1,
+                broker: BrokerConfig::scaled_for_simulation(),
+                topics: vec![TopicConfig {
+                    name: "t".into(),
+                    partitions: 1,
+                    replication_factor: 1,
+                    ..TopicConfig::default()
+                }],
+                producer: ProducerConfig::scaled_for_simulation(),
+                consumer: ConsumerConfig::scaled_for_simulation(),
+            },
+            workload: crate::workload::WorkloadSpec {
+                producers: 1,
+                consumers: 0,
+                ..Default::default()
+            },
+            faults: Default::default(),
+            duration_ms: 500,
+            sim: SimKnobs {
+                recovery_ms: 500,
+                final_read_timeout_ms,
+                ..SimKnobs::default()
+            },
+        }
+    }
+
+    /// The time limit covers the settle before the final reads: final reads
+    /// that run out of time are a weaker verdict, not a failed simulation.
+    #[test]
+    fn final_reads_out_of_time_are_incomplete_not_a_failure() {
+        let out = run(&tiny(10), 0, None).expect("the run ends within its time limit");
+        assert!(!out.final_reads_complete);
+        let out = run(&tiny(5_000), 0, None).expect("run");
+        assert!(out.final_reads_complete);
+    }
+
+    /// `heal` releases a paused broker then and there, recorded as the
+    /// `resume` it is; the end of the run has nothing left to resume.
+    #[test]
+    fn heal_releases_a_paused_broker() {
+        use crate::nemesis::fault::{Fault, Target};
+        let schedule = vec![
+            ScheduledFault {
+                at_ms: 100,
+                fault: Fault::Pause {
+                    target: Target::Broker(1),
+                },
+            },
+            ScheduledFault {
+                at_ms: 300,
+                fault: Fault::Heal,
+            },
+        ];
+        let out = run(&tiny(5_000), 0, Some(schedule)).expect("run");
+        let fired: Vec<(u64, &str, String)> = out
+            .faults
+            .iter()
+            .map(|r| (r.at_ms, r.f.as_str(), r.value.to_string()))
+            .collect();
+        assert_eq!(
+            fired[1..3],
+            [
+                (300, "heal", "{}".to_string()),
+                (300, "resume", r#"{"nodes":["broker-1"]}"#.to_string()),
+            ],
+            "{fired:?}"
+        );
+        assert!(
+            !fired[3..].iter().any(|(_, f, _)| *f == "resume"),
+            "nothing left paused at the end: {fired:?}"
+        );
+        assert!(out.final_reads_complete);
+    }
+
+    #[test]
+    fn a_given_schedule_is_stored_sorted() {
+        use crate::nemesis::fault::Fault;
+        let given = vec![
+            ScheduledFault {
+                at_ms: 300,
+                fault: Fault::Resume,
+            },
+            ScheduledFault {
+                at_ms: 100,
+                fault: Fault::Heal,
+            },
+        ];
+        let out = run(&tiny(5_000), 0, Some(given)).expect("run");
+        let times: Vec<u64> = out.schedule.iter().map(|f| f.at_ms).collect();
+        assert_eq!(times, [100, 300]);
+    }
 }

@@ -27,10 +27,9 @@ pub struct RunMeta {
 
 /// `<root>/runs/<scenario>/<preset>/<seed>`.
 pub fn run_dir(root: &Path, scenario: &Scenario, seed: u64) -> PathBuf {
-    let preset = scenario.preset.as_deref().unwrap_or("custom");
     root.join("runs")
         .join(&scenario.name)
-        .join(preset)
+        .join(scenario.preset_label())
         .join(seed.to_string())
 }
 

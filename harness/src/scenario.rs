@@ -27,6 +27,17 @@ pub struct Scenario {
     pub sim: SimKnobs,
 }
 
+/// The preset label of a scenario that names no preset: run folders, sweeps
+/// and reports file it under this name.
+pub const NO_PRESET: &str = "custom";
+
+impl Scenario {
+    /// The preset this scenario started from, or [`NO_PRESET`].
+    pub fn preset_label(&self) -> &str {
+        self.preset.as_deref().unwrap_or(NO_PRESET)
+    }
+}
+
 /// Either a generated mix or an explicit schedule (both may be given: they add up).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,7 @@
 //! candidate is a whole run with the same seed, so a step is kept only if the
 //! simulation itself still shows the failure.
 use crate::check::{AnomalyKind, CheckResult};
-use crate::nemesis::fault::{Fault, ScheduledFault};
+use crate::nemesis::fault::{self, Fault, ScheduledFault};
 use crate::run::{run, RunError};
 use crate::scenario::Scenario;
 
@@ -34,6 +34,16 @@ impl Target {
     }
 }
 
+/// `lost-write (a broken promise)` or `lost-write`: the anomaly by its history name.
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Broken(k) => write!(f, "{k} (a broken promise)"),
+            Target::Found(k) => write!(f, "{k}"),
+        }
+    }
+}
+
 pub struct Shrunk {
     pub scenario: Scenario,
     pub schedule: Vec<ScheduledFault>,
@@ -54,6 +64,12 @@ fn is_undo(f: &Fault) -> bool {
     )
 }
 
+/// Moves of a fault shorter than this are not worth a run.
+const MIN_MOVE_MS: u64 = 10;
+
+/// The shortest fault window keeps this much time after the last fault.
+const AFTER_LAST_FAULT_MS: u64 = 500;
+
 /// Shrink `schedule` for `scenario` + `seed` while `target` keeps holding.
 pub fn shrink(
     scenario: &Scenario,
@@ -61,6 +77,9 @@ pub fn shrink(
     schedule: Vec<ScheduledFault>,
     target: &Target,
 ) -> Result<Shrunk, RunError> {
+    let mut schedule = schedule;
+    // Step 2 moves each fault towards its predecessor in time: time order.
+    fault::sort_by_time(&mut schedule);
     let original_faults = schedule.len();
     let mut runs = 0u64;
     let mut fails = |sc: &Scenario, sched: &[ScheduledFault]| -> Result<bool, RunError> {
@@ -80,8 +99,9 @@ pub fn shrink(
             runs,
         });
     }
-    // 1. Fewest faults: drop chunks, halving the chunk size (ddmin-style), then
-    //    single faults; undo faults whose fault is gone go with it.
+    // 1. Fewest faults: drop chunks, halving the chunk size (ddmin-style) down
+    //    to single faults. Undo faults (heal, restart, resume) are dropped like
+    //    any other, when the failure stays without them.
     let mut chunk = best.len().div_ceil(2).max(1);
     loop {
         let mut i = 0;
@@ -101,20 +121,23 @@ pub fn shrink(
         }
         chunk = (chunk / 2).max(1);
     }
-    // Undo faults with nothing left to undo are noise.
+    // Undo faults left with nothing to undo are noise: try without them all.
     if best.iter().all(|f| is_undo(&f.fault)) && fails(&sc, &[])? {
         best.clear();
     }
-    // 2. Earliest times: move each fault halfway towards its predecessor while
-    //    the failure stays.
+    // 2. Earliest times: move each fault halfway towards its predecessor (never
+    //    past it, so the schedule stays in time order) while the failure
+    //    stays; when a move loses the failure, try half as far.
+    let halfway = |at: u64, floor: u64| at.saturating_sub(floor) / 2;
     for i in 0..best.len() {
         let floor = if i == 0 { 0 } else { best[i - 1].at_ms };
-        let mut step = (best[i].at_ms - floor) / 2;
-        while step >= 10 {
+        let mut step = halfway(best[i].at_ms, floor);
+        while step >= MIN_MOVE_MS {
             let mut candidate = best.clone();
-            candidate[i].at_ms -= step;
+            candidate[i].at_ms = best[i].at_ms.saturating_sub(step).max(floor);
             if fails(&sc, &candidate)? {
                 best = candidate;
+                step = step.min(halfway(best[i].at_ms, floor));
             } else {
                 step /= 2;
             }
@@ -123,9 +146,10 @@ pub fn shrink(
     // 3. Shortest run: cut the fault window down to just after the last fault.
     let last = best.last().map_or(0, |f| f.at_ms);
     let mut duration = sc.duration_ms;
-    while duration > last + 500 {
+    let shortest = last.saturating_add(AFTER_LAST_FAULT_MS);
+    while duration > shortest {
         let mut shorter = sc.clone();
-        shorter.duration_ms = (last + 500).max((duration + last) / 2);
+        shorter.duration_ms = shortest.max(duration / 2 + last / 2);
         if shorter.duration_ms >= duration || !fails(&shorter, &best)? {
             break;
         }

@@ -3,7 +3,7 @@
 //! roots. Directory entries are visited in sorted order so the result does
 //! not depend on the file system.
 use crate::error::ReportError;
-use crate::summary::RunSummary;
+use crate::summary::{ResultLine, RunSummary};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -84,10 +84,12 @@ impl Found {
             if line.trim().is_empty() {
                 continue;
             }
-            match serde_json::from_str::<RunSummary>(line) {
-                Ok(s) => {
+            match ResultLine::parse(line) {
+                Ok(ResultLine::Run(s)) => {
                     self.from_lines.entry(s.key()).or_insert(s);
                 }
+                // A run whose simulation failed has no verdict to show.
+                Ok(ResultLine::Failed(_)) => {}
                 Err(e) => {
                     let err = ReportError::json(path, Some(i + 1), &e);
                     eprintln!("warning: skipping a line: {err}");
@@ -95,5 +97,27 @@ impl Found {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sweep's error line (a run whose simulation failed) is read past, not
+    /// taken for a bad line, and the runs around it are kept.
+    #[test]
+    fn failed_runs_in_results_are_tolerated() {
+        let dir = std::env::temp_dir().join(format!("logjam-collect-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let run = r#"{"scenario":"s","preset":"p","seed":1,"valid":true,"broken":[],"counts":{},"ops":10,"wall_ms":5,"simulated_ms":100}"#;
+        let failed =
+            r#"{"scenario":"s","preset":"p","seed":2,"error":"simulation failed: x","wall_ms":1}"#;
+        fs::write(dir.join(RESULTS_FILE), format!("{run}\n{failed}\n")).unwrap();
+        let (runs, dirs) = collect(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].seed, 1);
+        assert!(dirs.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

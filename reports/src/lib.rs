@@ -22,11 +22,11 @@ pub mod svg;
 #[doc(hidden)]
 pub mod testkit;
 
-pub use collect::collect;
+pub use collect::{collect, RESULTS_FILE};
 pub use error::ReportError;
 pub use index::{write_index, IndexInput};
 pub use run_page::{render_run_page, render_run_page_with, write_run_report, Limits};
-pub use summary::RunSummary;
+pub use summary::{ResultLine, RunFailure, RunSummary};
 
 /// The version of logjam that rendered a page (the workspace version).
 pub const LOGJAM_VERSION: &str = env!("CARGO_PKG_VERSION");

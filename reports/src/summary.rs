@@ -34,7 +34,7 @@ pub struct RunSummary {
 }
 
 /// The preset name used when a scenario names none (as the run folder does).
-pub(crate) const NO_PRESET: &str = "custom";
+pub(crate) use logjam_harness::scenario::NO_PRESET;
 
 impl RunSummary {
     pub fn new(
@@ -94,9 +94,85 @@ impl RunSummary {
     }
 }
 
+/// A `results.jsonl` line for a run whose simulation failed: no verdict, the
+/// error instead, so a sweep surfaces the failure and `--resume` knows the run
+/// was tried (runs are deterministic: it would fail again).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RunFailure {
+    pub scenario: String,
+    pub preset: String,
+    pub seed: u64,
+    pub error: String,
+    pub wall_ms: u64,
+}
+
+/// One line of a sweep's `results.jsonl`: a run's summary, or a failed run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResultLine {
+    Run(RunSummary),
+    Failed(RunFailure),
+}
+
+impl ResultLine {
+    /// Parse a line; a line that is neither gets the summary's parse error.
+    pub fn parse(line: &str) -> Result<Self, serde_json::Error> {
+        match serde_json::from_str::<RunSummary>(line) {
+            Ok(s) => Ok(Self::Run(s)),
+            Err(e) => serde_json::from_str::<RunFailure>(line)
+                .map(Self::Failed)
+                .map_err(|_| e),
+        }
+    }
+
+    /// The line as written, newline included.
+    pub fn to_line(&self) -> String {
+        let json = match self {
+            Self::Run(s) => serde_json::to_string(s),
+            Self::Failed(f) => serde_json::to_string(f),
+        };
+        json.expect("plain data serializes") + "\n"
+    }
+
+    /// (scenario, preset, seed), as [`RunSummary::key`].
+    pub fn key(&self) -> (String, String, u64) {
+        match self {
+            Self::Run(s) => s.key(),
+            Self::Failed(f) => (f.scenario.clone(), f.preset.clone(), f.seed),
+        }
+    }
+}
+
 /// A run folder's `result.json`.
 pub(crate) fn read_result(dir: &Path) -> Result<CheckResult, ReportError> {
     let path = dir.join("result.json");
     let text = fs::read_to_string(&path).map_err(|e| ReportError::io(&path, e))?;
     serde_json::from_str(&text).map_err(|e| ReportError::json(&path, None, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_lines_are_summaries_or_failures() {
+        let run = r#"{"scenario":"s","preset":"p","seed":1,"valid":true,"broken":[],"counts":{},"ops":10,"wall_ms":5,"simulated_ms":100}"#;
+        let line = ResultLine::parse(run).expect("a summary");
+        assert!(matches!(&line, ResultLine::Run(s) if s.seed == 1));
+        assert_eq!(line.key(), ("s".into(), "p".into(), 1));
+
+        let failed = ResultLine::Failed(RunFailure {
+            scenario: "s".into(),
+            preset: "p".into(),
+            seed: 2,
+            error: "simulation failed: boom".into(),
+            wall_ms: 3,
+        });
+        let text = failed.to_line();
+        assert!(text.ends_with('\n') && text.contains("\"error\""), "{text}");
+        assert_eq!(ResultLine::parse(text.trim_end()).unwrap(), failed);
+
+        let err = ResultLine::parse(r#"{"scenario":"s"}"#).unwrap_err();
+        assert!(err.to_string().contains("missing field"), "{err}");
+    }
 }

@@ -41,6 +41,17 @@ fn text(name: &str) -> Option<&'static str> {
     CATALOGUE.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// A catalogue scenario by name, or an error listing the known names.
+pub fn lookup(name: &str) -> Result<Scenario, String> {
+    match scenario(name) {
+        Some(loaded) => loaded.map_err(|e| e.to_string()),
+        None => Err(format!(
+            "unknown scenario {name:?}; known: {}",
+            names().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
 pub fn scenario(name: &str) -> Option<Result<Scenario, LoadError>> {
     scenario_with_preset(name, None)
 }

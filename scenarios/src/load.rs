@@ -8,6 +8,7 @@ use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// `origin` is the file, with `:LINE` when the error has a place in it.
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
     #[error("{origin}: {source}")]
@@ -60,10 +61,12 @@ pub fn load_with(
 ) -> Result<(Scenario, Option<Expectation>), LoadError> {
     let mut file: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e.to_string()))?;
     let expect = match file.remove("expect") {
-        Some(v) => Some(
-            v.try_into::<Expectation>()
-                .map_err(|e| invalid(origin, format!("`expect`: {}", e.message())))?,
-        ),
+        Some(v) => Some(typed::<Expectation>(
+            v,
+            &[Step::key("expect")],
+            text,
+            origin,
+        )?),
         None => None,
     };
     if let Some(p) = preset_override {
@@ -73,7 +76,7 @@ pub fn load_with(
     if let Some(preset) = file.get("preset").cloned() {
         let name = preset
             .as_str()
-            .ok_or_else(|| invalid(origin, "`preset` must be a string naming a preset"))?;
+            .ok_or_else(|| invalid(origin, "`preset`: expected a string naming a preset"))?;
         let table = preset_table(name).ok_or_else(|| {
             invalid(
                 origin,
@@ -83,26 +86,135 @@ pub fn load_with(
         merge(&mut merged, table);
     }
     merge(&mut merged, file);
-    let scenario: Scenario = toml::Value::Table(merged)
-        .try_into()
-        .map_err(|e: toml::de::Error| invalid(origin, e.message().to_string()))?;
+    let scenario: Scenario = typed(toml::Value::Table(merged), &[], text, origin)?;
+    validate(&scenario).map_err(|message| invalid(origin, message))?;
+    Ok((scenario, expect))
+}
+
+/// What Kafka's rules and the workload need of a scenario that parsed.
+fn validate(scenario: &Scenario) -> Result<(), String> {
     scenario
         .cluster
         .validate()
-        .map_err(|e| invalid(origin, format!("impossible configuration: {e}")))?;
+        .map_err(|e| format!("impossible configuration: cluster.{e}"))?;
+    if scenario.cluster.topics.is_empty() {
+        return Err(
+            "`cluster.topics`: expected at least one topic (a [[cluster.topics]] table with a name), found none"
+                .into(),
+        );
+    }
     if scenario.workload.producers == 0 && scenario.workload.consumers == 0 {
-        return Err(invalid(
-            origin,
-            "`workload`: expected at least one producer or consumer",
-        ));
+        return Err("`workload`: expected at least one producer or consumer".into());
     }
     if scenario.sim.tick_ms == 0 {
-        return Err(invalid(
-            origin,
-            "`sim.tick_ms`: expected a positive number of milliseconds",
-        ));
+        return Err("`sim.tick_ms`: expected a positive number of milliseconds".into());
     }
-    Ok((scenario, expect))
+    Ok(())
+}
+
+/// One step of a path into the scenario document.
+#[derive(Clone, Debug)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl Step {
+    fn key(k: &str) -> Self {
+        Step::Key(k.to_string())
+    }
+}
+
+/// The path as a TOML reader writes it: `cluster.topics[0]."replication.factor"`.
+fn dotted(path: &[Step]) -> String {
+    let mut s = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                let bare = !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if bare {
+                    s.push_str(k);
+                } else {
+                    s.push_str(&format!("{k:?}"));
+                }
+            }
+            Step::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// Deserialize `value` (found at `prefix` in the file), naming the key of any
+/// error by its full path, and its line when the key is in the user's file.
+fn typed<T: serde::de::DeserializeOwned>(
+    value: toml::Value,
+    prefix: &[Step],
+    text: &str,
+    origin: &str,
+) -> Result<T, LoadError> {
+    serde_path_to_error::deserialize(value).map_err(
+        |e: serde_path_to_error::Error<toml::de::Error>| {
+            let mut path = prefix.to_vec();
+            for segment in e.path().iter() {
+                match segment {
+                    serde_path_to_error::Segment::Map { key } => path.push(Step::Key(key.clone())),
+                    serde_path_to_error::Segment::Seq { index } => path.push(Step::Index(*index)),
+                    // A tagged enum's variant adds no key of its own.
+                    serde_path_to_error::Segment::Enum { .. }
+                    | serde_path_to_error::Segment::Unknown => {}
+                }
+            }
+            let message = e.inner().message();
+            let place = match line_of(text, &path) {
+                Some(line) => format!("{origin}:{line}"),
+                None => origin.to_string(),
+            };
+            let message = if path.is_empty() {
+                message.to_string()
+            } else {
+                format!("`{}`: {message}", dotted(&path))
+            };
+            LoadError::Invalid {
+                origin: place,
+                message,
+            }
+        },
+    )
+}
+
+/// The line (1-based) of `path` in the user's file, when the whole path is
+/// there (a value from the defaults or the preset has no line).
+fn line_of(text: &str, path: &[Step]) -> Option<usize> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = doc.as_item();
+    let mut span = item.span();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                let table = item.as_table_like()?;
+                let key_span = table.key(k).and_then(|k| k.span());
+                item = table.get(k)?;
+                span = key_span.or_else(|| item.span()).or(span);
+            }
+            Step::Index(i) => {
+                item = item.get(*i)?;
+                span = item.span().or(span);
+            }
+        }
+    }
+    let start = span?.start;
+    Some(text.get(..start)?.matches('\n').count() + 1)
+}
+
+/// A resolved scenario as a scenario file that loads back to the same
+/// scenario (every setting spelled out), for a run that has no catalogue name.
+pub fn to_toml(scenario: &Scenario) -> Result<String, String> {
+    toml::to_string(scenario).map_err(|e| format!("scenario {}: {e}", scenario.name))
 }
 
 /// Kafka's settings with every timeout scaled down for short simulated runs.
@@ -142,5 +254,91 @@ fn merge(base: &mut toml::Table, top: toml::Table) {
                 base.insert(k, v);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        load_scenario_str(text, "my.toml")
+            .expect_err("expected an error")
+            .to_string()
+    }
+
+    const TOPIC: &str = "[[cluster.topics]]\nname = \"t\"\n";
+
+    #[test]
+    fn a_wrong_type_names_the_file_line_key_and_what_was_expected() {
+        let msg = error(&format!(
+            "name = \"x\"\n[cluster]\nbrokers = \"three\"\n{TOPIC}"
+        ));
+        assert!(msg.starts_with("my.toml:3: `cluster.brokers`:"), "{msg}");
+        assert!(msg.contains("expected u32"), "{msg}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named_by_its_full_path() {
+        let msg = error(&format!("name = \"x\"\n{TOPIC}[workload]\nproducrs = 2\n"));
+        assert!(msg.starts_with("my.toml:5: `workload.producrs`:"), "{msg}");
+        assert!(msg.contains("unknown field"), "{msg}");
+        let msg = error(&format!(
+            "name = \"x\"\n[cluster.producer]\n\"lingr.ms\" = 5\n{TOPIC}"
+        ));
+        assert!(
+            msg.starts_with("my.toml:3: `cluster.producer.\"lingr.ms\"`:"),
+            "{msg}"
+        );
+        let msg = error("name = \"x\"\n[[cluster.topics]]\nname = \"t\"\npartitons = 2\n");
+        assert!(
+            msg.starts_with("my.toml:4: `cluster.topics[0].partitons`:"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn impossible_and_empty_configurations_name_the_setting() {
+        let msg = error(&format!(
+            "name = \"x\"\n[cluster.broker]\n\"min.insync.replicas\" = 4\n{TOPIC}"
+        ));
+        assert!(
+            msg.contains("impossible configuration: cluster.")
+                && msg.contains("min.insync.replicas"),
+            "{msg}"
+        );
+        let msg = error("name = \"x\"\n");
+        assert!(
+            msg.contains("`cluster.topics`: expected at least one topic"),
+            "{msg}"
+        );
+        let msg = error("name = \"x\"\n[[cluster.topics]]\nname = \"t\"\npartitions = 0\n");
+        assert!(
+            msg.contains("partitions") && msg.contains("at least 1"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn every_catalogue_scenario_round_trips_through_a_scenario_file() {
+        for name in crate::catalogue::names() {
+            for preset in [None, Some("durable")] {
+                let s = crate::catalogue::scenario_with_preset(name, preset)
+                    .unwrap()
+                    .unwrap();
+                let text = to_toml(&s).unwrap();
+                let back = load_scenario_str(&text, "written.toml")
+                    .unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+                assert_eq!(back, s, "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn expectation_errors_name_their_key() {
+        let msg = error(&format!(
+            "name = \"x\"\n{TOPIC}[expect]\nseed_budget = \"many\"\n"
+        ));
+        assert!(msg.starts_with("my.toml:5: `expect.seed_budget`:"), "{msg}");
     }
 }

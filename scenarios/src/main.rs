@@ -4,14 +4,15 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use logjam_harness::check::{self, CheckOptions, PromiseName, Semantics};
 use logjam_harness::history::read_history_file;
-use logjam_harness::nemesis::fault::{Fault, ScheduledFault};
-use logjam_harness::nemesis::schedule::load_schedule;
+use logjam_harness::nemesis::fault::{self, FaultTag};
+use logjam_harness::nemesis::schedule::{load_schedule, Schedule};
 use logjam_harness::run::run;
-use logjam_harness::run_folder::{history_bytes, read_run_meta, run_dir, write_run_folder};
+use logjam_harness::run_folder::{history_bytes, run_dir, write_run_folder};
 use logjam_harness::scenario::Scenario;
 use logjam_harness::semantics::semantics_of;
+use logjam_scenarios::source::{RunArgs, RunSource};
 use logjam_scenarios::summary::{print_table, RunRow};
-use logjam_scenarios::{catalogue, load, presets, seeds};
+use logjam_scenarios::{catalogue, compare, load, presets, progress, seeds};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -42,12 +43,15 @@ enum Command {
         /// A scenario TOML file.
         #[arg(long, conflicts_with = "scenario")]
         file: Option<PathBuf>,
-        #[arg(long, conflicts_with = "seeds")]
-        seed: Option<u64>,
+        /// One seed.
+        #[arg(long, conflicts_with = "seeds", value_parser = seeds::parse_one_seed)]
+        seed: Option<std::ops::Range<u64>>,
         /// A seed range, A..B (end exclusive) or A..=B. Default 0..5.
         #[arg(long, value_parser = seeds::parse_seed_range)]
         seeds: Option<std::ops::Range<u64>>,
-        /// A fault schedule (JSON, or TOML with [[fault]] tables) replacing the scenario's faults.
+        /// A fault schedule replacing the scenario's faults: a JSON array of
+        /// entries, a JSON object {"duration_ms": N, "faults": [...]} that also
+        /// sets the fault window, or TOML with [[fault]] tables.
         #[arg(long)]
         faults: Option<PathBuf>,
         /// Where run folders go.
@@ -58,12 +62,8 @@ enum Command {
     },
     /// Rerun a run exactly (from its folder, or scenario + seed) and compare histories.
     Replay {
-        /// A run folder written by `logjam run`.
-        dir: Option<PathBuf>,
-        #[arg(long, requires = "seed")]
-        scenario: Option<String>,
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        source: RunArgs,
     },
     /// Check any history file (HISTORY.md format).
     Check {
@@ -104,12 +104,8 @@ enum Command {
     /// Minimize a failing run's fault schedule: fewest faults, earliest times,
     /// shortest run, still failing the same way.
     Shrink {
-        /// A run folder written by `logjam run` or `logjam chaos`.
-        dir: Option<PathBuf>,
-        #[arg(long, requires = "seed")]
-        scenario: Option<String>,
-        #[arg(long)]
-        seed: Option<u64>,
+        #[command(flatten)]
+        source: RunArgs,
         /// The anomaly kind to keep (default: what broke a promise, else the first found).
         #[arg(long)]
         anomaly: Option<String>,
@@ -158,19 +154,8 @@ fn main() -> ExitCode {
             faults,
             out,
             format,
-        } => cmd_run(
-            scenario,
-            file,
-            seed.map(|s| s..s + 1).or(seeds),
-            faults,
-            &out,
-            format,
-        ),
-        Command::Replay {
-            dir,
-            scenario,
-            seed,
-        } => cmd_replay(dir, scenario, seed),
+        } => cmd_run(scenario, file, seed.or(seeds), faults, &out, format),
+        Command::Replay { source } => cmd_replay(&source),
         Command::Check {
             file,
             config,
@@ -187,12 +172,10 @@ fn main() -> ExitCode {
             jobs,
         } => cmd_chaos(scenario, preset, seeds, duration, out, resume, shard, jobs),
         Command::Shrink {
-            dir,
-            scenario,
-            seed,
+            source,
             anomaly,
             out,
-        } => cmd_shrink(dir, scenario, seed, anomaly, &out),
+        } => cmd_shrink(&source, anomaly, &out),
         Command::Report { dirs, out } => cmd_report(&dirs, out),
         Command::List => {
             cmd_list();
@@ -209,16 +192,7 @@ fn main() -> ExitCode {
 }
 
 fn catalogue_scenario(name: &str) -> Result<Scenario, BadInput> {
-    match catalogue::scenario(name) {
-        Some(s) => Ok(s?),
-        None => {
-            let known: Vec<&str> = catalogue::names().collect();
-            Err(BadInput(format!(
-                "unknown scenario {name:?}; known: {}",
-                known.join(", ")
-            )))
-        }
-    }
+    catalogue::lookup(name).map_err(BadInput)
 }
 
 fn cmd_run(
@@ -229,7 +203,7 @@ fn cmd_run(
     out: &Path,
     format: Format,
 ) -> Result<u8, BadInput> {
-    let scenarios: Vec<Scenario> = match file {
+    let mut scenarios: Vec<Scenario> = match file {
         Some(f) => vec![load::load_scenario_file(&f)?],
         None if names.is_empty() => catalogue::DEFAULT_SET
             .iter()
@@ -240,18 +214,23 @@ fn cmd_run(
             .map(|n| catalogue_scenario(n))
             .collect::<Result<_, _>>()?,
     };
-    let schedule: Option<Vec<ScheduledFault>> = faults.map(|f| load_schedule(&f)).transpose()?;
+    let schedule: Option<Schedule> = faults.map(|f| load_schedule(&f)).transpose()?;
+    // A schedule found in a shorter fault window (`logjam shrink`) replays in it.
+    if let Some(d) = schedule.as_ref().and_then(|s| s.duration_ms) {
+        scenarios.iter_mut().for_each(|s| s.duration_ms = d);
+    }
+    let faults = schedule.map(|s| s.faults);
     let seeds = seeds.unwrap_or(0..5);
     let mut rows = Vec::new();
     for scenario in &scenarios {
         for seed in seeds.clone() {
-            let output = run(scenario, seed, schedule.clone())?;
+            let output = run(scenario, seed, faults.clone())?;
             let dir = run_dir(out, scenario, seed);
             write_run_folder(&dir, scenario, &output)?;
             logjam_reports::write_run_report(&dir)?;
             rows.push(RunRow {
                 scenario: scenario.name.clone(),
-                preset: scenario.preset.clone().unwrap_or_else(|| "custom".into()),
+                preset: scenario.preset_label().to_string(),
                 seed,
                 result: output.result,
                 dir: dir.display().to_string(),
@@ -284,67 +263,40 @@ fn cmd_run(
     })
 }
 
-fn cmd_replay(
-    dir: Option<PathBuf>,
-    scenario: Option<String>,
-    seed: Option<u64>,
-) -> Result<u8, BadInput> {
-    let (scenario, seed, schedule, recorded) = match (dir, scenario, seed) {
-        (Some(dir), None, None) => {
-            let meta = read_run_meta(&dir).map_err(BadInput)?;
+fn cmd_replay(args: &RunArgs) -> Result<u8, BadInput> {
+    let RunSource {
+        origin,
+        scenario,
+        seed,
+        schedule,
+    } = args.resolve().map_err(BadInput)?;
+    let replayed = run(&scenario, seed, schedule)?;
+    let replayed_bytes = history_bytes(&replayed);
+    let (recorded, what) = match &origin {
+        logjam_scenarios::source::Origin::Folder(dir) => {
             let path = dir.join("history.jsonl");
             let recorded =
                 std::fs::read(&path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
-            (
-                meta.resolved_scenario,
-                meta.seed,
-                Some(meta.schedule),
-                Some(recorded),
-            )
+            (recorded, format!("replayed {} seed {seed}", scenario.name))
         }
-        (None, Some(name), Some(seed)) => (catalogue_scenario(&name)?, seed, None, None),
-        _ => {
-            return Err(BadInput(
-                "give a run folder, or --scenario NAME --seed N".into(),
-            ))
-        }
+        // Nothing recorded: run it a second time and compare the two.
+        _ => (
+            history_bytes(&run(&scenario, seed, None)?),
+            format!("ran {} seed {seed} twice", scenario.name),
+        ),
     };
-    let output = run(&scenario, seed, schedule)?;
-    let replayed = history_bytes(&output);
-    match recorded {
-        Some(recorded) if recorded == replayed => {
+    match compare::first_difference(&recorded, &replayed_bytes) {
+        None => {
             println!(
-                "replayed {} seed {}: history identical ({} bytes, {} ops)",
-                scenario.name,
-                seed,
-                replayed.len(),
-                output.history.ops.len()
+                "{what}: history identical ({} bytes, {} ops)",
+                replayed_bytes.len(),
+                replayed.history.ops.len()
             );
             Ok(0)
         }
-        Some(recorded) => {
-            let line = recorded
-                .split(|&b| b == b'\n')
-                .zip(replayed.split(|&b| b == b'\n'))
-                .position(|(a, b)| a != b)
-                .map_or(0, |l| l + 1);
-            println!(
-                "replayed {} seed {}: history DIFFERS from line {line}",
-                scenario.name, seed
-            );
+        Some(difference) => {
+            println!("{what}: history DIFFERS: {difference}");
             Ok(1)
-        }
-        None => {
-            let first = run(&scenario, seed, None)?;
-            let same = history_bytes(&first) == replayed;
-            println!(
-                "ran {} seed {} twice: histories {} ({} bytes)",
-                scenario.name,
-                seed,
-                if same { "identical" } else { "DIFFER" },
-                replayed.len()
-            );
-            Ok(if same { 0 } else { 1 })
         }
     }
 }
@@ -418,6 +370,9 @@ fn cmd_check(file: &Path, config: Option<String>, format: Format) -> Result<u8, 
     Ok(result.exit_code() as u8)
 }
 
+/// The exit status of a command interrupted by Ctrl-C (128 + SIGINT).
+const INTERRUPTED: u8 = 130;
+
 #[allow(clippy::too_many_arguments)]
 fn cmd_chaos(
     scenarios: Vec<String>,
@@ -430,7 +385,6 @@ fn cmd_chaos(
     jobs: Option<usize>,
 ) -> Result<u8, BadInput> {
     use logjam_scenarios::chaos;
-    use std::io::IsTerminal;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
 
@@ -442,11 +396,13 @@ fn cmd_chaos(
     let workers =
         jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let plan = Arc::new(chaos::Plan {
-        first_seed: seeds.as_ref().map_or(0, |r| r.start),
-        seeds: seeds.as_ref().map(|r| r.end - r.start),
+        work: chaos::Work {
+            first_seed: seeds.as_ref().map_or(0, |r| r.start),
+            seeds: seeds.as_ref().map(|r| r.end - r.start),
+            shard: shard.unwrap_or((0, 1)),
+        },
         combos,
         duration,
-        shard: shard.unwrap_or((0, 1)),
         workers,
         out: out.clone(),
         resume,
@@ -454,55 +410,51 @@ fn cmd_chaos(
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
-        // Ctrl-C ends the sweep cleanly: runs in progress finish, the summary prints.
-        let _ = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst));
+        // The first Ctrl-C ends the sweep cleanly: runs in progress finish and
+        // the summary prints. A second one quits at once (results.jsonl keeps
+        // every finished run; --resume repairs a line cut short).
+        let _ = ctrlc::set_handler(move || {
+            if stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(INTERRUPTED));
+            }
+            eprintln!("\nstopping after the runs in progress (Ctrl-C again to quit at once)");
+        });
     }
-    let progress = if std::io::stderr().is_terminal() {
-        let total = plan
-            .seeds
-            .map(|s| s * plan.combos.len() as u64 / plan.shard.1);
-        let bar = total.map_or_else(
-            indicatif::ProgressBar::new_spinner,
-            indicatif::ProgressBar::new,
-        );
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {pos} runs {wide_msg}",
-            )
-            .expect("valid template"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
     eprintln!(
         "chaos: {} scenario×preset combinations, {} workers, {}; results in {}",
         plan.combos.len(),
         workers,
-        match (plan.seeds, plan.duration) {
+        match (plan.work.seeds, plan.duration) {
             (Some(n), Some(d)) =>
                 format!("{n} seeds each, at most {}", humantime::format_duration(d)),
             (Some(n), None) => format!("{n} seeds each"),
             (None, Some(d)) => format!("for {}", humantime::format_duration(d)),
             (None, None) => unreachable!("a default duration is set above"),
         },
-        out.join("results.jsonl").display()
+        out.join(logjam_reports::RESULTS_FILE).display()
     );
-    let outcome = chaos::sweep(plan.clone(), stop, &progress)?;
-    progress.finish_and_clear();
-    let runs = outcome.results.len();
+    let outcome = chaos::sweep(plan.clone(), stop.clone(), |remaining| {
+        progress::bar(remaining, duration)
+    })?;
     let secs = outcome.elapsed.as_secs_f64().max(1e-3);
     println!(
-        "{}{runs} runs in {:.1}s ({:.1} runs/s on {workers} workers)\n",
+        "{}{} new runs in {:.1}s ({:.1} runs/s on {workers} workers)",
         if outcome.interrupted {
             "interrupted: "
         } else {
             ""
         },
+        outcome.new_runs,
         secs,
-        runs as f64 / secs
+        outcome.new_runs as f64 / secs
     );
+    let total = outcome.results.len() + outcome.failures.len();
+    let previous = total as u64 - outcome.new_runs;
+    if previous > 0 {
+        println!("{previous} runs were already in results.jsonl: {total} runs in all");
+    }
+    println!();
+    print!("{}", chaos::failures_table(&outcome.failures));
     print!("{}", chaos::summary_table(&outcome.results));
     println!();
     print!("{}", chaos::first_appearance_table(&outcome.results));
@@ -511,10 +463,11 @@ fn cmd_chaos(
         let end = outcome
             .results
             .iter()
-            .map(|r| r.seed + 1)
+            .map(|r| r.seed)
+            .chain(outcome.failures.iter().map(|f| f.seed))
             .max()
-            .unwrap_or(0);
-        plan.first_seed..end
+            .map_or(0, |s| s.saturating_add(1));
+        plan.work.first_seed..end
     });
     let mut reproduce = format!("logjam chaos --out {}", out.display());
     for s in &scenarios {
@@ -528,10 +481,11 @@ fn cmd_chaos(
         reproduce += &format!(" --shard {k}/{n}");
     }
     let broke_a_promise = outcome.results.iter().any(|r| r.valid == Some(false));
-    let dirs = chaos::write_examples(&plan, &outcome.results)?;
+    let dirs = chaos::write_examples(&plan, &outcome.results, &stop)?;
     for dir in &dirs {
         logjam_reports::write_run_report(dir)?;
     }
+    let failed = !outcome.failures.is_empty();
     let index = logjam_reports::write_index(
         &out,
         &logjam_reports::IndexInput {
@@ -542,36 +496,24 @@ fn cmd_chaos(
         },
     )?;
     println!("\nreport: {}", index.display());
-    Ok(u8::from(broke_a_promise))
+    Ok(if stop.load(Ordering::SeqCst) {
+        INTERRUPTED
+    } else {
+        u8::from(broke_a_promise || failed)
+    })
 }
 
-fn cmd_shrink(
-    dir: Option<PathBuf>,
-    scenario: Option<String>,
-    seed: Option<u64>,
-    anomaly: Option<String>,
-    out: &Path,
-) -> Result<u8, BadInput> {
+fn cmd_shrink(args: &RunArgs, anomaly: Option<String>, out: &Path) -> Result<u8, BadInput> {
     use logjam_harness::check::AnomalyKind;
     use logjam_harness::run::schedule_for;
     use logjam_harness::shrink::{shrink, Target};
-    let (scenario, seed, schedule) = match (dir, scenario, seed) {
-        (Some(dir), None, None) => {
-            let meta = read_run_meta(&dir).map_err(BadInput)?;
-            (meta.resolved_scenario, meta.seed, meta.schedule)
-        }
-        (None, Some(name), Some(seed)) => {
-            let s = catalogue_scenario(&name)?;
-            let schedule = schedule_for(&s, seed);
-            (s, seed, schedule)
-        }
-        _ => {
-            return Err(BadInput(
-                "give a run folder, or --scenario NAME --seed N".into(),
-            ))
-        }
-    };
-    let original = run(&scenario, seed, Some(schedule.clone()))?;
+    let source = args.resolve().map_err(BadInput)?;
+    let (scenario, seed) = (&source.scenario, source.seed);
+    let schedule = source
+        .schedule
+        .clone()
+        .unwrap_or_else(|| schedule_for(scenario, seed));
+    let original = run(scenario, seed, Some(schedule.clone()))?;
     let target = match anomaly {
         Some(name) => {
             let kind: AnomalyKind = serde_json::from_value(serde_json::Value::String(name.clone()))
@@ -595,31 +537,44 @@ fn cmd_shrink(
     };
     if !target.holds(&original.result) {
         return Err(BadInput(format!(
-            "{} seed {seed} does not show {target:?}",
+            "{} seed {seed} does not show {target}",
             scenario.name
         )));
     }
-    let shrunk = shrink(&scenario, seed, schedule, &target)?;
-    let mut named = shrunk.scenario.clone();
-    named.name = format!("{}-shrunk", scenario.name);
-    let result = run(&named, seed, Some(shrunk.schedule.clone()))?;
-    let run_folder = run_dir(out, &named, seed);
-    write_run_folder(&run_folder, &named, &result)?;
-    let schedule_file = out.join(format!("{}-seed{seed}.json", named.name));
-    std::fs::write(
-        &schedule_file,
-        serde_json::to_string_pretty(&shrunk.schedule)? + "\n",
-    )?;
+    let shrunk = shrink(scenario, seed, schedule, &target)?;
+    let mut faults = shrunk.schedule.clone();
+    fault::sort_by_time(&mut faults);
+    // Same name as the original, so that the replay commands below give the
+    // shrunk run's history byte for byte.
+    let result = run(&shrunk.scenario, seed, Some(faults.clone()))?;
+    let run_folder = run_dir(out, &shrunk.scenario, seed);
+    write_run_folder(&run_folder, &shrunk.scenario, &result)?;
+    let stem = format!("{}-{}-seed{seed}", scenario.name, scenario.preset_label());
+    let schedule_file = out.join(format!("{stem}.json"));
+    let saved = Schedule {
+        duration_ms: Some(shrunk.scenario.duration_ms),
+        faults: faults.clone(),
+    };
+    std::fs::write(&schedule_file, serde_json::to_string_pretty(&saved)? + "\n")?;
+    let scenario_args = match source.run_args() {
+        Some(args) => args,
+        // No catalogue name for it: write the scenario out as a file.
+        None => {
+            let path = out.join(format!("{stem}.toml"));
+            std::fs::write(&path, load::to_toml(scenario).map_err(BadInput)?)?;
+            format!("--file {}", path.display())
+        }
+    };
     println!(
-        "{} seed {seed}, keeping {target:?}: {} faults → {}, fault window {} ms → {} ms, in {} runs",
+        "{} seed {seed}, keeping {target}: {} faults → {}, fault window {} ms → {} ms, in {} runs",
         scenario.name,
         shrunk.original_faults,
-        shrunk.schedule.len(),
+        faults.len(),
         scenario.duration_ms,
         shrunk.scenario.duration_ms,
         shrunk.runs
     );
-    for f in &shrunk.schedule {
+    for f in &faults {
         println!(
             "  at {:>6} ms  {}",
             f.at_ms,
@@ -627,9 +582,10 @@ fn cmd_shrink(
         );
     }
     println!(
-        "schedule: {}\nreplay:   logjam replay {}",
+        "schedule: {}\nreplay:   logjam replay {}\n      or: logjam run {scenario_args} --seed {seed} --faults {}",
         schedule_file.display(),
-        run_folder.display()
+        run_folder.display(),
+        schedule_file.display(),
     );
     Ok(0)
 }
@@ -701,8 +657,10 @@ fn cmd_list() {
             _ => println!("  {:<24} (does not load)", ""),
         }
     }
-    println!("\nFault kinds (in schedules: {{\"at_ms\": N, \"fault\": {{\"kind\": KIND, ...}}}}):");
-    for (kind, what) in Fault::KINDS {
-        println!("  {kind:<24} {what}");
+    println!("\nFault kinds (schedule entries {{\"at_ms\": N, \"fault\": {{\"kind\": KIND, ...}}}}, each with an example fault):");
+    for tag in FaultTag::all() {
+        let example = serde_json::to_string(&tag.example()).expect("a fault serializes");
+        println!("  {:<24} {}", tag.as_str(), tag.description());
+        println!("  {:<24} {example}", "");
     }
 }

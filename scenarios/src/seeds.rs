@@ -1,25 +1,43 @@
 //! Seed arguments: `--seed N` or `--seeds A..B` (end exclusive) / `A..=B`.
 use std::ops::Range;
 
+/// The largest seed a range can hold (its end is exclusive).
+const MAX_SEED: u64 = u64::MAX - 1;
+
 pub fn parse_seed_range(s: &str) -> Result<Range<u64>, String> {
-    let bad = || format!("expected A..B or A..=B with whole numbers, got {s:?}");
-    if let Some((a, b)) = s.split_once("..=") {
-        let (a, b): (u64, u64) = (
-            a.trim().parse().map_err(|_| bad())?,
-            b.trim().parse().map_err(|_| bad())?,
-        );
-        return if a <= b { Ok(a..b + 1) } else { Err(bad()) };
-    }
-    let (a, b) = s.split_once("..").ok_or_else(bad)?;
-    let (a, b): (u64, u64) = (
-        a.trim().parse().map_err(|_| bad())?,
-        b.trim().parse().map_err(|_| bad())?,
-    );
-    if a < b {
-        Ok(a..b)
+    let bad = || format!("expected A..B or A..=B with whole numbers, A before B, got {s:?}");
+    let (a, b, inclusive) = match s.split_once("..=") {
+        Some((a, b)) => (a, b, true),
+        None => s
+            .split_once("..")
+            .map(|(a, b)| (a, b, false))
+            .ok_or_else(bad)?,
+    };
+    let number = |x: &str| x.trim().parse::<u64>().map_err(|_| bad());
+    let (a, b) = (number(a)?, number(b)?);
+    let end = if inclusive {
+        b.checked_add(1)
+            .ok_or_else(|| format!("{s:?}: the largest seed is {MAX_SEED}"))?
+    } else {
+        b
+    };
+    if a < end {
+        Ok(a..end)
     } else {
         Err(bad())
     }
+}
+
+/// `--seed N` for a command that runs a range of seeds: N..N+1.
+pub fn parse_one_seed(s: &str) -> Result<Range<u64>, String> {
+    let n: u64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a whole number, got {s:?}"))?;
+    let end = n
+        .checked_add(1)
+        .ok_or_else(|| format!("the largest seed is {MAX_SEED}"))?;
+    Ok(n..end)
 }
 
 /// `--shard K/N`: shard K (0-based) of N.
@@ -47,6 +65,15 @@ mod tests {
         assert_eq!(parse_seed_range("3..=3"), Ok(3..4));
         assert!(parse_seed_range("5..2").is_err());
         assert!(parse_seed_range("x").is_err());
+        assert!(parse_seed_range("3..3").is_err());
+        assert_eq!(parse_seed_range(" 2 .. 4 "), Ok(2..4));
+        let max = u64::MAX.to_string();
+        assert!(parse_seed_range(&format!("0..={max}"))
+            .unwrap_err()
+            .contains("largest seed"));
+        assert_eq!(parse_one_seed("7"), Ok(7..8));
+        assert!(parse_one_seed(&max).unwrap_err().contains("largest seed"));
+        assert!(parse_one_seed("-1").is_err());
     }
 
     #[test]

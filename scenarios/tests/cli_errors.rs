@@ -1,23 +1,6 @@
 //! Bad input gets a clear error naming the problem and exit status 2, never a panic.
-use std::process::Command;
-
-fn logjam(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_logjam"))
-        .args(args)
-        .output()
-        .expect("runs");
-    let text =
-        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
-    (out.status.code().unwrap_or(-1), text)
-}
-
-fn write(name: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("logjam-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+mod common;
+use common::{logjam, write};
 
 #[test]
 fn malformed_history_line_names_the_line() {
@@ -110,4 +93,42 @@ fn check_exit_status_follows_the_promises() {
     assert!(text.contains("lost-write"), "{text}");
     let (code, text) = logjam(&["check", h.to_str().unwrap(), "--config", "leader-ack"]);
     assert_eq!(code, 0, "acks=1 promises nothing about loss: {text}");
+}
+
+#[test]
+fn a_wrong_type_names_the_file_line_and_key() {
+    let p = write(
+        "three.toml",
+        "name = \"b\"\n[cluster]\nbrokers = \"three\"\n[[cluster.topics]]\nname = \"t\"\n",
+    );
+    let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains(
+            "three.toml:3: `cluster.brokers`: invalid type: string \"three\", expected u32"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_scenario_without_topics_is_rejected() {
+    let p = write("notopics.toml", "name = \"n\"\n");
+    let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("notopics.toml") && text.contains("`cluster.topics`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_largest_seed_is_a_clear_error() {
+    let max = u64::MAX.to_string();
+    let (code, text) = logjam(&["run", "--scenario", "standard", "--seed", &max]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("the largest seed is"), "{text}");
+    let (code, text) = logjam(&["run", "--seeds", &format!("0..={max}")]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("the largest seed is"), "{text}");
 }

@@ -2,7 +2,8 @@
 //! fixed, not shrunk), promises checked. A failure is shrunk by proptest, saved
 //! as a concrete schedule under `scenarios/regressions/` (kept under version
 //! control, since proptest's own regression seeds drift when strategies
-//! change), and every saved schedule is replayed first.
+//! change), and every saved schedule is replayed first, by the property test
+//! itself before its generated cases.
 use logjam_harness::nemesis::fault::{Fault, ScheduledFault, Target};
 use logjam_harness::run::run;
 use logjam_harness::scenario::Scenario;
@@ -44,8 +45,8 @@ fn broken(scenario: &Scenario, seed: u64, schedule: &[ScheduledFault]) -> Vec<St
         .collect()
 }
 
-#[test]
-fn saved_regressions_still_hold() {
+/// Every saved regression, replayed: the first thing the property test does.
+fn replay_saved_regressions() {
     let mut files: Vec<PathBuf> = std::fs::read_dir(regressions_dir())
         .expect("regressions folder")
         .map(|e| e.expect("entry").path())
@@ -113,8 +114,11 @@ fn schedule() -> impl Strategy<Value = Vec<ScheduledFault>> {
 
 /// The durable configuration must keep its promises under any schedule of
 /// partitions, crashes and pauses (no power loss: that promise needs fsync).
+/// The saved regressions run first, in this same test, so a known failure
+/// shows before any new case (and cannot run in parallel with it, out of order).
 #[test]
 fn durable_keeps_its_promises_under_generated_schedules() {
+    replay_saved_regressions();
     let mut s = scenario("idempotent-client-partitions");
     s.duration_ms = WINDOW_MS;
     s.faults = Default::default();

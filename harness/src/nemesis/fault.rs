@@ -21,8 +21,16 @@ pub enum Target {
     CoordinatorOf(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A fault. The variant names are the single source of the kind names: serde
+/// tags a schedule entry with the kebab-case name (`"kind": "partition-bridge"`),
+/// and [`FaultTag`] (derived) lists the same names for `logjam list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumDiscriminants)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[strum_discriminants(
+    name(FaultTag),
+    derive(strum::EnumIter, strum::IntoStaticStr, PartialOrd, Ord),
+    strum(serialize_all = "kebab-case")
+)]
 pub enum Fault {
     /// Split brokers and the controller into two random halves.
     PartitionRandomHalves,
@@ -51,7 +59,8 @@ pub enum Fault {
         client: String,
         target: Target,
     },
-    /// Repair every link and release every held message.
+    /// Repair every link; paused nodes are released too (recorded as the
+    /// `resume` that follows).
     Heal,
     /// Kill a broker process (page cache survives); restart with `restart`.
     Crash {
@@ -92,71 +101,103 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// The history's `f` for this fault (the checker derives fault classes from it).
+    /// The schedule kind of this fault: its `"kind"` tag.
+    pub fn tag(&self) -> FaultTag {
+        self.into()
+    }
+
+    /// The history's `f` for this fault (the checker derives fault classes from
+    /// it, HISTORY.md). It is the schedule kind except for four older names
+    /// that histories already carry.
     pub fn name(&self) -> &'static str {
+        match self.tag() {
+            FaultTag::PartitionBridge => "bridge",
+            FaultTag::PartitionOneWay => "one-way",
+            FaultTag::Cut => "partition-cut",
+            FaultTag::ChurnConsumer => "rebalance-churn",
+            other => other.as_str(),
+        }
+    }
+}
+
+impl FaultTag {
+    /// The name a schedule entry gives as `"kind"`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Every kind, in declaration order, for `logjam list`.
+    pub fn all() -> impl Iterator<Item = FaultTag> {
+        <FaultTag as strum::IntoEnumIterator>::iter()
+    }
+
+    /// One line for `logjam list`.
+    pub fn description(self) -> &'static str {
         match self {
-            Fault::PartitionRandomHalves => "partition-random-halves",
-            Fault::Isolate { .. } => "isolate",
-            Fault::IsolateCompletely { .. } => "isolate-completely",
-            Fault::PartitionBridge => "bridge",
-            Fault::PartitionOneWay { .. } => "one-way",
-            Fault::Cut { .. } => "partition-cut",
-            Fault::PartitionClient { .. } => "partition-client",
-            Fault::Heal => "heal",
-            Fault::Crash { .. } => "crash",
-            Fault::PowerLoss { .. } => "power-loss",
-            Fault::PowerLossAll => "power-loss-all",
-            Fault::Restart => "restart",
-            Fault::Pause { .. } => "pause",
-            Fault::Resume => "resume",
-            Fault::KillConsumer { .. } => "kill-consumer",
-            Fault::RestartConsumers => "restart-consumers",
-            Fault::PauseConsumer { .. } => "pause-consumer",
-            Fault::ResumeConsumers => "resume-consumers",
-            Fault::ChurnConsumer { .. } => "rebalance-churn",
+            FaultTag::PartitionRandomHalves => "split servers into two random halves",
+            FaultTag::Isolate => "cut one node off from the other servers",
+            FaultTag::IsolateCompletely => "cut one node off from everything, clients included",
+            FaultTag::PartitionBridge => "two halves joined by one node",
+            FaultTag::PartitionOneWay => "drop messages in one direction only",
+            FaultTag::Cut => "cut the link between two nodes",
+            FaultTag::PartitionClient => "cut a client off from a broker",
+            FaultTag::Heal => "repair every link, release paused nodes",
+            FaultTag::Crash => "kill a broker process (page cache survives)",
+            FaultTag::PowerLoss => "power loss on a broker (unflushed writes lost)",
+            FaultTag::PowerLossAll => "power loss on every broker at once",
+            FaultTag::Restart => "start every stopped broker",
+            FaultTag::Pause => "a node stops answering",
+            FaultTag::Resume => "paused nodes answer again",
+            FaultTag::KillConsumer => "kill a group member mid-step",
+            FaultTag::RestartConsumers => "start new members where members were killed",
+            FaultTag::PauseConsumer => "stall a group member, heartbeats included",
+            FaultTag::ResumeConsumers => "stalled members carry on",
+            FaultTag::ChurnConsumer => "a member leaves the group and a new one joins",
         }
     }
 
-    /// Every fault kind, for `logjam list`.
-    pub const KINDS: &'static [(&'static str, &'static str)] = &[
-        (
-            "partition-random-halves",
-            "split servers into two random halves",
-        ),
-        ("isolate", "cut one node off from the other servers"),
-        (
-            "isolate-completely",
-            "cut one node off from everything, clients included",
-        ),
-        ("bridge", "two halves joined by one node"),
-        ("one-way", "drop messages in one direction only"),
-        ("cut", "cut the link between two nodes"),
-        ("partition-client", "cut a client off from a broker"),
-        ("heal", "repair every link, release held messages"),
-        ("crash", "kill a broker process (page cache survives)"),
-        (
-            "power-loss",
-            "power loss on a broker (unflushed writes lost)",
-        ),
-        ("power-loss-all", "power loss on every broker at once"),
-        ("restart", "start every stopped broker"),
-        ("pause", "a node stops answering"),
-        ("resume", "paused nodes answer again"),
-        ("kill-consumer", "kill a group member mid-step"),
-        (
-            "restart-consumers",
-            "start new members where members were killed",
-        ),
-        (
-            "pause-consumer",
-            "stall a group member, heartbeats included",
-        ),
-        ("resume-consumers", "stalled members carry on"),
-        (
-            "rebalance-churn",
-            "a member leaves the group and a new one joins",
-        ),
-    ];
+    /// A fault of this kind with example fields, so `logjam list` can show a
+    /// complete schedule entry.
+    pub fn example(self) -> Fault {
+        let leader = || Target::LeaderOf("orders/0".into());
+        let member = || "group-consumer-1".to_string();
+        match self {
+            FaultTag::PartitionRandomHalves => Fault::PartitionRandomHalves,
+            FaultTag::Isolate => Fault::Isolate { target: leader() },
+            FaultTag::IsolateCompletely => Fault::IsolateCompletely { target: leader() },
+            FaultTag::PartitionBridge => Fault::PartitionBridge,
+            FaultTag::PartitionOneWay => Fault::PartitionOneWay {
+                from: leader(),
+                to: Target::Controller,
+            },
+            FaultTag::Cut => Fault::Cut {
+                a: Target::Broker(1),
+                b: Target::Broker(2),
+            },
+            FaultTag::PartitionClient => Fault::PartitionClient {
+                client: "producer-1".into(),
+                target: leader(),
+            },
+            FaultTag::Heal => Fault::Heal,
+            FaultTag::Crash => Fault::Crash { target: leader() },
+            FaultTag::PowerLoss => Fault::PowerLoss { target: leader() },
+            FaultTag::PowerLossAll => Fault::PowerLossAll,
+            FaultTag::Restart => Fault::Restart,
+            FaultTag::Pause => Fault::Pause { target: leader() },
+            FaultTag::Resume => Fault::Resume,
+            FaultTag::KillConsumer => Fault::KillConsumer { client: member() },
+            FaultTag::RestartConsumers => Fault::RestartConsumers,
+            FaultTag::PauseConsumer => Fault::PauseConsumer { client: member() },
+            FaultTag::ResumeConsumers => Fault::ResumeConsumers,
+            FaultTag::ChurnConsumer => Fault::ChurnConsumer { client: member() },
+        }
+    }
+}
+
+/// Order a schedule by firing time, keeping the given order of faults due at
+/// the same time. A run does this once, where the schedule enters it.
+pub fn sort_by_time(schedule: &mut [ScheduledFault]) {
+    schedule.sort_by_key(|f| f.at_ms);
 }
 
 /// One entry of a schedule: `{"at_ms": 5000, "fault": {"kind": "crash", "target": {"leader-of": "orders/0"}}}`.

@@ -38,8 +38,13 @@ pub struct Nemesis {
 }
 
 impl Nemesis {
-    pub fn new(mut schedule: Vec<ScheduledFault>, seed: u64, clients: Vec<String>) -> Self {
-        schedule.sort_by_key(|f| f.at_ms);
+    /// `schedule` must be sorted by time ([`fault::sort_by_time`]): the run
+    /// sorts it once, where it enters, so run.json shows the order it fires in.
+    pub fn new(schedule: Vec<ScheduledFault>, seed: u64, clients: Vec<String>) -> Self {
+        debug_assert!(
+            schedule.windows(2).all(|w| w[0].at_ms <= w[1].at_ms),
+            "schedule sorted by time"
+        );
         Self {
             schedule,
             next: 0,
@@ -69,13 +74,19 @@ impl Nemesis {
         while self.next < self.schedule.len() && self.schedule[self.next].at_ms <= now_ms {
             let fault = self.schedule[self.next].fault.clone();
             self.next += 1;
-            fired.push(self.apply(&fault, now_ms, sim, cluster));
+            if fault == Fault::Heal {
+                fired.extend(self.heal(now_ms, sim, cluster));
+            } else {
+                fired.push(self.apply(&fault, now_ms, sim, cluster));
+            }
         }
         fired
     }
 
-    /// Heal the network, resume paused nodes and restart stopped brokers.
-    pub fn heal_everything(
+    /// `heal`: repair every link and release paused nodes. The release is
+    /// recorded as the `resume` it is, so the history (and the report's
+    /// timeline) sees each pause end.
+    fn heal(
         &mut self,
         now_ms: u64,
         sim: &mut turmoil::Sim<'_>,
@@ -85,6 +96,17 @@ impl Nemesis {
         if !self.paused.is_empty() {
             out.push(self.apply(&Fault::Resume, now_ms, sim, cluster));
         }
+        out
+    }
+
+    /// Heal the network, resume paused nodes and restart stopped brokers.
+    pub fn heal_everything(
+        &mut self,
+        now_ms: u64,
+        sim: &mut turmoil::Sim<'_>,
+        cluster: &Cluster,
+    ) -> Vec<FaultRecord> {
+        let mut out = self.heal(now_ms, sim, cluster);
         if !self.down.is_empty() {
             out.push(self.apply(&Fault::Restart, now_ms, sim, cluster));
         }
