@@ -29,6 +29,11 @@ pub struct RunSummary {
     pub exercised: Vec<AnomalyKind>,
     /// Operations in the history: how big an example is.
     pub ops: u64,
+    /// Acknowledged sends and records processed: what anomaly rates are per.
+    #[serde(default)]
+    pub sends_ok: u64,
+    #[serde(default)]
+    pub records_processed: u64,
     pub wall_ms: u64,
     pub simulated_ms: u64,
 }
@@ -58,6 +63,8 @@ impl RunSummary {
             allowed: result.allowed.clone(),
             exercised: result.stats.exercised(),
             ops: result.stats.ops,
+            sends_ok: result.stats.sends_ok,
+            records_processed: result.stats.records_processed,
             wall_ms,
             simulated_ms,
         }

@@ -33,6 +33,8 @@ fn summary(
             AnomalyKind::PollSkip,
         ],
         ops,
+        sends_ok: 100,
+        records_processed: 0,
         wall_ms: 10,
         simulated_ms: 1000,
     }

@@ -306,13 +306,17 @@ pub fn combos(scenarios: &[String], presets: &[String]) -> Result<Vec<Combo>, St
     Ok(out)
 }
 
-/// The terminal summary: preset × anomaly kind, with counts and an example seed
-/// (the run with the fewest operations).
+/// The terminal summary: preset × anomaly kind, with counts, a rate, and an
+/// example seed (the run with the fewest operations).
 pub fn summary_table(results: &[RunSummary]) -> String {
     let mut cells: BTreeMap<(String, AnomalyKind), (u64, u64, &RunSummary)> = BTreeMap::new();
-    let mut runs_per_preset: BTreeMap<String, u64> = BTreeMap::new();
+    // Per preset: runs, acknowledged sends, records processed.
+    let mut per_preset: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     for r in results {
-        *runs_per_preset.entry(r.preset.clone()).or_default() += 1;
+        let p = per_preset.entry(r.preset.clone()).or_default();
+        p.0 += 1;
+        p.1 += r.sends_ok;
+        p.2 += r.records_processed;
         for (&kind, &n) in &r.counts {
             let e = cells.entry((r.preset.clone(), kind)).or_insert((0, 0, r));
             e.0 += 1;
@@ -323,25 +327,40 @@ pub fn summary_table(results: &[RunSummary]) -> String {
         }
     }
     let mut s = format!(
-        "{:<26} {:<22} {:>6} {:>10}  {}\n",
-        "preset", "anomaly", "runs", "instances", "example (fewest ops)"
+        "{:<26} {:<22} {:>6} {:>10} {:>8}  {}\n",
+        "preset", "anomaly", "runs", "instances", "per 1k", "example (fewest ops)"
     );
-    for (preset, n) in &runs_per_preset {
+    for (preset, &(n, sends, processed)) in &per_preset {
         let mut any = false;
         for ((_, kind), (runs, total, ex)) in cells.iter().filter(|((p, _), _)| p == preset) {
             any = true;
             let broke = if ex.broken.is_empty() { "" } else { " BROKEN" };
+            let per = if kind.is_group_level() {
+                processed
+            } else {
+                sends
+            };
+            let rate = if per == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.1}", *total as f64 * 1000.0 / per as f64)
+            };
             s += &format!(
-                "{preset:<26} {:<22} {runs:>6} {total:>10}  {} seed {}{broke}\n",
+                "{preset:<26} {:<22} {runs:>6} {total:>10} {rate:>8}  {} seed {}{broke}\n",
                 kind.to_string(),
                 ex.scenario,
                 ex.seed
             );
         }
         if !any {
-            s += &format!("{preset:<26} {:<22} {:>6} {:>10}\n", "(none found)", n, 0);
+            s += &format!(
+                "{preset:<26} {:<22} {:>6} {:>10} {:>8}\n",
+                "(none found)", n, 0, "0.0"
+            );
         }
     }
+    s += "per 1k: instances per 1000 acknowledged sends over the preset's runs \
+          (per 1000 records processed for lost- and duplicate-processing)\n";
     s
 }
 

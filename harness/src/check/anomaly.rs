@@ -70,6 +70,14 @@ impl AnomalyKind {
         AnomalyKind::DuplicateProcessing,
     ];
 
+    /// Judged on what a consumer group processed, not on sends and reads.
+    pub fn is_group_level(self) -> bool {
+        matches!(
+            self,
+            AnomalyKind::LostProcessing | AnomalyKind::DuplicateProcessing
+        )
+    }
+
     /// The name used in results and reports.
     pub fn as_str(self) -> &'static str {
         match self {
