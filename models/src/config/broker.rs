@@ -78,8 +78,9 @@ pub struct BrokerConfig {
     #[serde(rename = "replica.high.watermark.checkpoint.interval.ms")]
     pub replica_high_watermark_checkpoint_interval_ms: u64,
 
-    /// `controller.socket.timeout.ms`: timeout of broker↔controller requests
-    /// (heartbeats, ISR changes). Default 30000, Kafka's usual request timeout.
+    /// `controller.socket.timeout.ms`: timeout of broker→controller requests
+    /// (ISR changes; a heartbeat waits at most `broker.heartbeat.interval.ms`).
+    /// Default 30000, Kafka's usual request timeout.
     #[serde(rename = "controller.socket.timeout.ms")]
     pub controller_request_timeout_ms: u64,
 
@@ -140,10 +141,11 @@ impl BrokerConfig {
     /// failure detection and recovery several times. The orderings Kafka relies on
     /// are kept (heartbeat < session timeout < lag time; fetch wait ≤ lag time) and
     /// the ratios stay close to Kafka's, but the divisors are not uniform (÷5 to
-    /// ÷60): lag time is ~1.7 session timeouts here against ~3.3 in Kafka, the
-    /// fetch backoff is shorter than the fetch wait, and the controller request
-    /// timeout is shorter than the session timeout so a lost request is retried
-    /// before the broker is fenced.
+    /// ÷60): lag time is ~1.7 session timeouts here against ~3.3 in Kafka, and
+    /// the fetch backoff is shorter than the fetch wait. A heartbeat waits at
+    /// most one heartbeat interval for its answer (the controller socket timeout
+    /// applies to ISR changes), so as in Kafka a broker is fenced only after
+    /// about a session timeout of silence, six lost heartbeats here, not one.
     ///
     /// | setting | Kafka | here |
     /// |---|---|---|
