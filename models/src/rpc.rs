@@ -97,10 +97,6 @@ impl Channel {
         &self.host
     }
 
-    pub fn disconnect(&mut self) {
-        self.conn = None;
-    }
-
     /// Close the connection only if it is still `generation`: a request that timed
     /// out on an old connection must not take down the one that replaced it.
     pub fn disconnect_if(&mut self, generation: u64) {
