@@ -4,7 +4,7 @@ pub mod group;
 
 use crate::batch::Record;
 use crate::config::{AutoOffsetReset, ConsumerConfig};
-use crate::ids::{broker_host, BrokerId, TopicPartition, BROKER_PORT};
+use crate::ids::{broker_host, next_bootstrap, BrokerId, TopicPartition, BROKER_PORT};
 use crate::metadata::MetadataImage;
 use crate::protocol::{ErrorCode, OffsetSpec, Request, Response};
 use crate::rpc::Channel;
@@ -192,8 +192,14 @@ impl Consumer {
     }
 
     async fn refresh_metadata(&mut self) {
-        self.next_bootstrap = self.next_bootstrap % self.brokers + 1;
-        let mut ch = Channel::new(broker_host(self.next_bootstrap), BROKER_PORT);
+        let Some(broker) = next_bootstrap(&mut self.next_bootstrap, self.brokers) else {
+            // No broker to ask: wait as after a failed lookup, so a polling loop
+            // still lets time pass.
+            let backoff_ms = self.config.retry_backoff_ms.max(1);
+            tokio::time::sleep(Duration::from_millis(backoff_ms)).await;
+            return;
+        };
+        let mut ch = Channel::new(broker_host(broker), BROKER_PORT);
         if let Ok(Response::Metadata(m)) = ch
             .call(&Request::Metadata, self.config.request_timeout_ms)
             .await

@@ -27,6 +27,9 @@ pub enum RpcError {
 type Pending = Rc<RefCell<BTreeMap<u64, oneshot::Sender<Response>>>>;
 
 struct Connection {
+    /// Which connection of its channel this is (counted from 0), so a failure can
+    /// close the connection it happened on and not one opened since.
+    generation: u64,
     writer: OwnedWriteHalf,
     pending: Pending,
     alive: Rc<Cell<bool>>,
@@ -55,14 +58,23 @@ pub struct Channel {
     port: u16,
     conn: Option<Connection>,
     next_correlation_id: u64,
+    next_generation: u64,
 }
 
 /// A response that will arrive on a channel, or not.
-pub struct PendingResponse(oneshot::Receiver<Response>);
+pub struct PendingResponse {
+    rx: oneshot::Receiver<Response>,
+    generation: u64,
+}
 
 impl PendingResponse {
+    /// The connection the request went out on (see [`Channel::disconnect_if`]).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     pub async fn wait(self, timeout_ms: u64) -> Result<Response, RpcError> {
-        match tokio::time::timeout(Duration::from_millis(timeout_ms), self.0).await {
+        match tokio::time::timeout(Duration::from_millis(timeout_ms), self.rx).await {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(_)) => Err(RpcError::Disconnected),
             Err(_) => Err(RpcError::Timeout),
@@ -77,6 +89,7 @@ impl Channel {
             port,
             conn: None,
             next_correlation_id: 0,
+            next_generation: 0,
         }
     }
 
@@ -84,8 +97,16 @@ impl Channel {
         &self.host
     }
 
-    pub fn disconnect(&mut self) {
-        self.conn = None;
+    /// Close the connection only if it is still `generation`: a request that timed
+    /// out on an old connection must not take down the one that replaced it.
+    pub fn disconnect_if(&mut self, generation: u64) {
+        if self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.generation == generation)
+        {
+            self.conn = None;
+        }
     }
 
     async fn connect(&mut self, timeout_ms: u64) -> Result<(), RpcError> {
@@ -115,7 +136,10 @@ impl Channel {
                 fail_pending(&pending);
             }
         });
+        let generation = self.next_generation;
+        self.next_generation += 1;
         self.conn = Some(Connection {
+            generation,
             writer,
             pending,
             alive,
@@ -135,13 +159,14 @@ impl Channel {
         let id = self.next_correlation_id;
         self.next_correlation_id += 1;
         let conn = self.conn.as_mut().expect("connected above");
+        let generation = conn.generation;
         let (tx, rx) = oneshot::channel();
         conn.pending.borrow_mut().insert(id, tx);
         if write_frame(&mut conn.writer, id, req).await.is_err() {
             self.conn = None;
             return Err(RpcError::Disconnected);
         }
-        Ok(PendingResponse(rx))
+        Ok(PendingResponse { rx, generation })
     }
 
     /// Send a request whose answer is never awaited (acks=0).
@@ -160,12 +185,14 @@ impl Channel {
         })
     }
 
-    /// Send and wait; a timeout closes the connection.
+    /// Send and wait; a timeout closes the connection. (After `Disconnected` it
+    /// is closed already; the next request opens a new one.)
     pub async fn call(&mut self, req: &Request, timeout_ms: u64) -> Result<Response, RpcError> {
         let pending = self.send(req, timeout_ms).await?;
+        let generation = pending.generation();
         let result = pending.wait(timeout_ms).await;
-        if result.is_err() {
-            self.conn = None;
+        if matches!(result, Err(RpcError::Timeout)) {
+            self.disconnect_if(generation);
         }
         result
     }

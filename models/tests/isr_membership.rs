@@ -1,5 +1,6 @@
-//! ISR shrink and expand through the controller, and acks=all refusing writes
-//! while the ISR is below min.insync.replicas.
+//! ISR shrink and expand through the controller, acks=all refusing writes
+//! while the ISR is below min.insync.replicas, and the HW moving as soon as an
+//! ISR shrink reaches the leader in metadata.
 mod common;
 use common::*;
 use logjam_models::config::Acks;
@@ -61,4 +62,34 @@ fn acks_all_is_refused_while_isr_is_below_min_insync() {
     let (_, outcomes) = t.produce(producer_config(Acks::One), vec![8]);
     t.wait_outcomes(&outcomes, 1, 5_000);
     assert_eq!(acked(&outcomes).len(), 1);
+}
+
+#[test]
+fn followers_fenced_by_the_controller_release_acks_all_at_once() {
+    let mut t = TestCluster::new(config(Acks::All, 1), 13);
+    t.run_for(1_000);
+    let leader = t.leader();
+    for f in t.followers() {
+        t.isolate_from_cluster(f);
+    }
+    // The write waits for followers that never fetch it. The controller fences
+    // them (broker.session.timeout.ms, 600) well before the request times out
+    // (1000): the ISR shrinks to the leader alone, at the same leader epoch,
+    // and with min.insync.replicas=1 the HW passes the record at once.
+    let mut p = producer_config(Acks::All);
+    p.retries = 0;
+    let (_, outcomes) = t.produce(p, vec![5]);
+    t.wait_outcomes(&outcomes, 1, 5_000);
+    assert_eq!(
+        t.isr(),
+        vec![leader],
+        "the controller fenced both followers"
+    );
+    assert_eq!(
+        acked(&outcomes),
+        vec![(5, 0)],
+        "the produce waiting for the HW is acked when the shrink arrives, got {:?}",
+        outcomes.borrow()
+    );
+    assert_eq!(values(&t.read_all(consumer_config())), vec![5]);
 }

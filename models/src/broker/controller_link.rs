@@ -2,12 +2,20 @@
 //! changes from that metadata, and ISR change proposals.
 use super::replica::{Replica, RoleChange};
 use super::{fetcher, BrokerHandle};
-use crate::ids::{now_ms, BrokerId, TopicPartition};
+use crate::ids::{deadline_after_ms, now_ms, BrokerId, TopicPartition};
+use crate::ids::{CONTROLLER_HOST, CONTROLLER_PORT};
 use crate::metadata::MetadataImage;
 use crate::protocol::{Request, Response};
-use std::time::Duration;
+use crate::rpc::Channel;
 
+/// A heartbeat every `broker.heartbeat.interval.ms`, answered or not. Each waits
+/// at most one interval for its answer (not `controller.socket.timeout.ms`), so
+/// a lost heartbeat costs one interval and only about
+/// `broker.session.timeout.ms` of silence fences the broker. Heartbeats have a
+/// connection of their own, as in Kafka (the broker lifecycle manager's
+/// channel), so a slow AlterPartition never holds one up.
 pub async fn heartbeat_loop(h: BrokerHandle) {
+    let mut channel = Channel::new(CONTROLLER_HOST, CONTROLLER_PORT);
     loop {
         let (req, interval_ms, timeout_ms) = {
             let b = h.state.borrow();
@@ -16,23 +24,25 @@ pub async fn heartbeat_loop(h: BrokerHandle) {
                 incarnation: b.incarnation,
                 known_version: b.image.version,
             };
-            (
-                req,
-                b.config.broker_heartbeat_interval_ms,
-                b.config.controller_request_timeout_ms,
-            )
+            let interval_ms = b.config.broker_heartbeat_interval_ms;
+            let timeout_ms = b.config.controller_request_timeout_ms.min(interval_ms);
+            (req, interval_ms, timeout_ms)
         };
-        let resp = h.controller.lock().await.call(&req, timeout_ms).await;
+        let next = deadline_after_ms(interval_ms);
+        let resp = channel.call(&req, timeout_ms).await;
         if let Ok(Response::BrokerHeartbeat { image: Some(image) }) = resp {
             apply_image(&h, image);
         }
-        tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+        tokio::time::sleep_until(next).await;
     }
 }
 
-/// Apply a newer metadata image: role changes per partition, fetchers for new followers.
+/// Apply a newer metadata image: role changes per partition, fetchers for new
+/// followers, and a new HW wherever we lead (an ISR that shrank at the same
+/// leader epoch may let it advance at once).
 pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
     let mut to_follow = Vec::new();
+    let mut to_wake = Vec::new();
     {
         let mut guard = h.state.borrow_mut();
         let b = &mut *guard;
@@ -53,19 +63,18 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
             let replica = b.replicas.entry(tp.clone()).or_insert_with(|| {
                 Replica::new(tp.clone(), hw_checkpoint.min(log.log_end_offset()))
             });
-            match replica.apply(me, state, log, legacy, now) {
-                RoleChange::BecameFollower { leader } => {
-                    to_follow.push((tp.clone(), leader, replica.generation))
-                }
-                RoleChange::BecameLeader => {
-                    let min_isr = b
-                        .topics
-                        .get(&tp.topic)
-                        .map_or(b.config.min_insync_replicas, |t| t.min_insync_replicas);
-                    replica.advance_hw(me, log, min_isr);
-                }
-                RoleChange::None | RoleChange::WentOffline => {}
+            if let RoleChange::BecameFollower { leader } =
+                replica.apply(me, state, log, legacy, now)
+            {
+                to_follow.push((tp.clone(), leader, replica.generation));
             }
+            let min_isr = b
+                .topics
+                .get(&tp.topic)
+                .map_or(b.config.min_insync_replicas, |t| t.min_insync_replicas);
+            replica.advance_hw(me, log, min_isr);
+            // Waiters re-check: the role, ISR or HW may have changed.
+            to_wake.push(replica.progress.clone());
         }
         drop(disk);
         b.image = image;
@@ -73,7 +82,9 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
     for (tp, leader, generation) in to_follow {
         tokio::task::spawn_local(fetcher::follow(h.clone(), tp, leader, generation));
     }
-    h.changed.notify_waiters();
+    for progress in to_wake {
+        progress.notify_waiters();
+    }
 }
 
 /// Ask the controller to change a partition's ISR (at most one request in flight
@@ -127,7 +138,6 @@ pub fn propose_isr(h: &BrokerHandle, tp: TopicPartition, new_isr: Vec<BrokerId>)
                 }
             }
         }
-        drop(b);
-        h.changed.notify_waiters();
+        r.progress.notify_waiters();
     });
 }

@@ -2,10 +2,9 @@
 //! and for consumers (who only ever see records below the HW).
 use super::controller_link::propose_isr;
 use super::{isr, BrokerHandle};
-use crate::ids::{now_ms, TopicPartition};
+use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::leader_epoch::UNDEFINED_EPOCH;
 use crate::protocol::{ErrorCode, FetchData, FollowerFetch, Response};
-use std::time::Duration;
 use tokio::time::Instant;
 
 pub async fn handle(
@@ -24,9 +23,18 @@ pub async fn handle(
             Err(e) => return reply(Err(e)),
         }
     }
-    let deadline = Instant::now() + Duration::from_millis(max_wait_ms);
+    let deadline = deadline_after_ms(max_wait_ms);
+    let progress = h
+        .state
+        .borrow()
+        .replicas
+        .get(&tp)
+        .map(|r| r.progress.clone());
+    let Some(progress) = progress else {
+        return reply(Err(ErrorCode::UnknownTopicOrPartition));
+    };
     loop {
-        let notified = h.changed.notified();
+        let notified = progress.notified();
         let data = read(
             h,
             &tp,
@@ -143,9 +151,7 @@ fn record_follower_fetch(
                 propose = Some(new_isr);
             }
             if r.advance_hw(me, log, min_isr) {
-                drop(disk);
-                drop(guard);
-                h.changed.notify_waiters();
+                r.progress.notify_waiters();
             }
             None
         }

@@ -39,7 +39,7 @@ pub async fn follow(h: BrokerHandle, tp: TopicPartition, leader: BrokerId, gener
                 max_wait_ms: wait_ms,
             }
         };
-        let resp = channel.call(&req, timeout_ms + wait_ms).await;
+        let resp = channel.call(&req, timeout_ms.saturating_add(wait_ms)).await;
         // The leader long-polls, so only errors need a backoff here.
         let ok = match resp {
             Ok(Response::Fetch { result: Ok(data) }) => {
@@ -91,8 +91,5 @@ fn apply(h: &BrokerHandle, tp: &TopicPartition, generation: u64, data: crate::pr
         }
     }
     flush_if_due(log, topic.as_ref(), now_ms());
-    // A follower's HW only moves forward (Kafka's maybeUpdateHighWatermark), and
-    // never past its own log end.
-    let leo = log.log_end_offset();
-    r.high_watermark = data.high_watermark.min(leo).max(r.high_watermark.min(leo));
+    r.follow_leader_hw(data.high_watermark, log);
 }

@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Mutex;
 
 /// The state of one broker process. Lost on restart, except what is on `disk`.
 #[derive(Debug)]
@@ -33,12 +33,12 @@ pub struct Broker {
     pub image: MetadataImage,
 }
 
-/// Cheap handle shared by the broker's tasks. The `Notify` wakes anything waiting
-/// on replication progress (acks=all produces, long-polling fetches).
+/// Cheap handle shared by the broker's tasks. (What waits on replication
+/// progress waits on its partition's `Replica::progress`.)
 #[derive(Clone)]
 pub struct BrokerHandle {
     pub state: Rc<RefCell<Broker>>,
-    pub changed: Rc<Notify>,
+    /// The connection for AlterPartition; heartbeats have their own.
     pub controller: Rc<Mutex<Channel>>,
     /// Consumer groups this broker coordinates (in memory, lost on restart).
     pub groups: Rc<RefCell<crate::group::coordinator::GroupCoordinator>>,
@@ -90,7 +90,6 @@ pub async fn run_broker(
             replicas: BTreeMap::new(),
             image: MetadataImage::default(),
         })),
-        changed: Rc::new(Notify::new()),
         controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
         groups: Rc::default(),
     };

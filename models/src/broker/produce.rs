@@ -3,11 +3,9 @@
 use super::{flush_if_due, BrokerHandle};
 use crate::batch::RecordBatch;
 use crate::config::Acks;
-use crate::ids::{now_ms, TopicPartition};
+use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::producer_state::{SequenceCheck, SequenceError};
 use crate::protocol::{ErrorCode, Response};
-use std::time::Duration;
-use tokio::time::Instant;
 
 pub async fn handle(
     h: &BrokerHandle,
@@ -81,9 +79,8 @@ fn append(
         }
     };
     replica.advance_hw(me, log, min_isr);
-    drop(disk);
-    drop(guard);
-    h.changed.notify_waiters();
+    // New records for parked follower fetches, maybe a new HW for acks=all.
+    replica.progress.notify_waiters();
     Ok((base, next, epoch))
 }
 
@@ -97,9 +94,16 @@ async fn wait_for_hw(
     epoch: i32,
     timeout_ms: u64,
 ) -> Result<(), ErrorCode> {
-    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    let deadline = deadline_after_ms(timeout_ms);
+    let progress = h
+        .state
+        .borrow()
+        .replicas
+        .get(tp)
+        .map(|r| r.progress.clone())
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
     loop {
-        let notified = h.changed.notified();
+        let notified = progress.notified();
         {
             let mut b = h.state.borrow_mut();
             let min_isr = b.min_insync_replicas(tp);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{at_least, ConfigError};
+use super::error::{all_fit, at_least, ConfigError, JavaType};
 use super::never_if_long_max;
 
 /// Settings every broker in the cluster shares. Serde names are Kafka's; a
@@ -78,8 +78,9 @@ pub struct BrokerConfig {
     #[serde(rename = "replica.high.watermark.checkpoint.interval.ms")]
     pub replica_high_watermark_checkpoint_interval_ms: u64,
 
-    /// `controller.socket.timeout.ms`: timeout of broker↔controller requests
-    /// (heartbeats, ISR changes). Default 30000, Kafka's usual request timeout.
+    /// `controller.socket.timeout.ms`: timeout of broker→controller requests
+    /// (ISR changes; a heartbeat waits at most `broker.heartbeat.interval.ms`).
+    /// Default 30000, Kafka's usual request timeout.
     #[serde(rename = "controller.socket.timeout.ms")]
     pub controller_request_timeout_ms: u64,
 
@@ -140,10 +141,11 @@ impl BrokerConfig {
     /// failure detection and recovery several times. The orderings Kafka relies on
     /// are kept (heartbeat < session timeout < lag time; fetch wait ≤ lag time) and
     /// the ratios stay close to Kafka's, but the divisors are not uniform (÷5 to
-    /// ÷60): lag time is ~1.7 session timeouts here against ~3.3 in Kafka, the
-    /// fetch backoff is shorter than the fetch wait, and the controller request
-    /// timeout is shorter than the session timeout so a lost request is retried
-    /// before the broker is fenced.
+    /// ÷60): lag time is ~1.7 session timeouts here against ~3.3 in Kafka, and
+    /// the fetch backoff is shorter than the fetch wait. A heartbeat waits at
+    /// most one heartbeat interval for its answer (the controller socket timeout
+    /// applies to ISR changes), so as in Kafka a broker is fenced only after
+    /// about a session timeout of silence, six lost heartbeats here, not one.
     ///
     /// | setting | Kafka | here |
     /// |---|---|---|
@@ -173,6 +175,34 @@ impl BrokerConfig {
     /// Checks Kafka's rules for these settings; the error names the first setting
     /// that breaks one.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // Kafka's types for these settings (KafkaConfig's ConfigDef).
+        all_fit(
+            &[
+                ("broker.session.timeout.ms", self.broker_session_timeout_ms),
+                (
+                    "broker.heartbeat.interval.ms",
+                    self.broker_heartbeat_interval_ms,
+                ),
+                ("replica.fetch.backoff.ms", self.replica_fetch_backoff_ms),
+                ("replica.fetch.wait.max.ms", self.replica_fetch_wait_max_ms),
+                (
+                    "controller.socket.timeout.ms",
+                    self.controller_request_timeout_ms,
+                ),
+            ],
+            JavaType::Int,
+        )?;
+        all_fit(
+            &[
+                ("replica.lag.time.max.ms", self.replica_lag_time_max_ms),
+                (
+                    "replica.high.watermark.checkpoint.interval.ms",
+                    self.replica_high_watermark_checkpoint_interval_ms,
+                ),
+                ("flush.ms", self.flush_ms.unwrap_or(0)),
+            ],
+            JavaType::Long,
+        )?;
         at_least("min.insync.replicas", self.min_insync_replicas, 1)?;
         at_least(
             "offsets.topic.num.partitions",
@@ -234,6 +264,25 @@ mod tests {
 
     fn err(c: &BrokerConfig) -> ConfigError {
         c.validate().expect_err("expected a validation error")
+    }
+
+    #[test]
+    fn timeouts_within_kafka_types() {
+        let c = BrokerConfig {
+            controller_request_timeout_ms: i32::MAX as u64 + 1,
+            ..Default::default()
+        };
+        let e = err(&c);
+        assert_eq!(e.setting, "controller.socket.timeout.ms");
+        assert!(e.message.contains("int range"), "{e}");
+        // replica.lag.time.max.ms is a Java long in Kafka.
+        let mut c = BrokerConfig {
+            replica_lag_time_max_ms: i32::MAX as u64 + 1,
+            ..Default::default()
+        };
+        assert_eq!(c.validate(), Ok(()));
+        c.replica_lag_time_max_ms = u64::MAX;
+        assert_eq!(err(&c).setting, "replica.lag.time.max.ms");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{at_least, ConfigError};
+use super::error::{all_fit, at_least, fits, ConfigError, JavaType};
 
 /// `auto.offset.reset`: where a consumer starts on a partition for which it has
 /// no valid committed offset.
@@ -187,6 +187,19 @@ impl ConsumerConfig {
     /// Checks Kafka's consumer rules; the error names the first setting that breaks
     /// one.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // Kafka's types for these settings (ConsumerConfig's ConfigDef).
+        all_fit(
+            &[
+                ("fetch.max.wait.ms", self.fetch_max_wait_ms),
+                ("request.timeout.ms", self.request_timeout_ms),
+                ("auto.commit.interval.ms", self.auto_commit_interval_ms),
+                ("session.timeout.ms", self.session_timeout_ms),
+                ("heartbeat.interval.ms", self.heartbeat_interval_ms),
+                ("max.poll.interval.ms", self.max_poll_interval_ms),
+            ],
+            JavaType::Int,
+        )?;
+        fits("retry.backoff.ms", self.retry_backoff_ms, JavaType::Long)?;
         at_least("request.timeout.ms", self.request_timeout_ms, 1)?;
         at_least("max.poll.records", self.max_poll_records, 1)?;
         at_least("max.poll.interval.ms", self.max_poll_interval_ms, 1)?;
@@ -224,6 +237,28 @@ mod tests {
 
     fn err(c: &ConsumerConfig) -> ConfigError {
         c.validate().expect_err("expected a validation error")
+    }
+
+    #[test]
+    fn timeouts_within_kafka_int() {
+        let c = ConsumerConfig {
+            max_poll_interval_ms: i32::MAX as u64 + 1,
+            ..Default::default()
+        };
+        let e = err(&c);
+        assert_eq!(e.setting, "max.poll.interval.ms");
+        assert!(e.message.contains("2147483647"), "{e}");
+        let c = ConsumerConfig {
+            session_timeout_ms: u64::MAX,
+            ..Default::default()
+        };
+        assert_eq!(err(&c).setting, "session.timeout.ms");
+        let c = ConsumerConfig {
+            max_poll_interval_ms: i32::MAX as u64,
+            request_timeout_ms: i32::MAX as u64,
+            ..Default::default()
+        };
+        assert_eq!(c.validate(), Ok(()));
     }
 
     #[test]

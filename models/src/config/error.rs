@@ -52,6 +52,37 @@ pub(crate) fn at_least<T: PartialOrd + std::fmt::Display>(
     }
 }
 
+/// The Java type Kafka declares a setting with: values outside its range are
+/// rejected (an INT timeout stops at 2147483647 ms, about 24.8 days).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JavaType {
+    Int,
+    Long,
+}
+
+/// `Err` unless `value` fits the setting's Java type.
+pub(crate) fn fits(setting: &str, value: u64, ty: JavaType) -> Result<(), ConfigError> {
+    let (max, name) = match ty {
+        JavaType::Int => (i32::MAX as u64, "int"),
+        JavaType::Long => (i64::MAX as u64, "long"),
+    };
+    if value <= max {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            setting,
+            format!("must be at most {max} (Kafka's {name} range), got {value}"),
+        ))
+    }
+}
+
+/// [`fits`] for each `(setting, value)` of one type, in order.
+pub(crate) fn all_fit(settings: &[(&str, u64)], ty: JavaType) -> Result<(), ConfigError> {
+    settings
+        .iter()
+        .try_for_each(|&(setting, value)| fits(setting, value, ty))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +101,20 @@ mod tests {
     fn is_a_std_error() {
         fn takes(_: &dyn std::error::Error) {}
         takes(&ConfigError::new("x", "y"));
+    }
+
+    #[test]
+    fn fits_names_setting_range_and_value() {
+        assert!(fits("request.timeout.ms", 2_147_483_647, JavaType::Int).is_ok());
+        let e = fits("request.timeout.ms", 2_147_483_648, JavaType::Int).unwrap_err();
+        assert_eq!(e.setting, "request.timeout.ms");
+        assert_eq!(
+            e.message,
+            "must be at most 2147483647 (Kafka's int range), got 2147483648"
+        );
+        assert!(fits("linger.ms", 2_147_483_648, JavaType::Long).is_ok());
+        let e = fits("linger.ms", u64::MAX, JavaType::Long).unwrap_err();
+        assert!(e.message.contains("long range"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
-use super::error::{at_least, ConfigError};
+use super::error::{all_fit, at_least, ConfigError, JavaType};
 
 /// Kafka's `MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`: the broker
 /// keeps the last 5 batches per producer id, so at most 5 may be unacknowledged.
@@ -288,22 +288,29 @@ impl ProducerConfig {
     /// Checks Kafka's producer rules; the error names the first setting that breaks
     /// one.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // Kafka's types for these settings (ProducerConfig's ConfigDef).
+        all_fit(
+            &[
+                ("request.timeout.ms", self.request_timeout_ms),
+                ("delivery.timeout.ms", self.delivery_timeout_ms),
+                ("retries", u64::from(self.retries)),
+            ],
+            JavaType::Int,
+        )?;
+        all_fit(
+            &[
+                ("linger.ms", self.linger_ms),
+                ("retry.backoff.ms", self.retry_backoff_ms),
+                ("metadata.max.age.ms", self.metadata_max_age_ms),
+            ],
+            JavaType::Long,
+        )?;
         at_least("request.timeout.ms", self.request_timeout_ms, 1)?;
         at_least(
             "max.in.flight.requests.per.connection",
             self.max_in_flight_requests_per_connection,
             1,
         )?;
-        // Kafka's `retries` is a Java int.
-        if self.retries > i32::MAX as u32 {
-            return Err(ConfigError::new(
-                "retries",
-                format!(
-                    "must be at most 2147483647 (Kafka's int range), got {}",
-                    self.retries
-                ),
-            ));
-        }
         if self.enable_idempotence == Some(true) {
             if let Some((requirement, reason)) = self.idempotence_conflict() {
                 return Err(ConfigError::new(
@@ -600,12 +607,42 @@ mod tests {
         );
         c.delivery_timeout_ms = 1_005;
         assert_eq!(c.validate(), Ok(()));
-        // No overflow panic.
+        // No overflow panic at the largest values Kafka's types allow.
         let c = ProducerConfig {
-            linger_ms: u64::MAX,
-            delivery_timeout_ms: u64::MAX,
+            linger_ms: i64::MAX as u64,
+            delivery_timeout_ms: i32::MAX as u64,
             ..Default::default()
         };
+        assert_eq!(err(&c).setting, "delivery.timeout.ms");
+    }
+
+    #[test]
+    fn timeouts_within_kafka_types() {
+        let too_long = i32::MAX as u64 + 1;
+        let c = ProducerConfig {
+            request_timeout_ms: too_long,
+            ..Default::default()
+        };
+        let e = err(&c);
+        assert_eq!(e.setting, "request.timeout.ms");
+        assert!(e.message.contains("int range"), "{e}");
+        let c = ProducerConfig {
+            delivery_timeout_ms: too_long,
+            ..Default::default()
+        };
+        assert_eq!(err(&c).setting, "delivery.timeout.ms");
+        // linger.ms is a Java long in Kafka.
+        let mut c = ProducerConfig {
+            linger_ms: too_long,
+            delivery_timeout_ms: i32::MAX as u64,
+            request_timeout_ms: 1,
+            ..Default::default()
+        };
+        assert_eq!(err(&c).setting, "delivery.timeout.ms");
+        c.linger_ms = i64::MAX as u64 + 1;
+        assert_eq!(err(&c).setting, "linger.ms");
+        c.linger_ms = 0;
+        c.request_timeout_ms = i32::MAX as u64;
         assert_eq!(c.validate(), Ok(()));
     }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::broker::BrokerConfig;
-use super::error::ConfigError;
+use super::error::{fits, ConfigError, JavaType};
 use super::never_if_long_max;
 
 /// Kafka's `Topic.MAX_NAME_LENGTH`: 249, so that partition directory names
@@ -154,6 +154,10 @@ impl TopicConfig {
                     self.replication_factor
                 ),
             ));
+        }
+        if let Some(ms) = self.flush_ms {
+            // A Java long in Kafka.
+            fits(&here("flush.ms"), ms, JavaType::Long)?;
         }
         if let Some(0) = self.flush_messages {
             return Err(ConfigError::new(

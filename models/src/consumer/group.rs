@@ -7,7 +7,7 @@
 use super::{ConsumedRecord, Consumer, ConsumerError};
 use crate::config::ConsumerConfig;
 use crate::group::protocol::{GroupError, GroupRequest, GroupResponse, Joined};
-use crate::ids::{broker_host, now_ms, BrokerId, TopicPartition, BROKER_PORT};
+use crate::ids::{broker_host, next_bootstrap, now_ms, BrokerId, TopicPartition, BROKER_PORT};
 use crate::protocol::{Request, Response};
 use crate::rpc::{Channel, RpcError};
 use std::cell::{Cell, RefCell};
@@ -125,7 +125,7 @@ impl GroupConsumer {
             group,
             client_id: client_id.into(),
             topics,
-            brokers: brokers.max(1),
+            brokers,
             next_bootstrap: 0,
             shared,
             channel: None,
@@ -303,7 +303,10 @@ impl GroupConsumer {
         };
         // JoinGroup parks until the rebalance completes: Kafka gives it the
         // rebalance timeout on top of the request timeout.
-        let timeout = self.config.max_poll_interval_ms + self.config.request_timeout_ms;
+        let timeout = self
+            .config
+            .max_poll_interval_ms
+            .saturating_add(self.config.request_timeout_ms);
         let joined = match self.call(&join, timeout).await {
             Ok(GroupResponse::JoinGroup(Ok(j))) => j,
             Ok(GroupResponse::JoinGroup(Err(e))) => {
@@ -431,8 +434,11 @@ impl GroupConsumer {
         if self.shared.borrow().coordinator.is_some() {
             return true;
         }
-        self.next_bootstrap = self.next_bootstrap % self.brokers + 1;
-        let mut ch = Channel::new(broker_host(self.next_bootstrap), BROKER_PORT);
+        let Some(broker) = next_bootstrap(&mut self.next_bootstrap, self.brokers) else {
+            tokio::time::sleep(Duration::from_millis(self.config.retry_backoff_ms)).await;
+            return false;
+        };
+        let mut ch = Channel::new(broker_host(broker), BROKER_PORT);
         let req = Request::Group(GroupRequest::FindCoordinator {
             group: self.group.clone(),
         });

@@ -88,7 +88,7 @@ impl Group {
         }
         self.rounds_started += 1;
         self.state = GroupState::PreparingRebalance {
-            deadline_ms: now_ms + timeout,
+            deadline_ms: now_ms.saturating_add(timeout),
         };
     }
 

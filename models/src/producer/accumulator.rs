@@ -1,7 +1,7 @@
 //! Kafka's RecordAccumulator: per-partition queues of batches, filled up to
 //! `batch.size`, sent when full or after `linger.ms`, re-enqueued on retry.
 use super::batch::{PendingRecord, ProducerBatch};
-use crate::ids::TopicPartition;
+use crate::ids::{TopicPartition, NO_SEQUENCE};
 use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Default)]
@@ -30,7 +30,7 @@ impl Accumulator {
     /// the queue, so two batches failing in a row come back in reverse order:
     /// one of the ways a retried batch lands after a later one. With idempotence
     /// it goes back in sequence order (creation order, which is the same thing
-    /// within a session and stays right across a producer id reset).
+    /// within a session).
     pub fn reenqueue(&mut self, batch: ProducerBatch, in_sequence_order: bool) {
         let q = self.queues.entry(batch.tp.clone()).or_default();
         if in_sequence_order {
@@ -53,7 +53,7 @@ impl Accumulator {
                 && (b.attempts > 0
                     || q.len() > 1
                     || b.size_bytes >= batch_size
-                    || now_ms >= b.created_ms + linger_ms)
+                    || now_ms >= b.created_ms.saturating_add(linger_ms))
         })
     }
 
@@ -63,9 +63,10 @@ impl Accumulator {
             .values()
             .flat_map(|q| q.front())
             .map(|b| {
-                (b.created_ms + linger_ms)
+                b.created_ms
+                    .saturating_add(linger_ms)
                     .max(b.retry_after_ms)
-                    .min(b.created_ms + delivery_timeout_ms)
+                    .min(b.created_ms.saturating_add(delivery_timeout_ms))
             })
             .min()
     }
@@ -76,11 +77,69 @@ impl Accumulator {
         for q in self.queues.values_mut() {
             while q
                 .front()
-                .is_some_and(|b| now_ms >= b.created_ms + delivery_timeout_ms)
+                .is_some_and(|b| now_ms >= b.created_ms.saturating_add(delivery_timeout_ms))
             {
                 out.push(q.pop_front().expect("checked"));
             }
         }
         out
+    }
+
+    /// Remove every batch that has a sequence number (it was sent before), in
+    /// queue order: an idempotence session ended and they cannot be resent.
+    pub fn take_sequenced(&mut self) -> Vec<ProducerBatch> {
+        let mut out = Vec::new();
+        for q in self.queues.values_mut() {
+            let (sent, never_sent): (VecDeque<_>, VecDeque<_>) = std::mem::take(q)
+                .into_iter()
+                .partition(|b| b.base_sequence != NO_SEQUENCE);
+            *q = never_sent;
+            out.extend(sent);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::Record;
+
+    fn record() -> PendingRecord {
+        let (reply, _) = tokio::sync::oneshot::channel();
+        PendingRecord {
+            record: Record {
+                key: None,
+                value: vec![0],
+            },
+            reply,
+        }
+    }
+
+    #[test]
+    fn timers_saturate_instead_of_overflowing() {
+        let mut acc = Accumulator::default();
+        let tp = TopicPartition::new("t", 0);
+        acc.append(tp.clone(), record(), 16_384, 5);
+        let (linger_ms, delivery_timeout_ms) = (u64::MAX, u64::MAX);
+        assert!(!Accumulator::ready(&acc.queues[&tp], 10, linger_ms, 16_384));
+        assert_eq!(
+            acc.next_deadline_ms(linger_ms, delivery_timeout_ms),
+            Some(u64::MAX)
+        );
+        assert!(acc.expired(u64::MAX - 1, delivery_timeout_ms).is_empty());
+    }
+
+    #[test]
+    fn take_sequenced_keeps_batches_never_sent() {
+        let mut acc = Accumulator::default();
+        let tp = TopicPartition::new("t", 0);
+        acc.append(tp.clone(), record(), 0, 0);
+        acc.append(tp.clone(), record(), 0, 0);
+        acc.queues.get_mut(&tp).expect("queued")[0].base_sequence = 0;
+        let taken: Vec<u64> = acc.take_sequenced().iter().map(|b| b.id).collect();
+        assert_eq!(taken, vec![1]);
+        let left: Vec<u64> = acc.queues[&tp].iter().map(|b| b.id).collect();
+        assert_eq!(left, vec![2]);
     }
 }

@@ -37,6 +37,9 @@ pub struct ProducerBatch {
     pub sequenced_by: Option<(ProducerId, i16)>,
     /// Some attempt had an unknown outcome (timeout, disconnect, an error after append).
     pub maybe_written: bool,
+    /// The error of the last failed attempt: what the batch fails with if it
+    /// cannot be retried.
+    pub last_error: Option<&'static str>,
 }
 
 impl ProducerBatch {
@@ -52,6 +55,7 @@ impl ProducerBatch {
             base_sequence: NO_SEQUENCE,
             sequenced_by: None,
             maybe_written: false,
+            last_error: None,
         }
     }
 

@@ -1,25 +1,30 @@
-//! The sender task. All network calls run in spawned tasks that report back as
-//! events, so a slow or partitioned broker never blocks the loop.
+//! The sender task. All network calls run in spawned tasks (one per broker
+//! connection for produce requests, see `link`) that report back as events, so
+//! a slow or partitioned broker never blocks the loop.
 use super::accumulator::Accumulator;
 use super::batch::ProducerBatch;
+use super::link::BrokerLink;
 use crate::config::{Acks, ProducerConfig};
 use crate::ids::{
-    broker_host, now_ms, BrokerId, ProducerId, TopicPartition, BROKER_PORT, NO_SEQUENCE,
+    broker_host, next_bootstrap, now_ms, BrokerId, ProducerId, TopicPartition, BROKER_PORT,
+    NO_SEQUENCE,
 };
 use crate::metadata::MetadataImage;
 use crate::protocol::{ErrorCode, Request, Response};
-use crate::rpc::{Channel, PendingResponse, RpcError};
+use crate::rpc::{Channel, RpcError};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 
-enum Event {
+pub(super) enum Event {
     Produced {
         broker: BrokerId,
         batch: ProducerBatch,
         result: Result<Response, RpcError>,
+        /// The connection the request went out on, if it was written.
+        generation: Option<u64>,
     },
     Metadata(Option<MetadataImage>),
     ProducerId(Option<(ProducerId, i16)>),
@@ -30,7 +35,7 @@ struct Sender {
     idempotent: bool,
     brokers: u32,
     accumulator: Rc<RefCell<Accumulator>>,
-    channels: BTreeMap<BrokerId, Channel>,
+    links: BTreeMap<BrokerId, BrokerLink>,
     in_flight: BTreeMap<BrokerId, u32>,
     in_flight_by_partition: BTreeMap<TopicPartition, u32>,
     /// Idempotent partitions retrying a batch: one request at a time until it lands.
@@ -53,31 +58,13 @@ pub async fn run(
     wake: Rc<Notify>,
 ) {
     let (events, mut inbox) = mpsc::unbounded_channel();
-    let mut s = Sender {
-        idempotent: config.idempotence_enabled(),
-        config,
-        brokers,
-        accumulator,
-        channels: BTreeMap::new(),
-        in_flight: BTreeMap::new(),
-        in_flight_by_partition: BTreeMap::new(),
-        recovering: BTreeSet::new(),
-        metadata: MetadataImage::default(),
-        metadata_stale: true,
-        metadata_in_flight: false,
-        metadata_refreshed_ms: 0,
-        next_bootstrap: 0,
-        producer_id: None,
-        producer_id_in_flight: false,
-        next_sequence: BTreeMap::new(),
-        events,
-    };
+    let mut s = Sender::new(config, brokers, accumulator, events);
     loop {
         let now = now_ms();
         s.expire(now);
         s.maybe_refresh_metadata(now);
         s.maybe_init_producer_id();
-        s.drain(now).await;
+        s.drain(now);
         let wait_ms = s.next_wakeup_ms(now);
         tokio::select! {
             biased;
@@ -89,6 +76,33 @@ pub async fn run(
 }
 
 impl Sender {
+    fn new(
+        config: ProducerConfig,
+        brokers: u32,
+        accumulator: Rc<RefCell<Accumulator>>,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> Self {
+        Self {
+            idempotent: config.idempotence_enabled(),
+            config,
+            brokers,
+            accumulator,
+            links: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            in_flight_by_partition: BTreeMap::new(),
+            recovering: BTreeSet::new(),
+            metadata: MetadataImage::default(),
+            metadata_stale: true,
+            metadata_in_flight: false,
+            metadata_refreshed_ms: 0,
+            next_bootstrap: 0,
+            producer_id: None,
+            producer_id_in_flight: false,
+            next_sequence: BTreeMap::new(),
+            events,
+        }
+    }
+
     fn ready_to_send(&self) -> bool {
         !self.metadata.partitions.is_empty() && (!self.idempotent || self.producer_id.is_some())
     }
@@ -122,8 +136,10 @@ impl Sender {
         if self.metadata_in_flight || !(self.metadata_stale || too_old) {
             return;
         }
+        let Some(mut channel) = self.bootstrap_channel() else {
+            return;
+        };
         self.metadata_in_flight = true;
-        let mut channel = self.bootstrap_channel();
         let (events, timeout) = (self.events.clone(), self.config.request_timeout_ms);
         tokio::task::spawn_local(async move {
             let image = match channel.call(&Request::Metadata, timeout).await {
@@ -138,8 +154,10 @@ impl Sender {
         if !self.idempotent || self.producer_id.is_some() || self.producer_id_in_flight {
             return;
         }
+        let Some(mut channel) = self.bootstrap_channel() else {
+            return;
+        };
         self.producer_id_in_flight = true;
-        let mut channel = self.bootstrap_channel();
         let (events, timeout) = (self.events.clone(), self.config.request_timeout_ms);
         tokio::task::spawn_local(async move {
             let pid = match channel.call(&Request::InitProducerId, timeout).await {
@@ -150,14 +168,15 @@ impl Sender {
         });
     }
 
-    /// A fresh connection to the next bootstrap broker, round robin.
-    fn bootstrap_channel(&mut self) -> Channel {
-        self.next_bootstrap = self.next_bootstrap % self.brokers + 1;
-        Channel::new(broker_host(self.next_bootstrap), BROKER_PORT)
+    /// A fresh connection to the next bootstrap broker, round robin; none
+    /// without brokers (batches then expire, never sent).
+    fn bootstrap_channel(&mut self) -> Option<Channel> {
+        let broker = next_bootstrap(&mut self.next_bootstrap, self.brokers)?;
+        Some(Channel::new(broker_host(broker), BROKER_PORT))
     }
 
     /// Send every ready batch whose leader is known and has room in flight.
-    async fn drain(&mut self, now: u64) {
+    fn drain(&mut self, now: u64) {
         if !self.ready_to_send() {
             return;
         }
@@ -181,18 +200,18 @@ impl Sender {
                 }
                 *in_flight += 1;
                 let mut batch = q.pop_front().expect("ready implies non-empty");
-                // A batch numbered in an earlier session (before a producer id
-                // reset) is numbered again: its old sequence would collide with
-                // this session's and be answered as someone else's duplicate.
-                if self.idempotent
-                    && (batch.base_sequence == NO_SEQUENCE
-                        || batch.sequenced_by != self.producer_id)
-                {
+                if self.idempotent && batch.base_sequence == NO_SEQUENCE {
                     let seq = self.next_sequence.entry(tp.clone()).or_insert(0);
                     batch.base_sequence = *seq;
                     batch.sequenced_by = self.producer_id;
                     *seq += batch.records.len() as i32;
                 }
+                // A session reset fails every queued batch numbered before it
+                // (give_up), and such batches are never re-enqueued (on_produced).
+                assert!(
+                    !self.idempotent || batch.sequenced_by == self.producer_id,
+                    "a batch numbered in an earlier producer session was about to be resent"
+                );
                 batch.attempts += 1;
                 out.push((tp.clone(), leader, batch));
             }
@@ -200,11 +219,13 @@ impl Sender {
         };
         for (tp, leader, batch) in ready {
             *self.in_flight_by_partition.entry(tp.clone()).or_default() += 1;
-            self.send_batch(tp, leader, batch).await;
+            self.send_batch(tp, leader, batch);
         }
     }
 
-    async fn send_batch(&mut self, tp: TopicPartition, leader: BrokerId, batch: ProducerBatch) {
+    /// Hand a batch to its leader's connection task; the outcome comes back as
+    /// an event.
+    fn send_batch(&mut self, tp: TopicPartition, leader: BrokerId, batch: ProducerBatch) {
         let c = &self.config;
         let req = Request::Produce {
             tp,
@@ -212,38 +233,11 @@ impl Sender {
             timeout_ms: c.request_timeout_ms,
             batch: batch.to_wire(self.producer_id.filter(|_| self.idempotent)),
         };
-        let (acks, timeout) = (c.acks, c.request_timeout_ms);
-        let channel = self
-            .channels
+        let (acks, timeout_ms, events) = (c.acks, c.request_timeout_ms, &self.events);
+        self.links
             .entry(leader)
-            .or_insert_with(|| Channel::new(broker_host(leader), BROKER_PORT));
-        if acks == Acks::Zero {
-            // acks=0: written to the socket counts as sent; no response will come.
-            let result = channel.send_oneway(&req, timeout).await;
-            let ev = match result {
-                Ok(()) => Ok(Response::Produce { result: Ok(-1) }),
-                Err(e) => Err(e),
-            };
-            self.on_event(Event::Produced {
-                broker: leader,
-                batch,
-                result: ev,
-            });
-            return;
-        }
-        let sent: Result<PendingResponse, RpcError> = channel.send(&req, timeout).await;
-        let events = self.events.clone();
-        tokio::task::spawn_local(async move {
-            let result = match sent {
-                Ok(pending) => pending.wait(timeout).await,
-                Err(e) => Err(e),
-            };
-            let _ = events.send(Event::Produced {
-                broker: leader,
-                batch,
-                result,
-            });
-        });
+            .or_insert_with(|| BrokerLink::start(leader, acks, timeout_ms, events.clone()))
+            .produce(req, batch);
     }
 
     fn on_event(&mut self, ev: Event) {
@@ -269,7 +263,8 @@ impl Sender {
                 broker,
                 batch,
                 result,
-            } => self.on_produced(broker, batch, result),
+                generation,
+            } => self.on_produced(broker, batch, result, generation),
         }
     }
 
@@ -278,6 +273,7 @@ impl Sender {
         broker: BrokerId,
         mut batch: ProducerBatch,
         result: Result<Response, RpcError>,
+        generation: Option<u64>,
     ) {
         if let Some(n) = self.in_flight.get_mut(&broker) {
             *n = n.saturating_sub(1);
@@ -322,9 +318,13 @@ impl Sender {
             }
             Err(e) => {
                 // Kafka closes the connection on a request timeout, failing every
-                // other request in flight on it.
-                if let Some(ch) = self.channels.get_mut(&broker) {
-                    ch.disconnect();
+                // other request in flight on it. It does so once: their failures
+                // (and a Disconnected, which means it is closed already) must not
+                // close the connection opened since.
+                if let (RpcError::Timeout, Some(g)) = (e, generation) {
+                    if let Some(link) = self.links.get(&broker) {
+                        link.close_if(g);
+                    }
                 }
                 self.metadata_stale = true;
                 (
@@ -339,12 +339,21 @@ impl Sender {
             }
         };
         batch.maybe_written |= ambiguous;
+        batch.last_error = Some(error);
         let now = now_ms();
+        // A batch numbered in an earlier session is not retried under the new
+        // producer id (Kafka's canRetry): it may be in the log already, and the
+        // new session would write it a second time.
+        let stale = self.idempotent && batch.sequenced_by != self.producer_id;
         let may_retry = retriable
+            && !stale
             && batch.attempts <= self.config.retries
-            && now < batch.created_ms + self.config.delivery_timeout_ms;
+            && now
+                < batch
+                    .created_ms
+                    .saturating_add(self.config.delivery_timeout_ms);
         if may_retry {
-            batch.retry_after_ms = now + self.config.retry_backoff_ms;
+            batch.retry_after_ms = now.saturating_add(self.config.retry_backoff_ms);
             if self.idempotent {
                 self.recovering.insert(batch.tp.clone());
             }
@@ -356,15 +365,30 @@ impl Sender {
         }
     }
 
-    /// Fail a batch for good. An idempotent producer then has a gap in its
-    /// sequence; like Kafka (KIP-360) it starts over with a new producer id, and
-    /// every batch not yet acknowledged is numbered again in the new session.
+    /// Fail a batch for good. If it was numbered in the current idempotence
+    /// session, the sequence now has a gap: like Kafka (KIP-360) the producer
+    /// starts a new session under a new producer id. Batches numbered in the old
+    /// session are not resent under the new id (they may be in the log already):
+    /// the ones waiting for a retry fail now, the ones in flight when they come
+    /// back (unless they succeed). Only batches never sent are numbered anew.
     fn give_up(&mut self, batch: ProducerBatch, error: &str) {
-        if self.idempotent && batch.base_sequence != NO_SEQUENCE {
-            self.producer_id = None;
-            self.next_sequence.clear();
-            self.recovering.clear();
-        }
+        let ends_session = self.idempotent
+            && batch.base_sequence != NO_SEQUENCE
+            && batch.sequenced_by == self.producer_id;
         batch.fail(error);
+        if !ends_session {
+            return;
+        }
+        self.producer_id = None;
+        self.next_sequence.clear();
+        self.recovering.clear();
+        let stale = self.accumulator.borrow_mut().take_sequenced();
+        for b in stale {
+            let last = b.last_error.unwrap_or(error);
+            b.fail(last);
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;
