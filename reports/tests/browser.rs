@@ -1,9 +1,17 @@
-//! A real browser opens both pages: headless Chromium takes a screenshot and
-//! dumps the DOM, and must report no script errors. Skipped (with a message)
-//! when Chromium is not installed, unless `LOGJAM_REQUIRE_BROWSER=1`.
-//! Screenshots are kept in `target/browser-artifacts/` for people to look at.
+//! A real browser opens the pages: headless Chromium takes a screenshot and
+//! dumps the DOM, and must report no script errors. The pages are the sweep
+//! index, the run page of a real simulated run (acks=1 with leader crashes),
+//! and the fixture pages. Skipped (with a message) when Chromium is not
+//! installed, unless `LOGJAM_REQUIRE_BROWSER=1`. Screenshots are kept in
+//! `target/browser-artifacts/` for people to look at.
 mod common;
 use common::fresh_dir;
+use logjam_harness::run::run as simulate;
+use logjam_harness::run_folder::write_run_folder;
+use logjam_harness::scenario::Scenario;
+use logjam_models::config::{
+    Acks, BrokerConfig, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig,
+};
 use logjam_reports::{testkit, write_index, write_run_report, IndexInput, RunSummary};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -134,6 +142,45 @@ fn check_page(browser: &Path, work: &Path, page: &Path, shot: &Path, markers: &[
     assert!(errors.is_empty(), "script errors: {errors:#?}");
 }
 
+/// A short acks=1 run whose partition leaders crash: a page with real
+/// traffic, faults and (usually) lost writes.
+fn simulated_run(dir: &Path) {
+    let scenario = Scenario {
+        name: "browser-acks1".into(),
+        description: String::new(),
+        preset: Some("leader-ack".into()),
+        cluster: ClusterConfig {
+            brokers: 3,
+            broker: BrokerConfig::scaled_for_simulation(),
+            topics: vec![TopicConfig {
+                name: "orders".into(),
+                partitions: 3,
+                replication_factor: 3,
+                ..TopicConfig::default()
+            }],
+            producer: ProducerConfig {
+                acks: Acks::One,
+                enable_idempotence: Some(false),
+                retries: 0,
+                ..ProducerConfig::scaled_for_simulation()
+            },
+            consumer: ConsumerConfig::scaled_for_simulation(),
+        },
+        workload: Default::default(),
+        faults: serde_json::from_value(serde_json::json!({"schedule": [
+            {"at_ms": 1500, "fault": {"kind": "crash", "target": {"leader-of": "orders/0"}}},
+            {"at_ms": 2500, "fault": {"kind": "restart"}},
+            {"at_ms": 3500, "fault": {"kind": "isolate", "target": {"leader-of": "orders/1"}}},
+            {"at_ms": 5000, "fault": {"kind": "heal"}},
+        ]}))
+        .unwrap(),
+        duration_ms: 6_000,
+        sim: Default::default(),
+    };
+    let out = simulate(&scenario, 1, None).expect("the simulation runs");
+    write_run_folder(dir, &scenario, &out).unwrap();
+}
+
 #[test]
 fn pages_render_in_a_real_browser() {
     let Some(browser) = chromium() else {
@@ -151,13 +198,17 @@ fn pages_render_in_a_real_browser() {
     let hostile = work.join("runs/hostile/leader-ack/2");
     testkit::write_hostile_folder(&hostile).unwrap();
     runs.push(RunSummary::from_run_dir(&hostile).unwrap());
+    let simulated = work.join("runs/browser-acks1/leader-ack/1");
+    simulated_run(&simulated);
+    let simulated_page = write_run_report(&simulated).unwrap();
+    runs.push(RunSummary::from_run_dir(&simulated).unwrap());
     let index = write_index(
         &work.join("report"),
         &IndexInput {
             title: "browser test sweep".into(),
             reproduce_command: "logjam chaos --seeds 1..3".into(),
             runs,
-            example_dirs: vec![run_dir.clone()],
+            example_dirs: vec![run_dir.clone(), simulated.clone()],
         },
     )
     .unwrap();
@@ -178,6 +229,13 @@ fn pages_render_in_a_real_browser() {
         &run_page,
         &artifacts.join("run.png"),
         &["id=\"op-3\"", "class=\"timeline\"", "kind-lost-write"],
+    );
+    check_page(
+        &browser,
+        &work,
+        &simulated_page.canonicalize().unwrap(),
+        &artifacts.join("simulated-run.png"),
+        &["id=\"op-0\"", "class=\"timeline\"", "band f-crash"],
     );
     // The hostile page runs no injected script: its DOM has our script only.
     let hostile_page = write_run_report(&hostile).unwrap().canonicalize().unwrap();
