@@ -101,6 +101,15 @@ impl ClusterConfig {
         self.consumer
             .validate()
             .map_err(|e| e.prefixed("consumer."))?;
+        // Kafka accepts it; this simulation cannot honour it yet, and a run
+        // that silently ignored it would be judged by promises it never made.
+        if self.producer.transactional_id.is_some() {
+            return Err(ConfigError::new(
+                "producer.transactional.id",
+                "transactions are not modelled yet (no transaction coordinator, markers or last stable offset): \
+                 leave transactional.id unset",
+            ));
+        }
         Ok(())
     }
 }
@@ -126,6 +135,21 @@ mod tests {
 
     fn err(c: &ClusterConfig) -> ConfigError {
         c.validate().expect_err("expected a validation error")
+    }
+
+    #[test]
+    fn transactions_are_refused_until_they_are_modelled() {
+        let c = ClusterConfig {
+            topics: vec![topic("a")],
+            producer: ProducerConfig {
+                transactional_id: Some("tx".into()),
+                ..ProducerConfig::scaled_for_simulation()
+            },
+            ..Default::default()
+        };
+        let e = err(&c);
+        assert_eq!(e.setting, "producer.transactional.id");
+        assert!(e.message.contains("not modelled"), "{e}");
     }
 
     #[test]
