@@ -88,11 +88,16 @@ pub fn run(
     );
     let cluster = Cluster::new(config.clone())?;
     let knobs = &scenario.sim;
-    let total_ms = scenario.duration_ms
-        + knobs.recovery_ms
-        + SETTLE_MS
-        + knobs.final_read_timeout_ms
-        + END_SLACK_MS;
+    // Saturating: scenario times are validated to a day each, but a run
+    // built in code must not overflow either.
+    let total_ms = [
+        knobs.recovery_ms,
+        SETTLE_MS,
+        knobs.final_read_timeout_ms,
+        END_SLACK_MS,
+    ]
+    .iter()
+    .fold(scenario.duration_ms, |t, ms| t.saturating_add(*ms));
     let mut sim = new_sim(&SimSettings {
         seed,
         tick_ms: knobs.tick_ms,
@@ -112,7 +117,8 @@ pub fn run(
         &shared,
         &group_controls,
     ));
-    // Sorted once, here: run.json and the nemesis see the order faults fire in.
+    // Sorted as it enters the run (`schedule_for` sorts its own): run.json and
+    // the nemesis see the order faults fire in.
     let schedule = match schedule {
         Some(mut given) => {
             fault::sort_by_time(&mut given);
@@ -141,17 +147,17 @@ pub fn run(
     for rec in nemesis.heal_everything(end_of_faults, &mut sim, &cluster) {
         record_fault(&shared, &rec);
     }
-    while now_ms(&sim) < end_of_faults + knobs.recovery_ms {
+    while now_ms(&sim) < end_of_faults.saturating_add(knobs.recovery_ms) {
         step(&mut sim)?;
     }
     shared.stop.set(true);
     // Let in-flight operations finish before the final reads.
-    let settle_until = now_ms(&sim) + SETTLE_MS;
+    let settle_until = now_ms(&sim).saturating_add(SETTLE_MS);
     while now_ms(&sim) < settle_until {
         step(&mut sim)?;
     }
     let done = final_read::install(&mut sim, &config, shared.clone());
-    let deadline = now_ms(&sim) + knobs.final_read_timeout_ms;
+    let deadline = now_ms(&sim).saturating_add(knobs.final_read_timeout_ms);
     while !done.get() && now_ms(&sim) < deadline {
         step(&mut sim)?;
     }

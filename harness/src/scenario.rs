@@ -31,10 +31,32 @@ pub struct Scenario {
 /// and reports file it under this name.
 pub const NO_PRESET: &str = "custom";
 
+/// The longest simulated span a scenario's times may ask for (a day): far
+/// beyond any useful run, and far from overflowing the run's clock arithmetic.
+pub const MAX_SIMULATED_MS: u64 = 86_400_000;
+
 impl Scenario {
     /// The preset this scenario started from, or [`NO_PRESET`].
     pub fn preset_label(&self) -> &str {
         self.preset.as_deref().unwrap_or(NO_PRESET)
+    }
+
+    /// The scenario's own times are each within [`MAX_SIMULATED_MS`]; the
+    /// error names the field.
+    pub fn check_times(&self) -> Result<(), String> {
+        for (field, ms) in [
+            ("duration_ms", self.duration_ms),
+            ("sim.recovery_ms", self.sim.recovery_ms),
+            ("sim.final_read_timeout_ms", self.sim.final_read_timeout_ms),
+            ("sim.tick_ms", self.sim.tick_ms),
+        ] {
+            if ms > MAX_SIMULATED_MS {
+                return Err(format!(
+                    "`{field}`: expected at most {MAX_SIMULATED_MS} ms (a simulated day), got {ms}"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -193,10 +193,8 @@ impl Consumer {
 
     async fn refresh_metadata(&mut self) {
         let Some(broker) = next_bootstrap(&mut self.next_bootstrap, self.brokers) else {
-            // No broker to ask: wait as after a failed lookup, so a polling loop
-            // still lets time pass.
-            let backoff_ms = self.config.retry_backoff_ms.max(1);
-            tokio::time::sleep(Duration::from_millis(backoff_ms)).await;
+            // No broker to ask: wait as after a failed lookup.
+            tokio::time::sleep(self.config.retry_backoff()).await;
             return;
         };
         let mut ch = Channel::new(broker_host(broker), BROKER_PORT);

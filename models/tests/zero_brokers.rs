@@ -24,11 +24,16 @@ fn clients_with_no_brokers_fail_sends_and_read_nothing() {
             value: vec![1],
         };
         let sent = p.send(tp0(), record).await;
-        let mut c = Consumer::new(consumer_config(), 0);
+        // No backoff configured: the clients' waits still let time pass.
+        let no_backoff = logjam_models::config::ConsumerConfig {
+            retry_backoff_ms: 0,
+            ..consumer_config()
+        };
+        let mut c = Consumer::new(no_backoff.clone(), 0);
         c.assign(vec![tp0()]);
         let polled = c.poll().await.expect("earliest reset").len();
         let end = c.end_offset(&tp0()).await;
-        let mut group = consumer_config();
+        let mut group = no_backoff;
         group.group_id = Some("g".into());
         let mut g = GroupConsumer::subscribe(group, 0, "member-1", vec![TOPIC.into()])
             .expect("has a group.id");

@@ -71,11 +71,22 @@ impl Work {
         Some(((i % n) as usize, self.first_seed.checked_add(seed_index)?))
     }
 
-    /// How many items this shard runs, when the seeds are bounded.
+    /// How many items this shard runs, when the seeds are bounded (and the
+    /// count fits).
     pub fn len(&self, combos: usize) -> Option<u64> {
         let (k, of) = self.shard;
         let seeds = self.seeds?;
-        Some(seeds.saturating_sub(k).div_ceil(of) * combos as u64)
+        seeds
+            .saturating_sub(k)
+            .div_ceil(of)
+            .checked_mul(u64::try_from(combos).ok()?)
+    }
+
+    /// Whether `seed` is one of this shard's seeds.
+    pub fn has_seed(&self, seed: u64) -> bool {
+        let (k, of) = self.shard;
+        seed.checked_sub(self.first_seed)
+            .is_some_and(|index| index % of == k && self.seeds.is_none_or(|seeds| index < seeds))
     }
 }
 
@@ -167,12 +178,21 @@ pub fn sweep(
     for line in previous {
         outcome.add(line);
     }
+    // Count what is already done from the results, not by walking the work
+    // list: a seed range may be far longer than any sweep gets through.
     let remaining = plan.work.len(plan.combos.len()).map(|len| {
-        let already = (0..len)
-            .filter_map(|i| plan.work.item(plan.combos.len(), i))
-            .filter(|&(c, seed)| done.contains(&plan.combos[c].key(seed)))
+        let combos: BTreeSet<(String, String)> = plan
+            .combos
+            .iter()
+            .map(|c| (c.scenario.clone(), c.resolved.preset_label().to_string()))
+            .collect();
+        let already = done
+            .iter()
+            .filter(|(scenario, preset, seed)| {
+                plan.work.has_seed(*seed) && combos.contains(&(scenario.clone(), preset.clone()))
+            })
             .count();
-        len - already as u64
+        len.saturating_sub(already as u64)
     });
     let progress = progress(remaining);
     let mut file = std::fs::OpenOptions::new()
@@ -508,6 +528,16 @@ mod tests {
                         };
                         let mine = items(&work, combos);
                         assert_eq!(work.len(combos), Some(mine.len() as u64));
+                        assert!(mine.iter().all(|&(_, seed)| work.has_seed(seed)));
+                        let theirs = (0..k).chain(k + 1..of).map(|j| Work {
+                            shard: (j, of),
+                            ..whole
+                        });
+                        for other in theirs {
+                            assert!(items(&other, combos)
+                                .iter()
+                                .all(|&(_, s)| !work.has_seed(s)));
+                        }
                         let covered: BTreeSet<usize> = mine.iter().map(|&(c, _)| c).collect();
                         if !mine.is_empty() {
                             assert_eq!(covered.len(), combos, "shard {k}/{of}");

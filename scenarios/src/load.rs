@@ -109,7 +109,7 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
     if scenario.sim.tick_ms == 0 {
         return Err("`sim.tick_ms`: expected a positive number of milliseconds".into());
     }
-    Ok(())
+    scenario.check_times()
 }
 
 /// One step of a path into the scenario document.

@@ -4,13 +4,13 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use logjam_harness::check::{self, CheckOptions, PromiseName, Semantics};
 use logjam_harness::history::read_history_file;
-use logjam_harness::nemesis::fault::{self, FaultTag};
+use logjam_harness::nemesis::fault::FaultTag;
 use logjam_harness::nemesis::schedule::{load_schedule, Schedule};
 use logjam_harness::run::run;
 use logjam_harness::run_folder::{history_bytes, run_dir, write_run_folder};
 use logjam_harness::scenario::Scenario;
 use logjam_harness::semantics::semantics_of;
-use logjam_scenarios::source::{RunArgs, RunSource};
+use logjam_scenarios::source::{Origin, RunArgs, RunSource};
 use logjam_scenarios::summary::{print_table, RunRow};
 use logjam_scenarios::{catalogue, compare, load, presets, progress, seeds};
 use std::path::{Path, PathBuf};
@@ -273,7 +273,7 @@ fn cmd_replay(args: &RunArgs) -> Result<u8, BadInput> {
     let replayed = run(&scenario, seed, schedule)?;
     let replayed_bytes = history_bytes(&replayed);
     let (recorded, what) = match &origin {
-        logjam_scenarios::source::Origin::Folder(dir) => {
+        Origin::Folder(dir) => {
             let path = dir.join("history.jsonl");
             let recorded =
                 std::fs::read(&path).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
@@ -541,13 +541,26 @@ fn cmd_shrink(args: &RunArgs, anomaly: Option<String>, out: &Path) -> Result<u8,
             scenario.name
         )));
     }
-    let shrunk = shrink(scenario, seed, schedule, &target)?;
-    let mut faults = shrunk.schedule.clone();
-    fault::sort_by_time(&mut faults);
     // Same name as the original, so that the replay commands below give the
-    // shrunk run's history byte for byte.
+    // shrunk run's history byte for byte; so it must not land on the original.
+    let run_folder = run_dir(out, scenario, seed);
+    if let Origin::Folder(original_dir) = &source.origin {
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same(original_dir, &run_folder) {
+            return Err(BadInput(format!(
+                "--out {}: the shrunk run would overwrite the run it shrinks ({}); choose another --out",
+                out.display(),
+                original_dir.display()
+            )));
+        }
+    }
+    let shrunk = shrink(scenario, seed, schedule, &target)?;
+    // Shrinking keeps the faults in time order.
+    let faults = shrunk.schedule.clone();
     let result = run(&shrunk.scenario, seed, Some(faults.clone()))?;
-    let run_folder = run_dir(out, &shrunk.scenario, seed);
     write_run_folder(&run_folder, &shrunk.scenario, &result)?;
     let stem = format!("{}-{}-seed{seed}", scenario.name, scenario.preset_label());
     let schedule_file = out.join(format!("{stem}.json"));

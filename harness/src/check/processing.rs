@@ -53,6 +53,9 @@ struct Gathered<'h> {
     commits: Vec<Commit<'h>>,
     /// Process -> the index of its `crash` op.
     crashes: BTreeMap<&'h Process, u64>,
+    /// Group members: processes that subscribed, processed or committed (a
+    /// manually assigned consumer's polls deliver nothing to the group).
+    members: BTreeSet<&'h Process>,
     /// Process completion index -> its process.
     process_of: BTreeMap<u64, &'h Process>,
     final_committed: Option<(BTreeMap<&'h str, i64>, u64)>,
@@ -71,8 +74,16 @@ impl<'h> Gathered<'h> {
     fn from(history: &'h History) -> Self {
         let ops = &history.ops;
         let mut g = Gathered::default();
-        for op in ops.iter().filter(|o| o.f == "crash") {
-            g.crashes.entry(&op.process).or_insert(op.index);
+        for op in ops {
+            match op.f.as_str() {
+                "crash" => {
+                    g.crashes.entry(&op.process).or_insert(op.index);
+                }
+                "subscribe" | "process" | "commit" => {
+                    g.members.insert(&op.process);
+                }
+                _ => {}
+            }
         }
         for pair in history.pairs() {
             let invoke = pair.invoke.and_then(|p| ops.get(p));
@@ -137,7 +148,9 @@ impl<'h> Gathered<'h> {
                             let into = if is_final {
                                 &mut g.final_records
                             } else {
-                                g.delivered.insert(r, (done.index, &done.process));
+                                if g.members.contains(&done.process) {
+                                    g.delivered.insert(r, (done.index, &done.process));
+                                }
                                 &mut g.any_records
                             };
                             into.entry(key)
@@ -197,10 +210,11 @@ impl<'h> Gathered<'h> {
 /// Returns how many `process` operations there were and how many distinct
 /// records they processed, for [`super::Stats`].
 pub(crate) fn find(history: &History, found: &mut Findings) -> (u64, u64) {
-    let g = Gathered::from(history);
-    if g.process_ops == 0 {
+    // Most histories have no group: spare them the pass.
+    if !history.ops.iter().any(|o| o.f == "process") {
         return (0, 0);
     }
+    let g = Gathered::from(history);
     duplicates(&g, found);
     lost(&g, found);
     (g.process_ops, g.processed.len() as u64)

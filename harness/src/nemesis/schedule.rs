@@ -3,6 +3,7 @@
 //! that also fixes the fault window (what `logjam shrink` writes), or a TOML
 //! file with an optional `duration_ms` and `[[fault]]` tables.
 use super::fault::ScheduledFault;
+use crate::scenario::MAX_SIMULATED_MS;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -44,25 +45,32 @@ pub fn parse_schedule(text: &str, path: &str) -> Result<Schedule, ScheduleError>
         path: path.to_string(),
         message,
     };
-    if path.ends_with(".toml") {
-        return toml::from_str::<TomlSchedule>(text)
+    let schedule = if path.ends_with(".toml") {
+        toml::from_str::<TomlSchedule>(text)
             .map(|s| Schedule {
                 duration_ms: s.duration_ms,
                 faults: s.fault,
             })
-            .map_err(|e| parse_err(e.to_string()));
-    }
-    // Parse by the outer shape, so the error is about the shape the file has.
-    let parsed = if text.trim_start().starts_with('{') {
-        serde_json::from_str::<Schedule>(text)
+            .map_err(|e| parse_err(e.to_string()))?
     } else {
-        serde_json::from_str::<Vec<ScheduledFault>>(text).map(|faults| Schedule {
-            duration_ms: None,
-            faults,
-        })
+        // Parse by the outer shape, so the error is about the shape the file has.
+        let parsed = if text.trim_start().starts_with('{') {
+            serde_json::from_str::<Schedule>(text)
+        } else {
+            serde_json::from_str::<Vec<ScheduledFault>>(text).map(|faults| Schedule {
+                duration_ms: None,
+                faults,
+            })
+        };
+        // serde_json's message already ends with "at line L column C".
+        parsed.map_err(|e| parse_err(format!("{e} ({EXPECTED_JSON})")))?
     };
-    // serde_json's message already ends with "at line L column C".
-    parsed.map_err(|e| parse_err(format!("{e} ({EXPECTED_JSON})")))
+    match schedule.duration_ms {
+        Some(ms) if ms > MAX_SIMULATED_MS => Err(parse_err(format!(
+            "`duration_ms`: expected at most {MAX_SIMULATED_MS} ms (a simulated day), got {ms}"
+        ))),
+        _ => Ok(schedule),
+    }
 }
 
 pub fn load_schedule(path: &Path) -> Result<Schedule, ScheduleError> {
@@ -111,6 +119,16 @@ mod tests {
         };
         let text = serde_json::to_string_pretty(&s).unwrap();
         assert_eq!(parse_schedule(&text, "x.json").unwrap(), s);
+    }
+
+    #[test]
+    fn an_endless_fault_window_is_a_clear_error() {
+        let text = r#"{"duration_ms": 18446744073709551615, "faults": []}"#;
+        let msg = parse_schedule(text, "x.json").unwrap_err().to_string();
+        assert!(
+            msg.contains("x.json") && msg.contains("duration_ms"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -9,9 +9,10 @@ use crate::protocol::{Request, Response};
 use crate::rpc::Channel;
 
 /// A heartbeat every `broker.heartbeat.interval.ms`, answered or not. Each waits
-/// at most one interval for its answer (not `controller.socket.timeout.ms`), so
-/// a lost heartbeat costs one interval and only about
-/// `broker.session.timeout.ms` of silence fences the broker. Heartbeats have a
+/// at most one interval to connect and one for its answer (not
+/// `controller.socket.timeout.ms`), so a lost heartbeat costs one or two
+/// intervals and only about `broker.session.timeout.ms` of silence fences the
+/// broker. Heartbeats have a
 /// connection of their own, as in Kafka (the broker lifecycle manager's
 /// channel), so a slow AlterPartition never holds one up.
 pub async fn heartbeat_loop(h: BrokerHandle) {

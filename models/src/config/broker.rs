@@ -79,7 +79,8 @@ pub struct BrokerConfig {
     pub replica_high_watermark_checkpoint_interval_ms: u64,
 
     /// `controller.socket.timeout.ms`: timeout of broker→controller requests
-    /// (ISR changes; a heartbeat waits at most `broker.heartbeat.interval.ms`).
+    /// (ISR changes; a heartbeat waits at most `broker.heartbeat.interval.ms`
+    /// to connect and as long again for its answer).
     /// Default 30000, Kafka's usual request timeout.
     #[serde(rename = "controller.socket.timeout.ms")]
     pub controller_request_timeout_ms: u64,
@@ -143,9 +144,10 @@ impl BrokerConfig {
     /// the ratios stay close to Kafka's, but the divisors are not uniform (÷5 to
     /// ÷60): lag time is ~1.7 session timeouts here against ~3.3 in Kafka, and
     /// the fetch backoff is shorter than the fetch wait. A heartbeat waits at
-    /// most one heartbeat interval for its answer (the controller socket timeout
-    /// applies to ISR changes), so as in Kafka a broker is fenced only after
-    /// about a session timeout of silence, six lost heartbeats here, not one.
+    /// most one heartbeat interval to connect and one for its answer (the
+    /// controller socket timeout applies to ISR changes), so as in Kafka a
+    /// broker is fenced only after about a session timeout of silence, three to
+    /// six lost heartbeats here, not one.
     ///
     /// | setting | Kafka | here |
     /// |---|---|---|

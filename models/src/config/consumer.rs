@@ -155,6 +155,12 @@ impl Default for ConsumerConfig {
 }
 
 impl ConsumerConfig {
+    /// The wait before retrying a failed request: `retry.backoff.ms`, and at
+    /// least a millisecond, so a retry loop always lets simulated time pass.
+    pub fn retry_backoff(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.retry_backoff_ms.max(1))
+    }
+
     /// Kafka's defaults with the timers shortened so a 30-second simulated run sees
     /// several session expiries, rebalances and auto-commits. Heartbeat stays well
     /// under the session timeout and the poll interval a few session timeouts, as in

@@ -333,7 +333,7 @@ impl GroupConsumer {
     }
 
     async fn backoff<T>(&self) -> Option<T> {
-        tokio::time::sleep(Duration::from_millis(self.config.retry_backoff_ms)).await;
+        tokio::time::sleep(self.config.retry_backoff()).await;
         None
     }
 
@@ -435,7 +435,7 @@ impl GroupConsumer {
             return true;
         }
         let Some(broker) = next_bootstrap(&mut self.next_bootstrap, self.brokers) else {
-            tokio::time::sleep(Duration::from_millis(self.config.retry_backoff_ms)).await;
+            tokio::time::sleep(self.config.retry_backoff()).await;
             return false;
         };
         let mut ch = Channel::new(broker_host(broker), BROKER_PORT);
@@ -448,7 +448,7 @@ impl GroupConsumer {
                 true
             }
             _ => {
-                tokio::time::sleep(Duration::from_millis(self.config.retry_backoff_ms)).await;
+                tokio::time::sleep(self.config.retry_backoff()).await;
                 false
             }
         }
