@@ -44,6 +44,15 @@ pub struct Plan {
     pub resume: bool,
 }
 
+impl Plan {
+    /// The combination a result line names, if this plan has it.
+    fn combo(&self, scenario: &str, preset: &str) -> Option<&Combo> {
+        self.combos
+            .iter()
+            .find(|c| c.scenario == scenario && c.resolved.preset_label() == preset)
+    }
+}
+
 /// Which (combo, seed) items a sweep runs, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Work {
@@ -181,15 +190,10 @@ pub fn sweep(
     // Count what is already done from the results, not by walking the work
     // list: a seed range may be far longer than any sweep gets through.
     let remaining = plan.work.len(plan.combos.len()).map(|len| {
-        let combos: BTreeSet<(String, String)> = plan
-            .combos
-            .iter()
-            .map(|c| (c.scenario.clone(), c.resolved.preset_label().to_string()))
-            .collect();
         let already = done
             .iter()
             .filter(|(scenario, preset, seed)| {
-                plan.work.has_seed(*seed) && combos.contains(&(scenario.clone(), preset.clone()))
+                plan.work.has_seed(*seed) && plan.combo(scenario, preset).is_some()
             })
             .count();
         len.saturating_sub(already as u64)
@@ -457,11 +461,7 @@ pub fn write_examples(
         if !interrupted_before && stop.load(Ordering::SeqCst) {
             break;
         }
-        let Some(combo) = plan
-            .combos
-            .iter()
-            .find(|c| c.scenario == scenario && c.resolved.preset_label() == preset)
-        else {
+        let Some(combo) = plan.combo(&scenario, &preset) else {
             continue;
         };
         let out = match run(&combo.resolved, seed, None) {

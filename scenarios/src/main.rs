@@ -516,8 +516,9 @@ fn cmd_shrink(args: &RunArgs, anomaly: Option<String>, out: &Path) -> Result<u8,
     let original = run(scenario, seed, Some(schedule.clone()))?;
     let target = match anomaly {
         Some(name) => {
-            let kind: AnomalyKind = serde_json::from_value(serde_json::Value::String(name.clone()))
-                .map_err(|_| BadInput(format!("--anomaly: unknown anomaly kind {name:?}")))?;
+            let kind: AnomalyKind = name
+                .parse()
+                .map_err(|e| BadInput(format!("--anomaly: {e}")))?;
             if original
                 .result
                 .broken()
@@ -559,7 +560,7 @@ fn cmd_shrink(args: &RunArgs, anomaly: Option<String>, out: &Path) -> Result<u8,
     }
     let shrunk = shrink(scenario, seed, schedule, &target)?;
     // Shrinking keeps the faults in time order.
-    let faults = shrunk.schedule.clone();
+    let faults = &shrunk.schedule;
     let result = run(&shrunk.scenario, seed, Some(faults.clone()))?;
     write_run_folder(&run_folder, &shrunk.scenario, &result)?;
     let stem = format!("{}-{}-seed{seed}", scenario.name, scenario.preset_label());
@@ -587,7 +588,7 @@ fn cmd_shrink(args: &RunArgs, anomaly: Option<String>, out: &Path) -> Result<u8,
         shrunk.scenario.duration_ms,
         shrunk.runs
     );
-    for f in &faults {
+    for f in faults {
         println!(
             "  at {:>6} ms  {}",
             f.at_ms,

@@ -24,8 +24,8 @@ fn check_scenario(name: &str) {
         .finds
         .iter()
         .map(|kind| {
-            serde_json::from_value(serde_json::Value::String(kind.clone()))
-                .unwrap_or_else(|_| panic!("{name}: unknown anomaly kind {kind:?} in [expect]"))
+            kind.parse()
+                .unwrap_or_else(|e| panic!("{name}: {e} in [expect]"))
         })
         .collect();
     let mut missing = wanted.clone();

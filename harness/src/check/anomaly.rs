@@ -106,6 +106,18 @@ impl fmt::Display for AnomalyKind {
     }
 }
 
+impl std::str::FromStr for AnomalyKind {
+    type Err = String;
+
+    /// From the name results and reports use (`lost-write`, `G1a`, ...).
+    fn from_str(name: &str) -> Result<Self, String> {
+        AnomalyKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or_else(|| format!("unknown anomaly kind {name:?}"))
+    }
+}
+
 /// One instance of an anomaly, with the operations that prove it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anomaly {

@@ -64,6 +64,20 @@ struct Gathered<'h> {
     process_ops: u64,
 }
 
+/// An op's value of one shape: the completion's when it has that shape, else
+/// the invocation's (an op cut short by a crash keeps what it began); with the
+/// op it came from.
+fn value_of<'h, T>(
+    invoke: Option<&'h Op>,
+    done: Option<&'h Op>,
+    shape: impl Fn(&'h OpValue) -> Option<&'h T>,
+) -> Option<(&'h T, &'h Op)> {
+    [done, invoke]
+        .into_iter()
+        .flatten()
+        .find_map(|op| shape(&op.value).map(|v| (v, op)))
+}
+
 fn records(reads: &Reads) -> impl Iterator<Item = Record<'_>> {
     reads
         .iter()
@@ -92,16 +106,13 @@ impl<'h> Gathered<'h> {
                 continue;
             };
             let outcome = pair.outcome(history);
-            // The completion's value when it has the op's shape, else the
-            // invocation's (an op cut short by a crash keeps what it began).
-            let value_of = |shape: fn(&'h Op) -> bool| done.filter(|d| shape(d)).or(invoke);
             match head.f.as_str() {
                 "process" => {
                     g.process_ops += 1;
-                    let Some(op) = value_of(|o| matches!(o.value, OpValue::Records(_))) else {
-                        continue;
-                    };
-                    let OpValue::Records(reads) = &op.value else {
+                    let Some((reads, op)) = value_of(invoke, done, |v| match v {
+                        OpValue::Records(r) => Some(r),
+                        _ => None,
+                    }) else {
                         continue;
                     };
                     if outcome == OpType::Ok {
@@ -114,17 +125,18 @@ impl<'h> Gathered<'h> {
                     }
                 }
                 "commit" => {
-                    let Some(op) = value_of(|o| matches!(o.value, OpValue::Offsets(_))) else {
+                    let Some((offsets, _)) = value_of(invoke, done, |v| match v {
+                        OpValue::Offsets(m) => Some(m),
+                        _ => None,
+                    }) else {
                         continue;
                     };
-                    if let OpValue::Offsets(offsets) = &op.value {
-                        g.commits.push(Commit {
-                            op: done.map_or(head.index, |d| d.index),
-                            process: &head.process,
-                            offsets,
-                            outcome,
-                        });
-                    }
+                    g.commits.push(Commit {
+                        op: done.map_or(head.index, |d| d.index),
+                        process: &head.process,
+                        offsets,
+                        outcome,
+                    });
                 }
                 "committed" if outcome == OpType::Ok => {
                     if let Some(d) = done {

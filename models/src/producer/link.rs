@@ -82,6 +82,7 @@ async fn run(
     }
 }
 
+#[derive(Clone)]
 struct Link {
     broker: BrokerId,
     acks: Acks,
@@ -100,25 +101,21 @@ impl Link {
     ) -> Result<(), RpcError> {
         if self.acks == Acks::Zero {
             // acks=0: written to the socket counts as sent; no response will come.
-            let result = channel.send_oneway(&req, self.timeout_ms).await;
-            let sent = result.map(|()| Response::Produce { result: Ok(-1) });
-            let err = sent.as_ref().err().copied();
-            self.report(batch, sent, None);
-            return err.map_or(Ok(()), Err);
+            let sent = channel.send_oneway(&req, self.timeout_ms).await;
+            self.report(
+                batch,
+                sent.map(|()| Response::Produce { result: Ok(-1) }),
+                None,
+            );
+            return sent;
         }
         match channel.send(&req, self.timeout_ms).await {
             Ok(pending) => {
-                let (events, broker, timeout_ms) =
-                    (self.events.clone(), self.broker, self.timeout_ms);
+                let link = self.clone();
                 tokio::task::spawn_local(async move {
                     let generation = Some(pending.generation());
-                    let result = pending.wait(timeout_ms).await;
-                    let _ = events.send(Event::Produced {
-                        broker,
-                        batch,
-                        result,
-                        generation,
-                    });
+                    let result = pending.wait(link.timeout_ms).await;
+                    link.report(batch, result, generation);
                 });
                 Ok(())
             }

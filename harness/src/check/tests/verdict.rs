@@ -168,3 +168,13 @@ fn check_file_reads_and_checks() {
     assert_eq!(r.map(|r| r.counts.len()), Ok(1));
     assert_eq!(bad.map(|_| ()).map_err(|e| e.line()), Err(Some(1)));
 }
+
+#[test]
+fn anomaly_kinds_parse_from_their_names() {
+    for kind in AnomalyKind::ALL {
+        assert_eq!(kind.as_str().parse::<AnomalyKind>(), Ok(kind));
+        let serde_name = serde_json::to_value(kind).expect("serializes");
+        assert_eq!(serde_name, kind.as_str(), "one name for results and serde");
+    }
+    assert!("meteor".parse::<AnomalyKind>().is_err());
+}
