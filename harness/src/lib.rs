@@ -1,7 +1,5 @@
 //! logjam's harness: builds simulations from scenarios, injects faults, drives
-//! workloads, records histories and checks them.
-pub mod check;
-pub mod history;
+//! workloads, records histories and hands them to `logjam-checker`.
 pub mod nemesis;
 pub mod rng;
 pub mod run;

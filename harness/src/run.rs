@@ -1,12 +1,12 @@
 //! One run: build the simulation, drive the workload through the fault window,
 //! heal, recover, read everything back, and check the history.
-use crate::check::{self, CheckOptions, CheckResult};
-use crate::history::History;
 use crate::nemesis::fault::{self, ScheduledFault};
 use crate::nemesis::{generator, FaultRecord, Nemesis};
 use crate::scenario::Scenario;
 use crate::semantics::semantics_of_workload;
 use crate::workload::{self, final_read, Shared};
+use logjam_checker::history::History;
+use logjam_checker::{check, CheckOptions, CheckResult};
 use logjam_models::cluster::{new_sim, Cluster, SimSettings};
 use logjam_models::config::ConfigError;
 use logjam_models::ids::TopicPartition;
@@ -178,7 +178,7 @@ pub fn run(
         semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
     };
-    let result = check::check(&history, &options);
+    let result = check(&history, &options);
     Ok(RunOutput {
         seed,
         history,

@@ -1,9 +1,9 @@
 //! The run folder (DESIGN.md): `run.json` (everything needed to replay), the
 //! history, the faults as fired, and the checker's result.
-use crate::history::write_jsonl;
 use crate::nemesis::fault::ScheduledFault;
 use crate::run::RunOutput;
 use crate::scenario::Scenario;
+use logjam_checker::history::write_jsonl;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::{self, BufWriter, Write};

@@ -1,7 +1,7 @@
 //! From a cluster configuration to the checker's model-independent description of
 //! it. Where topics differ, the weakest setting wins: a promise must hold for
 //! every partition the history touches.
-use crate::check::{Acks, Semantics};
+use logjam_checker::{Acks, Semantics};
 use logjam_models::config::{self, ClusterConfig, IsolationLevel};
 
 pub fn semantics_of(c: &ClusterConfig) -> Semantics {

@@ -2,10 +2,10 @@
 //! shortest run that still fails the same way. Greedy and deterministic: each
 //! candidate is a whole run with the same seed, so a step is kept only if the
 //! simulation itself still shows the failure.
-use crate::check::{AnomalyKind, CheckResult};
 use crate::nemesis::fault::{self, Fault, ScheduledFault};
 use crate::run::{run, RunError};
 use crate::scenario::Scenario;
+use logjam_checker::{AnomalyKind, CheckResult};
 
 /// What "failing the same way" means for a shrink.
 #[derive(Clone, Debug, PartialEq, Eq)]

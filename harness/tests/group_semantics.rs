@@ -2,8 +2,8 @@
 //! fault schedule over a few seeds and asserts on what the checker found and
 //! on the history itself (commit errors, rebalance logs, committed offsets).
 //! Nothing here states a verdict: the runs produce them.
-use logjam_harness::check::{AnomalyKind, CheckResult, CommitMode};
-use logjam_harness::history::{History, Op, OpType, OpValue, Process};
+use logjam_checker::history::{History, Op, OpType, OpValue, Process};
+use logjam_checker::{AnomalyKind, CheckResult, CommitMode};
 use logjam_harness::nemesis::fault::ScheduledFault;
 use logjam_harness::run::{run, RunOutput};
 use logjam_harness::scenario::{FaultPlan, Scenario, SimKnobs};
@@ -428,7 +428,7 @@ fn without_commit_fencing_a_zombie_moves_the_committed_offset_back() {
             .result
             .promises
             .iter()
-            .any(|p| p.name == logjam_harness::check::PromiseName::NoDuplicateProcessing));
+            .any(|p| p.name == logjam_checker::PromiseName::NoDuplicateProcessing));
     }
     assert!(dups > 0, "no duplicate processing without commit fencing");
     assert!(backwards > 0, "no commit moved a committed offset back");

@@ -9,7 +9,7 @@ use crate::html::{path_url, thousands};
 use crate::run_page::{write_run_report, REPORT_FILE};
 use crate::summary::RunSummary;
 use askama::Template;
-use logjam_harness::check::AnomalyKind;
+use logjam_checker::AnomalyKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};

@@ -2,7 +2,7 @@
 //! line format of a chaos sweep's `results.jsonl` (a sweep of thousands of
 //! runs keeps only the interesting run folders, but every run's summary).
 use crate::error::ReportError;
-use logjam_harness::check::{AnomalyKind, CheckResult};
+use logjam_checker::{AnomalyKind, CheckResult};
 use logjam_harness::run_folder::read_run_meta;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

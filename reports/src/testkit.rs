@@ -2,8 +2,8 @@
 //! bench: a hand-written history is checked with the real checker and written
 //! out exactly as a run would write it (run.json, history.jsonl, faults.jsonl,
 //! result.json). Not part of the stable API.
-use logjam_harness::check::{check, CheckOptions};
-use logjam_harness::history::{parse_history, write_jsonl, History};
+use logjam_checker::history::{parse_history, write_jsonl, History};
+use logjam_checker::{check, CheckOptions};
 use logjam_harness::run_folder::RunMeta;
 use logjam_harness::scenario::Scenario;
 use logjam_harness::semantics::semantics_of_workload;

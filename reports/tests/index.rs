@@ -2,7 +2,7 @@
 //! example, commands for runs without a folder, merging of shards.
 mod common;
 use common::fresh_dir;
-use logjam_harness::check::AnomalyKind;
+use logjam_checker::AnomalyKind;
 use logjam_reports::{collect, testkit, write_index, IndexInput, RunSummary};
 use std::collections::BTreeMap;
 

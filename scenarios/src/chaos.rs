@@ -3,7 +3,7 @@
 //! appended to `results.jsonl` as runs finish so an interrupted sweep loses
 //! nothing and `--resume` continues it.
 use crate::catalogue;
-use logjam_harness::check::AnomalyKind;
+use logjam_checker::AnomalyKind;
 use logjam_harness::run::run;
 use logjam_harness::scenario::Scenario;
 /// A `results.jsonl` line is the reports crate's [`RunSummary`] (or, for a run

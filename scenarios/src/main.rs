@@ -2,8 +2,8 @@
 //! history, list what there is. Exit status: 0 every promise kept, 1 a promise
 //! broken, 2 bad usage or bad input.
 use clap::{Parser, Subcommand, ValueEnum};
-use logjam_harness::check::{self, CheckOptions, PromiseName, Semantics};
-use logjam_harness::history::read_history_file;
+use logjam_checker::history::read_history_file;
+use logjam_checker::{check, CheckOptions, PromiseName, Semantics};
 use logjam_harness::nemesis::fault::FaultTag;
 use logjam_harness::nemesis::schedule::{load_schedule, Schedule};
 use logjam_harness::run::run;
@@ -331,7 +331,7 @@ fn cmd_check(file: &Path, config: Option<String>, format: Format) -> Result<u8, 
     let semantics = config.as_deref().map(semantics_from).transpose()?;
     let history =
         read_history_file(file).map_err(|e| BadInput(format!("{}: {e}", file.display())))?;
-    let result = check::check(
+    let result = check(
         &history,
         &CheckOptions {
             semantics,
@@ -504,7 +504,7 @@ fn cmd_chaos(
 }
 
 fn cmd_shrink(args: &RunArgs, anomaly: Option<String>, out: &Path) -> Result<u8, BadInput> {
-    use logjam_harness::check::AnomalyKind;
+    use logjam_checker::AnomalyKind;
     use logjam_harness::run::schedule_for;
     use logjam_harness::shrink::{shrink, Target};
     let source = args.resolve().map_err(BadInput)?;

@@ -1,6 +1,6 @@
 //! Named configuration presets (presets/presets.toml).
 use crate::load::LoadError;
-use logjam_harness::check::{promises, FaultClasses, PromiseName, Semantics};
+use logjam_checker::{promises, FaultClasses, PromiseName, Semantics};
 use logjam_harness::semantics::semantics_of;
 const PRESETS_TOML: &str = include_str!("../presets/presets.toml");
 

@@ -1,5 +1,5 @@
 //! The short human summary `logjam run` prints: one row per run.
-use logjam_harness::check::CheckResult;
+use logjam_checker::CheckResult;
 
 pub struct RunRow {
     pub scenario: String,

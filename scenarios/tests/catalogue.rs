@@ -2,7 +2,7 @@
 //! `cargo nextest run -E 'test(durable)'`). A scenario that expects anomalies must
 //! find each within its seed budget; one that expects none runs its seeds and
 //! must break no promise. Failures print the seed and the replay command.
-use logjam_harness::check::AnomalyKind;
+use logjam_checker::AnomalyKind;
 use logjam_harness::run::run;
 use logjam_scenarios::catalogue;
 

@@ -1,6 +1,6 @@
 //! End to end through the harness: anomalies are found by running seeds, and a
 //! safe configuration keeps its promises over many seeds.
-use logjam_harness::check::AnomalyKind;
+use logjam_checker::AnomalyKind;
 use logjam_harness::run::run;
 use logjam_scenarios::catalogue;
 

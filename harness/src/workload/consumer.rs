@@ -1,7 +1,7 @@
 //! Consumer processes with manual assignment: poll in a loop and record what
 //! each poll returned.
 use super::{key, now_ns, Shared};
-use crate::history::{MicroOp, OpType, OpValue, Process, Val};
+use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
 use logjam_models::config::ClusterConfig;
 use logjam_models::consumer::{ConsumedRecord, Consumer};
 use logjam_models::ids::TopicPartition;

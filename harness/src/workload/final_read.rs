@@ -3,7 +3,7 @@
 //! these reads (`"final": true`).
 use super::consumer::group_reads;
 use super::{key, now_ns, Shared};
-use crate::history::{MicroOp, OpType, OpValue, Process};
+use logjam_checker::history::{MicroOp, OpType, OpValue, Process};
 use logjam_models::config::{AutoOffsetReset, ClusterConfig};
 use logjam_models::consumer::Consumer;
 use std::cell::Cell;

@@ -13,8 +13,8 @@
 //! leave the group gracefully and a new member join in its place.
 use super::consumer::group_reads;
 use super::{key, now_ns, Shared};
-use crate::check::CommitMode;
-use crate::history::{Op, OpType, OpValue, Process, Reads};
+use logjam_checker::history::{Op, OpType, OpValue, Process, Reads};
+use logjam_checker::CommitMode;
 use logjam_models::config::{AutoOffsetReset, ClusterConfig, ConsumerConfig};
 use logjam_models::consumer::group::{GroupConsumer, Rebalance};
 use logjam_models::consumer::ConsumedRecord;
@@ -379,7 +379,7 @@ impl Member {
 }
 
 fn poll_value(reads: Option<Reads>) -> OpValue {
-    OpValue::Micro(vec![crate::history::MicroOp::Poll { reads }])
+    OpValue::Micro(vec![logjam_checker::history::MicroOp::Poll { reads }])
 }
 
 /// `rebalance_log`: one entry per assignment change the poll went through.

@@ -5,7 +5,7 @@ pub mod final_read;
 pub mod group;
 pub mod producer;
 
-use crate::history::Recorder;
+use logjam_checker::history::Recorder;
 use logjam_models::ids::TopicPartition;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -33,7 +33,7 @@ pub struct WorkloadSpec {
     /// "logjam-group"), subscribed to every topic. 0: no group.
     pub group_consumers: u32,
     /// When group members commit relative to processing.
-    pub commit_mode: crate::check::CommitMode,
+    pub commit_mode: logjam_checker::CommitMode,
     /// Simulated time one processing step takes.
     pub processing_ms: u64,
 }
@@ -47,7 +47,7 @@ impl Default for WorkloadSpec {
             sends_per_op: 1,
             consumers: 3,
             group_consumers: 0,
-            commit_mode: crate::check::CommitMode::AfterProcessing,
+            commit_mode: logjam_checker::CommitMode::AfterProcessing,
             processing_ms: 20,
         }
     }

@@ -2,7 +2,7 @@
 //! operation at a time (one record, or `sends_per_op` records pipelined), and
 //! records the invocation and its outcome.
 use super::{key, now_ns, Shared, WorkloadSpec};
-use crate::history::{MicroOp, OpType, OpValue, Process, Val};
+use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
 use logjam_models::batch::Record;
 use logjam_models::config::ClusterConfig;
 use logjam_models::producer::{Producer, SendOutcome};

@@ -6,7 +6,7 @@ use super::explain::story;
 use super::faults::Band;
 use super::load::RunData;
 use crate::html::thousands;
-use logjam_harness::check::AnomalyKind;
+use logjam_checker::AnomalyKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Most damaging first: lost data, divergent data, reads of data that should

@@ -6,7 +6,7 @@ use super::faults::Band;
 use super::load::RunData;
 use super::timeline::{time_scale, LABEL_W, WIDTH};
 use crate::svg::{ticks, Scale, Svg};
-use logjam_harness::history::{MicroOp, OpType};
+use logjam_checker::history::{MicroOp, OpType};
 
 const H: f64 = 170.0;
 const TOP: f64 = 12.0;

@@ -4,7 +4,7 @@
 //! (strings quoted), and all of this is text: escaping happens when it is
 //! put on the page.
 use crate::html::{secs, truncate};
-use logjam_harness::history::{MicroOp, Op, OpType, OpValue, Reads, Val};
+use logjam_checker::history::{MicroOp, Op, OpType, OpValue, Reads, Val};
 use std::fmt::Write;
 
 /// The longest value summary shown in the ops table.

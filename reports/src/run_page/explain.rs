@@ -7,7 +7,7 @@ use super::describe::clause;
 use super::faults::{relevant, Band};
 use super::load::RunData;
 use crate::html::{ms_secs, secs};
-use logjam_harness::check::Anomaly;
+use logjam_checker::Anomaly;
 use std::collections::BTreeSet;
 
 /// Proof operations described in full; the rest are counted.

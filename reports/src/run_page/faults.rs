@@ -6,7 +6,7 @@
 //! strings rather than the harness's `Fault` enum, so a page can still be
 //! drawn for a fault kind added later.
 use crate::html::and_list;
-use logjam_harness::history::{History, OpType, OpValue};
+use logjam_checker::history::{History, OpType, OpValue};
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -7,7 +7,7 @@
 use super::load::RunData;
 use crate::html::thousands;
 use crate::svg::{Scale, Svg};
-use logjam_harness::history::{MicroOp, OpType, Process, Val};
+use logjam_checker::history::{MicroOp, OpType, Process, Val};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Reader names listed per value; more are counted.

@@ -2,7 +2,7 @@
 //! (under Kafka's names), and the verdict in words.
 use super::load::RunData;
 use crate::html::thousands;
-use logjam_harness::check::{Acks, CommitMode};
+use logjam_checker::{Acks, CommitMode};
 use logjam_harness::semantics::semantics_of_workload;
 
 pub struct Setting {

@@ -4,8 +4,8 @@
 use super::faults::FaultEvent;
 use crate::error::ReportError;
 use crate::summary::read_result;
-use logjam_harness::check::CheckResult;
-use logjam_harness::history::{read_history_file, History, Op, OpPair, OpType};
+use logjam_checker::history::{read_history_file, History, Op, OpPair, OpType};
+use logjam_checker::CheckResult;
 use logjam_harness::run_folder::{read_run_meta, RunMeta};
 use std::fs;
 use std::path::Path;

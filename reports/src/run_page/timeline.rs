@@ -10,7 +10,7 @@ use super::load::RunData;
 use super::select::Selection;
 use crate::html::secs;
 use crate::svg::{ticks, Scale, Svg};
-use logjam_harness::history::{OpType, Process};
+use logjam_checker::history::{OpType, Process};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const WIDTH: f64 = 1320.0;

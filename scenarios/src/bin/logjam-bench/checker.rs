@@ -1,9 +1,9 @@
-//! The checker on a synthetic history (`logjam_harness::history::synthetic`):
+//! The checker on a synthetic history (`logjam_checker::history::synthetic`):
 //! write it as JSONL, parse it back, check it; medians over several rounds,
 //! and the process's peak resident memory.
-use logjam_harness::check::{check, CheckOptions};
-use logjam_harness::history::synthetic::synthetic_history;
-use logjam_harness::history::{parse_history, MicroOp};
+use logjam_checker::history::synthetic::synthetic_history;
+use logjam_checker::history::{parse_history, MicroOp};
+use logjam_checker::{check, CheckOptions};
 use std::time::Instant;
 
 pub fn bench(ops: u64, rounds: u64) {

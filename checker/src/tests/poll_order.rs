@@ -1,5 +1,5 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::{IntNonmonotonicPoll, IntPollSkip, NonmonotonicPoll, PollSkip};
+use crate::AnomalyKind::{IntNonmonotonicPoll, IntPollSkip, NonmonotonicPoll, PollSkip};
 
 /// Three acknowledged sends at offsets 0, 1, 2 of k, and a reader (process
 /// 9) that saw them all: every offset is known to hold a record, and none of

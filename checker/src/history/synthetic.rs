@@ -119,7 +119,7 @@ fn poll(rec: &mut Recorder, time_ns: u64, process: Process, reads: Reads, final_
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{check, AnomalyKind, CheckOptions};
+    use crate::{check, AnomalyKind, CheckOptions};
 
     #[test]
     fn has_the_size_asked_and_is_checkable() {

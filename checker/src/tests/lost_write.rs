@@ -1,6 +1,6 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::LostWrite;
 use crate::history::Val;
+use crate::AnomalyKind::LostWrite;
 
 #[test]
 fn an_acked_write_skipped_by_reads_that_went_past_it_is_lost() {

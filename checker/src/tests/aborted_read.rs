@@ -1,5 +1,5 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::G1a;
+use crate::AnomalyKind::G1a;
 
 #[test]
 fn reading_a_failed_send_is_g1a() {

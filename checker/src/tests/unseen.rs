@@ -1,5 +1,5 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::Unseen;
+use crate::AnomalyKind::Unseen;
 
 #[test]
 fn an_acked_write_the_final_read_never_reached_is_unseen() {

@@ -1,5 +1,5 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::{Duplicate, IntDuplicate};
+use crate::AnomalyKind::{Duplicate, IntDuplicate};
 
 #[test]
 fn a_value_at_two_offsets_is_a_duplicate() {

@@ -1,5 +1,10 @@
-//! The checker: a history (and, optionally, the configuration it ran under)
-//! in; anomalies with their proof ops, and promises kept or broken, out.
+//! logjam's checker: a history (and, optionally, the configuration it ran
+//! under) in; anomalies with their proof ops, and promises kept or broken, out.
+//!
+//! This crate depends on no other logjam crate, so Cargo itself keeps the
+//! rule that the checker reads only the history, never the models: anyone
+//! with a Kafka history (Jepsen's, their own rig's) can depend on it without
+//! the simulator. [`history`] is the format (HISTORY.md): reader and writer.
 //!
 //! It follows Jepsen's Kafka workload. A send is *committed* when its
 //! completion is `ok`, or when its outcome is unknown (`info`, or no
@@ -7,10 +12,11 @@
 //! not happen. Reads are the poll results of `ok` and `info` completions.
 //! Final reads are the ops marked `"final": true`.
 //!
-//! Each anomaly has its own module with a `find` function over the facts one
-//! pass gathers (`facts`); a new kind (the group-level `lost-processing` and
-//! `duplicate-processing`, next) is a new module, a new [`AnomalyKind`], and
-//! a line in [`check`]. The work is linear in the history, apart from sorting
+//! Each anomaly has its own module with a `find` function over the facts
+//! gathered in one pass (`facts`); the group-level `lost-processing` and
+//! `duplicate-processing` make a second pass over the processing ops
+//! (`processing`). A new kind is a new module, a new [`AnomalyKind`], and a
+//! line in [`check`]. The work is linear in the history, apart from sorting
 //! each key's offsets once.
 mod aborted_read;
 mod anomaly;
@@ -18,6 +24,7 @@ mod duplicate;
 mod explain;
 mod facts;
 mod faults;
+pub mod history;
 mod inconsistent_offsets;
 mod lost_write;
 mod poll_order;

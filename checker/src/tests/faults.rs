@@ -1,5 +1,5 @@
-use crate::check::FaultClasses;
 use crate::history::parse_history;
+use crate::FaultClasses;
 
 fn classes(lines: &str) -> FaultClasses {
     FaultClasses::from_history(&parse_history(lines).expect("parses"))

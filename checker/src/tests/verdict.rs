@@ -1,9 +1,9 @@
 //! From anomalies to a verdict and an exit status.
 use super::{check_text, kinds};
-use crate::check::{
+use crate::history::parse_history;
+use crate::{
     check, check_file, AnomalyKind, CheckOptions, CheckResult, FaultClasses, PromiseName, Semantics,
 };
-use crate::history::parse_history;
 
 /// 1 acknowledged at 0 and never read, although a read reached offset 1.
 const LOST: &str = r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,1]]]}

@@ -1,5 +1,5 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::PrecommittedRead;
+use crate::AnomalyKind::PrecommittedRead;
 
 #[test]
 fn a_transaction_reading_its_own_write() {

@@ -1,6 +1,6 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::{IntNonmonotonicSend, NonmonotonicSend};
 use crate::history::Val;
+use crate::AnomalyKind::{IntNonmonotonicSend, NonmonotonicSend};
 
 #[test]
 fn later_send_acknowledged_at_a_lower_offset() {

@@ -1,6 +1,6 @@
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::InconsistentOffsets;
 use crate::history::Val;
+use crate::AnomalyKind::InconsistentOffsets;
 
 #[test]
 fn two_reads_of_one_offset_with_different_values() {

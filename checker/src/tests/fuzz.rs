@@ -1,8 +1,8 @@
 //! The checker never panics and is deterministic, on any well-formed history
 //! however inconsistent: random sends, polls and transactions over a few
 //! keys, values and offsets, with random outcomes and interleavings.
-use crate::check::{check, CheckOptions, Semantics};
 use crate::history::{History, MicroOp, Op, OpType, OpValue, Process, Val};
+use crate::{check, CheckOptions, Semantics};
 use proptest::prelude::*;
 
 fn micro() -> impl Strategy<Value = MicroOp> {

@@ -1,6 +1,6 @@
 //! `lost-processing` and `duplicate-processing` on hand-written group histories.
 use super::{check_text, found, kinds};
-use crate::check::AnomalyKind::{DuplicateProcessing, LostProcessing};
+use crate::AnomalyKind::{DuplicateProcessing, LostProcessing};
 
 /// A final read of k holding offsets 0..3 and the group's committed offset 3.
 const FINAL: &str = r#"{"process":90,"type":"invoke","f":"poll","value":[["poll"]],"final":true}

@@ -1,5 +1,5 @@
 //! One test per row of SEMANTICS.md's promise table.
-use crate::check::{promises, Acks, CommitMode, FaultClasses, PromiseName, Semantics};
+use crate::{promises, Acks, CommitMode, FaultClasses, PromiseName, Semantics};
 use PromiseName::*;
 
 fn names(sem: &Semantics, faults: &FaultClasses) -> Vec<PromiseName> {
