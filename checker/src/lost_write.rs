@@ -7,11 +7,15 @@
 //! "Reached" includes the offset itself: a read that found another value at
 //! the acknowledged offset proves the write is gone just as well.
 //!
-//! Loss is judged against the final reads (HISTORY.md): a committed write
-//! that earlier reads did observe, but that the final reads passed without
-//! returning, is lost too. That is how a log that rewound after records were
-//! consumed (power loss, unclean election) loses them: consumers saw them once,
-//! and they are gone.
+//! Loss is judged against the final reads (HISTORY.md): they read every
+//! partition from its log start to its high watermark after the cluster has
+//! healed, so they are the whole log. A committed write that earlier reads did
+//! observe but the final reads of its key did not return is lost too, wherever
+//! the final reads ended: a log that rewound after records were consumed
+//! (power loss, unclean election) loses them that way, often together with its
+//! tail, so the final reads end below them. Consumers saw them once, and they
+//! are gone. Without final reads for a key, only Jepsen's bound applies: reads
+//! that reached the acknowledged offset.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
 use super::facts::Facts;
@@ -90,8 +94,8 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) -> Vec<bool> {
     lost
 }
 
-/// A committed write that some read observed but the final reads, which reached
-/// its offset, did not return.
+/// A committed write that some read observed but the final reads of its key,
+/// the whole log, did not return.
 fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Anomaly> {
     if w.outcome == OpType::Fail {
         return None;
@@ -103,26 +107,36 @@ fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Ano
     }
     let cover = facts.final_cover.get(w.key).copied().flatten()?;
     let offset = w.ack_offset.unwrap_or(read_offset);
-    let final_max = cover.max_offset?;
-    if final_max < offset {
-        return None;
-    }
     let mut ops = facts.pair_indices(w.pair);
     ops.push(facts.index(read_op));
     ops.push(facts.index(cover.op));
+    let final_read = format!(
+        "the final read of {} ({})",
+        facts.key(w.key),
+        explain::op(facts, cover.op)
+    );
+    let gone = match cover.max_offset {
+        Some(end) if end >= offset => format!("{final_read} reached offset {end} without it"),
+        Some(end) => {
+            format!("{final_read} ended at offset {end}: the log no longer reaches offset {offset}")
+        }
+        None => format!("{final_read} found it empty"),
+    };
     Some(Anomaly {
         kind: AnomalyKind::LostWrite,
         key: facts.key(w.key).to_string(),
         values: vec![w.value.clone()],
-        offsets: vec![offset, final_max],
+        offsets: std::iter::once(offset).chain(cover.max_offset).collect(),
         ops,
         process: Some(w.process.clone()),
         explanation: format!(
-            "{}; {} read it at offset {read_offset}, but the final read of {} ({}) reached offset {final_max} without it",
+            "{}{acked}; {} read it at offset {read_offset}, but {gone}",
             explain::sent(facts, w),
             explain::op(facts, read_op),
-            facts.key(w.key),
-            explain::op(facts, cover.op)
+            acked = match w.ack_offset {
+                Some(o) => format!(", acknowledged at offset {o}"),
+                None => String::new(),
+            },
         ),
     })
 }
