@@ -1,38 +1,10 @@
 //! The built-in scenarios (catalogue/*.toml), compiled into the binary so a
-//! newcomer's first command works from anywhere.
+//! newcomer's first command works from anywhere. The list is the folder:
+//! build.rs writes `CATALOGUE` from the files, sorted by name.
 use crate::load::{load_with, Expectation, LoadError};
 use logjam_harness::scenario::Scenario;
 
-macro_rules! catalogue {
-    ($($name:literal),* $(,)?) => {
-        pub const CATALOGUE: &[(&str, &str)] = &[$(($name, include_str!(concat!("../catalogue/", $name, ".toml")))),*];
-    };
-}
-
-catalogue!(
-    "standard",
-    "baseline-producers",
-    "acks0-fire-and-forget",
-    "acks1-leader-crash",
-    "acks-all-min-isr-1-leader-alone",
-    "durable-partitions-crashes",
-    "idempotent-client-partitions",
-    "retries-reorder",
-    "last-replica-standing",
-    "last-replica-standing-fsync",
-    "power-loss-all",
-    "power-loss-all-fsync",
-    "unclean-election",
-    "clean-election-waits",
-    "kip101-legacy-truncation",
-    "kip101-epoch-truncation",
-    "group-at-most-once-crash",
-    "group-at-least-once-churn",
-    "group-auto-commit-rebalance",
-    "group-cooperative-churn",
-    "group-zombie-legacy-fencing",
-    "group-coordinator-failover",
-);
+include!(concat!(env!("OUT_DIR"), "/catalogue.rs"));
 
 /// What `logjam run` with no scenario runs: one that loses data and one that must not.
 pub const DEFAULT_SET: &[&str] = &["acks1-leader-crash", "durable-partitions-crashes"];
@@ -72,4 +44,33 @@ pub fn expectation(name: &str) -> Option<Result<Option<Expectation>, LoadError>>
 
 pub fn names() -> impl Iterator<Item = &'static str> {
     CATALOGUE.iter().map(|(n, _)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_is_sorted_and_holds_the_default_set() {
+        let listed: Vec<&str> = names().collect();
+        let mut sorted = listed.clone();
+        sorted.sort_unstable();
+        assert_eq!(listed, sorted);
+        for name in DEFAULT_SET.iter().chain(&["standard"]) {
+            assert!(text(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_catalogue_scenario_round_trips_through_a_scenario_file() {
+        for name in names() {
+            for preset in [None, Some("durable")] {
+                let s = scenario_with_preset(name, preset).unwrap().unwrap();
+                let text = crate::load::to_toml(&s).unwrap();
+                let back = crate::load::load_scenario_str(&text, "written.toml")
+                    .unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
+                assert_eq!(back, s, "{name}");
+            }
+        }
+    }
 }

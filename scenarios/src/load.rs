@@ -320,21 +320,6 @@ mod tests {
     }
 
     #[test]
-    fn every_catalogue_scenario_round_trips_through_a_scenario_file() {
-        for name in crate::catalogue::names() {
-            for preset in [None, Some("durable")] {
-                let s = crate::catalogue::scenario_with_preset(name, preset)
-                    .unwrap()
-                    .unwrap();
-                let text = to_toml(&s).unwrap();
-                let back = load_scenario_str(&text, "written.toml")
-                    .unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
-                assert_eq!(back, s, "{name}");
-            }
-        }
-    }
-
-    #[test]
     fn expectation_errors_name_their_key() {
         let msg = error(&format!(
             "name = \"x\"\n{TOPIC}[expect]\nseed_budget = \"many\"\n"

@@ -1,4 +1,5 @@
 //! The short human summary `logjam run` prints: one row per run.
+use crate::table::{render, Column};
 use logjam_checker::CheckResult;
 
 pub struct RunRow {
@@ -29,11 +30,11 @@ fn anomalies(r: &CheckResult) -> String {
 }
 
 pub fn print_table(rows: &[RunRow]) {
-    let headers = ["scenario", "preset", "seed", "promises", "anomalies"];
-    let cells: Vec<[String; 5]> = rows
+    let header = ["scenario", "preset", "seed", "promises", "anomalies"].map(String::from);
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
+            vec![
                 r.scenario.clone(),
                 r.preset.clone(),
                 r.seed.to_string(),
@@ -42,24 +43,8 @@ pub fn print_table(rows: &[RunRow]) {
             ]
         })
         .collect();
-    let mut widths = headers.map(str::len);
-    for c in &cells {
-        for (w, cell) in widths.iter_mut().zip(c) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |c: [&str; 5]| {
-        let padded: Vec<String> = c
-            .iter()
-            .zip(widths)
-            .map(|(s, w)| format!("{s:<w$}"))
-            .collect();
-        println!("{}", padded.join("  ").trim_end());
-    };
-    line(headers);
-    for c in &cells {
-        line([&c[0], &c[1], &c[2], &c[3], &c[4]]);
-    }
+    let columns = [Column::left(0).gap(2); 5];
+    print!("{}", render(&columns, Some(header.to_vec()), cells));
     let broken: Vec<&RunRow> = rows
         .iter()
         .filter(|r| r.result.valid == Some(false))

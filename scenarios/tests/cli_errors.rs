@@ -1,4 +1,5 @@
-//! Bad input gets a clear error naming the problem and exit status 2, never a panic.
+//! Bad input gets a clear error naming the problem and exit status 2, never a
+//! panic; a simulation that fails (a logjam bug, not the input) exits 1.
 mod common;
 use common::{logjam, write};
 
@@ -131,4 +132,18 @@ fn the_largest_seed_is_a_clear_error() {
     let (code, text) = logjam(&["run", "--seeds", &format!("0..={max}")]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("the largest seed is"), "{text}");
+}
+
+/// A simulation that fails is a logjam bug, not the user's input: exit 1, not 2.
+/// A tick longer than the run's slack past its final reads overruns turmoil's
+/// time limit on the first step (nothing validates the tick against it).
+#[test]
+fn a_failed_simulation_exits_1() {
+    let p = write(
+        "overrun.toml",
+        "name = \"overrun\"\nduration_ms = 1000\n[sim]\ntick_ms = 10000\nrecovery_ms = 0\nfinal_read_timeout_ms = 0\n[[cluster.topics]]\nname = \"t\"\n",
+    );
+    let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("error: simulation failed"), "{text}");
 }

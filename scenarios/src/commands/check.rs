@@ -1,0 +1,65 @@
+//! `logjam check`: check any history file (HISTORY.md format), optionally
+//! against a configuration's promises.
+use super::exit::{CliError, ExitStatus};
+use super::format::Format;
+use logjam_checker::history::read_history_file;
+use logjam_checker::{check, CheckOptions};
+use logjam_scenarios::promised::semantics_from;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct CheckCommand {
+    file: PathBuf,
+    /// The configuration whose promises apply: a preset name, a scenario TOML
+    /// file, or a JSON/TOML file of checker semantics. Default: anomalies only.
+    #[arg(long)]
+    config: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+impl CheckCommand {
+    pub fn run(self) -> Result<ExitStatus, CliError> {
+        let file = &self.file;
+        let semantics = self.config.as_deref().map(semantics_from).transpose()?;
+        let history = read_history_file(file)
+            .map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
+        let result = check(
+            &history,
+            &CheckOptions {
+                semantics,
+                faults: None,
+            },
+        );
+        if self.format == Format::Json {
+            println!("{}", serde_json::to_string_pretty(&result)?);
+        } else {
+            println!(
+                "{}: {} ops, {} sends ok, {} info, {} failed",
+                file.display(),
+                result.stats.ops,
+                result.stats.sends_ok,
+                result.stats.sends_info,
+                result.stats.sends_fail
+            );
+            for p in &result.promises {
+                println!(
+                    "  {} {} ({})",
+                    if p.kept { "kept  " } else { "BROKEN" },
+                    p.name,
+                    p.reason
+                );
+            }
+            for (kind, list) in &result.anomalies {
+                println!("  {kind}: {}", list.len());
+                for a in list.iter().take(3) {
+                    println!("    {}", a.explanation);
+                }
+            }
+            if result.counts.is_empty() {
+                println!("  no anomalies");
+            }
+        }
+        Ok(ExitStatus::kept_if(result.exit_code() == 0))
+    }
+}

@@ -1,0 +1,89 @@
+//! What a configuration promises: a preset or a configuration file turned into
+//! the checker's semantics, and a preset's promises from the promise table.
+//! Apart from `presets` because it loads scenarios, which need the presets.
+use crate::load::{load_scenario_str, LoadError};
+use crate::presets::preset_table;
+use logjam_checker::{promises, FaultClasses, PromiseName, Semantics};
+use logjam_harness::semantics::semantics_of;
+use std::path::Path;
+
+/// The checker's description of a preset's configuration, including the commit
+/// mode of its consumer side when it has one.
+pub fn preset_semantics(name: &str) -> Option<Result<Semantics, LoadError>> {
+    let table = preset_table(name)?;
+    let text = format!(
+        "name = \"preset {name}\"\npreset = \"{name}\"\n[cluster]\n[[cluster.topics]]\nname = \"t\"\n"
+    );
+    Some(
+        load_scenario_str(&text, &format!("preset {name}")).map(|s| {
+            let mut semantics = semantics_of(&s.cluster);
+            if table
+                .get("workload")
+                .and_then(|w| w.get("commit_mode"))
+                .is_some()
+            {
+                semantics.commit_mode = Some(s.workload.commit_mode);
+            }
+            semantics
+        }),
+    )
+}
+
+/// A preset's promises without power loss, and with it.
+pub type Promised = (Vec<PromiseName>, Vec<PromiseName>);
+
+/// What a preset promises, straight from the promise table, under the faults
+/// that keep page caches (partitions, process crashes, pauses, rebalances) and
+/// under power loss as well.
+pub fn promised(name: &str) -> Option<Result<Promised, LoadError>> {
+    let semantics = match preset_semantics(name)? {
+        Ok(s) => s,
+        Err(e) => return Some(Err(e)),
+    };
+    let crashes = FaultClasses {
+        partition: true,
+        process_crash: true,
+        pause: true,
+        client_crash: true,
+        rebalance: true,
+        power_loss: false,
+    };
+    let power_loss = FaultClasses {
+        power_loss: true,
+        ..crashes
+    };
+    let names = |faults: &FaultClasses| {
+        promises(&semantics, faults)
+            .into_iter()
+            .map(|p| p.name)
+            .collect()
+    };
+    Some(Ok((names(&crashes), names(&power_loss))))
+}
+
+/// `logjam check --config CONFIG`: a preset name, a scenario TOML file (one
+/// with a `[cluster]`), or a JSON/TOML file of checker semantics. The error
+/// names the argument or the file.
+pub fn semantics_from(config: &str) -> Result<Semantics, String> {
+    if let Some(semantics) = preset_semantics(config) {
+        return semantics.map_err(|e| e.to_string());
+    }
+    let path = Path::new(config);
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--config {config}: not a preset and not a readable file ({e})"))?;
+    if config.ends_with(".json") {
+        return serde_json::from_str(&text).map_err(|e| format!("{config}: {e}"));
+    }
+    let table: toml::Table = toml::from_str(&text).map_err(|e| format!("{config}: {e}"))?;
+    if table.contains_key("cluster") {
+        Ok(semantics_of(
+            &load_scenario_str(&text, config)
+                .map_err(|e| e.to_string())?
+                .cluster,
+        ))
+    } else {
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("{config}: {}", e.message()))
+    }
+}
