@@ -23,6 +23,7 @@ mod anomaly;
 mod duplicate;
 mod explain;
 mod facts;
+pub mod fault_class;
 mod faults;
 pub mod history;
 mod inconsistent_offsets;
@@ -37,6 +38,7 @@ mod unseen;
 mod verdict;
 
 pub use anomaly::{Anomaly, AnomalyKind};
+pub use fault_class::{FaultClass, FaultUndo};
 pub use faults::FaultClasses;
 pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
 pub use result::{CheckResult, PromiseVerdict, Stats};
