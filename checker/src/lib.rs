@@ -15,8 +15,9 @@
 //! Each anomaly has its own module with a `find` function over the facts
 //! gathered in one pass (`facts`); the group-level `lost-processing` and
 //! `duplicate-processing` make a second pass over the processing ops
-//! (`processing`). A new kind is a new module, a new [`AnomalyKind`], and a
-//! line in [`check`]. The work is linear in the history, apart from sorting
+//! (`processing`). A new kind is a new module, a new [`AnomalyKind`] (its
+//! name comes from the variant; [`AnomalyKind::severity`] ranks it), and a
+//! line in [`check`]. Fault names are read once, in [`fault_class`]. The work is linear in the history, apart from sorting
 //! each key's offsets once.
 mod aborted_read;
 mod anomaly;
