@@ -3,72 +3,88 @@
 use crate::history::{Process, Val};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
+use strum::VariantArray;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The variant names (kebab-case, strum) are the one spelling of each kind:
+/// results, reports, `[expect]` tables and serde all go through them.
+/// Declaration order is the order of `result.json`'s maps.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str", try_from = "String")]
+#[strum(
+    serialize_all = "kebab-case",
+    parse_err_ty = String,
+    parse_err_fn = unknown_kind
+)]
 pub enum AnomalyKind {
     /// An acknowledged send no read observed, although reads reached its offset.
-    #[serde(rename = "lost-write")]
     LostWrite,
     /// An acknowledged send never observed, final reads included.
-    #[serde(rename = "unseen")]
     Unseen,
     /// One value at more than one offset of a key.
-    #[serde(rename = "duplicate")]
     Duplicate,
     /// One value at more than one offset within a single operation's reads.
-    #[serde(rename = "int-duplicate")]
     IntDuplicate,
     /// One offset of a key holding different values in different reads.
-    #[serde(rename = "inconsistent-offsets")]
     InconsistentOffsets,
     /// A process's acknowledged sends to a key landing out of issue order.
-    #[serde(rename = "nonmonotonic-send")]
     NonmonotonicSend,
-    #[serde(rename = "int-nonmonotonic-send")]
     IntNonmonotonicSend,
     /// Successive reads of a key jumping over an offset known to hold a record.
-    #[serde(rename = "poll-skip")]
     PollSkip,
-    #[serde(rename = "int-poll-skip")]
     IntPollSkip,
     /// Successive reads of a key going backwards (or repeating an offset).
-    #[serde(rename = "nonmonotonic-poll")]
     NonmonotonicPoll,
-    #[serde(rename = "int-nonmonotonic-poll")]
     IntNonmonotonicPoll,
     /// A read of a value whose send failed or whose transaction aborted.
-    #[serde(rename = "G1a")]
+    #[strum(serialize = "G1a")]
     G1a,
     /// A transaction reading its own uncommitted write.
-    #[serde(rename = "precommitted-read")]
     PrecommittedRead,
     /// A record below a group's final committed offset that no member finished processing.
-    #[serde(rename = "lost-processing")]
     LostProcessing,
     /// A record a group finished processing more than once.
-    #[serde(rename = "duplicate-processing")]
     DuplicateProcessing,
 }
 
+fn unknown_kind(name: &str) -> String {
+    format!("unknown anomaly kind {name:?}")
+}
+
+impl TryFrom<String> for AnomalyKind {
+    type Error = String;
+
+    /// Serde reads a kind through its name.
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
+    }
+}
+
 impl AnomalyKind {
-    pub const ALL: [AnomalyKind; 15] = [
-        AnomalyKind::LostWrite,
-        AnomalyKind::Unseen,
-        AnomalyKind::Duplicate,
-        AnomalyKind::IntDuplicate,
-        AnomalyKind::InconsistentOffsets,
-        AnomalyKind::NonmonotonicSend,
-        AnomalyKind::IntNonmonotonicSend,
-        AnomalyKind::PollSkip,
-        AnomalyKind::IntPollSkip,
-        AnomalyKind::NonmonotonicPoll,
-        AnomalyKind::IntNonmonotonicPoll,
-        AnomalyKind::G1a,
-        AnomalyKind::PrecommittedRead,
-        AnomalyKind::LostProcessing,
-        AnomalyKind::DuplicateProcessing,
-    ];
+    /// Every kind, in declaration order.
+    pub const ALL: [AnomalyKind; AnomalyKind::VARIANTS.len()] = {
+        let mut all = [AnomalyKind::LostWrite; AnomalyKind::VARIANTS.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = AnomalyKind::VARIANTS[i];
+            i += 1;
+        }
+        all
+    };
 
     /// Judged on what a consumer group processed, not on sends and reads.
     pub fn is_group_level(self) -> bool {
@@ -78,43 +94,32 @@ impl AnomalyKind {
         )
     }
 
-    /// The name used in results and reports.
+    /// The name used in results and reports (`lost-write`, `G1a`, ...).
     pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// How damaging the kind is, 0 the most: lost data, divergent data, reads
+    /// of data that should not exist, then copies, then order. Reports show
+    /// the most severe kinds first.
+    pub fn severity(self) -> u8 {
         match self {
-            AnomalyKind::LostWrite => "lost-write",
-            AnomalyKind::Unseen => "unseen",
-            AnomalyKind::Duplicate => "duplicate",
-            AnomalyKind::IntDuplicate => "int-duplicate",
-            AnomalyKind::InconsistentOffsets => "inconsistent-offsets",
-            AnomalyKind::NonmonotonicSend => "nonmonotonic-send",
-            AnomalyKind::IntNonmonotonicSend => "int-nonmonotonic-send",
-            AnomalyKind::PollSkip => "poll-skip",
-            AnomalyKind::IntPollSkip => "int-poll-skip",
-            AnomalyKind::NonmonotonicPoll => "nonmonotonic-poll",
-            AnomalyKind::IntNonmonotonicPoll => "int-nonmonotonic-poll",
-            AnomalyKind::G1a => "G1a",
-            AnomalyKind::PrecommittedRead => "precommitted-read",
-            AnomalyKind::LostProcessing => "lost-processing",
-            AnomalyKind::DuplicateProcessing => "duplicate-processing",
+            AnomalyKind::LostWrite => 0,
+            AnomalyKind::Unseen => 1,
+            AnomalyKind::InconsistentOffsets => 2,
+            AnomalyKind::LostProcessing => 3,
+            AnomalyKind::G1a => 4,
+            AnomalyKind::PrecommittedRead => 5,
+            AnomalyKind::Duplicate => 6,
+            AnomalyKind::IntDuplicate => 7,
+            AnomalyKind::DuplicateProcessing => 8,
+            AnomalyKind::NonmonotonicSend => 9,
+            AnomalyKind::IntNonmonotonicSend => 10,
+            AnomalyKind::PollSkip => 11,
+            AnomalyKind::IntPollSkip => 12,
+            AnomalyKind::NonmonotonicPoll => 13,
+            AnomalyKind::IntNonmonotonicPoll => 14,
         }
-    }
-}
-
-impl fmt::Display for AnomalyKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for AnomalyKind {
-    type Err = String;
-
-    /// From the name results and reports use (`lost-write`, `G1a`, ...).
-    fn from_str(name: &str) -> Result<Self, String> {
-        AnomalyKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == name)
-            .ok_or_else(|| format!("unknown anomaly kind {name:?}"))
     }
 }
 

@@ -1,8 +1,10 @@
 //! The classes of fault a run injected, derived from the nemesis's ops
-//! (process `"nemesis"`). Promises depend on them: acknowledged writes
+//! (process `"nemesis"`) through [`classify`]. Promises depend on them: acknowledged writes
 //! survive process crashes but not, without fsync, power loss.
+use crate::fault_class::{classify, FaultClass};
 use crate::history::{History, Op, OpType, OpValue};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -41,37 +43,19 @@ impl FaultClasses {
             self.client_crash |= op.f == "crash";
             return;
         }
-        let f = op.f.as_str();
-        if ["partition", "isolate", "bridge", "one-way"]
-            .iter()
-            .any(|p| f.starts_with(p))
-        {
-            self.partition = true;
-        } else if f.starts_with("power-loss") {
-            self.power_loss = true;
-        } else if f == "crash-client" || f == "kill-consumer" {
-            self.client_crash = true;
-        } else if f.starts_with("crash") {
-            if power_loss_flag(&op.value) {
-                self.power_loss = true;
-            } else {
-                self.process_crash = true;
-            }
-        } else if f.starts_with("pause") {
-            self.pause = true;
-        } else if f.starts_with("rebalance") {
-            self.rebalance = true;
+        let value = match &op.value {
+            OpValue::Other(v) => v,
+            _ => &Value::Null,
+        };
+        match classify(&op.f, value) {
+            Some(FaultClass::Partition) => self.partition = true,
+            Some(FaultClass::Crash) => self.process_crash = true,
+            Some(FaultClass::PowerLoss) => self.power_loss = true,
+            // A stalled group member counts as a pause, as a paused node does.
+            Some(FaultClass::Pause | FaultClass::ClientPause) => self.pause = true,
+            Some(FaultClass::ClientCrash) => self.client_crash = true,
+            Some(FaultClass::Rebalance) => self.rebalance = true,
+            None => {}
         }
-    }
-}
-
-/// `{"power_loss": true}` on a crash.
-fn power_loss_flag(value: &OpValue) -> bool {
-    match value {
-        OpValue::Other(v) => v
-            .get("power_loss")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false),
-        _ => false,
     }
 }

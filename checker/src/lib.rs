@@ -15,14 +15,16 @@
 //! Each anomaly has its own module with a `find` function over the facts
 //! gathered in one pass (`facts`); the group-level `lost-processing` and
 //! `duplicate-processing` make a second pass over the processing ops
-//! (`processing`). A new kind is a new module, a new [`AnomalyKind`], and a
-//! line in [`check`]. The work is linear in the history, apart from sorting
+//! (`processing`). A new kind is a new module, a new [`AnomalyKind`] (its
+//! name comes from the variant; [`AnomalyKind::severity`] ranks it), and a
+//! line in [`check`]. Fault names are read once, in [`fault_class`]. The work is linear in the history, apart from sorting
 //! each key's offsets once.
 mod aborted_read;
 mod anomaly;
 mod duplicate;
 mod explain;
 mod facts;
+pub mod fault_class;
 mod faults;
 pub mod history;
 mod inconsistent_offsets;
@@ -37,6 +39,7 @@ mod unseen;
 mod verdict;
 
 pub use anomaly::{Anomaly, AnomalyKind};
+pub use fault_class::{FaultClass, FaultUndo};
 pub use faults::FaultClasses;
 pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
 pub use result::{CheckResult, PromiseVerdict, Stats};

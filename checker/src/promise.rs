@@ -9,7 +9,6 @@
 use super::anomaly::AnomalyKind;
 use super::faults::FaultClasses;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::fmt;
 
 /// The producer's `acks`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -123,32 +122,60 @@ impl Semantics {
     }
 }
 
-/// The invariants a run can be held to; the names are stable (result.json).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// The invariants a run can be held to. The variant names (kebab-case,
+/// strum) are the one spelling, stable in `result.json`.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str", try_from = "String")]
+#[strum(
+    serialize_all = "kebab-case",
+    parse_err_ty = String,
+    parse_err_fn = unknown_promise
+)]
 pub enum PromiseName {
     NoAckedLoss,
     NoDuplicates,
     PerPartitionOrder,
     ConsistentOffsets,
     NoAbortedReads,
-    /// Reserved for the group checker (commit after processing, auto-commit).
+    /// A consumer group processes every record below its committed offsets
+    /// (commit after processing, auto-commit).
     NoLostProcessing,
-    /// Reserved for the group checker (commit before processing).
+    /// A consumer group processes no record twice (commit before processing).
     NoDuplicateProcessing,
 }
 
+fn unknown_promise(name: &str) -> String {
+    format!("unknown promise {name:?}")
+}
+
+impl TryFrom<String> for PromiseName {
+    type Error = String;
+
+    /// Serde reads a promise through its name.
+    fn try_from(name: String) -> Result<Self, String> {
+        name.parse()
+    }
+}
+
 impl PromiseName {
+    /// The name used in results and reports (`no-acked-loss`, ...).
     pub fn as_str(self) -> &'static str {
-        match self {
-            PromiseName::NoAckedLoss => "no-acked-loss",
-            PromiseName::NoDuplicates => "no-duplicates",
-            PromiseName::PerPartitionOrder => "per-partition-order",
-            PromiseName::ConsistentOffsets => "consistent-offsets",
-            PromiseName::NoAbortedReads => "no-aborted-reads",
-            PromiseName::NoLostProcessing => "no-lost-processing",
-            PromiseName::NoDuplicateProcessing => "no-duplicate-processing",
-        }
+        self.into()
     }
 
     /// The anomaly kinds that break it.
@@ -167,12 +194,6 @@ impl PromiseName {
             PromiseName::NoLostProcessing => &[AnomalyKind::LostProcessing],
             PromiseName::NoDuplicateProcessing => &[AnomalyKind::DuplicateProcessing],
         }
-    }
-}
-
-impl fmt::Display for PromiseName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

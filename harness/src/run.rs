@@ -4,7 +4,7 @@ use crate::nemesis::fault::{self, ScheduledFault};
 use crate::nemesis::{generator, FaultRecord, Nemesis};
 use crate::scenario::Scenario;
 use crate::semantics::semantics_of_workload;
-use crate::workload::{self, final_read, Shared};
+use crate::workload::{self, FinalReads, Shared};
 use logjam_checker::history::History;
 use logjam_checker::{check, CheckOptions, CheckResult};
 use logjam_models::cluster::{new_sim, Cluster, SimSettings};
@@ -46,7 +46,7 @@ pub fn schedule_for(scenario: &Scenario, seed: u64) -> Vec<ScheduledFault> {
     let mut schedule = scenario.faults.schedule.clone();
     if let Some(mix) = &scenario.faults.mix {
         let tps: Vec<String> = partitions(scenario).iter().map(workload::key).collect();
-        let clients = client_hosts(scenario);
+        let clients = workload::host_names(&scenario.workload);
         schedule.extend(generator::generate(
             mix,
             &tps,
@@ -68,24 +68,12 @@ pub fn partitions(scenario: &Scenario) -> Vec<TopicPartition> {
         .collect()
 }
 
-fn client_hosts(scenario: &Scenario) -> Vec<String> {
-    let w = &scenario.workload;
-    (1..=w.producers)
-        .map(|i| format!("producer-{i}"))
-        .chain((1..=w.consumers).map(|i| format!("consumer-{i}")))
-        .chain((1..=w.group_consumers).map(workload::group::host_name))
-        .collect()
-}
-
 pub fn run(
     scenario: &Scenario,
     seed: u64,
     schedule: Option<Vec<ScheduledFault>>,
 ) -> Result<RunOutput, RunError> {
-    let config = workload::group::cluster_config(
-        scenario.workload.group_consumers,
-        scenario.cluster.clone(),
-    );
+    let config = workload::cluster_config(&scenario.workload, scenario.cluster.clone());
     let cluster = Cluster::new(config.clone())?;
     let knobs = &scenario.sim;
     // Saturating: scenario times are validated to a day each, but a run
@@ -106,17 +94,7 @@ pub fn run(
     });
     cluster.install(&mut sim);
     let shared = Shared::new(seed, partitions(scenario));
-    let mut clients = workload::install(&mut sim, &scenario.workload, &config, &shared);
-    let group_controls = workload::group::GroupControls::default();
-    clients.extend(workload::group::install(
-        &mut sim,
-        scenario.workload.group_consumers,
-        scenario.workload.commit_mode,
-        scenario.workload.processing_ms,
-        &config,
-        &shared,
-        &group_controls,
-    ));
+    let clients = workload::install(&mut sim, &scenario.workload, &config, &shared);
     // Sorted as it enters the run (`schedule_for` sorts its own): run.json and
     // the nemesis see the order faults fire in.
     let schedule = match schedule {
@@ -126,8 +104,7 @@ pub fn run(
         }
         None => schedule_for(scenario, seed),
     };
-    let mut nemesis =
-        Nemesis::new(schedule.clone(), seed, clients).with_group_controls(group_controls);
+    let mut nemesis = Nemesis::new(schedule.clone(), seed, clients);
     let mut steps = 0u64;
     let mut step = |sim: &mut turmoil::Sim<'_>| -> Result<(), RunError> {
         steps += 1;
@@ -156,17 +133,10 @@ pub fn run(
     while now_ms(&sim) < settle_until {
         step(&mut sim)?;
     }
-    let done = final_read::install(&mut sim, &config, shared.clone());
+    let mut final_reads = FinalReads::start(&mut sim, &scenario.workload, &config, &shared);
     let deadline = now_ms(&sim).saturating_add(knobs.final_read_timeout_ms);
-    while !done.get() && now_ms(&sim) < deadline {
+    while !final_reads.advance(&mut sim) && now_ms(&sim) < deadline {
         step(&mut sim)?;
-    }
-    // A group's committed offsets, read last: lost processing is judged against them.
-    if scenario.workload.group_consumers > 0 && done.get() {
-        let committed = workload::group::install_final_committed(&mut sim, &config, shared.clone());
-        while !committed.get() && now_ms(&sim) < deadline {
-            step(&mut sim)?;
-        }
     }
     let simulated_ms = now_ms(&sim);
     drop(sim);
@@ -187,7 +157,7 @@ pub fn run(
         result,
         steps,
         simulated_ms,
-        final_reads_complete: done.get(),
+        final_reads_complete: final_reads.partitions_read(),
     })
 }
 

@@ -5,6 +5,7 @@ mod faults;
 mod fuzz;
 mod inconsistent_offsets;
 mod lost_write;
+mod names;
 mod poll_order;
 mod precommitted_read;
 mod processing;

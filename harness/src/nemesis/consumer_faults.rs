@@ -21,8 +21,7 @@ pub fn coordinator_of(cluster: &Cluster, group: &str) -> Option<BrokerId> {
 }
 
 /// Apply a consumer fault; `Err` says why it was skipped.
-pub fn apply(fault: &Fault, controls: Option<&GroupControls>) -> Result<Value, String> {
-    let controls = controls.ok_or("no consumer group in this run")?;
+pub fn apply(fault: &Fault, controls: &GroupControls) -> Result<Value, String> {
     let mut c = controls.borrow_mut();
     fn member<'a>(
         c: &'a mut std::collections::BTreeMap<String, crate::workload::group::MemberControl>,
@@ -71,12 +70,10 @@ pub fn apply(fault: &Fault, controls: Option<&GroupControls>) -> Result<Value, S
 }
 
 /// Anything to undo at the end of the fault window?
-pub fn needs_undo(controls: Option<&GroupControls>) -> (bool, bool) {
-    controls.map_or((false, false), |c| {
-        let c = c.borrow();
-        (
-            c.values().any(|m| m.crashed),
-            c.values().any(|m| m.stall.get()),
-        )
-    })
+pub fn needs_undo(controls: &GroupControls) -> (bool, bool) {
+    let c = controls.borrow();
+    (
+        c.values().any(|m| m.crashed),
+        c.values().any(|m| m.stall.get()),
+    )
 }

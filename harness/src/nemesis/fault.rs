@@ -1,6 +1,7 @@
 //! Faults as data. Targets are named by role ("the leader of orders/0") and
 //! resolved when the fault fires, so a schedule written for one run means the
 //! same thing in another.
+use crate::workload::ClientHost;
 use serde::{Deserialize, Serialize};
 
 /// Which node a fault hits, resolved at the moment it fires.
@@ -160,7 +161,7 @@ impl FaultTag {
     /// complete schedule entry.
     pub fn example(self) -> Fault {
         let leader = || Target::LeaderOf("orders/0".into());
-        let member = || "group-consumer-1".to_string();
+        let member = || ClientHost::GroupMember(1).name();
         match self {
             FaultTag::PartitionRandomHalves => Fault::PartitionRandomHalves,
             FaultTag::Isolate => Fault::Isolate { target: leader() },
@@ -175,7 +176,7 @@ impl FaultTag {
                 b: Target::Broker(2),
             },
             FaultTag::PartitionClient => Fault::PartitionClient {
-                client: "producer-1".into(),
+                client: ClientHost::Producer(1).name(),
                 target: leader(),
             },
             FaultTag::Heal => Fault::Heal,

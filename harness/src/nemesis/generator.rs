@@ -2,6 +2,7 @@
 //! mix starts, and `fault_duration_ms` later it is undone (heal, restart, resume).
 use super::fault::{Fault, ScheduledFault, Target};
 use crate::rng;
+use crate::workload::ClientHost;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +85,7 @@ pub fn generate(
         };
         let members: Vec<&String> = clients
             .iter()
-            .filter(|c| c.starts_with("group-consumer-"))
+            .filter(|c| ClientHost::is_group_member(c))
             .collect();
         let member = |rng: &mut rand_chacha::ChaCha8Rng| {
             members

@@ -6,6 +6,8 @@ pub mod generator;
 pub mod schedule;
 
 use crate::rng;
+use crate::workload::group::GroupControls;
+use crate::workload::Clients;
 use fault::{Fault, ScheduledFault, Target};
 use logjam_models::cluster::Cluster;
 use logjam_models::ids::{broker_host, BrokerId, TopicPartition, CONTROLLER_HOST};
@@ -33,14 +35,16 @@ pub struct Nemesis {
     down: BTreeSet<BrokerId>,
     paused: BTreeSet<String>,
     pub records: Vec<FaultRecord>,
-    /// The group workload's member controls, when the run has a group.
-    group_controls: Option<crate::workload::group::GroupControls>,
+    /// The group workload's member controls (empty without a group).
+    group_controls: GroupControls,
 }
 
 impl Nemesis {
     /// `schedule` must be sorted by time ([`fault::sort_by_time`]): the run
     /// sorts it once, where it enters, so run.json shows the order it fires in.
-    pub fn new(schedule: Vec<ScheduledFault>, seed: u64, clients: Vec<String>) -> Self {
+    /// `clients` are the workload's hosts: the nemesis cuts them off, and
+    /// reaches group members through their controls.
+    pub fn new(schedule: Vec<ScheduledFault>, seed: u64, clients: Clients) -> Self {
         debug_assert!(
             schedule.windows(2).all(|w| w[0].at_ms <= w[1].at_ms),
             "schedule sorted by time"
@@ -49,18 +53,12 @@ impl Nemesis {
             schedule,
             next: 0,
             rng: rng::stream(seed, "nemesis-targets"),
-            clients,
+            clients: clients.hosts,
             down: BTreeSet::new(),
             paused: BTreeSet::new(),
             records: Vec::new(),
-            group_controls: None,
+            group_controls: clients.group_controls,
         }
-    }
-
-    /// Let consumer faults reach the group workload's members.
-    pub fn with_group_controls(mut self, controls: crate::workload::group::GroupControls) -> Self {
-        self.group_controls = Some(controls);
-        self
     }
 
     /// Fire every fault due at `now_ms`; returns the records of those fired.
@@ -110,7 +108,7 @@ impl Nemesis {
         if !self.down.is_empty() {
             out.push(self.apply(&Fault::Restart, now_ms, sim, cluster));
         }
-        let (killed, stalled) = consumer_faults::needs_undo(self.group_controls.as_ref());
+        let (killed, stalled) = consumer_faults::needs_undo(&self.group_controls);
         if stalled {
             out.push(self.apply(&Fault::ResumeConsumers, now_ms, sim, cluster));
         }
@@ -322,9 +320,7 @@ impl Nemesis {
             | Fault::RestartConsumers
             | Fault::PauseConsumer { .. }
             | Fault::ResumeConsumers
-            | Fault::ChurnConsumer { .. } => {
-                consumer_faults::apply(fault, self.group_controls.as_ref())
-            }
+            | Fault::ChurnConsumer { .. } => consumer_faults::apply(fault, &self.group_controls),
             Fault::Resume => {
                 let all: Vec<String> = servers.into_iter().chain(self.clients.clone()).collect();
                 let paused = std::mem::take(&mut self.paused);

@@ -1,8 +1,9 @@
-//! After the faults stop and the cluster has healed: read every partition from
-//! offset 0 to its high watermark with a fresh consumer. Loss is judged against
-//! these reads (`"final": true`).
+//! After the faults stop and the cluster has healed, the final reads, one
+//! after another: every partition from offset 0 to its high watermark with a
+//! fresh consumer (loss is judged against these reads, `"final": true`), then
+//! a group's committed offsets (lost processing is judged against them).
 use super::consumer::group_reads;
-use super::{key, now_ns, Shared};
+use super::{group, key, now_ns, ClientHost, Shared, WorkloadSpec};
 use logjam_checker::history::{MicroOp, OpType, OpValue, Process};
 use logjam_models::config::{AutoOffsetReset, ClusterConfig};
 use logjam_models::consumer::Consumer;
@@ -10,8 +11,57 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+/// The final reads of a run, started once the workload has stopped and settled.
+pub struct FinalReads {
+    partitions_read: Rc<Cell<bool>>,
+    /// The group's committed offsets read; `None` until the partitions are.
+    committed_read: Option<Rc<Cell<bool>>>,
+    group: bool,
+    config: ClusterConfig,
+    shared: Shared,
+}
+
+impl FinalReads {
+    /// Install the final reader.
+    pub fn start(
+        sim: &mut turmoil::Sim<'_>,
+        spec: &WorkloadSpec,
+        config: &ClusterConfig,
+        shared: &Shared,
+    ) -> Self {
+        Self {
+            partitions_read: install_reader(sim, config, shared.clone()),
+            committed_read: None,
+            group: spec.group_consumers > 0,
+            config: config.clone(),
+            shared: shared.clone(),
+        }
+    }
+
+    /// Call between steps: once every partition is read, install the reader
+    /// of the group's committed offsets. True when every final read is done.
+    pub fn advance(&mut self, sim: &mut turmoil::Sim<'_>) -> bool {
+        if !self.partitions_read.get() {
+            return false;
+        }
+        if !self.group {
+            return true;
+        }
+        self.committed_read
+            .get_or_insert_with(|| {
+                group::install_final_committed(sim, &self.config, self.shared.clone())
+            })
+            .get()
+    }
+
+    /// Every partition was read to its high watermark.
+    pub fn partitions_read(&self) -> bool {
+        self.partitions_read.get()
+    }
+}
+
 /// Install the final reader; the returned flag turns true when it is done.
-pub fn install(
+fn install_reader(
     sim: &mut turmoil::Sim<'_>,
     config: &ClusterConfig,
     shared: Shared,
@@ -20,7 +70,9 @@ pub fn install(
     let finished = done.clone();
     let (mut consumer_config, brokers) = (config.consumer.clone(), config.brokers);
     consumer_config.auto_offset_reset = AutoOffsetReset::Earliest;
-    sim.client("final-reader", async move {
+    let host = ClientHost::FinalReader.name();
+    let node = host.clone();
+    sim.client(host, async move {
         for tp in shared.partitions.iter() {
             let process = Process::Id(shared.new_process());
             let mut consumer = Consumer::new(consumer_config.clone(), brokers);
@@ -39,7 +91,7 @@ pub fn install(
                     process.clone(),
                     "poll",
                     invoke,
-                    Some("final-reader".into()),
+                    Some(node.clone()),
                 );
                 let records = consumer.poll().await.unwrap_or_default();
                 let mut reads = group_reads(&records);

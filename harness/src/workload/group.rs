@@ -12,7 +12,7 @@
 //! pause stalls it, heartbeats included, at its next step; churn makes it
 //! leave the group gracefully and a new member join in its place.
 use super::consumer::group_reads;
-use super::{key, now_ns, Shared};
+use super::{key, now_ns, Shared, WorkloadSpec};
 use logjam_checker::history::{Op, OpType, OpValue, Process, Reads};
 use logjam_checker::CommitMode;
 use logjam_models::config::{AutoOffsetReset, ClusterConfig, ConsumerConfig};
@@ -48,11 +48,6 @@ pub struct MemberControl {
 /// Member hosts by name.
 pub type GroupControls = Rc<RefCell<BTreeMap<String, MemberControl>>>;
 
-/// The host name of member host `i` (1-based).
-pub fn host_name(i: u32) -> String {
-    format!("group-consumer-{i}")
-}
-
 /// The cluster configuration a group workload runs with: a group id, and the
 /// earliest reset (so every record is due for processing, and lost processing
 /// means something).
@@ -73,40 +68,32 @@ fn member_config(config: &ClusterConfig, mode: CommitMode) -> ConsumerConfig {
     c
 }
 
-/// Install the member hosts; returns their names.
-pub fn install(
+/// Install one member host, `host`, reachable by the nemesis through `controls`.
+pub fn install_member(
     sim: &mut turmoil::Sim<'_>,
-    members: u32,
-    mode: CommitMode,
-    processing_ms: u64,
+    host: &str,
+    spec: &WorkloadSpec,
     config: &ClusterConfig,
     shared: &Shared,
     controls: &GroupControls,
-) -> Vec<String> {
-    let topics: Vec<String> = config.topics.iter().map(|t| t.name.clone()).collect();
-    (1..=members)
-        .map(|i| {
-            let host = host_name(i);
-            controls
-                .borrow_mut()
-                .insert(host.clone(), MemberControl::default());
-            let member = Member {
-                host: host.clone(),
-                config: member_config(config, mode),
-                brokers: config.brokers,
-                topics: topics.clone(),
-                mode,
-                processing_ms,
-                shared: shared.clone(),
-                controls: controls.clone(),
-            };
-            sim.client(host.as_str(), async move {
-                member.supervise().await;
-                Ok(())
-            });
-            host
-        })
-        .collect()
+) {
+    controls
+        .borrow_mut()
+        .insert(host.to_string(), MemberControl::default());
+    let member = Member {
+        host: host.to_string(),
+        config: member_config(config, spec.commit_mode),
+        brokers: config.brokers,
+        topics: config.topics.iter().map(|t| t.name.clone()).collect(),
+        mode: spec.commit_mode,
+        processing_ms: spec.processing_ms,
+        shared: shared.clone(),
+        controls: controls.clone(),
+    };
+    sim.client(host, async move {
+        member.supervise().await;
+        Ok(())
+    });
 }
 
 #[derive(Clone)]

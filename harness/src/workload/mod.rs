@@ -1,11 +1,20 @@
-//! Workloads: producer and consumer client hosts that drive the models' clients
-//! and record every call as history operations (HISTORY.md).
+//! Workloads: the client hosts that drive the models' clients and record
+//! every call as history operations (HISTORY.md): producers, consumers with
+//! manual assignment, consumer group members (`group`), and the final reads
+//! after recovery (`final_read`). A run installs them all through [`install`]
+//! and [`FinalReads`]; host names come from [`ClientHost`].
 pub mod consumer;
 pub mod final_read;
 pub mod group;
+pub mod hosts;
 pub mod producer;
 
+pub use final_read::FinalReads;
+pub use hosts::ClientHost;
+
+use group::GroupControls;
 use logjam_checker::history::Recorder;
+use logjam_models::config::ClusterConfig;
 use logjam_models::ids::TopicPartition;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -101,31 +110,65 @@ pub fn key(tp: &TopicPartition) -> String {
     tp.to_string()
 }
 
-/// Register the workload's client hosts on the sim; returns their host names.
+/// The cluster configuration the workload runs with: with a consumer group,
+/// its group id and the earliest reset ([`group::cluster_config`]).
+pub fn cluster_config(spec: &WorkloadSpec, config: ClusterConfig) -> ClusterConfig {
+    group::cluster_config(spec.group_consumers, config)
+}
+
+/// The names of the workload's client hosts, in the order [`install`]
+/// creates them.
+pub fn host_names(spec: &WorkloadSpec) -> Vec<String> {
+    hosts::workload_hosts(spec)
+        .into_iter()
+        .map(ClientHost::name)
+        .collect()
+}
+
+/// The workload's client hosts, once installed.
+pub struct Clients {
+    /// Their host names, in [`host_names`] order.
+    pub hosts: Vec<String>,
+    /// What the nemesis can do to group members (empty without a group).
+    pub group_controls: GroupControls,
+}
+
+/// Register the workload's client hosts on the sim: producers, consumers
+/// (partitions assigned round-robin), then group members.
 pub fn install(
     sim: &mut turmoil::Sim<'_>,
     spec: &WorkloadSpec,
-    config: &logjam_models::config::ClusterConfig,
+    config: &ClusterConfig,
     shared: &Shared,
-) -> Vec<String> {
+) -> Clients {
+    let group_controls = GroupControls::default();
+    let consumers = spec.consumers.max(1) as usize;
     let mut hosts = Vec::new();
-    for i in 1..=spec.producers {
-        let name = format!("producer-{i}");
-        producer::install(sim, &name, spec, config, shared.clone());
+    for host in hosts::workload_hosts(spec) {
+        let name = host.name();
+        match host {
+            ClientHost::Producer(_) => producer::install(sim, &name, spec, config, shared.clone()),
+            ClientHost::Consumer(i) => {
+                let assigned: Vec<TopicPartition> = shared
+                    .partitions
+                    .iter()
+                    .skip(i as usize - 1)
+                    .step_by(consumers)
+                    .cloned()
+                    .collect();
+                consumer::install(sim, &name, config, assigned, shared.clone());
+            }
+            ClientHost::GroupMember(_) => {
+                group::install_member(sim, &name, spec, config, shared, &group_controls)
+            }
+            ClientHost::FinalReader | ClientHost::FinalCommitted => {
+                unreachable!("{host} is installed after recovery, not with the workload")
+            }
+        }
         hosts.push(name);
     }
-    let n = spec.consumers.max(1) as usize;
-    for i in 0..spec.consumers as usize {
-        let name = format!("consumer-{}", i + 1);
-        let assigned: Vec<TopicPartition> = shared
-            .partitions
-            .iter()
-            .skip(i)
-            .step_by(n)
-            .cloned()
-            .collect();
-        consumer::install(sim, &name, config, assigned, shared.clone());
-        hosts.push(name);
+    Clients {
+        hosts,
+        group_controls,
     }
-    hosts
 }

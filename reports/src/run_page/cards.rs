@@ -1,6 +1,7 @@
 //! Anomaly cards, most severe first: kinds that broke a promise before kinds
-//! the configuration allows, and within each group the kinds that cost data
-//! (loss, divergence) before those that cost order or add copies. Each card
+//! the configuration allows, and within each group by
+//! [`AnomalyKind::severity`]: the kinds that cost data (loss, divergence)
+//! before those that add copies or cost order. Each card
 //! links its proof operations (`#op-N`) and tells the story around them.
 use super::explain::story;
 use super::faults::Band;
@@ -8,26 +9,6 @@ use super::load::RunData;
 use crate::html::thousands;
 use logjam_checker::AnomalyKind;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Most damaging first: lost data, divergent data, reads of data that should
-/// not exist, then copies, then order.
-pub const SEVERITY: [AnomalyKind; 15] = [
-    AnomalyKind::LostWrite,
-    AnomalyKind::Unseen,
-    AnomalyKind::InconsistentOffsets,
-    AnomalyKind::LostProcessing,
-    AnomalyKind::G1a,
-    AnomalyKind::PrecommittedRead,
-    AnomalyKind::Duplicate,
-    AnomalyKind::IntDuplicate,
-    AnomalyKind::DuplicateProcessing,
-    AnomalyKind::NonmonotonicSend,
-    AnomalyKind::IntNonmonotonicSend,
-    AnomalyKind::PollSkip,
-    AnomalyKind::IntPollSkip,
-    AnomalyKind::NonmonotonicPoll,
-    AnomalyKind::IntNonmonotonicPoll,
-];
 
 /// Proof-op links shown on one card.
 const MAX_LINKS: usize = 12;
@@ -70,7 +51,7 @@ pub fn sections(
             broken_by.entry(*k).or_default().push(p.name.as_str());
         }
     }
-    let severity = |k: &AnomalyKind| -> (u8, usize) {
+    let severity = |k: &AnomalyKind| -> (u8, u8) {
         let group = if r.valid.is_none() {
             1
         } else if broken_by.contains_key(k) || unallowed(data, *k) > 0 {
@@ -78,13 +59,7 @@ pub fn sections(
         } else {
             2
         };
-        (
-            group,
-            SEVERITY
-                .iter()
-                .position(|s| s == k)
-                .unwrap_or(SEVERITY.len()),
-        )
+        (group, k.severity())
     };
     let mut kinds: Vec<AnomalyKind> = r.anomalies.keys().copied().collect();
     kinds.sort_by_key(severity);

@@ -2,10 +2,11 @@
 //! history's nemesis ops when that file is missing) becomes an event, and
 //! events pair up into bands from the fault to what ended it (heal ends
 //! partitions, restart ends crashes, resume ends pauses). Bands still open at
-//! the end of the history run to its end. The fault kinds are read from `f`
-//! strings rather than the harness's `Fault` enum, so a page can still be
-//! drawn for a fault kind added later.
+//! the end of the history run to its end. Fault names are read by the
+//! checker's `fault_class`, from `f` strings rather than the harness's `Fault`
+//! enum, so a page can still be drawn for a fault kind added later.
 use crate::html::and_list;
+use logjam_checker::fault_class::{classify, FaultClass, FaultUndo};
 use logjam_checker::history::{History, OpType, OpValue};
 use serde::Deserialize;
 use serde_json::Value;
@@ -201,18 +202,6 @@ fn collect_nodes(v: &Value, key: Option<&str>, out: &mut Vec<String>) {
     }
 }
 
-/// What ends a fault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Closer {
-    Heal,
-    Restart,
-    Resume,
-    RestartConsumers,
-    ResumeConsumers,
-    /// Instantaneous (churn) or unknown: drawn as a thin mark.
-    Instant,
-}
-
 /// A fault from when it hit to when it was undone.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Band {
@@ -226,52 +215,43 @@ pub struct Band {
     pub ended: bool,
 }
 
-fn classify(ev: &FaultEvent) -> Option<(&'static str, Closer)> {
-    let f = ev.f.as_str();
-    let power = ev.value.get("power_loss").and_then(Value::as_bool) == Some(true);
-    Some(match f {
-        "heal" | "restart" | "resume" | "restart-consumers" | "resume-consumers" => return None,
-        "crash" if power => ("f-power", Closer::Restart),
-        "crash" => ("f-crash", Closer::Restart),
-        "power-loss" | "power-loss-all" => ("f-power", Closer::Restart),
-        "pause" => ("f-pause", Closer::Resume),
-        "kill-consumer" => ("f-client", Closer::RestartConsumers),
-        "pause-consumer" => ("f-client", Closer::ResumeConsumers),
-        "rebalance-churn" => ("f-client", Closer::Instant),
-        _ if ["partition", "isolate", "bridge", "one-way"]
-            .iter()
-            .any(|p| f.starts_with(p)) =>
-        {
-            ("f-part", Closer::Heal)
-        }
-        _ => ("f-other", Closer::Instant),
+/// A band's CSS class and what undoes it (`None`: over at once, or a fault
+/// no class covers), from the checker's reading of the fault name. `None`
+/// for the undo ops themselves.
+fn band_kind(ev: &FaultEvent) -> Option<(&'static str, Option<FaultUndo>)> {
+    if FaultUndo::of_name(&ev.f).is_some() {
+        return None;
+    }
+    Some(match classify(&ev.f, &ev.value) {
+        Some(class) => (
+            match class {
+                FaultClass::Partition => "f-part",
+                FaultClass::Crash => "f-crash",
+                FaultClass::PowerLoss => "f-power",
+                FaultClass::Pause => "f-pause",
+                FaultClass::ClientCrash | FaultClass::ClientPause | FaultClass::Rebalance => {
+                    "f-client"
+                }
+            },
+            class.undone_by(),
+        ),
+        None => ("f-other", None),
     })
 }
 
-fn closer_of(f: &str) -> Option<Closer> {
-    Some(match f {
-        "heal" => Closer::Heal,
-        "restart" => Closer::Restart,
-        "resume" => Closer::Resume,
-        "restart-consumers" => Closer::RestartConsumers,
-        "resume-consumers" => Closer::ResumeConsumers,
-        _ => return None,
-    })
-}
-
-/// Pair faults with what undid them. A closer that names nodes (restart of
+/// Pair faults with what undid them. An undo that names nodes (restart of
 /// brokers [1]) ends only the bands on those nodes; one that names none ends
 /// every band of its kind.
 pub fn bands(events: &[FaultEvent], end_ns: u64) -> Vec<Band> {
     let mut out: Vec<Band> = Vec::new();
-    let mut open: Vec<(usize, Closer)> = Vec::new();
+    let mut open: Vec<(usize, FaultUndo)> = Vec::new();
     for ev in events.iter().filter(|e| e.skipped().is_none()) {
         let at = ev.at_ms.saturating_mul(1_000_000);
-        if let Some(closer) = closer_of(&ev.f) {
+        if let Some(undo) = FaultUndo::of_name(&ev.f) {
             let named = ev.nodes();
             open.retain(|(i, c)| {
                 let band = &mut out[*i];
-                let hit = *c == closer
+                let hit = *c == undo
                     && (named.is_empty()
                         || band.nodes.is_empty()
                         || band.nodes.iter().any(|n| named.contains(n)));
@@ -283,23 +263,19 @@ pub fn bands(events: &[FaultEvent], end_ns: u64) -> Vec<Band> {
             });
             continue;
         }
-        let Some((class, closer)) = classify(ev) else {
+        let Some((class, undo)) = band_kind(ev) else {
             continue;
         };
         out.push(Band {
             start_ns: at,
-            end_ns: if closer == Closer::Instant {
-                at
-            } else {
-                end_ns.max(at)
-            },
+            end_ns: if undo.is_none() { at } else { end_ns.max(at) },
             class,
             label: ev.describe(),
             nodes: ev.nodes(),
-            ended: closer == Closer::Instant,
+            ended: undo.is_none(),
         });
-        if closer != Closer::Instant {
-            open.push((out.len() - 1, closer));
+        if let Some(undo) = undo {
+            open.push((out.len() - 1, undo));
         }
     }
     out
@@ -323,7 +299,8 @@ pub fn relevant<'a>(
         .filter(|e| e.skipped().is_none())
         .filter(|e| {
             let at = e.at_ms.saturating_mul(1_000_000);
-            (at >= from_ns && at <= to_ns) || (classify(e).is_some() && active_before.contains(&at))
+            (at >= from_ns && at <= to_ns)
+                || (band_kind(e).is_some() && active_before.contains(&at))
         })
         .collect()
 }
