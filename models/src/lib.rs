@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod config;
 pub mod consumer;
 pub mod controller;
+pub mod error_code;
 pub mod group;
 pub mod ids;
 pub mod leader_epoch;

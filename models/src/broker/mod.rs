@@ -3,6 +3,7 @@
 pub mod controller_link;
 pub mod fetch;
 pub mod fetcher;
+pub mod group_coordinator;
 pub mod isr;
 pub mod produce;
 pub mod replica;
@@ -41,7 +42,7 @@ pub struct BrokerHandle {
     /// The connection for AlterPartition; heartbeats have their own.
     pub controller: Rc<Mutex<Channel>>,
     /// Consumer groups this broker coordinates (in memory, lost on restart).
-    pub groups: Rc<RefCell<crate::group::coordinator::GroupCoordinator>>,
+    pub groups: Rc<RefCell<group_coordinator::GroupCoordinator>>,
 }
 
 impl Broker {
@@ -97,7 +98,7 @@ pub async fn run_broker(
     tokio::task::spawn_local(isr_shrink_loop(handle.clone()));
     tokio::task::spawn_local(flush_loop(handle.clone()));
     tokio::task::spawn_local(checkpoint_loop(handle.clone()));
-    tokio::task::spawn_local(crate::group::coordinator::tick_loop(handle.clone()));
+    tokio::task::spawn_local(group_coordinator::tick_loop(handle.clone()));
     serve(BROKER_PORT, move |req| {
         let h = handle.clone();
         async move { handle_request(&h, req).await }
@@ -133,15 +134,13 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
                 result: Ok((pid, 0)),
             })
         }
-        Request::Group(req) => Some(Response::Group(
-            crate::group::coordinator::handle(h, req).await,
-        )),
+        Request::Group(req) => Some(Response::Group(group_coordinator::handle(h, req).await)),
         Request::BrokerHeartbeat { .. } | Request::AlterPartition { .. } => None,
     }
 }
 
 fn list_offsets(h: &BrokerHandle, tp: &TopicPartition, spec: OffsetSpec) -> Response {
-    use crate::protocol::ErrorCode;
+    use crate::error_code::ErrorCode;
     let b = h.state.borrow();
     let result = match b.replicas.get(tp) {
         None => Err(ErrorCode::UnknownTopicOrPartition),

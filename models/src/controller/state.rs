@@ -3,9 +3,9 @@
 //! clients poll.
 use super::election::{elect, ElectionOutcome};
 use crate::config::ClusterConfig;
+use crate::error_code::ErrorCode;
 use crate::ids::{BrokerId, TopicPartition};
 use crate::metadata::{MetadataImage, PartitionState};
-use crate::protocol::ErrorCode;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]

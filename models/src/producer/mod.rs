@@ -3,6 +3,7 @@
 //! up to `max.in.flight.requests.per.connection` per broker, and retries.
 pub mod accumulator;
 pub mod batch;
+mod event;
 mod link;
 mod sender;
 

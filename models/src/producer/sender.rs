@@ -3,32 +3,22 @@
 //! a slow or partitioned broker never blocks the loop.
 use super::accumulator::Accumulator;
 use super::batch::ProducerBatch;
+use super::event::Event;
 use super::link::BrokerLink;
 use crate::config::{Acks, ProducerConfig};
+use crate::error_code::ErrorCode;
 use crate::ids::{
     broker_host, next_bootstrap, now_ms, BrokerId, ProducerId, TopicPartition, BROKER_PORT,
     NO_SEQUENCE,
 };
 use crate::metadata::MetadataImage;
-use crate::protocol::{ErrorCode, Request, Response};
+use crate::protocol::{Request, Response};
 use crate::rpc::{Channel, RpcError};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
-
-pub(super) enum Event {
-    Produced {
-        broker: BrokerId,
-        batch: ProducerBatch,
-        result: Result<Response, RpcError>,
-        /// The connection the request went out on, if it was written.
-        generation: Option<u64>,
-    },
-    Metadata(Option<MetadataImage>),
-    ProducerId(Option<(ProducerId, i16)>),
-}
 
 struct Sender {
     config: ProducerConfig,
