@@ -1,11 +1,14 @@
 //! A broker host: partition replicas on a disk that outlives the process, the
 //! produce and fetch paths, the follower fetchers, and the link to the controller.
-pub mod controller_link;
-pub mod fetch;
-pub mod fetcher;
-pub mod group_coordinator;
-pub mod isr;
-pub mod produce;
+mod controller_link;
+mod fetch;
+mod fetcher;
+mod group_coordinator;
+mod isr;
+mod produce;
+// Public only because `Role::Follower::leader` is read by nobody outside
+// tests, and `replica.rs` is being changed elsewhere (issue 10): private, the
+// field would be dead code. Make it `mod replica;` once that change lands.
 pub mod replica;
 
 use crate::config::{BrokerConfig, ClusterConfig, EffectiveTopicConfig};
@@ -24,7 +27,7 @@ use tokio::sync::Mutex;
 
 /// The state of one broker process. Lost on restart, except what is on `disk`.
 #[derive(Debug)]
-pub struct Broker {
+pub(crate) struct Broker {
     pub id: BrokerId,
     pub incarnation: u64,
     pub config: BrokerConfig,
@@ -37,7 +40,7 @@ pub struct Broker {
 /// Cheap handle shared by the broker's tasks. (What waits on replication
 /// progress waits on its partition's `Replica::progress`.)
 #[derive(Clone)]
-pub struct BrokerHandle {
+pub(crate) struct BrokerHandle {
     pub state: Rc<RefCell<Broker>>,
     /// The connection for AlterPartition; heartbeats have their own.
     pub controller: Rc<Mutex<Channel>>,
@@ -57,7 +60,11 @@ impl Broker {
 }
 
 /// Flush policy after an append (`flush.messages`); `flush.ms` runs in its own loop.
-pub fn flush_if_due(log: &mut PartitionLog, topic: Option<&EffectiveTopicConfig>, now_ms: u64) {
+pub(crate) fn flush_if_due(
+    log: &mut PartitionLog,
+    topic: Option<&EffectiveTopicConfig>,
+    now_ms: u64,
+) {
     if let Some(n) = topic.and_then(|t| t.flush_messages) {
         if log.unflushed_records() >= n {
             log.flush(now_ms);
@@ -66,7 +73,7 @@ pub fn flush_if_due(log: &mut PartitionLog, topic: Option<&EffectiveTopicConfig>
 }
 
 /// The broker host's main future. Called again by turmoil on every restart.
-pub async fn run_broker(
+pub(crate) async fn run_broker(
     id: BrokerId,
     config: Rc<ClusterConfig>,
     disk: SharedDisk,
