@@ -41,6 +41,17 @@ struct Sender {
     events: mpsc::UnboundedSender<Event>,
 }
 
+/// One request to `key` answered: its in-flight count goes down by one. A
+/// count that is missing or already zero is a bookkeeping bug: crash here.
+fn count_down<K: Ord + std::fmt::Debug>(counts: &mut BTreeMap<K, u32>, key: &K, what: &str) {
+    let n = counts.get_mut(key);
+    assert!(
+        n.as_ref().is_some_and(|n| **n > 0),
+        "in-flight count: an outcome from {what} {key:?} with no request in flight"
+    );
+    *n.expect("asserted above") -= 1;
+}
+
 pub async fn run(
     config: ProducerConfig,
     brokers: u32,
@@ -265,12 +276,10 @@ impl Sender {
         result: Result<Response, RpcError>,
         generation: Option<u64>,
     ) {
-        if let Some(n) = self.in_flight.get_mut(&broker) {
-            *n = n.saturating_sub(1);
-        }
-        if let Some(n) = self.in_flight_by_partition.get_mut(&batch.tp) {
-            *n = n.saturating_sub(1);
-        }
+        // Every outcome answers exactly one `send_batch`, which counted the
+        // request against its broker and its partition.
+        count_down(&mut self.in_flight, &broker, "broker");
+        count_down(&mut self.in_flight_by_partition, &batch.tp, "partition");
         let (error, retriable, ambiguous) = match result {
             Ok(Response::Produce { result: Ok(base) }) => {
                 if self
