@@ -1,9 +1,11 @@
 //! Puts a cluster on a turmoil simulation: one host per broker, one for the
 //! controller, and the disks and controller state that outlive their processes.
+//! The harness's handle on the cluster: the fault hooks (crash, power loss,
+//! restart) and what it may read of the controller's view and the disks.
 use crate::broker::run_broker;
 use crate::config::{ClusterConfig, ConfigError};
 use crate::controller::{run_controller, state::ControllerState, SharedController};
-use crate::ids::{broker_host, BrokerId, CONTROLLER_HOST};
+use crate::ids::{broker_host, BrokerId, TopicPartition, CONTROLLER_HOST};
 use crate::storage::{Disk, SharedDisk};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -51,8 +53,8 @@ pub fn new_sim<'a>(s: &SimSettings) -> turmoil::Sim<'a> {
 
 pub struct Cluster {
     pub config: Rc<ClusterConfig>,
-    pub disks: BTreeMap<BrokerId, SharedDisk>,
-    pub controller: SharedController,
+    pub(crate) disks: BTreeMap<BrokerId, SharedDisk>,
+    pub(crate) controller: SharedController,
 }
 
 impl Cluster {
@@ -72,6 +74,10 @@ impl Cluster {
 
     pub fn broker_ids(&self) -> impl Iterator<Item = BrokerId> + '_ {
         self.disks.keys().copied()
+    }
+
+    pub fn has_broker(&self, id: BrokerId) -> bool {
+        self.disks.contains_key(&id)
     }
 
     /// Register the controller and broker hosts on `sim`.
@@ -102,7 +108,7 @@ impl Cluster {
     }
 
     /// The controller's current view (what a test or the harness may inspect).
-    pub fn leader_of(&self, tp: &crate::ids::TopicPartition) -> Option<BrokerId> {
+    pub fn leader_of(&self, tp: &TopicPartition) -> Option<BrokerId> {
         self.controller
             .borrow()
             .image()
@@ -111,7 +117,7 @@ impl Cluster {
             .and_then(|p| p.leader)
     }
 
-    pub fn isr_of(&self, tp: &crate::ids::TopicPartition) -> Vec<BrokerId> {
+    pub fn isr_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {
         self.controller
             .borrow()
             .image()
@@ -119,5 +125,41 @@ impl Cluster {
             .get(tp)
             .map(|p| p.isr.clone())
             .unwrap_or_default()
+    }
+
+    /// The partition's replicas, from the controller's view (empty for an
+    /// unknown partition).
+    pub fn replicas_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {
+        self.controller
+            .borrow()
+            .image()
+            .partitions
+            .get(tp)
+            .map(|p| p.replicas.clone())
+            .unwrap_or_default()
+    }
+
+    /// How many unclean leader elections the controller has made.
+    pub fn unclean_elections(&self) -> u64 {
+        self.controller.borrow().unclean_elections
+    }
+
+    /// The log end offset of `tp` on `broker`'s disk (0 when it has no log).
+    pub fn log_end_offset(&self, broker: BrokerId, tp: &TopicPartition) -> i64 {
+        self.disks[&broker]
+            .borrow()
+            .log(tp)
+            .map_or(0, |l| l.log_end_offset())
+    }
+
+    /// Every broker's logs and the controller's metadata, as text: two runs
+    /// of the same seed must give the same transcript.
+    pub fn state_transcript(&self) -> String {
+        let mut out = String::new();
+        for (id, disk) in &self.disks {
+            out += &format!("broker {id}: {:?}\n", disk.borrow().logs);
+        }
+        out += &format!("{:?}\n", self.controller.borrow().image());
+        out
     }
 }

@@ -4,9 +4,10 @@ pub mod group;
 
 use crate::batch::Record;
 use crate::config::{AutoOffsetReset, ConsumerConfig};
+use crate::error_code::ErrorCode;
 use crate::ids::{broker_host, next_bootstrap, BrokerId, TopicPartition, BROKER_PORT};
 use crate::metadata::MetadataImage;
-use crate::protocol::{ErrorCode, OffsetSpec, Request, Response};
+use crate::protocol::{OffsetSpec, Request, Response};
 use crate::rpc::Channel;
 use std::collections::BTreeMap;
 use std::time::Duration;

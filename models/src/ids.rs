@@ -1,13 +1,14 @@
-//! Identifiers shared by every part of the cluster.
+//! Identifiers shared by every part of the cluster. Public: partitions,
+//! broker ids, host names, and the simulated clock; the rest is the crate's.
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
 pub type BrokerId = u32;
 /// Kafka's producer id; -1 means "none" (a non-idempotent producer).
-pub type ProducerId = i64;
-pub const NO_PRODUCER_ID: ProducerId = -1;
-pub const NO_SEQUENCE: i32 = -1;
+pub(crate) type ProducerId = i64;
+pub(crate) const NO_PRODUCER_ID: ProducerId = -1;
+pub(crate) const NO_SEQUENCE: i32 = -1;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TopicPartition {
@@ -35,12 +36,12 @@ pub fn broker_host(id: BrokerId) -> String {
     format!("broker-{id}")
 }
 pub const CONTROLLER_HOST: &str = "controller";
-pub const BROKER_PORT: u16 = 9092;
-pub const CONTROLLER_PORT: u16 = 9093;
+pub(crate) const BROKER_PORT: u16 = 9092;
+pub(crate) const CONTROLLER_PORT: u16 = 9093;
 
 /// The next bootstrap broker after `last`, round robin over `1..=brokers`
 /// (`last` = 0 starts at broker 1); `None` when there are no brokers.
-pub fn next_bootstrap(last: &mut BrokerId, brokers: u32) -> Option<BrokerId> {
+pub(crate) fn next_bootstrap(last: &mut BrokerId, brokers: u32) -> Option<BrokerId> {
     if brokers == 0 {
         return None;
     }
@@ -56,7 +57,7 @@ pub fn now_ms() -> u64 {
 /// The instant `ms` from now, or about thirty years ahead (tokio's "far future")
 /// where adding `ms` would overflow: timeouts arrive in requests, so they may be
 /// anything.
-pub fn deadline_after_ms(ms: u64) -> tokio::time::Instant {
+pub(crate) fn deadline_after_ms(ms: u64) -> tokio::time::Instant {
     let now = tokio::time::Instant::now();
     now.checked_add(Duration::from_millis(ms))
         .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30))

@@ -1,19 +1,33 @@
 //! The system under test: a Kafka-style cluster (brokers, controller) and its
 //! clients, running as turmoil hosts. Knows nothing about histories or checking.
-pub mod batch;
+//!
+//! The public surface is what a harness drives: the [`cluster`] (install it on
+//! a simulation, crash, power loss, restart, and what the controller says),
+//! the clients ([`producer`], [`consumer`], [`consumer::group`], [`Admin`]),
+//! their [`config`]uration, and the [`ids`] that name partitions and hosts.
+//! Everything else (brokers, controller, logs, storage, the wire protocol) is
+//! internal: a harness sees it only through the clients and the cluster.
+pub mod admin;
+mod batch;
+// Public only for `broker::replica`, which cannot be private yet (see there).
 pub mod broker;
 pub mod cluster;
 pub mod config;
 pub mod consumer;
-pub mod controller;
-pub mod group;
+mod controller;
+mod error_code;
+mod group;
 pub mod ids;
-pub mod leader_epoch;
-pub mod log;
-pub mod metadata;
+mod leader_epoch;
+mod log;
+mod metadata;
 pub mod producer;
-pub mod producer_state;
-pub mod protocol;
-pub mod rpc;
-pub mod storage;
-pub mod wire;
+mod producer_state;
+mod protocol;
+mod rpc;
+mod storage;
+mod wire;
+
+pub use admin::Admin;
+pub use batch::Record;
+pub use group::{offsets_partition, OFFSETS_TOPIC};

@@ -54,6 +54,14 @@ impl PartitionLog {
     }
 
     fn append(&mut self, batch: RecordBatch) -> &RecordBatch {
+        // Offsets are contiguous: nothing is appended below (or past) the log
+        // end offset. (Followers check this in `append_as_follower` too,
+        // naming themselves; leaders assign it.)
+        assert_eq!(
+            batch.base_offset,
+            self.log_end_offset(),
+            "append must start at the log end offset"
+        );
         if batch.leader_epoch >= 0
             && self
                 .epochs
@@ -65,11 +73,25 @@ impl PartitionLog {
         self.producers.update(&batch);
         self.unflushed_records += batch.record_count() as u64;
         self.batches.push(batch);
+        self.assert_flushed_prefix();
         self.batches.last().expect("just pushed")
     }
 
+    /// The flushed batches are a prefix of the log.
+    fn assert_flushed_prefix(&self) {
+        assert!(
+            self.flushed_batches <= self.batches.len(),
+            "flushed batches ({}) must be a prefix of the log ({} batches)",
+            self.flushed_batches,
+            self.batches.len()
+        );
+    }
+
     /// Remove every batch that holds an offset >= `offset` (whole batches, as Kafka
-    /// truncates segments at batch boundaries).
+    /// truncates segments at batch boundaries). The log does not know the HW,
+    /// and Kafka allows truncating below it (a follower of an unclean leader,
+    /// or pre-KIP-101 truncation to the HW checkpoint, which power loss may
+    /// leave past the log end), so nothing here forbids that.
     pub fn truncate_to(&mut self, offset: i64) {
         let keep = self.batches.partition_point(|b| b.last_offset() < offset);
         if keep == self.batches.len() {
@@ -115,6 +137,7 @@ impl PartitionLog {
     }
 
     fn after_shrink(&mut self) {
+        self.assert_flushed_prefix();
         let leo = self.log_end_offset();
         self.epochs.truncate_from_end(leo);
         self.producers = ProducerStateTable::rebuild(&self.batches);

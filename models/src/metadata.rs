@@ -27,11 +27,4 @@ impl MetadataImage {
         let p = self.partitions.get(tp)?;
         p.leader.map(|l| (l, p.leader_epoch))
     }
-
-    pub fn partition_count(&self, topic: &str) -> u32 {
-        self.partitions
-            .keys()
-            .filter(|tp| tp.topic == topic)
-            .count() as u32
-    }
 }

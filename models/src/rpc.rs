@@ -93,10 +93,6 @@ impl Channel {
         }
     }
 
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
     /// Close the connection only if it is still `generation`: a request that timed
     /// out on an old connection must not take down the one that replaced it.
     pub fn disconnect_if(&mut self, generation: u64) {

@@ -18,10 +18,7 @@ fn transcript(seed: u64) -> String {
     t.restart(t.followers()[0]);
     t.wait_outcomes(&outcomes, 20, 20_000);
     let mut out = format!("{:?}\n", outcomes.borrow());
-    for (id, disk) in &t.cluster.disks {
-        out += &format!("broker {id}: {:?}\n", disk.borrow().logs);
-    }
-    out += &format!("{:?}\n", t.cluster.controller.borrow().image());
+    out += &t.cluster.state_transcript();
     out
 }
 

@@ -3,10 +3,10 @@
 //! the batches for that broker.
 mod common;
 use common::*;
-use logjam_models::batch::Record;
 use logjam_models::config::{Acks, ProducerConfig};
 use logjam_models::ids::{broker_host, now_ms, TopicPartition};
 use logjam_models::producer::Producer;
+use logjam_models::Record;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;

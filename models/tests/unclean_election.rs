@@ -29,7 +29,7 @@ fn isr_dies_while_stale_replica_lives(unclean: bool) -> (Vec<(u64, i64)>, Vec<u6
     t.restart(a);
     t.restart(other);
     t.run_for(3_000);
-    let unclean_elections = t.cluster.controller.borrow().unclean_elections;
+    let unclean_elections = t.cluster.unclean_elections();
     (
         acked(&outcomes),
         values(&t.read_all(consumer_config())),

@@ -2,11 +2,11 @@
 //! never sent, polls return nothing.
 mod common;
 use common::*;
-use logjam_models::batch::Record;
 use logjam_models::config::Acks;
 use logjam_models::consumer::group::GroupConsumer;
 use logjam_models::consumer::Consumer;
 use logjam_models::producer::{Producer, SendOutcome};
+use logjam_models::Record;
 use std::cell::RefCell;
 use std::rc::Rc;
 

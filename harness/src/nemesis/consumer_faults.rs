@@ -5,8 +5,8 @@
 use super::fault::Fault;
 use crate::workload::group::GroupControls;
 use logjam_models::cluster::Cluster;
-use logjam_models::group::{offsets_partition, OFFSETS_TOPIC};
 use logjam_models::ids::BrokerId;
+use logjam_models::{offsets_partition, OFFSETS_TOPIC};
 use serde_json::{json, Value};
 
 /// The broker coordinating `group` now, from the controller's view.

@@ -127,7 +127,7 @@ impl Nemesis {
     fn resolve(&mut self, target: &Target, cluster: &Cluster) -> Option<String> {
         let broker = |b: BrokerId| Some(broker_host(b));
         match target {
-            Target::Broker(b) => cluster.disks.contains_key(b).then(|| broker_host(*b)),
+            Target::Broker(b) => cluster.has_broker(*b).then(|| broker_host(*b)),
             Target::Controller => Some(CONTROLLER_HOST.to_string()),
             Target::CoordinatorOf(group) => {
                 consumer_faults::coordinator_of(cluster, group).and_then(broker)
@@ -138,15 +138,8 @@ impl Nemesis {
             Target::FollowerOf(tp) => {
                 let tp = parse_tp(tp)?;
                 let leader = cluster.leader_of(&tp);
-                let state = cluster
-                    .controller
-                    .borrow()
-                    .image()
-                    .partitions
-                    .get(&tp)
-                    .cloned()?;
-                state
-                    .replicas
+                cluster
+                    .replicas_of(&tp)
                     .into_iter()
                     .find(|&b| Some(b) != leader)
                     .and_then(broker)

@@ -18,10 +18,8 @@ use logjam_checker::CommitMode;
 use logjam_models::config::{AutoOffsetReset, ClusterConfig, ConsumerConfig};
 use logjam_models::consumer::group::{GroupConsumer, Rebalance};
 use logjam_models::consumer::ConsumedRecord;
-use logjam_models::group::protocol::{GroupRequest, GroupResponse};
-use logjam_models::ids::{broker_host, TopicPartition, BROKER_PORT};
-use logjam_models::protocol::{Request, Response};
-use logjam_models::rpc::Channel;
+use logjam_models::ids::TopicPartition;
+use logjam_models::Admin;
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -404,15 +402,12 @@ pub fn install_final_committed(
 ) -> Rc<Cell<bool>> {
     let done = Rc::new(Cell::new(false));
     let finished = done.clone();
-    let (group, brokers) = (
-        config
-            .consumer
-            .group_id
-            .clone()
-            .unwrap_or_else(|| DEFAULT_GROUP.to_string()),
-        config.brokers.max(1),
-    );
-    let timeout = config.consumer.request_timeout_ms;
+    let group = config
+        .consumer
+        .group_id
+        .clone()
+        .unwrap_or_else(|| DEFAULT_GROUP.to_string());
+    let admin = Admin::new(config.brokers, config.consumer.request_timeout_ms);
     sim.client("final-committed", async move {
         let process = Process::Id(shared.new_process());
         shared.recorder.borrow_mut().invoke_final(
@@ -423,29 +418,7 @@ pub fn install_final_committed(
             Some("final-committed".into()),
         );
         let partitions: Vec<TopicPartition> = shared.partitions.to_vec();
-        let mut attempt = 0u32;
-        let offsets = loop {
-            attempt += 1;
-            let mut ch = Channel::new(broker_host(attempt % brokers + 1), BROKER_PORT);
-            let find = Request::Group(GroupRequest::FindCoordinator {
-                group: group.clone(),
-            });
-            if let Ok(Response::Group(GroupResponse::FindCoordinator(Ok(b)))) =
-                ch.call(&find, timeout).await
-            {
-                let mut c = Channel::new(broker_host(b), BROKER_PORT);
-                let fetch = Request::Group(GroupRequest::OffsetFetch {
-                    group: group.clone(),
-                    partitions: partitions.clone(),
-                });
-                if let Ok(Response::Group(GroupResponse::OffsetFetch(Ok(o)))) =
-                    c.call(&fetch, timeout).await
-                {
-                    break o;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let offsets = admin.committed(&group, &partitions).await;
         let map: Map<String, Value> = offsets
             .into_iter()
             .filter_map(|(tp, o)| o.map(|o| (key(&tp), json!(o))))

@@ -3,9 +3,9 @@
 //! records the invocation and its outcome.
 use super::{key, now_ns, Shared, WorkloadSpec};
 use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
-use logjam_models::batch::Record;
 use logjam_models::config::ClusterConfig;
 use logjam_models::producer::{Producer, SendOutcome};
+use logjam_models::Record;
 use rand::Rng;
 use std::time::Duration;
 

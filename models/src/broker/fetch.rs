@@ -2,9 +2,10 @@
 //! and for consumers (who only ever see records below the HW).
 use super::controller_link::propose_isr;
 use super::{isr, BrokerHandle};
+use crate::error_code::ErrorCode;
 use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::leader_epoch::UNDEFINED_EPOCH;
-use crate::protocol::{ErrorCode, FetchData, FollowerFetch, Response};
+use crate::protocol::{FetchData, FollowerFetch, Response};
 use tokio::time::Instant;
 
 pub async fn handle(

@@ -3,9 +3,10 @@
 use super::{flush_if_due, BrokerHandle};
 use crate::batch::RecordBatch;
 use crate::config::Acks;
+use crate::error_code::ErrorCode;
 use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::producer_state::{SequenceCheck, SequenceError};
-use crate::protocol::{ErrorCode, Response};
+use crate::protocol::Response;
 
 pub async fn handle(
     h: &BrokerHandle,

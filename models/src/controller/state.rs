@@ -3,9 +3,9 @@
 //! clients poll.
 use super::election::{elect, ElectionOutcome};
 use crate::config::ClusterConfig;
+use crate::error_code::ErrorCode;
 use crate::ids::{BrokerId, TopicPartition};
 use crate::metadata::{MetadataImage, PartitionState};
-use crate::protocol::ErrorCode;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
@@ -72,13 +72,76 @@ impl ControllerState {
             live_brokers: (1..=n).collect(),
             partitions,
         };
-        Self {
+        let state = Self {
             session_timeout_ms: config.broker.broker_session_timeout_ms,
             fence_on_restart: !config.broker.legacy_hw_truncation,
             unclean_by_topic,
             brokers,
             image,
             unclean_elections: 0,
+        };
+        state.assert_partition_rules(&BTreeMap::new());
+        state
+    }
+
+    /// The rules every partition's state keeps, checked after each change
+    /// against the partitions as they were before it (`before`; a partition
+    /// missing there is new). A model bug must crash where it happens.
+    fn assert_partition_rules(&self, before: &BTreeMap<TopicPartition, PartitionState>) {
+        for (tp, p) in &self.image.partitions {
+            assert!(
+                p.isr.iter().all(|b| p.replicas.contains(b)),
+                "{tp}: the ISR {:?} must be a subset of the replicas {:?}",
+                p.isr,
+                p.replicas
+            );
+            if let Some(leader) = p.leader {
+                assert!(
+                    p.replicas.contains(&leader),
+                    "{tp}: the leader {leader} must be a replica ({:?})",
+                    p.replicas
+                );
+                // Clean elections pick from the ISR, AlterPartition keeps the
+                // leader in it, fencing removes a leader from the ISR only with
+                // its leadership; an unclean election makes the new leader the
+                // whole ISR (as Kafka's PartitionChangeBuilder does). So the
+                // leader is in the ISR even after an unclean election.
+                assert!(
+                    p.isr.contains(&leader),
+                    "{tp}: the leader {leader} must be in the ISR {:?}",
+                    p.isr
+                );
+            }
+            let Some(old) = before.get(tp) else {
+                continue;
+            };
+            // Leader epochs (KIP-101/279) and partition epochs (the
+            // AlterPartition compare-and-set token, KIP-497/631) never go back;
+            // every leader change bumps the leader epoch, and every change
+            // bumps the partition epoch.
+            assert!(
+                p.leader_epoch >= old.leader_epoch,
+                "{tp}: the leader epoch went back from {} to {}",
+                old.leader_epoch,
+                p.leader_epoch
+            );
+            assert!(
+                p.partition_epoch >= old.partition_epoch,
+                "{tp}: the partition epoch went back from {} to {}",
+                old.partition_epoch,
+                p.partition_epoch
+            );
+            assert!(
+                p.leader == old.leader || p.leader_epoch > old.leader_epoch,
+                "{tp}: the leader changed from {:?} to {:?} without a new leader epoch",
+                old.leader,
+                p.leader
+            );
+            assert!(
+                (p.leader == old.leader && p.isr == old.isr)
+                    || p.partition_epoch > old.partition_epoch,
+                "{tp}: leader or ISR changed without a new partition epoch"
+            );
         }
     }
 
@@ -104,9 +167,11 @@ impl ControllerState {
         reg.last_heartbeat_ms = now_ms;
         if reg.fenced {
             reg.fenced = false;
+            let before = self.image.partitions.clone();
             self.image.live_brokers.insert(broker);
             self.elect_leaderless();
             self.image.version += 1;
+            self.assert_partition_rules(&before);
         }
     }
 
@@ -126,6 +191,7 @@ impl ControllerState {
     }
 
     fn fence(&mut self, broker: BrokerId) {
+        let before = self.image.partitions.clone();
         let reg = self.brokers.get_mut(&broker).expect("known broker");
         reg.fenced = true;
         self.image.live_brokers.remove(&broker);
@@ -148,6 +214,7 @@ impl ControllerState {
         }
         self.elect_leaderless();
         self.image.version += 1;
+        self.assert_partition_rules(&before);
     }
 
     fn elect_leaderless(&mut self) {
@@ -213,11 +280,15 @@ impl ControllerState {
         if !isr.contains(&broker) {
             return Err(ErrorCode::InvalidUpdateVersion);
         }
-        if isr != p.isr {
-            p.isr = isr;
-            p.partition_epoch += 1;
-            self.image.version += 1;
+        if isr == p.isr {
+            return Ok(p.clone());
         }
-        Ok(p.clone())
+        let old = p.clone();
+        p.isr = isr;
+        p.partition_epoch += 1;
+        let new = p.clone();
+        self.image.version += 1;
+        self.assert_partition_rules(&BTreeMap::from([(tp.clone(), old)]));
+        Ok(new)
     }
 }

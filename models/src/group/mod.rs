@@ -1,13 +1,14 @@
-//! Consumer groups on the broker side: the group coordinator, membership and
-//! generations, partition assignors, and committed offsets kept as records of
-//! the internal, replicated `__consumer_offsets` topic.
+//! Consumer groups as pure state machines: membership and generations,
+//! partition assignors, committed offsets kept as records of the internal,
+//! replicated `__consumer_offsets` topic, and the group wire protocol. The
+//! coordinator that serves them is a broker request handler
+//! (`broker::group_coordinator`); nothing here knows about brokers.
 //!
 //! A group's coordinator is whichever broker leads the group's partition of
 //! `__consumer_offsets`, so coordination fails over exactly as leadership
 //! does, and committed offsets survive or vanish by the same replication rules
 //! as any data.
 pub mod assignor;
-pub mod coordinator;
 pub mod membership;
 pub mod offsets;
 pub mod protocol;

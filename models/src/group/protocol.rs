@@ -2,8 +2,8 @@
 //! LeaveGroup, OffsetCommit, OffsetFetch), carried inside the broker protocol
 //! as `Request::Group` / `Response::Group`.
 use crate::config::AssignmentStrategy;
+use crate::error_code::ErrorCode;
 use crate::ids::{BrokerId, TopicPartition};
-use crate::protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! pipelined batches keep their order on the connection), and a connect that
 //! hangs holds up this broker only, never the send loop.
 use super::batch::ProducerBatch;
-use super::sender::Event;
+use super::event::Event;
 use crate::config::Acks;
 use crate::ids::{broker_host, BrokerId, BROKER_PORT};
 use crate::protocol::{Request, Response};

@@ -1,8 +1,9 @@
 //! The producer client: `send` hands a record to the accumulator and returns a
 //! future of its outcome; a sender task drains ready batches to partition leaders,
 //! up to `max.in.flight.requests.per.connection` per broker, and retries.
-pub mod accumulator;
-pub mod batch;
+mod accumulator;
+mod batch;
+mod event;
 mod link;
 mod sender;
 

@@ -3,32 +3,22 @@
 //! a slow or partitioned broker never blocks the loop.
 use super::accumulator::Accumulator;
 use super::batch::ProducerBatch;
+use super::event::Event;
 use super::link::BrokerLink;
 use crate::config::{Acks, ProducerConfig};
+use crate::error_code::ErrorCode;
 use crate::ids::{
     broker_host, next_bootstrap, now_ms, BrokerId, ProducerId, TopicPartition, BROKER_PORT,
     NO_SEQUENCE,
 };
 use crate::metadata::MetadataImage;
-use crate::protocol::{ErrorCode, Request, Response};
+use crate::protocol::{Request, Response};
 use crate::rpc::{Channel, RpcError};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
-
-pub(super) enum Event {
-    Produced {
-        broker: BrokerId,
-        batch: ProducerBatch,
-        result: Result<Response, RpcError>,
-        /// The connection the request went out on, if it was written.
-        generation: Option<u64>,
-    },
-    Metadata(Option<MetadataImage>),
-    ProducerId(Option<(ProducerId, i16)>),
-}
 
 struct Sender {
     config: ProducerConfig,
@@ -49,6 +39,17 @@ struct Sender {
     producer_id_in_flight: bool,
     next_sequence: BTreeMap<TopicPartition, i32>,
     events: mpsc::UnboundedSender<Event>,
+}
+
+/// One request to `key` answered: its in-flight count goes down by one. A
+/// count that is missing or already zero is a bookkeeping bug: crash here.
+fn count_down<K: Ord + std::fmt::Debug>(counts: &mut BTreeMap<K, u32>, key: &K, what: &str) {
+    let n = counts.get_mut(key);
+    assert!(
+        n.as_ref().is_some_and(|n| **n > 0),
+        "in-flight count: an outcome from {what} {key:?} with no request in flight"
+    );
+    *n.expect("asserted above") -= 1;
 }
 
 pub async fn run(
@@ -275,12 +276,10 @@ impl Sender {
         result: Result<Response, RpcError>,
         generation: Option<u64>,
     ) {
-        if let Some(n) = self.in_flight.get_mut(&broker) {
-            *n = n.saturating_sub(1);
-        }
-        if let Some(n) = self.in_flight_by_partition.get_mut(&batch.tp) {
-            *n = n.saturating_sub(1);
-        }
+        // Every outcome answers exactly one `send_batch`, which counted the
+        // request against its broker and its partition.
+        count_down(&mut self.in_flight, &broker, "broker");
+        count_down(&mut self.in_flight_by_partition, &batch.tp, "partition");
         let (error, retriable, ambiguous) = match result {
             Ok(Response::Produce { result: Ok(base) }) => {
                 if self

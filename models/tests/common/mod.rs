@@ -1,13 +1,13 @@
 //! A small driver for scripted simulation tests: a cluster on a turmoil sim, client
 //! hosts that send and read, and faults applied between steps.
 #![allow(dead_code)]
-use logjam_models::batch::Record;
 use logjam_models::cluster::{new_sim, Cluster, SimSettings};
 use logjam_models::config::{Acks, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig};
 use logjam_models::config::{AutoOffsetReset, BrokerConfig};
 use logjam_models::consumer::Consumer;
 use logjam_models::ids::{broker_host, BrokerId, TopicPartition, CONTROLLER_HOST};
 use logjam_models::producer::{Producer, SendOutcome};
+use logjam_models::Record;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -251,10 +251,7 @@ impl TestCluster {
 
     /// Log end offset of partition 0 on `broker`'s disk.
     pub fn log_end(&self, broker: BrokerId) -> i64 {
-        self.cluster.disks[&broker]
-            .borrow()
-            .log(&tp0())
-            .map_or(0, |l| l.log_end_offset())
+        self.cluster.log_end_offset(broker, &tp0())
     }
 
     pub fn crash(&mut self, b: BrokerId) {

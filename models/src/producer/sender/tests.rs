@@ -23,10 +23,11 @@ fn sender() -> Sender {
     s
 }
 
-/// A one-record batch, numbered `seq` in the current session and sent
-/// `attempts` times (`None`: never sent).
+/// A one-record batch, numbered `seq` in the current session (`None`: not
+/// numbered) and sent `attempts` times (0: never sent). A sent batch has its
+/// last request in flight to broker 1, counted as `drain` counts it.
 fn batch(
-    s: &Sender,
+    s: &mut Sender,
     id: u64,
     seq: Option<i32>,
     attempts: u32,
@@ -45,6 +46,10 @@ fn batch(
         b.sequenced_by = s.producer_id;
     }
     b.attempts = attempts;
+    if attempts > 0 {
+        *s.in_flight.entry(1).or_default() += 1;
+        *s.in_flight_by_partition.entry(tp()).or_default() += 1;
+    }
     (b, rx)
 }
 
@@ -64,9 +69,9 @@ fn timed_out() -> Result<Response, RpcError> {
 #[test]
 fn batches_sent_before_a_producer_id_reset_fail_instead_of_being_resent() {
     let mut s = sender();
-    let (a, mut a_rx) = batch(&s, 1, Some(0), 2);
-    let (b, mut b_rx) = batch(&s, 2, Some(1), 1);
-    let (c, _c_rx) = batch(&s, 3, None, 0);
+    let (a, mut a_rx) = batch(&mut s, 1, Some(0), 2);
+    let (b, mut b_rx) = batch(&mut s, 2, Some(1), 1);
+    let (c, _c_rx) = batch(&mut s, 3, None, 0);
     s.accumulator.borrow_mut().reenqueue(c, true);
     // B's first attempt timed out: it may be in the log; it waits for a retry.
     s.on_produced(1, b, timed_out(), Some(0));
@@ -93,8 +98,8 @@ fn batches_sent_before_a_producer_id_reset_fail_instead_of_being_resent() {
 #[test]
 fn a_batch_in_flight_across_a_reset_is_not_retried_under_the_new_id() {
     let mut s = sender();
-    let (a, _a_rx) = batch(&s, 1, Some(0), 2);
-    let (b, mut b_rx) = batch(&s, 2, Some(1), 1);
+    let (a, _a_rx) = batch(&mut s, 1, Some(0), 2);
+    let (b, mut b_rx) = batch(&mut s, 2, Some(1), 1);
     s.on_produced(1, a, timed_out(), Some(0));
     s.on_event(Event::ProducerId(Some(NEW_SESSION)));
     assert_eq!(s.producer_id, Some(NEW_SESSION));
@@ -119,8 +124,8 @@ fn a_batch_in_flight_across_a_reset_is_not_retried_under_the_new_id() {
 #[test]
 fn a_batch_in_flight_across_a_reset_that_lands_is_acknowledged() {
     let mut s = sender();
-    let (a, _a_rx) = batch(&s, 1, Some(0), 2);
-    let (b, mut b_rx) = batch(&s, 2, Some(1), 1);
+    let (a, _a_rx) = batch(&mut s, 1, Some(0), 2);
+    let (b, mut b_rx) = batch(&mut s, 2, Some(1), 1);
     s.on_produced(1, a, timed_out(), Some(0));
     s.on_event(Event::ProducerId(Some(NEW_SESSION)));
     let landed = Ok(Response::Produce { result: Ok(41) });
@@ -131,7 +136,7 @@ fn a_batch_in_flight_across_a_reset_that_lands_is_acknowledged() {
 #[test]
 fn a_retriable_failure_in_the_current_session_is_retried() {
     let mut s = sender();
-    let (b, mut b_rx) = batch(&s, 2, Some(0), 1);
+    let (b, mut b_rx) = batch(&mut s, 2, Some(0), 1);
     s.on_produced(1, b, timed_out(), Some(0));
     assert!(b_rx.try_recv().is_err(), "no outcome yet");
     assert_eq!(queued(&s), vec![(2, 0)], "back in the queue, same sequence");

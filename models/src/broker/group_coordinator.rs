@@ -3,15 +3,20 @@
 //! memory and is started afresh (at the next generation) whenever this broker
 //! becomes the partition's leader again, so a coordinator move makes every
 //! member rejoin; committed offsets live in the replicated log.
-use super::membership::{Group, JoinRequest};
-use super::offsets::{commit_batch, generation_batch, read_group};
-use super::protocol::{GroupError, GroupRequest, GroupResponse, Joined};
-use super::{is_internal, offsets_partition, OFFSETS_TOPIC};
-use crate::broker::{produce, BrokerHandle};
+//!
+//! It is a request handler the broker hosts, beside `produce` and `fetch`:
+//! the group state machines it drives (`group::membership`, `group::offsets`,
+//! `group::assignor`) know nothing of brokers.
+use super::{produce, BrokerHandle};
 use crate::config::Acks;
+use crate::error_code::ErrorCode;
 use crate::group::assignor::Subscription;
+use crate::group::membership::{Group, JoinRequest};
+use crate::group::offsets::{commit_batch, generation_batch, read_group};
+use crate::group::protocol::{GroupError, GroupRequest, GroupResponse, Joined};
+use crate::group::{is_internal, offsets_partition, OFFSETS_TOPIC};
 use crate::ids::{now_ms, TopicPartition};
-use crate::protocol::{ErrorCode, Response};
+use crate::protocol::Response;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
