@@ -139,6 +139,52 @@ impl Cluster {
             .unwrap_or_default()
     }
 
+    /// The partition epoch the controller holds for `tp` (None: unknown partition).
+    pub fn partition_epoch(&self, tp: &TopicPartition) -> Option<i32> {
+        self.controller
+            .borrow()
+            .image()
+            .partitions
+            .get(tp)
+            .map(|p| p.partition_epoch)
+    }
+
+    /// Every replica of every partition as its broker's disk holds it now,
+    /// by broker then partition: what a harness dumps at the end of a run to
+    /// judge replica divergence. Data records only (control batches left out).
+    pub fn replica_snapshots(&self) -> Vec<ReplicaSnapshot> {
+        let mut out = Vec::new();
+        for (&broker, disk) in &self.disks {
+            let disk = disk.borrow();
+            for (tp, log) in &disk.logs {
+                let records = log
+                    .batches()
+                    .iter()
+                    .filter(|b| b.control.is_none())
+                    .flat_map(|b| {
+                        b.records
+                            .iter()
+                            .enumerate()
+                            .map(move |(i, r)| SnapshotRecord {
+                                offset: b.base_offset + i as i64,
+                                value: r.value.clone(),
+                                producer_id: b.producer_id,
+                                leader_epoch: b.leader_epoch,
+                            })
+                    })
+                    .collect();
+                out.push(ReplicaSnapshot {
+                    broker,
+                    tp: tp.clone(),
+                    checkpointed_high_watermark: disk.hw_checkpoint.get(tp).copied().unwrap_or(0),
+                    log_end_offset: log.log_end_offset(),
+                    records,
+                });
+            }
+        }
+        out
+    }
+
     /// How many unclean leader elections the controller has made.
     pub fn unclean_elections(&self) -> u64 {
         self.controller.borrow().unclean_elections
@@ -162,4 +208,26 @@ impl Cluster {
         out += &format!("{:?}\n", self.controller.borrow().image());
         out
     }
+}
+
+/// One replica's log at a moment, outside the simulation ([`Cluster::replica_snapshots`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaSnapshot {
+    pub broker: BrokerId,
+    pub tp: TopicPartition,
+    /// The HW in the replica's `replication-offset-checkpoint`: every offset
+    /// below it was committed when it was written.
+    pub checkpointed_high_watermark: i64,
+    pub log_end_offset: i64,
+    pub records: Vec<SnapshotRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotRecord {
+    pub offset: i64,
+    pub value: Vec<u8>,
+    /// -1 without idempotence.
+    pub producer_id: i64,
+    /// The epoch of the leader that appended it.
+    pub leader_epoch: i32,
 }

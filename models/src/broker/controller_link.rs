@@ -1,8 +1,9 @@
 //! The broker's side of the controller: heartbeats that bring back metadata, role
 //! changes from that metadata, and ISR change proposals.
+use super::replica::{AfterAlterPartition, AlterPartitionAnswer, AlterPartitionProposal};
 use super::replica::{Replica, RoleChange};
 use super::{fetcher, BrokerHandle};
-use crate::ids::{deadline_after_ms, now_ms, BrokerId, TopicPartition};
+use crate::ids::{deadline_after_ms, now_ms};
 use crate::ids::{CONTROLLER_HOST, CONTROLLER_PORT};
 use crate::metadata::MetadataImage;
 use crate::protocol::{Request, Response};
@@ -67,15 +68,15 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
             if let RoleChange::BecameFollower { leader } =
                 replica.apply(me, state, log, legacy, now)
             {
-                to_follow.push((tp.clone(), leader, replica.generation));
+                to_follow.push((tp.clone(), leader, replica.generation()));
             }
             let min_isr = b
                 .topics
                 .get(&tp.topic)
                 .map_or(b.config.min_insync_replicas, |t| t.min_insync_replicas);
-            replica.advance_hw(me, log, min_isr);
+            replica.advance_hw(log, min_isr);
             // Waiters re-check: the role, ISR or HW may have changed.
-            to_wake.push(replica.progress.clone());
+            to_wake.push(replica.progress().clone());
         }
         drop(disk);
         b.image = image;
@@ -88,57 +89,73 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
     }
 }
 
-/// Ask the controller to change a partition's ISR (at most one request in flight
-/// per partition). The answer, or later metadata, updates the leader's view.
-pub fn propose_isr(h: &BrokerHandle, tp: TopicPartition, new_isr: Vec<BrokerId>) {
-    let req = {
-        let mut b = h.state.borrow_mut();
-        let (me, incarnation) = (b.id, b.incarnation);
-        let Some(r) = b.replicas.get_mut(&tp) else {
-            return;
-        };
-        let (leader_epoch, partition_epoch) = (r.leader_epoch, r.partition_epoch);
-        let Some(l) = r.leader_state() else { return };
-        if l.alter_in_flight || l.isr == new_isr {
-            return;
-        }
-        l.alter_in_flight = true;
-        Request::AlterPartition {
-            broker: me,
-            incarnation,
-            tp: tp.clone(),
-            leader_epoch,
-            partition_epoch,
-            new_isr,
-        }
-    };
+/// Kafka's AlterPartitionManager sends again after a failed request 50 ms later.
+const ALTER_PARTITION_RETRY_BACKOFF_MS: u64 = 50;
+
+/// Send an ISR change the leader decided on (its pending state is already set,
+/// so no second one starts for this partition). A request that got no answer
+/// is sent again, unchanged, for as long as it is still the pending one: the
+/// controller may have applied it, and only an answer or newer metadata tells
+/// (KIP-497). An answer commits the ISR; a refusal leaves the pending state
+/// for the next metadata to replace.
+pub fn submit_alter_partition(h: &BrokerHandle, sent: AlterPartitionProposal) {
     let h = h.clone();
     tokio::task::spawn_local(async move {
-        let timeout_ms = h.state.borrow().config.controller_request_timeout_ms;
-        let resp = h.controller.lock().await.call(&req, timeout_ms).await;
-        let mut b = h.state.borrow_mut();
-        let me = b.id;
-        let min_isr = b.min_insync_replicas(&tp);
-        let disk = b.disk.clone();
-        let Some(r) = b.replicas.get_mut(&tp) else {
-            return;
-        };
-        let epoch = r.leader_epoch;
-        if let Some(l) = r.leader_state() {
-            l.alter_in_flight = false;
-        }
-        if let Ok(Response::AlterPartition { result: Ok(state) }) = resp {
-            if state.leader_epoch == epoch && state.partition_epoch > r.partition_epoch {
-                r.partition_epoch = state.partition_epoch;
-                if let Some(l) = r.leader_state() {
-                    l.isr = state.isr;
+        loop {
+            let (req, timeout_ms) = {
+                let b = h.state.borrow();
+                let req = Request::AlterPartition {
+                    broker: b.id,
+                    incarnation: b.incarnation,
+                    tp: sent.tp.clone(),
+                    leader_epoch: sent.leader_epoch,
+                    partition_epoch: sent.partition_epoch,
+                    new_isr: sent.new_isr.clone(),
+                };
+                (req, b.config.controller_request_timeout_ms)
+            };
+            let resp = h.controller.lock().await.call(&req, timeout_ms).await;
+            let after = {
+                let mut b = h.state.borrow_mut();
+                let min_isr = b.min_insync_replicas(&sent.tp);
+                let disk = b.disk.clone();
+                let Some(r) = b.replicas.get_mut(&sent.tp) else {
+                    return;
+                };
+                let answer = match &resp {
+                    Ok(Response::AlterPartition { result: Ok(state) }) => {
+                        AlterPartitionAnswer::Accepted(state)
+                    }
+                    Ok(Response::AlterPartition { result: Err(_) }) => {
+                        AlterPartitionAnswer::Refused
+                    }
+                    _ => AlterPartitionAnswer::NoAnswer,
+                };
+                let after = r.on_alter_partition_answer(&sent, answer);
+                if after == AfterAlterPartition::Committed {
+                    if let Some(log) = disk.borrow().log(&sent.tp) {
+                        r.advance_hw(log, min_isr);
+                    }
+                    r.progress().notify_waiters();
                 }
-                let disk = disk.borrow();
-                if let Some(log) = disk.log(&tp) {
-                    r.advance_hw(me, log, min_isr);
-                }
+                after
+            };
+            if after != AfterAlterPartition::Retry {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(
+                ALTER_PARTITION_RETRY_BACKOFF_MS,
+            ))
+            .await;
+            let still_pending = h
+                .state
+                .borrow()
+                .replicas
+                .get(&sent.tp)
+                .is_some_and(|r| r.is_pending(&sent));
+            if !still_pending {
+                return;
             }
         }
-        r.progress.notify_waiters();
     });
 }

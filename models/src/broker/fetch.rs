@@ -1,7 +1,7 @@
 //! The fetch path on a leader, for followers (which also moves the ISR and the HW)
 //! and for consumers (who only ever see records below the HW).
-use super::controller_link::propose_isr;
-use super::{isr, BrokerHandle};
+use super::controller_link::submit_alter_partition;
+use super::BrokerHandle;
 use crate::error_code::ErrorCode;
 use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::leader_epoch::UNDEFINED_EPOCH;
@@ -30,7 +30,7 @@ pub async fn handle(
         .borrow()
         .replicas
         .get(&tp)
-        .map(|r| r.progress.clone());
+        .map(|r| r.progress().clone());
     let Some(progress) = progress else {
         return reply(Err(ErrorCode::UnknownTopicOrPartition));
     };
@@ -78,9 +78,9 @@ fn read(
         return Err(ErrorCode::OffsetOutOfRange);
     }
     // Followers replicate everything; consumers see only committed records.
-    let limit = if is_follower { leo } else { r.high_watermark };
+    let limit = if is_follower { leo } else { r.high_watermark() };
     Ok(FetchData {
-        high_watermark: r.high_watermark,
+        high_watermark: r.high_watermark(),
         log_end_offset: leo,
         batches: log.read(fetch_offset, limit, max_batches),
         diverging: None,
@@ -99,7 +99,6 @@ fn record_follower_fetch(
     let result = {
         let mut guard = h.state.borrow_mut();
         let b = &mut *guard;
-        let me = b.id;
         let legacy = b.config.legacy_hw_truncation;
         let min_isr = b.min_insync_replicas(tp);
         let r = b
@@ -109,10 +108,10 @@ fn record_follower_fetch(
         if !r.is_leader() {
             return Err(ErrorCode::NotLeaderOrFollower);
         }
-        if f.leader_epoch < r.leader_epoch {
+        if f.leader_epoch < r.leader_epoch() {
             return Err(ErrorCode::FencedLeaderEpoch);
         }
-        if f.leader_epoch > r.leader_epoch {
+        if f.leader_epoch > r.leader_epoch() {
             return Err(ErrorCode::NotLeaderOrFollower);
         }
         let disk = b.disk.borrow();
@@ -129,36 +128,23 @@ fn record_follower_fetch(
         };
         if let Some(d) = diverging {
             Some(FetchData {
-                high_watermark: r.high_watermark,
+                high_watermark: r.high_watermark(),
                 log_end_offset: leo,
                 batches: vec![],
                 diverging: Some(d),
             })
         } else {
-            let epoch_start = r.current_epoch_start(log);
-            let hw = r.high_watermark;
-            let l = r.leader_state().expect("checked leader above");
-            let progress = l
-                .followers
-                .get_mut(&f.replica_id)
-                .ok_or(ErrorCode::NotLeaderOrFollower)?;
-            progress.on_fetch(fetch_offset, leo, now_ms());
-            if !l.isr.contains(&f.replica_id)
-                && isr::may_join(progress, hw, epoch_start)
-                && !l.alter_in_flight
-            {
-                let mut new_isr = l.isr.clone();
-                new_isr.push(f.replica_id);
-                propose = Some(new_isr);
-            }
-            if r.advance_hw(me, log, min_isr) {
-                r.progress.notify_waiters();
+            propose = r
+                .record_follower_fetch(f.replica_id, fetch_offset, log, now_ms())
+                .map_err(|_| ErrorCode::NotLeaderOrFollower)?;
+            if r.advance_hw(log, min_isr) {
+                r.progress().notify_waiters();
             }
             None
         }
     };
-    if let Some(new_isr) = propose {
-        propose_isr(h, tp.clone(), new_isr);
+    if let Some(proposal) = propose {
+        submit_alter_partition(h, proposal);
     }
     Ok(result)
 }

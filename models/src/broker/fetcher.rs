@@ -22,7 +22,7 @@ pub async fn follow(h: BrokerHandle, tp: TopicPartition, leader: BrokerId, gener
     loop {
         let req = {
             let b = h.state.borrow();
-            let Some(r) = b.replicas.get(&tp).filter(|r| r.generation == generation) else {
+            let Some(r) = b.replicas.get(&tp).filter(|r| r.generation() == generation) else {
                 return;
             };
             let disk = b.disk.borrow();
@@ -32,7 +32,7 @@ pub async fn follow(h: BrokerHandle, tp: TopicPartition, leader: BrokerId, gener
                 fetch_offset: log.map_or(0, |l| l.log_end_offset()),
                 replica: Some(FollowerFetch {
                     replica_id: b.id,
-                    leader_epoch: r.leader_epoch,
+                    leader_epoch: r.leader_epoch(),
                     last_fetched_epoch: log.and_then(|l| l.last_batch_epoch()),
                 }),
                 max_batches: MAX_BATCHES_PER_FETCH,
@@ -62,7 +62,7 @@ fn apply(h: &BrokerHandle, tp: &TopicPartition, generation: u64, data: crate::pr
     let Some(r) = b
         .replicas
         .get_mut(tp)
-        .filter(|r| r.generation == generation)
+        .filter(|r| r.generation() == generation)
     else {
         return;
     };

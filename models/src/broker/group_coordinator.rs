@@ -63,10 +63,10 @@ fn leadership(h: &BrokerHandle, group: &str) -> Result<(TopicPartition, i32), Gr
     }
     let disk = b.disk.borrow();
     let epoch_start = disk.log(&tp).map_or(0, |log| r.current_epoch_start(log));
-    if r.high_watermark < epoch_start {
+    if r.high_watermark() < epoch_start {
         return Err(GroupError::CoordinatorLoadInProgress);
     }
-    Ok((tp, r.leader_epoch))
+    Ok((tp, r.leader_epoch()))
 }
 
 /// Run `f` on the group's state, creating it (continuing the generation count
@@ -87,7 +87,7 @@ fn with_group<T>(
     if fresh {
         let logged = {
             let b = h.state.borrow();
-            let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark);
+            let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark());
             let disk = b.disk.borrow();
             disk.log(&tp)
                 .map_or(-1, |log| read_group(log, hw, group).generation)
@@ -299,7 +299,7 @@ fn fetch_offsets(
 ) -> Result<Vec<(TopicPartition, Option<i64>)>, GroupError> {
     let (_, tp) = with_group(h, group, |_, tp| tp.clone())?;
     let b = h.state.borrow();
-    let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark);
+    let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark());
     let disk = b.disk.borrow();
     let logged = disk
         .log(&tp)

@@ -154,7 +154,7 @@ fn list_offsets(h: &BrokerHandle, tp: &TopicPartition, spec: OffsetSpec) -> Resp
         Some(r) if !r.is_leader() => Err(ErrorCode::NotLeaderOrFollower),
         Some(r) => Ok(match spec {
             OffsetSpec::Earliest => 0,
-            OffsetSpec::Latest => r.high_watermark,
+            OffsetSpec::Latest => r.high_watermark(),
         }),
     };
     Response::ListOffsets { result }
@@ -165,30 +165,16 @@ async fn isr_shrink_loop(h: BrokerHandle) {
     let lag_ms = h.state.borrow().config.replica_lag_time_max_ms;
     loop {
         tokio::time::sleep(Duration::from_millis((lag_ms / 2).max(1))).await;
-        let proposals: Vec<(TopicPartition, Vec<BrokerId>)> = {
+        let proposals: Vec<_> = {
             let mut b = h.state.borrow_mut();
-            let me = b.id;
             let now = now_ms();
             b.replicas
                 .values_mut()
-                .filter_map(|r| {
-                    let tp = r.tp.clone();
-                    let l = r.leader_state()?;
-                    if l.alter_in_flight {
-                        return None;
-                    }
-                    let out = isr::lagging(&l.isr, me, &l.followers, now, lag_ms);
-                    (!out.is_empty()).then(|| {
-                        (
-                            tp,
-                            l.isr.iter().copied().filter(|b| !out.contains(b)).collect(),
-                        )
-                    })
-                })
+                .filter_map(|r| r.maybe_shrink_isr(now, lag_ms))
                 .collect()
         };
-        for (tp, new_isr) in proposals {
-            controller_link::propose_isr(&h, tp, new_isr);
+        for proposal in proposals {
+            controller_link::submit_alter_partition(&h, proposal);
         }
     }
 }
@@ -223,7 +209,7 @@ async fn checkpoint_loop(h: BrokerHandle) {
         let b = h.state.borrow();
         let mut disk = b.disk.borrow_mut();
         for (tp, r) in &b.replicas {
-            disk.hw_checkpoint.insert(tp.clone(), r.high_watermark);
+            disk.hw_checkpoint.insert(tp.clone(), r.high_watermark());
         }
     }
 }

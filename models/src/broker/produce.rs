@@ -47,18 +47,18 @@ fn append(
 ) -> Result<(i64, i64, i32), ErrorCode> {
     let mut guard = h.state.borrow_mut();
     let b = &mut *guard;
-    let me = b.id;
     let min_isr = b.min_insync_replicas(tp);
     let topic = b.topics.get(&tp.topic).cloned();
     let replica = b
         .replicas
         .get_mut(tp)
         .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-    let epoch = replica.leader_epoch;
+    let epoch = replica.leader_epoch();
+    // Kafka's appendRecordsToLeader counts the confirmed ISR here.
     let isr_len = replica
-        .leader_state()
+        .isr()
         .ok_or(ErrorCode::NotLeaderOrFollower)?
-        .isr
+        .committed()
         .len() as u32;
     if acks == Acks::All && isr_len < min_isr {
         return Err(ErrorCode::NotEnoughReplicas);
@@ -79,9 +79,9 @@ fn append(
             range
         }
     };
-    replica.advance_hw(me, log, min_isr);
+    replica.advance_hw(log, min_isr);
     // New records for parked follower fetches, maybe a new HW for acks=all.
-    replica.progress.notify_waiters();
+    replica.progress().notify_waiters();
     Ok((base, next, epoch))
 }
 
@@ -101,7 +101,7 @@ async fn wait_for_hw(
         .borrow()
         .replicas
         .get(tp)
-        .map(|r| r.progress.clone())
+        .map(|r| r.progress().clone())
         .ok_or(ErrorCode::UnknownTopicOrPartition)?;
     loop {
         let notified = progress.notified();
@@ -112,11 +112,12 @@ async fn wait_for_hw(
                 .replicas
                 .get_mut(tp)
                 .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-            if r.leader_epoch != epoch || !r.is_leader() {
+            if r.leader_epoch() != epoch || !r.is_leader() {
                 return Err(ErrorCode::NotLeaderOrFollower);
             }
-            if r.high_watermark >= required_offset {
-                let isr_len = r.leader_state().map_or(0, |l| l.isr.len()) as u32;
+            if r.high_watermark() >= required_offset {
+                // Kafka's checkEnoughReplicasReachOffset counts the maximal ISR.
+                let isr_len = r.isr().map_or(0, |isr| isr.maximal().len()) as u32;
                 return if isr_len < min_isr {
                     Err(ErrorCode::NotEnoughReplicasAfterAppend)
                 } else {

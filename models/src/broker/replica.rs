@@ -1,6 +1,8 @@
-//! One partition's replica on a broker: its role, high watermark and epochs, and
-//! the role changes the controller's metadata causes.
-use super::isr::{self, FollowerProgress};
+//! One partition's replica on a broker: its role, high watermark and epochs, the
+//! role changes the controller's metadata causes, and, on a leader, the ISR
+//! changes it proposes (KIP-497: the maximal ISR while one is in flight).
+//! Pure: the broker's tasks do the talking, this decides.
+use super::isr::{self, FollowerProgress, IsrState, PendingChange};
 use crate::ids::{BrokerId, TopicPartition};
 use crate::log::PartitionLog;
 use crate::metadata::PartitionState;
@@ -20,25 +22,32 @@ pub enum Role {
 
 #[derive(Debug)]
 pub struct LeaderState {
-    pub isr: Vec<BrokerId>,
-    pub followers: BTreeMap<BrokerId, FollowerProgress>,
-    /// An AlterPartition is outstanding; at most one at a time, as in Kafka.
-    pub alter_in_flight: bool,
+    isr: IsrState,
+    followers: BTreeMap<BrokerId, FollowerProgress>,
 }
 
+impl LeaderState {
+    pub fn isr(&self) -> &IsrState {
+        &self.isr
+    }
+}
+
+/// The fields are private so that the rules hold by construction: the HW
+/// only moves through methods that keep it at or below the LEO, epochs only
+/// through `apply` and the AlterPartition answer, which never lower them.
 #[derive(Debug)]
 pub struct Replica {
-    pub tp: TopicPartition,
-    pub role: Role,
-    pub high_watermark: i64,
-    pub leader_epoch: i32,
-    pub partition_epoch: i32,
+    tp: TopicPartition,
+    role: Role,
+    high_watermark: i64,
+    leader_epoch: i32,
+    partition_epoch: i32,
     /// Bumped on every role change so stale fetcher tasks stop.
-    pub generation: u64,
+    generation: u64,
     /// Wakes what waits on this partition (acks=all produces, long-polling
     /// fetches) when its log, HW, ISR or role changes. One per partition, so a
     /// write to one partition does not wake every waiter on the broker.
-    pub progress: Rc<Notify>,
+    progress: Rc<Notify>,
 }
 
 /// What the broker must do after applying a partition's new state.
@@ -49,6 +58,53 @@ pub enum RoleChange {
     BecameFollower { leader: BrokerId },
     WentOffline,
 }
+
+/// An ISR change a leader decided on, to send as AlterPartition. The pending
+/// state it created stays on the leader until the controller answers it or
+/// newer metadata replaces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlterPartitionProposal {
+    pub tp: TopicPartition,
+    pub leader_epoch: i32,
+    /// The compare-and-set token: the partition epoch of the confirmed ISR.
+    pub partition_epoch: i32,
+    pub new_isr: Vec<BrokerId>,
+    change: PendingChange,
+    generation: u64,
+}
+
+/// What came back for an AlterPartition.
+#[derive(Debug)]
+pub enum AlterPartitionAnswer<'a> {
+    /// The controller applied it (or found the ISR already so).
+    Accepted(&'a PartitionState),
+    /// The controller refused it: a stale partition or leader epoch, or a
+    /// fenced broker. Our view is out of date.
+    Refused,
+    /// Timeout or lost connection: it may or may not have been applied.
+    NoAnswer,
+}
+
+/// What the leader does next about its AlterPartition.
+#[derive(Debug, PartialEq, Eq)]
+pub enum AfterAlterPartition {
+    /// The confirmed ISR changed: the HW may move, waiters re-check.
+    Committed,
+    /// Send the same request again (Kafka's AlterPartitionManager retries
+    /// until the controller answers).
+    Retry,
+    /// Keep the pending state until metadata arrives (Kafka's
+    /// handleAlterPartitionError for INVALID_UPDATE_VERSION,
+    /// FENCED_LEADER_EPOCH...: "awaiting the latest metadata").
+    AwaitMetadata,
+    /// The partition's state moved on since the request was sent (a new
+    /// role, or metadata confirmed another ISR): the answer is out of date.
+    Stale,
+}
+
+/// A fetch from a replica that is not a follower of this partition here.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NotAFollower;
 
 impl Replica {
     pub fn new(tp: TopicPartition, high_watermark: i64) -> Self {
@@ -63,11 +119,47 @@ impl Replica {
         }
     }
 
+    pub fn tp(&self) -> &TopicPartition {
+        &self.tp
+    }
+
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+
+    pub fn high_watermark(&self) -> i64 {
+        self.high_watermark
+    }
+
+    pub fn leader_epoch(&self) -> i32 {
+        self.leader_epoch
+    }
+
+    pub fn partition_epoch(&self) -> i32 {
+        self.partition_epoch
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn progress(&self) -> &Rc<Notify> {
+        &self.progress
+    }
+
     pub fn is_leader(&self) -> bool {
         matches!(self.role, Role::Leader(_))
     }
 
-    pub fn leader_state(&mut self) -> Option<&mut LeaderState> {
+    /// The leader's ISR state; `None` unless leading.
+    pub fn isr(&self) -> Option<&IsrState> {
+        match &self.role {
+            Role::Leader(l) => Some(&l.isr),
+            _ => None,
+        }
+    }
+
+    fn leader_state_mut(&mut self) -> Option<&mut LeaderState> {
         match &mut self.role {
             Role::Leader(l) => Some(l),
             _ => None,
@@ -95,8 +187,10 @@ impl Replica {
         if state.leader_epoch == self.leader_epoch {
             if state.partition_epoch > self.partition_epoch {
                 self.partition_epoch = state.partition_epoch;
-                if let Role::Leader(l) = &mut self.role {
-                    l.isr = state.isr.clone();
+                // Newer metadata at our leader epoch replaces any pending
+                // change (Kafka's makeLeader sets a CommittedPartitionState).
+                if let Some(l) = self.leader_state_mut() {
+                    l.isr.commit(state.isr.clone(), state.partition_epoch);
                 }
             }
             return RoleChange::None;
@@ -114,10 +208,16 @@ impl Replica {
                     .filter(|&&b| b != me)
                     .map(|&b| (b, FollowerProgress::new(now_ms)))
                     .collect();
+                // A new leadership starts from the confirmed ISR, nothing pending.
                 self.role = Role::Leader(LeaderState {
-                    isr: state.isr.clone(),
+                    isr: IsrState::new(
+                        self.tp.clone(),
+                        me,
+                        state.replicas.clone(),
+                        state.isr.clone(),
+                        state.partition_epoch,
+                    ),
                     followers,
-                    alter_in_flight: false,
                 });
                 RoleChange::BecameLeader
             }
@@ -137,19 +237,118 @@ impl Replica {
         }
     }
 
-    /// Recompute the leader's HW; true if it moved.
-    pub fn advance_hw(
+    /// A follower's fetch at `fetch_offset` (its LEO) reached this leader:
+    /// record its progress, and propose adding it to the ISR if it caught up
+    /// (Kafka's maybeExpandIsr: not while another change is in flight). The
+    /// caller then recomputes the HW and sends the proposal.
+    pub fn record_follower_fetch(
         &mut self,
-        me: BrokerId,
+        follower: BrokerId,
+        fetch_offset: i64,
         log: &PartitionLog,
-        min_insync_replicas: u32,
-    ) -> bool {
+        now_ms: u64,
+    ) -> Result<Option<AlterPartitionProposal>, NotAFollower> {
+        let leo = log.log_end_offset();
+        let epoch_start = self.current_epoch_start(log);
+        let hw = self.high_watermark;
+        let l = self.leader_state_mut().ok_or(NotAFollower)?;
+        let progress = l.followers.get_mut(&follower).ok_or(NotAFollower)?;
+        progress.on_fetch(fetch_offset, leo, now_ms);
+        let joins = !l.isr.in_flight()
+            && !l.isr.committed().contains(&follower)
+            && isr::may_join(progress, hw, epoch_start);
+        if !joins {
+            return Ok(None);
+        }
+        let new_isr = l.isr.propose_expand(follower);
+        Ok(Some(self.proposal(new_isr)))
+    }
+
+    /// Kafka's maybeShrinkIsr: drop confirmed ISR members that lagged past
+    /// `replica.lag.time.max.ms`, not while another change is in flight.
+    pub fn maybe_shrink_isr(
+        &mut self,
+        now_ms: u64,
+        lag_max_ms: u64,
+    ) -> Option<AlterPartitionProposal> {
+        let l = self.leader_state_mut()?;
+        if l.isr.in_flight() {
+            return None;
+        }
+        let out = isr::lagging(
+            l.isr.committed(),
+            l.isr.leader(),
+            &l.followers,
+            now_ms,
+            lag_max_ms,
+        );
+        if out.is_empty() {
+            return None;
+        }
+        let new_isr = l.isr.propose_shrink(out);
+        Some(self.proposal(new_isr))
+    }
+
+    fn proposal(&self, new_isr: Vec<BrokerId>) -> AlterPartitionProposal {
+        let isr = self.isr().expect("only a leader proposes");
+        AlterPartitionProposal {
+            tp: self.tp.clone(),
+            leader_epoch: self.leader_epoch,
+            partition_epoch: isr.partition_epoch(),
+            new_isr,
+            change: isr.pending().expect("just proposed").clone(),
+            generation: self.generation,
+        }
+    }
+
+    /// Is this proposal still the one pending here? Only then is its answer
+    /// ours to apply, or a retry ours to send (Kafka compares
+    /// `partitionState != proposedIsrState`).
+    pub fn is_pending(&self, sent: &AlterPartitionProposal) -> bool {
+        self.generation == sent.generation
+            && self.isr().is_some_and(|isr| {
+                isr.pending() == Some(&sent.change) && isr.partition_epoch() == sent.partition_epoch
+            })
+    }
+
+    /// Kafka's handleAlterPartitionUpdate / handleAlterPartitionError. The
+    /// caller recomputes the HW after `Committed`.
+    pub fn on_alter_partition_answer(
+        &mut self,
+        sent: &AlterPartitionProposal,
+        answer: AlterPartitionAnswer<'_>,
+    ) -> AfterAlterPartition {
+        if !self.is_pending(sent) {
+            return AfterAlterPartition::Stale;
+        }
+        match answer {
+            AlterPartitionAnswer::NoAnswer => AfterAlterPartition::Retry,
+            AlterPartitionAnswer::Refused => AfterAlterPartition::AwaitMetadata,
+            // An answer for another leadership, or older than what we know:
+            // keep the pending state until metadata sorts it out.
+            AlterPartitionAnswer::Accepted(state)
+                if state.leader_epoch != self.leader_epoch
+                    || state.partition_epoch < self.partition_epoch =>
+            {
+                AfterAlterPartition::AwaitMetadata
+            }
+            AlterPartitionAnswer::Accepted(state) => {
+                self.partition_epoch = state.partition_epoch;
+                let l = self.leader_state_mut().expect("pending implies leader");
+                l.isr.commit(state.isr.clone(), state.partition_epoch);
+                AfterAlterPartition::Committed
+            }
+        }
+    }
+
+    /// Recompute the leader's HW over the maximal ISR; true if it moved. A
+    /// leader's HW never goes back.
+    pub fn advance_hw(&mut self, log: &PartitionLog, min_insync_replicas: u32) -> bool {
         let leo = log.log_end_offset();
         let Role::Leader(l) = &self.role else {
             return false;
         };
-        let Some(hw) = isr::high_watermark(&l.isr, me, leo, &l.followers, min_insync_replicas)
-        else {
+        let Some(hw) = isr::high_watermark(&l.isr, leo, &l.followers, min_insync_replicas) else {
             return false;
         };
         if hw > self.high_watermark {
@@ -241,12 +440,12 @@ mod tests {
         let mut log = log_of(3);
         let change = r.apply(1, &state(1, 0, vec![1, 2, 3]), &mut log, false, 0);
         assert_eq!(change, RoleChange::BecameLeader);
-        assert!(!r.advance_hw(1, &log, 1), "followers have not fetched");
+        assert!(!r.advance_hw(&log, 1), "followers have not fetched");
         let mut shrunk = state(1, 0, vec![1]);
         shrunk.partition_epoch = 1;
         assert_eq!(r.apply(1, &shrunk, &mut log, false, 0), RoleChange::None);
-        assert!(r.advance_hw(1, &log, 1), "the leader alone is the ISR");
-        assert_eq!(r.high_watermark, 3);
+        assert!(r.advance_hw(&log, 1), "the leader alone is the ISR");
+        assert_eq!(r.high_watermark(), 3);
     }
 
     #[test]
@@ -257,5 +456,48 @@ mod tests {
         assert_eq!(r.high_watermark, 3, "capped at the follower's LEO");
         r.follow_leader_hw(1, &log);
         assert_eq!(r.high_watermark, 3, "a stale answer does not move it back");
+    }
+
+    #[test]
+    fn a_pending_expansion_holds_the_hw_until_answered_or_replaced_by_metadata() {
+        let mut r = Replica::new(TopicPartition::new("t", 0), 0);
+        let mut log = log_of(3);
+        r.apply(1, &state(1, 0, vec![1, 2]), &mut log, false, 0);
+        assert_eq!(r.record_follower_fetch(2, 3, &log, 1), Ok(None));
+        assert!(r.advance_hw(&log, 2));
+        let sent = r
+            .record_follower_fetch(3, 3, &log, 2)
+            .expect("a follower")
+            .expect("caught up to the HW: proposes to join");
+        assert_eq!(sent.new_isr, vec![1, 2, 3]);
+        log.append_as_leader(
+            RecordBatch::new(vec![Record {
+                key: None,
+                value: vec![9],
+            }]),
+            0,
+        );
+        assert_eq!(r.record_follower_fetch(2, 4, &log, 3), Ok(None));
+        assert!(!r.advance_hw(&log, 2), "the HW waits for the joining 3");
+        assert_eq!(
+            r.on_alter_partition_answer(&sent, AlterPartitionAnswer::NoAnswer),
+            AfterAlterPartition::Retry
+        );
+        assert_eq!(
+            r.on_alter_partition_answer(&sent, AlterPartitionAnswer::Refused),
+            AfterAlterPartition::AwaitMetadata
+        );
+        assert_eq!(r.isr().map(IsrState::maximal), Some(vec![1, 2, 3]));
+        let mut expanded = state(1, 0, vec![1, 2, 3]);
+        expanded.partition_epoch = 1;
+        assert_eq!(r.apply(1, &expanded, &mut log, false, 4), RoleChange::None);
+        assert!(
+            !r.isr().is_some_and(IsrState::in_flight),
+            "metadata replaced it"
+        );
+        assert_eq!(
+            r.on_alter_partition_answer(&sent, AlterPartitionAnswer::Accepted(&expanded)),
+            AfterAlterPartition::Stale
+        );
     }
 }
