@@ -9,6 +9,7 @@ use logjam_checker::history::History;
 use logjam_checker::{check, CheckOptions, CheckResult};
 use logjam_models::cluster::{new_sim, Cluster, SimSettings};
 use logjam_models::config::ConfigError;
+use logjam_models::events::TimedEvent;
 use logjam_models::ids::TopicPartition;
 use std::time::Duration;
 
@@ -39,6 +40,9 @@ pub struct RunOutput {
     pub simulated_ms: u64,
     /// Final reads finished in time (if not, loss verdicts are weaker).
     pub final_reads_complete: bool,
+    /// The cluster's own account of the run (`events.jsonl`): for
+    /// explanations, never the checker's input.
+    pub events: Vec<TimedEvent>,
 }
 
 /// The fault schedule a run of `scenario` with `seed` uses.
@@ -158,6 +162,7 @@ pub fn run(
         steps,
         simulated_ms,
         final_reads_complete: final_reads.partitions_read(),
+        events: cluster.events(),
     })
 }
 

@@ -57,6 +57,9 @@ pub fn write_run_folder(dir: &Path, scenario: &Scenario, out: &RunOutput) -> io:
         faults.write_all(b"\n")?;
     }
     faults.flush()?;
+    let mut events = BufWriter::new(fs::File::create(dir.join("events.jsonl"))?);
+    events.write_all(&events_bytes(out))?;
+    events.flush()?;
     write_json(&dir.join("result.json"), &out.result)?;
     Ok(meta)
 }
@@ -72,6 +75,16 @@ fn write_json(path: &Path, value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut f, value)?;
     f.write_all(b"\n")?;
     f.flush()
+}
+
+/// `events.jsonl` as a run writes it: one event per line (docs/EVENTS.md).
+pub fn events_bytes(out: &RunOutput) -> Vec<u8> {
+    let mut buf = Vec::new();
+    for e in &out.events {
+        serde_json::to_writer(&mut buf, e).expect("writing to memory");
+        buf.push(b'\n');
+    }
+    buf
 }
 
 /// The history file's bytes as a run would write them (for replay comparison).

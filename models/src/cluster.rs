@@ -5,6 +5,7 @@
 use crate::broker::run_broker;
 use crate::config::{ClusterConfig, ConfigError};
 use crate::controller::{run_controller, state::ControllerState, SharedController};
+use crate::events::{ClusterEvent, EventLog, PartitionRange, TimedEvent};
 use crate::ids::{broker_host, BrokerId, TopicPartition, CONTROLLER_HOST};
 use crate::storage::{Disk, SharedDisk};
 use std::cell::RefCell;
@@ -55,6 +56,7 @@ pub struct Cluster {
     pub config: Rc<ClusterConfig>,
     pub(crate) disks: BTreeMap<BrokerId, SharedDisk>,
     pub(crate) controller: SharedController,
+    events: EventLog,
 }
 
 impl Cluster {
@@ -63,12 +65,19 @@ impl Cluster {
         // Internal topics are the cluster's business, not the scenario's: added
         // after validation, which rejects nothing about them.
         let config = crate::group::with_offsets_topic(config);
-        let disks = (1..=config.brokers).map(|b| (b, Disk::shared())).collect();
-        let controller = Rc::new(RefCell::new(ControllerState::new(&config)));
+        let disks: BTreeMap<BrokerId, SharedDisk> =
+            (1..=config.brokers).map(|b| (b, Disk::shared())).collect();
+        let events = EventLog::default();
+        let controller = Rc::new(RefCell::new(ControllerState::new(
+            &config,
+            events.clone(),
+            disks.clone(),
+        )));
         Ok(Self {
             config: Rc::new(config),
             disks,
             controller,
+            events,
         })
     }
 
@@ -86,8 +95,9 @@ impl Cluster {
         sim.host(CONTROLLER_HOST, move || run_controller(controller.clone()));
         for (&id, disk) in &self.disks {
             let (config, disk) = (self.config.clone(), disk.clone());
+            let events = self.events.clone();
             sim.host(broker_host(id), move || {
-                run_broker(id, config.clone(), disk.clone())
+                run_broker(id, config.clone(), disk.clone(), events.clone())
             });
         }
     }
@@ -95,16 +105,62 @@ impl Cluster {
     /// Kill the broker process; its page cache survives (the OS is still up).
     pub fn crash(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
         sim.crash(broker_host(id));
+        let kept = self.kept_logs(id);
+        self.events.record(
+            sim_now_ms(sim),
+            ClusterEvent::BrokerCrashed { broker: id, kept },
+        );
     }
 
     /// Power loss: the process dies and every unflushed write is gone.
     pub fn lose_power(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
         sim.crash(broker_host(id));
+        let before = self.kept_logs(id);
         self.disks[&id].borrow_mut().lose_power();
+        let dropped = before
+            .into_iter()
+            .filter(|r| r.to > r.from)
+            .map(|r| PartitionRange {
+                from: r.from,
+                to: r.to,
+                tp: r.tp,
+            })
+            .collect();
+        self.events.record(
+            sim_now_ms(sim),
+            ClusterEvent::PowerLoss {
+                broker: id,
+                dropped,
+            },
+        );
     }
 
     pub fn restart(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
         sim.bounce(broker_host(id));
+        let kept = self.kept_logs(id);
+        self.events.record(
+            sim_now_ms(sim),
+            ClusterEvent::BrokerRestarted { broker: id, kept },
+        );
+    }
+
+    /// Each log on `id`'s disk: `from` its flushed end, `to` its log end.
+    fn kept_logs(&self, id: BrokerId) -> Vec<PartitionRange> {
+        self.disks[&id]
+            .borrow()
+            .logs
+            .iter()
+            .map(|(tp, log)| PartitionRange {
+                tp: tp.clone(),
+                from: log.flushed_end_offset(),
+                to: log.log_end_offset(),
+            })
+            .collect()
+    }
+
+    /// The cluster's own account of the run so far ([`crate::events`]).
+    pub fn events(&self) -> Vec<TimedEvent> {
+        self.events.snapshot()
     }
 
     /// The controller's current view (what a test or the harness may inspect).
@@ -208,6 +264,12 @@ impl Cluster {
         out += &format!("{:?}\n", self.controller.borrow().image());
         out
     }
+}
+
+/// Simulated time as the step loop sees it (outside any host, where
+/// [`crate::ids::now_ms`] has no clock to read).
+fn sim_now_ms(sim: &turmoil::Sim<'_>) -> u64 {
+    sim.elapsed().as_millis() as u64
 }
 
 /// One replica's log at a moment, outside the simulation ([`Cluster::replica_snapshots`]).

@@ -4,7 +4,8 @@
 //! The public surface is what a harness drives: the [`cluster`] (install it on
 //! a simulation, crash, power loss, restart, and what the controller says),
 //! the clients ([`producer`], [`consumer`], [`consumer::group`], [`Admin`]),
-//! their [`config`]uration, and the [`ids`] that name partitions and hosts.
+//! their [`config`]uration, the [`ids`] that name partitions and hosts, and
+//! the cluster's own account of what happened ([`events`]).
 //! Everything else (brokers, controller, logs, storage, the wire protocol) is
 //! internal: a harness sees it only through the clients and the cluster.
 pub mod admin;
@@ -16,6 +17,7 @@ pub mod config;
 pub mod consumer;
 mod controller;
 mod error_code;
+pub mod events;
 mod group;
 pub mod ids;
 mod leader_epoch;

@@ -120,6 +120,13 @@ impl PartitionLog {
         self.unflushed_records
     }
 
+    /// The end of the flushed prefix: what a power loss keeps.
+    pub fn flushed_end_offset(&self) -> i64 {
+        self.flushed_batches
+            .checked_sub(1)
+            .map_or(0, |i| self.batches[i].next_offset())
+    }
+
     pub fn last_flush_ms(&self) -> u64 {
         self.last_flush_ms
     }

@@ -1,5 +1,5 @@
 //! Same seed and schedule ⇒ the same events, byte for byte: every outcome, every
-//! replica's log and the controller's final metadata.
+//! replica's log, the controller's final metadata and the event log.
 mod common;
 use common::*;
 use logjam_models::config::Acks;
@@ -19,6 +19,10 @@ fn transcript(seed: u64) -> String {
     t.wait_outcomes(&outcomes, 20, 20_000);
     let mut out = format!("{:?}\n", outcomes.borrow());
     out += &t.cluster.state_transcript();
+    for e in t.events() {
+        out += &serde_json::to_string(&e).expect("an event serializes");
+        out.push('\n');
+    }
     out
 }
 

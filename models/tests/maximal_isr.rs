@@ -7,6 +7,7 @@
 mod common;
 use common::*;
 use logjam_models::config::Acks;
+use logjam_models::events::{ClusterEvent, IsrCause, IsrChangeKind};
 use logjam_models::ids::{broker_host, CONTROLLER_HOST};
 
 #[test]
@@ -71,5 +72,55 @@ fn an_expansion_whose_answer_is_lost_still_holds_the_hw() {
         acked_during_cut.is_empty(),
         "the HW waited for the follower in the leader's maximal ISR, so nothing was \
          acknowledged while it was cut off; acked {acked_during_cut:?}"
+    );
+    assert_event_sequence(&t, leader, rejoining);
+}
+
+/// The event log tells the mechanism: the leader proposed the expansion, the
+/// controller committed it, the leader never heard (no acknowledgement), and
+/// the re-added follower was then elected cleanly.
+fn assert_event_sequence(t: &TestCluster, leader: u32, rejoining: u32) {
+    let events: Vec<ClusterEvent> = t
+        .events()
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|e| match e {
+            ClusterEvent::IsrProposed { tp, .. }
+            | ClusterEvent::IsrCommitted { tp, .. }
+            | ClusterEvent::IsrAcknowledged { tp, .. }
+            | ClusterEvent::Election { tp, .. } => *tp == tp0(),
+            _ => false,
+        })
+        .collect();
+    let proposed = events
+        .iter()
+        .rposition(|e| {
+            matches!(e, ClusterEvent::IsrProposed { broker, change: IsrChangeKind::Expand, members, .. }
+                if *broker == leader && *members == vec![rejoining])
+        })
+        .unwrap_or_else(|| panic!("the leader proposed adding {rejoining}: {events:#?}"));
+    let committed = events[proposed..]
+        .iter()
+        .position(|e| {
+            matches!(e, ClusterEvent::IsrCommitted { cause: IsrCause::AlterPartition, new_isr, .. }
+                if new_isr.contains(&rejoining))
+        })
+        .map(|i| proposed + i)
+        .unwrap_or_else(|| panic!("the controller committed the expansion: {events:#?}"));
+    let elected = events[committed..]
+        .iter()
+        .position(|e| matches!(e, ClusterEvent::Election { leader: l, .. } if *l == rejoining))
+        .map(|i| committed + i)
+        .unwrap_or_else(|| panic!("{rejoining} was elected after the commit: {events:#?}"));
+    assert!(
+        matches!(&events[elected], ClusterEvent::Election { unclean: false, .. }),
+        "a clean election: {:?}",
+        events[elected]
+    );
+    assert!(
+        !events[committed..elected]
+            .iter()
+            .any(|e| matches!(e, ClusterEvent::IsrAcknowledged { broker, .. } if *broker == leader)),
+        "the leader never heard the commit: {events:#?}"
     );
 }

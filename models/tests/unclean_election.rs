@@ -4,8 +4,11 @@
 mod common;
 use common::*;
 use logjam_models::config::Acks;
+use logjam_models::events::{ClusterEvent, TimedEvent};
 
-fn isr_dies_while_stale_replica_lives(unclean: bool) -> (Vec<(u64, i64)>, Vec<u64>, u64) {
+fn isr_dies_while_stale_replica_lives(
+    unclean: bool,
+) -> (Vec<(u64, i64)>, Vec<u64>, u64, Vec<TimedEvent>) {
     let mut c = config(Acks::All, 1);
     c.broker.unclean_leader_election_enable = unclean;
     let mut t = TestCluster::new(c, 61);
@@ -34,14 +37,34 @@ fn isr_dies_while_stale_replica_lives(unclean: bool) -> (Vec<(u64, i64)>, Vec<u6
         acked(&outcomes),
         values(&t.read_all(consumer_config())),
         unclean_elections,
+        t.events(),
     )
 }
 
 #[test]
 fn unclean_election_elects_a_stale_replica_and_loses_acked_records() {
-    let (acked, read, elections) = isr_dies_while_stale_replica_lives(true);
+    let (acked, read, elections, events) = isr_dies_while_stale_replica_lives(true);
     assert_eq!(acked.len(), 3);
     assert!(elections >= 1, "the stale replica was elected uncleanly");
+    let unclean = events
+        .iter()
+        .find_map(|e| match &e.event {
+            ClusterEvent::Election {
+                unclean: true,
+                leader,
+                leader_log_end_offset: Some(leader_end),
+                isr_before_log_end_offsets,
+                ..
+            } => Some((*leader, *leader_end, isr_before_log_end_offsets.clone())),
+            _ => None,
+        })
+        .expect("an unclean election event");
+    let (leader, leader_end, isr_before) = unclean;
+    assert_eq!(leader_end, 0, "the stale replica {leader} had none of the records");
+    assert!(
+        isr_before.iter().any(|o| o.log_end_offset == 3),
+        "the ISR it replaced held the three records: {isr_before:?}"
+    );
     assert!(
         read.is_empty(),
         "the old ISR truncated to the stale leader: {read:?}"
@@ -50,7 +73,13 @@ fn unclean_election_elects_a_stale_replica_and_loses_acked_records() {
 
 #[test]
 fn clean_election_waits_for_the_isr_and_keeps_acked_records() {
-    let (acked, read, elections) = isr_dies_while_stale_replica_lives(false);
+    let (acked, read, elections, events) = isr_dies_while_stale_replica_lives(false);
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e.event, ClusterEvent::Election { unclean: true, .. })),
+        "no unclean election event"
+    );
     assert_eq!(acked.len(), 3);
     assert_eq!(elections, 0);
     assert_eq!(read, vec![1, 2, 3]);

@@ -2,9 +2,12 @@
 //! changes from that metadata, and ISR change proposals.
 use super::replica::{AfterAlterPartition, AlterPartitionAnswer, AlterPartitionProposal};
 use super::replica::{Replica, RoleChange};
+use super::isr::PendingChange;
 use super::{fetcher, BrokerHandle};
+use crate::events::{ClusterEvent, EventLog, IsrChangeKind, TruncationReason};
+use crate::group::is_internal;
 use crate::ids::{deadline_after_ms, now_ms};
-use crate::ids::{CONTROLLER_HOST, CONTROLLER_PORT};
+use crate::ids::{BrokerId, CONTROLLER_HOST, CONTROLLER_PORT};
 use crate::metadata::MetadataImage;
 use crate::protocol::{Request, Response};
 use crate::rpc::Channel;
@@ -65,16 +68,33 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
             let replica = b.replicas.entry(tp.clone()).or_insert_with(|| {
                 Replica::new(tp.clone(), hw_checkpoint.min(log.log_end_offset()))
             });
-            if let RoleChange::BecameFollower { leader } =
-                replica.apply(me, state, log, legacy, now)
-            {
-                to_follow.push((tp.clone(), leader, replica.generation()));
-            }
             let min_isr = b
                 .topics
                 .get(&tp.topic)
                 .map_or(b.config.min_insync_replicas, |t| t.min_insync_replicas);
+            let (was_leader, frozen_before) = (replica.is_leader(), hw_frozen(replica, min_isr));
+            let leo_before = log.log_end_offset();
+            let change = replica.apply(me, state, log, legacy, now);
+            if let RoleChange::BecameFollower { leader } = change {
+                to_follow.push((tp.clone(), leader, replica.generation()));
+                if log.log_end_offset() < leo_before {
+                    b.events.record(
+                        now,
+                        ClusterEvent::Truncation {
+                            broker: me,
+                            tp: tp.clone(),
+                            from_offset: leo_before,
+                            to_offset: log.log_end_offset(),
+                            reason: TruncationReason::HighWatermarkOnBecomingFollower,
+                        },
+                    );
+                }
+            }
+            if is_internal(&tp.topic) {
+                record_coordinator_move(&b.events, me, replica, was_leader, &change, now);
+            }
             replica.advance_hw(log, min_isr);
+            record_hw_freeze(&b.events, me, replica, frozen_before, min_isr, now);
             // Waiters re-check: the role, ISR or HW may have changed.
             to_wake.push(replica.progress().clone());
         }
@@ -89,6 +109,72 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
     }
 }
 
+/// Is the HW frozen because the confirmed ISR is below `min.insync.replicas`
+/// (`isr::high_watermark`)? `None` unless leading.
+fn hw_frozen(r: &Replica, min_insync_replicas: u32) -> Option<bool> {
+    r.isr()
+        .map(|isr| (isr.committed().len() as u32) < min_insync_replicas)
+}
+
+/// Record the HW freezing or thawing on a leader; a leadership that starts
+/// frozen counts as freezing, one that ends does not count as thawing.
+fn record_hw_freeze(
+    events: &EventLog,
+    me: BrokerId,
+    r: &Replica,
+    frozen_before: Option<bool>,
+    min_insync_replicas: u32,
+    at_ms: u64,
+) {
+    let Some(isr) = r.isr() else {
+        return;
+    };
+    let frozen = hw_frozen(r, min_insync_replicas) == Some(true);
+    let event = match (frozen_before == Some(true), frozen) {
+        (false, true) => ClusterEvent::HwFrozen {
+            broker: me,
+            tp: r.tp().clone(),
+            isr: isr.committed().to_vec(),
+            min_insync_replicas,
+            high_watermark: r.high_watermark(),
+        },
+        (true, false) => ClusterEvent::HwUnfrozen {
+            broker: me,
+            tp: r.tp().clone(),
+            isr: isr.committed().to_vec(),
+            high_watermark: r.high_watermark(),
+        },
+        _ => return,
+    };
+    events.record(at_ms, event);
+}
+
+/// Leading a `__consumer_offsets` partition makes this broker its groups'
+/// coordinator (loaded afresh at every new leader epoch); losing it ends that.
+fn record_coordinator_move(
+    events: &EventLog,
+    me: BrokerId,
+    r: &Replica,
+    was_leader: bool,
+    change: &RoleChange,
+    at_ms: u64,
+) {
+    let tp = r.tp().clone();
+    if *change == RoleChange::BecameLeader {
+        let leader_epoch = r.leader_epoch();
+        events.record(
+            at_ms,
+            ClusterEvent::CoordinatorLoaded {
+                broker: me,
+                tp,
+                leader_epoch,
+            },
+        );
+    } else if was_leader && !r.is_leader() {
+        events.record(at_ms, ClusterEvent::CoordinatorUnloaded { broker: me, tp });
+    }
+}
+
 /// Kafka's AlterPartitionManager sends again after a failed request 50 ms later.
 const ALTER_PARTITION_RETRY_BACKOFF_MS: u64 = 50;
 
@@ -100,6 +186,24 @@ const ALTER_PARTITION_RETRY_BACKOFF_MS: u64 = 50;
 /// for the next metadata to replace.
 pub fn submit_alter_partition(h: &BrokerHandle, sent: AlterPartitionProposal) {
     let h = h.clone();
+    {
+        let b = h.state.borrow();
+        let (change, members) = match sent.change() {
+            PendingChange::Expand { joining } => (IsrChangeKind::Expand, vec![*joining]),
+            PendingChange::Shrink { leaving } => (IsrChangeKind::Shrink, leaving.clone()),
+        };
+        b.events.record(
+            now_ms(),
+            ClusterEvent::IsrProposed {
+                broker: b.id,
+                tp: sent.tp.clone(),
+                change,
+                members,
+                proposed_isr: sent.new_isr.clone(),
+                partition_epoch: sent.partition_epoch,
+            },
+        );
+    }
     tokio::task::spawn_local(async move {
         loop {
             let (req, timeout_ms) = {
@@ -119,6 +223,7 @@ pub fn submit_alter_partition(h: &BrokerHandle, sent: AlterPartitionProposal) {
                 let mut b = h.state.borrow_mut();
                 let min_isr = b.min_insync_replicas(&sent.tp);
                 let disk = b.disk.clone();
+                let (events, me) = (b.events.clone(), b.id);
                 let Some(r) = b.replicas.get_mut(&sent.tp) else {
                     return;
                 };
@@ -131,12 +236,34 @@ pub fn submit_alter_partition(h: &BrokerHandle, sent: AlterPartitionProposal) {
                     }
                     _ => AlterPartitionAnswer::NoAnswer,
                 };
+                let frozen_before = hw_frozen(r, min_isr);
                 let after = r.on_alter_partition_answer(&sent, answer);
+                let now = now_ms();
                 if after == AfterAlterPartition::Committed {
                     if let Some(log) = disk.borrow().log(&sent.tp) {
                         r.advance_hw(log, min_isr);
                     }
                     r.progress().notify_waiters();
+                    let isr = r.isr().map(|i| i.committed().to_vec()).unwrap_or_default();
+                    events.record(
+                        now,
+                        ClusterEvent::IsrAcknowledged {
+                            broker: me,
+                            tp: sent.tp.clone(),
+                            isr,
+                            partition_epoch: r.partition_epoch(),
+                        },
+                    );
+                    record_hw_freeze(&events, me, r, frozen_before, min_isr, now);
+                } else if after == AfterAlterPartition::Retry {
+                    events.record(
+                        now,
+                        ClusterEvent::AlterPartitionRetry {
+                            broker: me,
+                            tp: sent.tp.clone(),
+                            proposed_isr: sent.new_isr.clone(),
+                        },
+                    );
                 }
                 after
             };

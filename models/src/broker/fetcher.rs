@@ -2,6 +2,7 @@
 //! the logs diverge, append, and take the leader's HW (capped at our own LEO).
 use super::{flush_if_due, BrokerHandle};
 use crate::ids::{broker_host, now_ms, BrokerId, TopicPartition, BROKER_PORT};
+use crate::events::{ClusterEvent, EventLog, TruncationReason};
 use crate::leader_epoch::UNDEFINED_EPOCH;
 use crate::protocol::{FollowerFetch, Request, Response};
 use crate::rpc::Channel;
@@ -82,6 +83,7 @@ fn apply(h: &BrokerHandle, tp: &TopicPartition, generation: u64, data: crate::pr
             }
         };
         log.truncate_to(truncate_to.max(0));
+        record_truncation(&b.events, b.id, tp, leo, log.log_end_offset(), epoch);
         r.clamp_hw(log);
         return;
     }
@@ -92,4 +94,34 @@ fn apply(h: &BrokerHandle, tp: &TopicPartition, generation: u64, data: crate::pr
     }
     flush_if_due(log, topic.as_ref(), now_ms());
     r.follow_leader_hw(data.high_watermark, log);
+}
+
+/// A divergence answer that cut the log: by the leader's epoch cache
+/// (KIP-101/279), or pre-KIP-101 to the leader's log end.
+fn record_truncation(
+    events: &EventLog,
+    me: BrokerId,
+    tp: &TopicPartition,
+    from_offset: i64,
+    to_offset: i64,
+    leader_epoch: i32,
+) {
+    if to_offset >= from_offset {
+        return;
+    }
+    let reason = if leader_epoch == UNDEFINED_EPOCH {
+        TruncationReason::LeaderLogEnd
+    } else {
+        TruncationReason::LeaderEpoch
+    };
+    events.record(
+        now_ms(),
+        ClusterEvent::Truncation {
+            broker: me,
+            tp: tp.clone(),
+            from_offset,
+            to_offset,
+            reason,
+        },
+    );
 }

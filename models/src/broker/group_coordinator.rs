@@ -10,6 +10,7 @@
 use super::{produce, BrokerHandle};
 use crate::config::Acks;
 use crate::error_code::ErrorCode;
+use crate::events::ClusterEvent;
 use crate::group::assignor::Subscription;
 use crate::group::membership::{Group, JoinRequest};
 use crate::group::offsets::{commit_batch, generation_batch, read_group};
@@ -135,6 +136,18 @@ fn complete(
     universe: &[TopicPartition],
 ) {
     g.complete_rebalance(now, universe);
+    {
+        let b = h.state.borrow();
+        b.events.record(
+            now,
+            ClusterEvent::GroupRebalanced {
+                broker: b.id,
+                group: name.to_string(),
+                generation: g.generation,
+                members: g.members.keys().cloned().collect(),
+            },
+        );
+    }
     let (h, tp, batch) = (h.clone(), tp.clone(), generation_batch(name, g.generation));
     tokio::task::spawn_local(async move {
         let _ = produce::handle(&h, tp, Acks::One, 0, batch).await;

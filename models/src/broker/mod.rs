@@ -12,6 +12,7 @@ mod produce;
 pub mod replica;
 
 use crate::config::{BrokerConfig, ClusterConfig, EffectiveTopicConfig};
+use crate::events::EventLog;
 use crate::ids::{now_ms, BrokerId, TopicPartition, BROKER_PORT, CONTROLLER_HOST, CONTROLLER_PORT};
 use crate::log::PartitionLog;
 use crate::metadata::MetadataImage;
@@ -35,6 +36,8 @@ pub(crate) struct Broker {
     pub disk: SharedDisk,
     pub replicas: BTreeMap<TopicPartition, Replica>,
     pub image: MetadataImage,
+    /// The cluster's event log (survives the process: it is the observer's).
+    pub events: EventLog,
 }
 
 /// Cheap handle shared by the broker's tasks. (What waits on replication
@@ -77,6 +80,7 @@ pub(crate) async fn run_broker(
     id: BrokerId,
     config: Rc<ClusterConfig>,
     disk: SharedDisk,
+    events: EventLog,
 ) -> turmoil::Result {
     let incarnation = {
         let mut d = disk.borrow_mut();
@@ -97,6 +101,7 @@ pub(crate) async fn run_broker(
             disk,
             replicas: BTreeMap::new(),
             image: MetadataImage::default(),
+            events,
         })),
         controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
         groups: Rc::default(),

@@ -73,6 +73,13 @@ pub struct AlterPartitionProposal {
     generation: u64,
 }
 
+impl AlterPartitionProposal {
+    /// What the proposal changes (for the event log).
+    pub fn change(&self) -> &PendingChange {
+        &self.change
+    }
+}
+
 /// What came back for an AlterPartition.
 #[derive(Debug)]
 pub enum AlterPartitionAnswer<'a> {

@@ -4,9 +4,13 @@
 use super::election::{elect, ElectionOutcome};
 use crate::config::ClusterConfig;
 use crate::error_code::ErrorCode;
-use crate::ids::{BrokerId, TopicPartition};
+use crate::events::{
+    BrokerOffset, ClusterEvent, ElectionReason, EventLog, FenceReason, IsrCause,
+};
+use crate::ids::{now_ms, BrokerId, TopicPartition};
 use crate::metadata::{MetadataImage, PartitionState};
-use std::collections::BTreeMap;
+use crate::storage::SharedDisk;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Clone, Debug)]
 struct Registration {
@@ -27,12 +31,22 @@ pub struct ControllerState {
     image: MetadataImage,
     /// Unclean elections performed, by partition (for tests and reports).
     pub unclean_elections: u64,
+    /// Where elections, fencing and ISR changes are recorded.
+    events: EventLog,
+    /// The brokers' disks, read only to say in an unclean election's event
+    /// what the new leader lacked: the observer's knowledge, which a real
+    /// controller does not have and no decision here uses.
+    disks: BTreeMap<BrokerId, SharedDisk>,
 }
 
 impl ControllerState {
     /// Topics are created at start: replicas assigned round-robin, the first
     /// replica leads at epoch 0 and every replica is in sync (the logs are empty).
-    pub fn new(config: &ClusterConfig) -> Self {
+    pub fn new(
+        config: &ClusterConfig,
+        events: EventLog,
+        disks: BTreeMap<BrokerId, SharedDisk>,
+    ) -> Self {
         let n = config.brokers;
         let mut partitions = BTreeMap::new();
         let mut unclean_by_topic = BTreeMap::new();
@@ -79,6 +93,8 @@ impl ControllerState {
             brokers,
             image,
             unclean_elections: 0,
+            events,
+            disks,
         };
         state.assert_partition_rules(&BTreeMap::new());
         state
@@ -160,7 +176,7 @@ impl ControllerState {
             return; // a message from a dead process
         }
         if incarnation > reg.incarnation && reg.incarnation != 0 && self.fence_on_restart {
-            self.fence(broker);
+            self.fence(broker, FenceReason::Restarted);
         }
         let reg = self.brokers.get_mut(&broker).expect("checked above");
         reg.incarnation = incarnation;
@@ -169,7 +185,14 @@ impl ControllerState {
             reg.fenced = false;
             let before = self.image.partitions.clone();
             self.image.live_brokers.insert(broker);
-            self.elect_leaderless();
+            self.events.record(
+                now_ms,
+                ClusterEvent::BrokerUnfenced {
+                    broker,
+                    incarnation,
+                },
+            );
+            self.elect_leaderless(ElectionReason::BrokerUnfenced, &BTreeSet::new());
             self.image.version += 1;
             self.assert_partition_rules(&before);
         }
@@ -186,38 +209,59 @@ impl ControllerState {
             .map(|(&b, _)| b)
             .collect();
         for b in expired {
-            self.fence(b);
+            self.fence(b, FenceReason::SessionExpired);
         }
     }
 
-    fn fence(&mut self, broker: BrokerId) {
+    fn fence(&mut self, broker: BrokerId, reason: FenceReason) {
+        let at_ms = now_ms();
         let before = self.image.partitions.clone();
         let reg = self.brokers.get_mut(&broker).expect("known broker");
         reg.fenced = true;
         self.image.live_brokers.remove(&broker);
-        for p in self.image.partitions.values_mut() {
+        self.events
+            .record(at_ms, ClusterEvent::BrokerFenced { broker, reason });
+        let mut orphaned = BTreeSet::new();
+        for (tp, p) in self.image.partitions.iter_mut() {
             let mut changed = false;
             // KRaft keeps the last ISR member even when fenced: it is the only
             // replica known to hold every committed record.
             if p.isr.len() > 1 && p.isr.contains(&broker) {
+                let old_isr = p.isr.clone();
                 p.isr.retain(|&b| b != broker);
                 changed = true;
+                self.events.record(
+                    at_ms,
+                    ClusterEvent::IsrCommitted {
+                        tp: tp.clone(),
+                        leader: p.leader.filter(|&l| l != broker),
+                        old_isr,
+                        new_isr: p.isr.clone(),
+                        partition_epoch: p.partition_epoch + 1,
+                        cause: IsrCause::BrokerFenced,
+                    },
+                );
             }
             if p.leader == Some(broker) {
                 p.leader = None;
                 p.leader_epoch += 1;
                 changed = true;
+                orphaned.insert(tp.clone());
             }
             if changed {
                 p.partition_epoch += 1;
             }
         }
-        self.elect_leaderless();
+        self.elect_leaderless(ElectionReason::LeaderFenced, &orphaned);
         self.image.version += 1;
         self.assert_partition_rules(&before);
     }
 
-    fn elect_leaderless(&mut self) {
+    /// Elect a leader wherever there is none. `orphaned`: the partitions that
+    /// just lost theirs, which are reported offline if nobody may lead (the
+    /// others were offline already).
+    fn elect_leaderless(&mut self, reason: ElectionReason, orphaned: &BTreeSet<TopicPartition>) {
+        let at_ms = now_ms();
         let live = &self.image.live_brokers;
         for (tp, p) in self
             .image
@@ -230,22 +274,99 @@ impl ControllerState {
                 .get(&tp.topic)
                 .copied()
                 .unwrap_or(false);
-            match elect(p, live, unclean) {
+            let isr_before = p.isr.clone();
+            let outcome = elect(p, live, unclean);
+            match outcome {
                 ElectionOutcome::Clean(b) => p.leader = Some(b),
                 ElectionOutcome::Unclean(b) => {
                     p.leader = Some(b);
                     p.isr = vec![b];
                     self.unclean_elections += 1;
                 }
-                ElectionOutcome::Offline => continue,
+                ElectionOutcome::Offline => {
+                    if orphaned.contains(tp) {
+                        self.events.record(
+                            at_ms,
+                            ClusterEvent::PartitionOffline {
+                                tp: tp.clone(),
+                                leader_epoch: p.leader_epoch,
+                                isr: p.isr.clone(),
+                            },
+                        );
+                    }
+                    continue;
+                }
             }
             p.leader_epoch += 1;
             p.partition_epoch += 1;
+            let leader = p.leader.expect("just elected");
+            let is_unclean = matches!(outcome, ElectionOutcome::Unclean(_));
+            let log_end = |b: BrokerId| {
+                self.disks
+                    .get(&b)
+                    .and_then(|d| d.borrow().log(tp).map(|l| l.log_end_offset()))
+                    .unwrap_or(0)
+            };
+            self.events.record(
+                at_ms,
+                ClusterEvent::Election {
+                    tp: tp.clone(),
+                    leader,
+                    leader_epoch: p.leader_epoch,
+                    unclean: is_unclean,
+                    reason,
+                    isr: p.isr.clone(),
+                    leader_log_end_offset: is_unclean.then(|| log_end(leader)),
+                    isr_before_log_end_offsets: if is_unclean {
+                        isr_before
+                            .iter()
+                            .map(|&b| BrokerOffset {
+                                broker: b,
+                                log_end_offset: log_end(b),
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                    isr_before,
+                },
+            );
         }
     }
 
     /// AlterPartition from a leader: compare-and-set on the partition epoch.
     pub fn alter_partition(
+        &mut self,
+        broker: BrokerId,
+        incarnation: u64,
+        tp: &TopicPartition,
+        leader_epoch: i32,
+        partition_epoch: i32,
+        new_isr: &[BrokerId],
+    ) -> Result<PartitionState, ErrorCode> {
+        let result = self.try_alter_partition(
+            broker,
+            incarnation,
+            tp,
+            leader_epoch,
+            partition_epoch,
+            new_isr,
+        );
+        if let Err(code) = &result {
+            self.events.record(
+                now_ms(),
+                ClusterEvent::IsrRejected {
+                    broker,
+                    tp: tp.clone(),
+                    proposed_isr: new_isr.to_vec(),
+                    error: format!("{code:?}"),
+                },
+            );
+        }
+        result
+    }
+
+    fn try_alter_partition(
         &mut self,
         broker: BrokerId,
         incarnation: u64,
@@ -287,6 +408,17 @@ impl ControllerState {
         p.isr = isr;
         p.partition_epoch += 1;
         let new = p.clone();
+        self.events.record(
+            now_ms(),
+            ClusterEvent::IsrCommitted {
+                tp: tp.clone(),
+                leader: new.leader,
+                old_isr: old.isr.clone(),
+                new_isr: new.isr.clone(),
+                partition_epoch: new.partition_epoch,
+                cause: IsrCause::AlterPartition,
+            },
+        );
         self.image.version += 1;
         self.assert_partition_rules(&BTreeMap::from([(tp.clone(), old)]));
         Ok(new)

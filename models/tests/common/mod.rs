@@ -5,6 +5,7 @@ use logjam_models::cluster::{new_sim, Cluster, SimSettings};
 use logjam_models::config::{Acks, ClusterConfig, ConsumerConfig, ProducerConfig, TopicConfig};
 use logjam_models::config::{AutoOffsetReset, BrokerConfig};
 use logjam_models::consumer::Consumer;
+use logjam_models::events::TimedEvent;
 use logjam_models::ids::{broker_host, BrokerId, TopicPartition, CONTROLLER_HOST};
 use logjam_models::producer::{Producer, SendOutcome};
 use logjam_models::Record;
@@ -243,6 +244,11 @@ impl TestCluster {
 
     pub fn repair_client(&mut self, client: &str, broker: BrokerId) {
         self.sim.repair(client, broker_host(broker));
+    }
+
+    /// The cluster's event log so far.
+    pub fn events(&self) -> Vec<TimedEvent> {
+        self.cluster.events()
     }
 
     pub fn isr(&self) -> Vec<BrokerId> {
