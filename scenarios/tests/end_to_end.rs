@@ -60,17 +60,27 @@ fn durable_keeps_every_promise_over_30_seeds() {
 }
 
 #[test]
-fn same_scenario_and_seed_give_byte_identical_histories() {
-    use logjam_harness::run_folder::history_bytes;
+fn same_scenario_and_seed_give_byte_identical_histories_and_events() {
+    use logjam_harness::run_folder::{events_bytes, history_bytes};
     for name in ["standard", "acks1-leader-crash"] {
         let s = scenario(name);
         for seed in [3, 4] {
-            let a = history_bytes(&run(&s, seed, None).expect("run"));
-            let b = history_bytes(&run(&s, seed, None).expect("run"));
+            let (first, second) = (
+                run(&s, seed, None).expect("run"),
+                run(&s, seed, None).expect("run"),
+            );
+            let a = history_bytes(&first);
+            let b = history_bytes(&second);
             assert!(a.len() > 1000);
             assert!(
                 a == b,
                 "{name} seed {seed}: histories differ between two runs"
+            );
+            let (a, b) = (events_bytes(&first), events_bytes(&second));
+            assert!(!a.is_empty(), "{name} seed {seed}: no events");
+            assert!(
+                a == b,
+                "{name} seed {seed}: events.jsonl differs between two runs"
             );
         }
     }
