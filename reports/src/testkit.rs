@@ -321,6 +321,31 @@ pub fn write_lost_write_folder(dir: &Path) -> io::Result<RunMeta> {
     write_folder(dir, &sc, 1, &lost_write_history(), &lost_write_faults())
 }
 
+/// The cluster's event log for [`lost_write_history`], as `events.jsonl`
+/// lines: broker 1 is fenced after its crash, broker 2 is elected uncleanly
+/// without offset 1, broker 1 truncates its copy of value 2 on its return,
+/// and an ISR change on another partition (not cited for orders/0).
+pub fn lost_write_events() -> Vec<Value> {
+    let tp = json!({"topic": "orders", "partition": 0});
+    vec![
+        json!({"at_ms": 32, "kind": "broker-fenced", "broker": 1, "reason": "session-expired"}),
+        json!({"at_ms": 32, "kind": "election", "tp": tp, "leader": 2, "leader_epoch": 1, "unclean": true, "reason": "leader-fenced", "isr_before": [1], "isr": [2], "leader_log_end_offset": 1, "isr_before_log_end_offsets": [{"broker": 1, "log_end_offset": 2}]}),
+        json!({"at_ms": 40, "kind": "isr-committed", "tp": {"topic": "orders", "partition": 1}, "leader": 2, "old_isr": [2, 3], "new_isr": [2], "partition_epoch": 3, "cause": "alter-partition"}),
+        json!({"at_ms": 62, "kind": "truncation", "broker": 1, "tp": tp, "from_offset": 2, "to_offset": 1, "reason": "leader-epoch"}),
+    ]
+}
+
+/// [`write_lost_write_folder`] with the cluster's event log beside it.
+pub fn write_lost_write_folder_with_events(dir: &Path) -> io::Result<RunMeta> {
+    let meta = write_lost_write_folder(dir)?;
+    let mut f = String::new();
+    for v in lost_write_events() {
+        let _ = writeln!(f, "{v}");
+    }
+    fs::write(dir.join("events.jsonl"), f)?;
+    Ok(meta)
+}
+
 /// The hostile-strings fixture, for escaping tests.
 pub fn write_hostile_folder(dir: &Path) -> io::Result<RunMeta> {
     let sc = scenario(

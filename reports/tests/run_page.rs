@@ -132,6 +132,42 @@ fn bad_run_folders_are_errors_naming_the_file() {
     assert!(err.to_string().contains("history.jsonl"), "{err}");
 }
 
+/// With the cluster's event log beside the history: lanes of their own on
+/// the timeline, and the lost write's card cites the events on its partition
+/// between the write and the read that missed it.
+#[test]
+fn run_page_draws_cluster_events_and_cites_them_on_lost_writes() {
+    let dir = fresh_dir("run-page-events");
+    testkit::write_lost_write_folder_with_events(&dir).unwrap();
+    let page = render_run_page(&dir).unwrap();
+    assert!(page.contains(">cluster events</text>"));
+    assert!(page.contains(">elections, fencing</text>"));
+    assert!(page.contains(">truncations, power loss</text>"));
+    assert!(page.contains("class=\"ev ev-unclean\""));
+    assert!(page.contains("class=\"ev ev-trunc\""));
+    let card = page
+        .find("id=\"a-lost-write-1\"")
+        .map(|i| &page[i..])
+        .and_then(|rest| rest.split("class=\"checker\"").next())
+        .expect("a lost-write card");
+    assert!(
+        card.contains("at 0.032 s broker 2 was elected leader of orders/0 uncleanly"),
+        "{card}"
+    );
+    assert!(card.contains("its log ended at offset 1, while broker 1 had up to offset 2"));
+    assert!(card.contains(
+        "at 0.062 s broker 1 truncated orders/0 from offset 2 to 1, where its log diverged by leader epoch"
+    ));
+    assert!(
+        !card.contains("orders/1"),
+        "events on other partitions are not cited: {card}"
+    );
+    let plain = fresh_dir("run-page-no-events");
+    testkit::write_lost_write_folder(&plain).unwrap();
+    let plain = render_run_page(&plain).unwrap();
+    assert!(!plain.contains("cluster events") && !plain.contains("The cluster's log"));
+}
+
 /// Paths of test folders differ between machines, and the version changes
 /// with every release; the page is otherwise fixed.
 fn snapshot_filters() -> Vec<(&'static str, &'static str)> {

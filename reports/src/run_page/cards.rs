@@ -3,11 +3,12 @@
 //! [`AnomalyKind::severity`]: the kinds that cost data (loss, divergence)
 //! before those that add copies or cost order. Each card
 //! links its proof operations (`#op-N`) and tells the story around them.
+use super::cluster_events::cite_for_loss;
 use super::explain::story;
 use super::faults::Band;
 use super::load::RunData;
 use crate::html::thousands;
-use logjam_checker::AnomalyKind;
+use logjam_checker::{Anomaly, AnomalyKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Proof-op links shown on one card.
@@ -35,6 +36,9 @@ pub struct Card {
     pub more_ops: usize,
     pub checker: String,
     pub story: String,
+    /// For a lost write: the cluster's events that may explain it (same
+    /// partition, between the write and the read that missed it); "" for none.
+    pub cluster: String,
 }
 
 /// The sections, and every op index a shown card links to (the ops table
@@ -114,6 +118,7 @@ pub fn sections(
                     more_ops: a.ops.len().saturating_sub(MAX_LINKS),
                     checker: a.explanation.clone(),
                     story: story(data, bands, a),
+                    cluster: cluster_citation(data, kind, a),
                 }
             })
             .collect();
@@ -128,6 +133,25 @@ pub fn sections(
         });
     }
     (out, proof)
+}
+
+/// Lost writes (read past, or never seen) cite the cluster's events on their
+/// partition between the first and the last proof op: when the write was
+/// made and when its absence was observed.
+fn cluster_citation(data: &RunData, kind: AnomalyKind, a: &Anomaly) -> String {
+    if !matches!(kind, AnomalyKind::LostWrite | AnomalyKind::Unseen) || data.events.is_empty() {
+        return String::new();
+    }
+    let (mut from_ns, mut to_ns) = (u64::MAX, 0);
+    for pos in a.ops.iter().filter_map(|i| data.pos_of(*i)) {
+        let pair = &data.pairs[data.pair_of[pos]];
+        from_ns = from_ns.min(data.times[pair.first()]);
+        to_ns = to_ns.max(data.times[pair.last()]);
+    }
+    if from_ns > to_ns {
+        return String::new();
+    }
+    cite_for_loss(&data.events, &a.key, from_ns, to_ns)
 }
 
 fn unallowed(data: &RunData, k: AnomalyKind) -> u64 {

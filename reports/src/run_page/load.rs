@@ -1,12 +1,14 @@
 //! Reading a run folder into memory, and the lookups every part of the run
 //! page needs: an op by its `index`, the pair an op belongs to, and each op's
 //! time (carried forward when a hand-written history omits it).
+use super::cluster_events::read_events;
 use super::faults::FaultEvent;
 use crate::error::ReportError;
 use crate::summary::read_result;
 use logjam_checker::history::{read_history_file, History, Op, OpPair, OpType};
 use logjam_checker::CheckResult;
 use logjam_harness::run_folder::{read_run_meta, RunMeta};
+use logjam_models::events::TimedEvent;
 use std::fs;
 use std::path::Path;
 
@@ -14,6 +16,8 @@ pub(crate) struct RunData {
     pub meta: RunMeta,
     pub history: History,
     pub faults: Vec<FaultEvent>,
+    /// The cluster's own account (`events.jsonl`; empty without one).
+    pub events: Vec<TimedEvent>,
     pub result: CheckResult,
     pub pairs: Vec<OpPair>,
     /// For each op position, the position of its pair in `pairs`.
@@ -44,7 +48,9 @@ impl RunData {
         } else {
             FaultEvent::from_history(&history)
         };
-        Ok(Self::new(meta, history, faults, result))
+        let mut data = Self::new(meta, history, faults, result);
+        data.events = read_events(dir)?;
+        Ok(data)
     }
 
     pub fn new(
@@ -94,6 +100,7 @@ impl RunData {
             meta,
             history,
             faults,
+            events: Vec::new(),
             result,
             pairs,
             pair_of,

@@ -4,6 +4,7 @@
 //! plain data or escaped SVG; `templates/run.html` lays them out.
 mod cards;
 mod charts;
+mod cluster_events;
 mod describe;
 mod explain;
 pub mod faults;
@@ -72,6 +73,8 @@ struct RunPage {
     first_anomaly: Option<String>,
     timeline: String,
     timeline_notes: Vec<String>,
+    /// The run folder has `events.jsonl`: the timeline has its lanes.
+    has_events: bool,
     throughput: String,
     latency: String,
     partitions: Vec<grid::PartitionGrid>,
@@ -130,6 +133,7 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
             .map(|c| c.id.clone()),
         sections,
         timeline,
+        has_events: !data.events.is_empty(),
         timeline_notes: sel.note("Timeline").into_iter().chain(lane_note).collect(),
         throughput,
         latency,

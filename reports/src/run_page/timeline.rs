@@ -3,12 +3,15 @@
 //! process grouped under its node. Operations are boxes from invocation to
 //! completion coloured by outcome, each a link to its row (`#op-N`) with the
 //! details in an SVG `<title>` tooltip; faults are shaded bands behind
-//! everything, and drawn again on the lanes of the nodes they hit.
+//! everything, and drawn again on the lanes of the nodes they hit. When the
+//! run folder has the cluster's event log, its elections, ISR changes and
+//! truncations get lanes of their own under the servers.
+use super::cluster_events::{self, describe, EventLane};
 use super::describe::value_summary;
 use super::faults::Band;
 use super::load::RunData;
 use super::select::Selection;
-use crate::html::secs;
+use crate::html::{ms_secs, secs};
 use crate::svg::{ticks, Scale, Svg};
 use logjam_checker::history::{OpType, Process};
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,6 +32,7 @@ enum Lane {
     Header(String),
     Nemesis,
     Server(String),
+    Events(EventLane),
     Client(Process),
 }
 
@@ -73,6 +77,10 @@ pub fn render(
         Lane::Header("servers".into()),
     ];
     lanes.extend(servers.iter().cloned().map(Lane::Server));
+    if !data.events.is_empty() {
+        lanes.push(Lane::Header("cluster events".into()));
+        lanes.extend(EventLane::ALL.into_iter().map(Lane::Events));
+    }
     let mut lane_of: BTreeMap<Process, usize> = BTreeMap::new();
     let mut clients = 0usize;
     let mut dropped_lanes = 0usize;
@@ -154,6 +162,25 @@ pub fn render(
                         LANE_H - 2.0,
                         &format!("mark {}", b.class),
                         Some(&b.label),
+                    );
+                }
+            }
+            Lane::Events(which) => {
+                svg.text(14.0, y + 9.0, "lane", "start", which.label());
+                for e in &data.events {
+                    let Some((_, class)) =
+                        cluster_events::lane_of(&e.event).filter(|(l, _)| l == which)
+                    else {
+                        continue;
+                    };
+                    let title = format!("{}: {}", ms_secs(e.at_ms), describe(&e.event));
+                    svg.rect(
+                        x.at(e.at_ms.saturating_mul(1_000_000) as f64) - 1.0,
+                        y + 1.0,
+                        3.0,
+                        LANE_H - 2.0,
+                        class,
+                        Some(&title),
                     );
                 }
             }
