@@ -104,9 +104,9 @@ pub fn describe(e: &ClusterEvent) -> String {
                     .collect();
                 let lacked = match leader_log_end_offset {
                     Some(end) if !had.is_empty() => {
-                        format!("; its log ended at offset {end}, while {}", had.join(", "))
+                        format!(": its log ended at offset {end}, while {}", had.join(", "))
                     }
-                    Some(end) => format!("; its log ended at offset {end}"),
+                    Some(end) => format!(": its log ended at offset {end}"),
                     None => String::new(),
                 };
                 format!(
