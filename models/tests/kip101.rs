@@ -67,7 +67,11 @@ fn a_returning_leader_truncates_its_unreplicated_tail_by_leader_epoch() {
     t.cut(b, a);
     let (_, unreplicated) = t.produce(producer_config(Acks::One), vec![2, 3]);
     t.wait_outcomes(&unreplicated, 2, 5_000);
-    assert_eq!(t.log_end(b), 3, "B appended the two records A never fetched");
+    assert_eq!(
+        t.log_end(b),
+        3,
+        "B appended the two records A never fetched"
+    );
     // B crashes before the lag shrinks the ISR: A is elected cleanly.
     t.crash(b);
     assert!(

@@ -113,14 +113,17 @@ fn assert_event_sequence(t: &TestCluster, leader: u32, rejoining: u32) {
         .map(|i| committed + i)
         .unwrap_or_else(|| panic!("{rejoining} was elected after the commit: {events:#?}"));
     assert!(
-        matches!(&events[elected], ClusterEvent::Election { unclean: false, .. }),
+        matches!(
+            &events[elected],
+            ClusterEvent::Election { unclean: false, .. }
+        ),
         "a clean election: {:?}",
         events[elected]
     );
     assert!(
-        !events[committed..elected]
-            .iter()
-            .any(|e| matches!(e, ClusterEvent::IsrAcknowledged { broker, .. } if *broker == leader)),
+        !events[committed..elected].iter().any(
+            |e| matches!(e, ClusterEvent::IsrAcknowledged { broker, .. } if *broker == leader)
+        ),
         "the leader never heard the commit: {events:#?}"
     );
 }

@@ -53,7 +53,11 @@ fn power_loss_of_every_replica_drops_unflushed_committed_records() {
         "nothing was flushed, so nothing survives: {read:?}"
     );
     let dropped = dropped_by_broker(&events);
-    assert_eq!(dropped.len(), 3, "one power-loss event per broker: {dropped:?}");
+    assert_eq!(
+        dropped.len(),
+        3,
+        "one power-loss event per broker: {dropped:?}"
+    );
     for (broker, ranges) in dropped {
         assert_eq!(
             ranges,

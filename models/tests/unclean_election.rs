@@ -6,9 +6,11 @@ use common::*;
 use logjam_models::config::Acks;
 use logjam_models::events::{ClusterEvent, TimedEvent};
 
-fn isr_dies_while_stale_replica_lives(
-    unclean: bool,
-) -> (Vec<(u64, i64)>, Vec<u64>, u64, Vec<TimedEvent>) {
+/// What a run shows: the acknowledged sends, the final read, how many
+/// unclean elections the controller made, and the cluster's event log.
+struct Outcome(Vec<(u64, i64)>, Vec<u64>, u64, Vec<TimedEvent>);
+
+fn isr_dies_while_stale_replica_lives(unclean: bool) -> Outcome {
     let mut c = config(Acks::All, 1);
     c.broker.unclean_leader_election_enable = unclean;
     let mut t = TestCluster::new(c, 61);
@@ -33,7 +35,7 @@ fn isr_dies_while_stale_replica_lives(
     t.restart(other);
     t.run_for(3_000);
     let unclean_elections = t.cluster.unclean_elections();
-    (
+    Outcome(
         acked(&outcomes),
         values(&t.read_all(consumer_config())),
         unclean_elections,
@@ -43,7 +45,7 @@ fn isr_dies_while_stale_replica_lives(
 
 #[test]
 fn unclean_election_elects_a_stale_replica_and_loses_acked_records() {
-    let (acked, read, elections, events) = isr_dies_while_stale_replica_lives(true);
+    let Outcome(acked, read, elections, events) = isr_dies_while_stale_replica_lives(true);
     assert_eq!(acked.len(), 3);
     assert!(elections >= 1, "the stale replica was elected uncleanly");
     let unclean = events
@@ -60,7 +62,10 @@ fn unclean_election_elects_a_stale_replica_and_loses_acked_records() {
         })
         .expect("an unclean election event");
     let (leader, leader_end, isr_before) = unclean;
-    assert_eq!(leader_end, 0, "the stale replica {leader} had none of the records");
+    assert_eq!(
+        leader_end, 0,
+        "the stale replica {leader} had none of the records"
+    );
     assert!(
         isr_before.iter().any(|o| o.log_end_offset == 3),
         "the ISR it replaced held the three records: {isr_before:?}"
@@ -73,7 +78,7 @@ fn unclean_election_elects_a_stale_replica_and_loses_acked_records() {
 
 #[test]
 fn clean_election_waits_for_the_isr_and_keeps_acked_records() {
-    let (acked, read, elections, events) = isr_dies_while_stale_replica_lives(false);
+    let Outcome(acked, read, elections, events) = isr_dies_while_stale_replica_lives(false);
     assert!(
         !events
             .iter()

@@ -1,8 +1,8 @@
 //! The broker's side of the controller: heartbeats that bring back metadata, role
 //! changes from that metadata, and ISR change proposals.
+use super::isr::PendingChange;
 use super::replica::{AfterAlterPartition, AlterPartitionAnswer, AlterPartitionProposal};
 use super::replica::{Replica, RoleChange};
-use super::isr::PendingChange;
 use super::{fetcher, BrokerHandle};
 use crate::events::{ClusterEvent, EventLog, IsrChangeKind, TruncationReason};
 use crate::group::is_internal;

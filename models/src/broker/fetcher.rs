@@ -1,8 +1,8 @@
 //! A follower's fetch loop for one partition: pull from the leader, truncate where
 //! the logs diverge, append, and take the leader's HW (capped at our own LEO).
 use super::{flush_if_due, BrokerHandle};
-use crate::ids::{broker_host, now_ms, BrokerId, TopicPartition, BROKER_PORT};
 use crate::events::{ClusterEvent, EventLog, TruncationReason};
+use crate::ids::{broker_host, now_ms, BrokerId, TopicPartition, BROKER_PORT};
 use crate::leader_epoch::UNDEFINED_EPOCH;
 use crate::protocol::{FollowerFetch, Request, Response};
 use crate::rpc::Channel;

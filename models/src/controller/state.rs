@@ -4,9 +4,7 @@
 use super::election::{elect, ElectionOutcome};
 use crate::config::ClusterConfig;
 use crate::error_code::ErrorCode;
-use crate::events::{
-    BrokerOffset, ClusterEvent, ElectionReason, EventLog, FenceReason, IsrCause,
-};
+use crate::events::{BrokerOffset, ClusterEvent, ElectionReason, EventLog, FenceReason, IsrCause};
 use crate::ids::{now_ms, BrokerId, TopicPartition};
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::storage::SharedDisk;
