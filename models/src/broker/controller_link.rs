@@ -7,7 +7,7 @@ use super::{fetcher, BrokerHandle};
 use crate::events::{ClusterEvent, EventLog, IsrChangeKind, TruncationReason};
 use crate::group::is_internal;
 use crate::ids::{deadline_after_ms, now_ms};
-use crate::ids::{BrokerId, CONTROLLER_HOST, CONTROLLER_PORT};
+use crate::ids::{BrokerId, TopicPartition, CONTROLLER_HOST, CONTROLLER_PORT};
 use crate::metadata::MetadataImage;
 use crate::protocol::{Request, Response};
 use crate::rpc::Channel;
@@ -91,10 +91,10 @@ pub fn apply_image(h: &BrokerHandle, image: MetadataImage) {
                 }
             }
             if is_internal(&tp.topic) {
-                record_coordinator_move(&b.events, me, replica, was_leader, &change, now);
+                record_coordinator_move(&b.events, me, tp, replica, was_leader, &change, now);
             }
             replica.advance_hw(log, min_isr);
-            record_hw_freeze(&b.events, me, replica, frozen_before, min_isr, now);
+            record_hw_freeze(&b.events, me, tp, replica, frozen_before, min_isr, now);
             // Waiters re-check: the role, ISR or HW may have changed.
             to_wake.push(replica.progress().clone());
         }
@@ -121,6 +121,7 @@ fn hw_frozen(r: &Replica, min_insync_replicas: u32) -> Option<bool> {
 fn record_hw_freeze(
     events: &EventLog,
     me: BrokerId,
+    tp: &TopicPartition,
     r: &Replica,
     frozen_before: Option<bool>,
     min_insync_replicas: u32,
@@ -133,14 +134,14 @@ fn record_hw_freeze(
     let event = match (frozen_before == Some(true), frozen) {
         (false, true) => ClusterEvent::HwFrozen {
             broker: me,
-            tp: r.tp().clone(),
+            tp: tp.clone(),
             isr: isr.committed().to_vec(),
             min_insync_replicas,
             high_watermark: r.high_watermark(),
         },
         (true, false) => ClusterEvent::HwUnfrozen {
             broker: me,
-            tp: r.tp().clone(),
+            tp: tp.clone(),
             isr: isr.committed().to_vec(),
             high_watermark: r.high_watermark(),
         },
@@ -154,12 +155,13 @@ fn record_hw_freeze(
 fn record_coordinator_move(
     events: &EventLog,
     me: BrokerId,
+    tp: &TopicPartition,
     r: &Replica,
     was_leader: bool,
     change: &RoleChange,
     at_ms: u64,
 ) {
-    let tp = r.tp().clone();
+    let tp = tp.clone();
     if *change == RoleChange::BecameLeader {
         let leader_epoch = r.leader_epoch();
         events.record(
@@ -244,17 +246,20 @@ pub fn submit_alter_partition(h: &BrokerHandle, sent: AlterPartitionProposal) {
                         r.advance_hw(log, min_isr);
                     }
                     r.progress().notify_waiters();
-                    let isr = r.isr().map(|i| i.committed().to_vec()).unwrap_or_default();
+                    let (isr, partition_epoch) = r
+                        .isr()
+                        .map(|i| (i.committed().to_vec(), i.partition_epoch()))
+                        .unwrap_or_default();
                     events.record(
                         now,
                         ClusterEvent::IsrAcknowledged {
                             broker: me,
                             tp: sent.tp.clone(),
                             isr,
-                            partition_epoch: r.partition_epoch(),
+                            partition_epoch,
                         },
                     );
-                    record_hw_freeze(&events, me, r, frozen_before, min_isr, now);
+                    record_hw_freeze(&events, me, &sent.tp, r, frozen_before, min_isr, now);
                 } else if after == AfterAlterPartition::Retry {
                     events.record(
                         now,
