@@ -100,7 +100,10 @@ impl Cluster {
     /// Power loss: the process dies and every unflushed write is gone.
     pub fn lose_power(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
         sim.crash(broker_host(id));
-        self.disks[&id].borrow_mut().lose_power();
+        let now_ms = sim.elapsed().as_millis() as u64;
+        self.disks[&id]
+            .borrow_mut()
+            .lose_power(now_ms, self.config.broker.page_cache_writeback_age_ms);
     }
 
     pub fn restart(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {

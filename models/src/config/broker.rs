@@ -50,6 +50,23 @@ pub struct BrokerConfig {
     )]
     pub flush_ms: Option<u64>,
 
+    /// `log.flush.scheduler.interval.ms`: how often the log flusher checks
+    /// `flush.ms`. Kafka's default is Long.MAX_VALUE (`None`): the flusher
+    /// never runs, so `flush.ms` alone fsyncs nothing, as in Kafka.
+    #[serde(
+        rename = "log.flush.scheduler.interval.ms",
+        deserialize_with = "never_if_long_max"
+    )]
+    pub log_flush_scheduler_interval_ms: Option<u64>,
+
+    /// `logjam.page.cache.writeback.age.ms` (logjam only): on power loss, page
+    /// cache data older than this had been written back by the kernel and
+    /// survives (Linux's `vm.dirty_expire_centisecs`, 30 s by default; not
+    /// scaled down for the simulation: the power losses worth simulating come
+    /// seconds after the writes, as in the incidents they stand for).
+    #[serde(rename = "logjam.page.cache.writeback.age.ms")]
+    pub page_cache_writeback_age_ms: u64,
+
     /// `broker.session.timeout.ms`: the controller fences a broker whose last
     /// heartbeat is older than this. Default 9000 (KRaft): a few missed heartbeats,
     /// not a single late one.
@@ -123,6 +140,8 @@ impl Default for BrokerConfig {
             unclean_leader_election_enable: false,
             flush_messages: None,
             flush_ms: None,
+            log_flush_scheduler_interval_ms: None,
+            page_cache_writeback_age_ms: 30_000,
             broker_session_timeout_ms: 9_000,
             broker_heartbeat_interval_ms: 2_000,
             replica_fetch_backoff_ms: 1_000,
@@ -202,6 +221,14 @@ impl BrokerConfig {
                     self.replica_high_watermark_checkpoint_interval_ms,
                 ),
                 ("flush.ms", self.flush_ms.unwrap_or(0)),
+                (
+                    "log.flush.scheduler.interval.ms",
+                    self.log_flush_scheduler_interval_ms.unwrap_or(0),
+                ),
+                (
+                    "logjam.page.cache.writeback.age.ms",
+                    self.page_cache_writeback_age_ms,
+                ),
             ],
             JavaType::Long,
         )?;
@@ -218,6 +245,10 @@ impl BrokerConfig {
         )?;
         if let Some(n) = self.flush_messages {
             at_least("flush.messages", n, 1)?;
+        }
+        // A zero period would be a busy loop that never lets simulated time advance.
+        if let Some(ms) = self.log_flush_scheduler_interval_ms {
+            at_least("log.flush.scheduler.interval.ms", ms, 1)?;
         }
         // Kafka accepts 0 for the next two; here a zero period is a busy loop that
         // never lets simulated time advance.
