@@ -84,10 +84,11 @@ fn count(out: &RunOutput, kind: AnomalyKind) -> u64 {
     out.result.counts.get(&kind).copied().unwrap_or(0)
 }
 
-const LOSS: [AnomalyKind; 3] = [
+const LOSS: [AnomalyKind; 4] = [
     AnomalyKind::LostWrite,
     AnomalyKind::Unseen,
     AnomalyKind::InconsistentOffsets,
+    AnomalyKind::ReplicaDivergence,
 ];
 
 /// The ops before `until_ms`: two runs that differ only in a switch that has
