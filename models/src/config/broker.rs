@@ -103,11 +103,25 @@ pub struct BrokerConfig {
     pub controller_request_timeout_ms: u64,
 
     /// `logjam.legacy.hw.truncation` (logjam only): bring back pre-KIP-101
-    /// behaviour, where a restarted replica truncates to its checkpointed high
-    /// watermark instead of asking the leader by leader epoch. Default false
-    /// (Kafka ≥0.11 uses leader epochs); see SEMANTICS.md, KIP-101 scenarios.
+    /// behaviour, where a replica that becomes a follower (after a restart, or
+    /// at any leader change) truncates to its own high watermark, the
+    /// checkpointed one after a restart, instead of to where its log and the
+    /// leader's diverge by leader epoch. Default false (Kafka ≥0.11 uses leader
+    /// epochs); see SEMANTICS.md, KIP-101 scenarios. On its own it does not
+    /// reproduce KIP-101 scenario 1: a restarted replica also has to stay in
+    /// the ISR, `logjam.legacy.restart.keeps.isr`.
     #[serde(rename = "logjam.legacy.hw.truncation")]
     pub legacy_hw_truncation: bool,
+
+    /// `logjam.legacy.restart.keeps.isr` (logjam only): a broker that restarts
+    /// (a new incarnation heartbeats) keeps its place in every ISR and every
+    /// leadership it had, as a ZooKeeper-era broker that came back within its
+    /// session did (KIP-101 scenario 1 elects such a replica). Default false:
+    /// a KRaft controller fences the old incarnation first, so the restarted
+    /// replica leaves every ISR and must catch up before it rejoins
+    /// (KIP-841/903 broker epochs, KIP-966 unclean-shutdown handling).
+    #[serde(rename = "logjam.legacy.restart.keeps.isr")]
+    pub legacy_restart_keeps_isr: bool,
 
     /// `offsets.topic.num.partitions`: partitions of `__consumer_offsets`, the
     /// internal topic holding committed offsets; a group's coordinator is the
@@ -149,6 +163,7 @@ impl Default for BrokerConfig {
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             controller_request_timeout_ms: 30_000,
             legacy_hw_truncation: false,
+            legacy_restart_keeps_isr: false,
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
             legacy_no_commit_fencing: false,
@@ -333,6 +348,7 @@ mod tests {
         assert_eq!(c.replica_high_watermark_checkpoint_interval_ms, 5_000);
         assert_eq!(c.controller_request_timeout_ms, 30_000);
         assert!(!c.legacy_hw_truncation);
+        assert!(!c.legacy_restart_keeps_isr);
         assert_eq!(c.validate(), Ok(()));
     }
 
@@ -438,6 +454,7 @@ mod tests {
             "unclean.leader.election.enable" = true
             "flush.messages" = 1
             "logjam.legacy.hw.truncation" = true
+            "logjam.legacy.restart.keeps.isr" = true
             "#,
         )
         .unwrap();
@@ -448,6 +465,7 @@ mod tests {
                 unclean_leader_election_enable: true,
                 flush_messages: Some(1),
                 legacy_hw_truncation: true,
+                legacy_restart_keeps_isr: true,
                 ..Default::default()
             }
         );
