@@ -20,7 +20,12 @@ pub struct SimSettings {
     /// Simulated time per turmoil step. Coarser is cheaper (see DESIGN.md).
     pub tick_ms: u64,
     pub duration_ms: u64,
-    /// One-way network latency range.
+    /// One-way network latency range: each message's latency is drawn from
+    /// the sim's seeded rng, `min + (max - min) * Exp(5)` capped at `max`
+    /// (turmoil's default curve; mean about a fifth of the way up). The
+    /// default reaches past the tick so that a round trip takes a varying
+    /// number of steps: with every message on the next step, periodic loops
+    /// (a producer's sends, a follower's fetches) lock in phase (issue 11).
     pub min_latency_ms: u64,
     pub max_latency_ms: u64,
 }
@@ -32,7 +37,7 @@ impl Default for SimSettings {
             tick_ms: 5,
             duration_ms: 30_000,
             min_latency_ms: 1,
-            max_latency_ms: 4,
+            max_latency_ms: 25,
         }
     }
 }
@@ -116,18 +121,25 @@ impl Cluster {
     pub fn lose_power(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
         sim.crash(broker_host(id));
         let before = self.kept_logs(id);
-        self.disks[&id].borrow_mut().lose_power();
+        let now_ms = sim_now_ms(sim);
+        self.disks[&id]
+            .borrow_mut()
+            .lose_power(now_ms, self.config.broker.page_cache_writeback_age_ms);
+        // What the kernel had written back survives too, so the dropped range
+        // is the log end before against the log end after, not the flushed end.
+        let after = self.kept_logs(id);
         let dropped = before
             .into_iter()
-            .filter(|r| r.to > r.from)
-            .map(|r| PartitionRange {
-                from: r.from,
-                to: r.to,
-                tp: r.tp,
+            .zip(after)
+            .filter(|(b, a)| b.to > a.to)
+            .map(|(b, a)| PartitionRange {
+                from: a.to,
+                to: b.to,
+                tp: b.tp,
             })
             .collect();
         self.events.record(
-            sim_now_ms(sim),
+            now_ms,
             ClusterEvent::PowerLoss {
                 broker: id,
                 dropped,

@@ -173,7 +173,8 @@ pub enum ClusterEvent {
     /// AlterPartitions, group membership) does not.
     BrokerCrashed {
         broker: BrokerId,
-        /// Per partition, the log kept: `[0, to)`, `from` = the flushed end.
+        /// Per partition, the log kept: `[0, to)`, `from` = the fsynced end (the
+        /// kernel may have written back more, see `Disk::lose_power`).
         kept: Vec<PartitionRange>,
     },
     BrokerRestarted {
