@@ -237,12 +237,14 @@ mod tests {
         let schedule = vec![
             ScheduledFault {
                 at_ms: 100,
+                hold_ms: None,
                 fault: Fault::Pause {
                     target: Target::Broker(1),
                 },
             },
             ScheduledFault {
                 at_ms: 300,
+                hold_ms: None,
                 fault: Fault::Heal,
             },
         ];
@@ -273,10 +275,12 @@ mod tests {
         let given = vec![
             ScheduledFault {
                 at_ms: 300,
+                hold_ms: None,
                 fault: Fault::Resume,
             },
             ScheduledFault {
                 at_ms: 100,
+                hold_ms: None,
                 fault: Fault::Heal,
             },
         ];
