@@ -59,6 +59,9 @@ pub enum AnomalyKind {
     LostProcessing,
     /// A record a group finished processing more than once.
     DuplicateProcessing,
+    /// Two replicas whose committed prefixes differ at the end of a run
+    /// (judged on the replica dump, not the history).
+    ReplicaDivergence,
 }
 
 fn unknown_kind(name: &str) -> String {
@@ -107,18 +110,19 @@ impl AnomalyKind {
             AnomalyKind::LostWrite => 0,
             AnomalyKind::Unseen => 1,
             AnomalyKind::InconsistentOffsets => 2,
-            AnomalyKind::LostProcessing => 3,
-            AnomalyKind::G1a => 4,
-            AnomalyKind::PrecommittedRead => 5,
-            AnomalyKind::Duplicate => 6,
-            AnomalyKind::IntDuplicate => 7,
-            AnomalyKind::DuplicateProcessing => 8,
-            AnomalyKind::NonmonotonicSend => 9,
-            AnomalyKind::IntNonmonotonicSend => 10,
-            AnomalyKind::PollSkip => 11,
-            AnomalyKind::IntPollSkip => 12,
-            AnomalyKind::NonmonotonicPoll => 13,
-            AnomalyKind::IntNonmonotonicPoll => 14,
+            AnomalyKind::ReplicaDivergence => 3,
+            AnomalyKind::LostProcessing => 4,
+            AnomalyKind::G1a => 5,
+            AnomalyKind::PrecommittedRead => 6,
+            AnomalyKind::Duplicate => 7,
+            AnomalyKind::IntDuplicate => 8,
+            AnomalyKind::DuplicateProcessing => 9,
+            AnomalyKind::NonmonotonicSend => 10,
+            AnomalyKind::IntNonmonotonicSend => 11,
+            AnomalyKind::PollSkip => 12,
+            AnomalyKind::IntPollSkip => 13,
+            AnomalyKind::NonmonotonicPoll => 14,
+            AnomalyKind::IntNonmonotonicPoll => 15,
         }
     }
 }

@@ -33,6 +33,8 @@ mod poll_order;
 mod precommitted_read;
 mod processing;
 pub mod promise;
+mod replica_divergence;
+pub mod replicas;
 mod result;
 mod send_order;
 mod unseen;
@@ -62,6 +64,17 @@ pub struct CheckOptions {
 
 /// Check a history.
 pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
+    check_with_replicas(history, &[], opts)
+}
+
+/// Check a history together with the end-of-run replica dump
+/// ([`replicas`]), which adds `replica-divergence`. An empty dump judges
+/// the history alone, exactly as [`check`].
+pub fn check_with_replicas(
+    history: &History,
+    replicas: &[replicas::ReplicaLog],
+    opts: &CheckOptions,
+) -> CheckResult {
     let facts = facts::Facts::gather(history);
     let mut found = Findings::default();
     let lost = lost_write::find(&facts, &mut found);
@@ -75,6 +88,10 @@ pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
     precommitted_read::find(&facts, &mut found);
     let mut stats = facts.stats.clone();
     (stats.processed, stats.records_processed) = processing::find(history, &mut found);
+    for anomaly in replica_divergence::find(replicas) {
+        found.push(anomaly);
+    }
+    stats.replica_logs = replicas.len() as u64;
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));

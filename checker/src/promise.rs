@@ -187,7 +187,12 @@ impl PromiseName {
                 AnomalyKind::NonmonotonicSend,
                 AnomalyKind::IntNonmonotonicSend,
             ],
-            PromiseName::ConsistentOffsets => &[AnomalyKind::InconsistentOffsets],
+            // Replicas that disagree below their high watermarks hold two values
+            // for one committed offset, whether or not a read has shown it yet.
+            PromiseName::ConsistentOffsets => &[
+                AnomalyKind::InconsistentOffsets,
+                AnomalyKind::ReplicaDivergence,
+            ],
             // A transaction seeing its own uncommitted write breaks
             // read_committed as surely as seeing an aborted one.
             PromiseName::NoAbortedReads => &[AnomalyKind::G1a, AnomalyKind::PrecommittedRead],

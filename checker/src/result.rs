@@ -76,6 +76,8 @@ pub struct Stats {
     /// Distinct records those operations processed (duplicate-processing
     /// counts the ones processed more than once).
     pub records_processed: u64,
+    /// Replica logs in the end-of-run dump (`replicas.jsonl`), if one was given.
+    pub replica_logs: u64,
 }
 
 impl Stats {
@@ -92,6 +94,8 @@ impl Stats {
             G1a => self.sends_fail > 0 && self.polls > 0,
             PrecommittedRead => self.txn_sends > 0 && self.polls > 0,
             LostProcessing | DuplicateProcessing => self.processed > 0,
+            // Two replicas of one partition at least.
+            ReplicaDivergence => self.replica_logs > 1,
         }
     }
 

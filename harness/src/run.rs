@@ -6,7 +6,8 @@ use crate::scenario::Scenario;
 use crate::semantics::semantics_of_workload;
 use crate::workload::{self, FinalReads, Shared};
 use logjam_checker::history::History;
-use logjam_checker::{check, CheckOptions, CheckResult};
+use logjam_checker::replicas::ReplicaLog;
+use logjam_checker::{check_with_replicas, CheckOptions, CheckResult};
 use logjam_models::cluster::{new_sim, Cluster, SimSettings};
 use logjam_models::config::ConfigError;
 use logjam_models::ids::TopicPartition;
@@ -35,6 +36,8 @@ pub struct RunOutput {
     pub schedule: Vec<ScheduledFault>,
     pub faults: Vec<FaultRecord>,
     pub result: CheckResult,
+    /// Each replica's log at the end (`replicas.jsonl`).
+    pub replicas: Vec<ReplicaLog>,
     pub steps: u64,
     pub simulated_ms: u64,
     /// Final reads finished in time (if not, loss verdicts are weaker).
@@ -140,6 +143,7 @@ pub fn run(
     }
     let simulated_ms = now_ms(&sim);
     drop(sim);
+    let replicas = crate::replica_dump::dump(&cluster);
     let history = shared
         .recorder
         .borrow_mut()
@@ -148,13 +152,14 @@ pub fn run(
         semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
     };
-    let result = check(&history, &options);
+    let result = check_with_replicas(&history, &replicas, &options);
     Ok(RunOutput {
         seed,
         history,
         schedule,
         faults: nemesis.records,
         result,
+        replicas,
         steps,
         simulated_ms,
         final_reads_complete: final_reads.partitions_read(),

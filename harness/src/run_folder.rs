@@ -1,9 +1,11 @@
 //! The run folder (DESIGN.md): `run.json` (everything needed to replay), the
-//! history, the faults as fired, and the checker's result.
+//! history, the faults as fired, each replica's log at the end, and the
+//! checker's result.
 use crate::nemesis::fault::ScheduledFault;
 use crate::run::RunOutput;
 use crate::scenario::Scenario;
 use logjam_checker::history::write_jsonl;
+use logjam_checker::replicas::write_replicas;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -57,6 +59,9 @@ pub fn write_run_folder(dir: &Path, scenario: &Scenario, out: &RunOutput) -> io:
         faults.write_all(b"\n")?;
     }
     faults.flush()?;
+    let mut replicas = BufWriter::new(fs::File::create(dir.join("replicas.jsonl"))?);
+    write_replicas(&out.replicas, &mut replicas)?;
+    replicas.flush()?;
     write_json(&dir.join("result.json"), &out.result)?;
     Ok(meta)
 }

@@ -10,6 +10,7 @@ mod poll_order;
 mod precommitted_read;
 mod processing;
 mod promise_table;
+mod replica_divergence;
 mod send_order;
 mod unseen;
 mod verdict;

@@ -26,6 +26,7 @@ fn anomaly_kinds_keep_their_published_names() {
             "precommitted-read",
             "lost-processing",
             "duplicate-processing",
+            "replica-divergence",
         ]
     );
     for kind in AnomalyKind::ALL {

@@ -3,7 +3,8 @@
 use super::exit::{CliError, ExitStatus};
 use super::format::Format;
 use logjam_checker::history::read_history_file;
-use logjam_checker::{check, CheckOptions};
+use logjam_checker::replicas::read_replicas;
+use logjam_checker::{check_with_replicas, CheckOptions};
 use logjam_scenarios::promised::semantics_from;
 use std::path::PathBuf;
 
@@ -14,6 +15,10 @@ pub struct CheckCommand {
     /// file, or a JSON/TOML file of checker semantics. Default: anomalies only.
     #[arg(long)]
     config: Option<String>,
+    /// An end-of-run replica dump (`replicas.jsonl` in a run folder) to
+    /// judge replica divergence too.
+    #[arg(long)]
+    replicas: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
@@ -24,8 +29,18 @@ impl CheckCommand {
         let semantics = self.config.as_deref().map(semantics_from).transpose()?;
         let history = read_history_file(file)
             .map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
-        let result = check(
+        let replicas = match &self.replicas {
+            None => Vec::new(),
+            Some(path) => {
+                let file = std::fs::File::open(path)
+                    .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?;
+                read_replicas(std::io::BufReader::new(file))
+                    .map_err(|e| CliError::BadInput(format!("{}: {e}", path.display())))?
+            }
+        };
+        let result = check_with_replicas(
             &history,
+            &replicas,
             &CheckOptions {
                 semantics,
                 faults: None,
