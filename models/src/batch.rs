@@ -61,13 +61,4 @@ impl RecordBatch {
     pub fn has_producer_id(&self) -> bool {
         self.producer_id != NO_PRODUCER_ID
     }
-
-    /// Approximate encoded size, for `batch.size`.
-    pub fn size_bytes(&self) -> u64 {
-        61 + self
-            .records
-            .iter()
-            .map(|r| 8 + r.value.len() as u64 + r.key.as_ref().map_or(0, |k| k.len() as u64))
-            .sum::<u64>()
-    }
 }

@@ -9,8 +9,7 @@
 //! internal: a harness sees it only through the clients and the cluster.
 pub mod admin;
 mod batch;
-// Public only for `broker::replica`, which cannot be private yet (see there).
-pub mod broker;
+mod broker;
 pub mod cluster;
 pub mod config;
 pub mod consumer;

@@ -6,10 +6,7 @@ mod fetcher;
 mod group_coordinator;
 mod isr;
 mod produce;
-// Public only because `Role::Follower::leader` is read by nobody outside
-// tests, and `replica.rs` is being changed elsewhere (issue 10): private, the
-// field would be dead code. Make it `mod replica;` once that change lands.
-pub mod replica;
+mod replica;
 
 use crate::config::{BrokerConfig, ClusterConfig, EffectiveTopicConfig};
 use crate::ids::{now_ms, BrokerId, TopicPartition, BROKER_PORT, CONTROLLER_HOST, CONTROLLER_PORT};

@@ -15,21 +15,14 @@ pub enum Role {
     /// Not told anything yet since start, or the partition is offline.
     Offline,
     Leader(LeaderState),
-    Follower {
-        leader: BrokerId,
-    },
+    /// Following the leader that `RoleChange::BecameFollower` named.
+    Follower,
 }
 
 #[derive(Debug)]
 pub struct LeaderState {
     isr: IsrState,
     followers: BTreeMap<BrokerId, FollowerProgress>,
-}
-
-impl LeaderState {
-    pub fn isr(&self) -> &IsrState {
-        &self.isr
-    }
 }
 
 /// The fields are private so that the rules hold by construction: the HW
@@ -119,24 +112,12 @@ impl Replica {
         }
     }
 
-    pub fn tp(&self) -> &TopicPartition {
-        &self.tp
-    }
-
-    pub fn role(&self) -> &Role {
-        &self.role
-    }
-
     pub fn high_watermark(&self) -> i64 {
         self.high_watermark
     }
 
     pub fn leader_epoch(&self) -> i32 {
         self.leader_epoch
-    }
-
-    pub fn partition_epoch(&self) -> i32 {
-        self.partition_epoch
     }
 
     pub fn generation(&self) -> u64 {
@@ -226,7 +207,7 @@ impl Replica {
                     // Pre-KIP-101: a new follower truncates to its own high watermark.
                     log.truncate_to(self.high_watermark);
                 }
-                self.role = Role::Follower { leader: l };
+                self.role = Role::Follower;
                 self.clamp_hw(log);
                 RoleChange::BecameFollower { leader: l }
             }
