@@ -216,6 +216,10 @@ pub struct Promise {
 /// The promises `sem` makes to a run that injected `faults`, in a fixed order.
 pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
     let mut out = Vec::new();
+    // Offsets (and so acknowledged positions) mean something only while the
+    // log never rewinds: after an unclean election or an unflushed power loss,
+    // later records reuse the offsets of lost ones.
+    let offsets_stable = !sem.unclean_leader_election && !sem.log_can_rewind(faults);
     let mut promise = |name: PromiseName, reason: String| {
         out.push(Promise {
             name,
@@ -224,10 +228,6 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
         })
     };
 
-    // Offsets (and so acknowledged positions) mean something only while the
-    // log never rewinds: after an unclean election or an unflushed power loss,
-    // later records reuse the offsets of lost ones.
-    let offsets_stable = !sem.unclean_leader_election && !sem.log_can_rewind(faults);
     // acks=0 and acks=1 promise nothing about loss; acks=all with
     // min.insync=1 is "as acks=1"; unclean election gives it up again.
     let durable = sem.acks == Acks::All && sem.min_insync_replicas >= 2 && offsets_stable;
@@ -252,7 +252,11 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
             PromiseName::NoDuplicates,
             "retries=0: the producer never sends a value twice (SEMANTICS.md row \"acks=1\": no duplicates without retries)".into(),
         );
-    } else if sem.idempotent() {
+    } else if sem.idempotent() && offsets_stable {
+        // The broker de-duplicates by the producer state it rebuilds from its
+        // log: a log that rewinds (unclean election, unflushed power loss)
+        // forgets the sequences of what it lost, and a retry of a batch that
+        // had been written lands again (found by a compound power-loss sweep).
         promise(
             PromiseName::NoDuplicates,
             "idempotence: the leader answers a resent batch with its original offset (SEMANTICS.md row \"idempotence\")".into(),

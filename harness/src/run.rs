@@ -248,12 +248,14 @@ mod tests {
         let schedule = vec![
             ScheduledFault {
                 at_ms: 100,
+                hold_ms: None,
                 fault: Fault::Pause {
                     target: Target::Broker(1),
                 },
             },
             ScheduledFault {
                 at_ms: 300,
+                hold_ms: None,
                 fault: Fault::Heal,
             },
         ];
@@ -284,10 +286,12 @@ mod tests {
         let given = vec![
             ScheduledFault {
                 at_ms: 300,
+                hold_ms: None,
                 fault: Fault::Resume,
             },
             ScheduledFault {
                 at_ms: 100,
+                hold_ms: None,
                 fault: Fault::Heal,
             },
         ];

@@ -106,7 +106,7 @@ fn schedule() -> impl Strategy<Value = Vec<ScheduledFault>> {
         |mut v| {
             v.sort_by_key(|(t, _)| *t);
             v.into_iter()
-                .map(|(at_ms, fault)| ScheduledFault { at_ms, fault })
+                .map(|(at_ms, fault)| ScheduledFault::at(at_ms, fault))
                 .collect()
         },
     )

@@ -172,6 +172,33 @@ fn idempotence_promises_no_duplicates_and_order() {
     assert!(!too_many_in_flight.idempotent());
 }
 
+/// Idempotence de-duplicates against the producer state the leader rebuilds
+/// from its log: once the log can rewind it promises no duplicates only
+/// with fsync on every append.
+#[test]
+fn idempotence_promises_no_duplicates_only_on_logs_that_never_rewind() {
+    let sem = Semantics::default();
+    assert!(!names(&sem, &POWER_LOSS).contains(&NoDuplicates));
+    let unclean = Semantics {
+        unclean_leader_election: true,
+        ..Semantics::default()
+    };
+    assert!(!names(&unclean, &CRASHES_AND_PARTITIONS).contains(&NoDuplicates));
+    let fsync = Semantics {
+        flush_messages: Some(1),
+        ..Semantics::default()
+    };
+    assert!(names(&fsync, &POWER_LOSS).contains(&NoDuplicates));
+    let no_retries = Semantics {
+        retries: 0,
+        ..Semantics::default()
+    };
+    assert!(
+        names(&no_retries, &POWER_LOSS).contains(&NoDuplicates),
+        "without retries no value is ever sent twice, whatever the log does"
+    );
+}
+
 #[test]
 fn transactions_with_read_committed_promise_no_aborted_reads() {
     let sem = Semantics {

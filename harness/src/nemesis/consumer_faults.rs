@@ -77,3 +77,29 @@ pub fn needs_undo(controls: &GroupControls) -> (bool, bool) {
         c.values().any(|m| m.stall.get()),
     )
 }
+
+/// Undo one held `kill-consumer`: a new member on `client`'s host.
+pub fn restart_member(controls: &GroupControls, client: &str) -> Result<Value, String> {
+    let mut c = controls.borrow_mut();
+    match c.get_mut(client) {
+        Some(m) if m.crashed => {
+            m.crashed = false;
+            Ok(json!({ "clients": [client] }))
+        }
+        Some(_) => Err(format!("{client} is not down")),
+        None => Err(format!("no group member host {client}")),
+    }
+}
+
+/// Undo one held `pause-consumer`: the member carries on.
+pub fn resume_member(controls: &GroupControls, client: &str) -> Result<Value, String> {
+    let c = controls.borrow();
+    match c.get(client) {
+        Some(m) if m.stall.get() => {
+            m.stall.set(false);
+            Ok(json!({ "clients": [client] }))
+        }
+        Some(_) => Err(format!("{client} is not stalled")),
+        None => Err(format!("no group member host {client}")),
+    }
+}

@@ -14,6 +14,12 @@ pub enum Target {
     LeaderOf(String),
     /// A follower of a partition (the first in replica order that is not leader).
     FollowerOf(String),
+    /// A live follower in the partition's ISR, drawn from the nemesis stream
+    /// (none when the ISR is the leader alone).
+    IsrFollowerOf(String),
+    /// A live replica outside the ISR (a lagging follower), drawn from the
+    /// nemesis stream (none while every replica is in sync).
+    LaggingFollowerOf(String),
     /// A broker drawn from the nemesis stream.
     RandomBroker,
     Controller,
@@ -139,7 +145,9 @@ impl FaultTag {
             FaultTag::Isolate => "cut one node off from the other servers",
             FaultTag::IsolateCompletely => "cut one node off from everything, clients included",
             FaultTag::PartitionBridge => "two halves joined by one node",
-            FaultTag::PartitionOneWay => "drop messages in one direction only",
+            FaultTag::PartitionOneWay => {
+                "drop messages from one node to another, one direction only"
+            }
             FaultTag::Cut => "cut the link between two nodes",
             FaultTag::PartitionClient => "cut a client off from a broker",
             FaultTag::Heal => "repair every link, release paused nodes",
@@ -206,5 +214,32 @@ pub fn sort_by_time(schedule: &mut [ScheduledFault]) {
 #[serde(deny_unknown_fields)]
 pub struct ScheduledFault {
     pub at_ms: u64,
+    /// How long the fault holds: `hold_ms` after it fired the nemesis undoes
+    /// exactly what this fault did (the links it cut, the broker it stopped,
+    /// the node it paused), leaving other faults in place. Without it the
+    /// fault holds until an undo (`heal`, `restart`, `resume`, ...) or the end
+    /// of the fault window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_ms: Option<u64>,
     pub fault: Fault,
+}
+
+impl ScheduledFault {
+    /// A fault that holds until an undo or the end of the fault window.
+    pub fn at(at_ms: u64, fault: Fault) -> Self {
+        Self {
+            at_ms,
+            hold_ms: None,
+            fault,
+        }
+    }
+
+    /// A fault undone `hold_ms` after it fired (see [`ScheduledFault::hold_ms`]).
+    pub fn held(at_ms: u64, hold_ms: u64, fault: Fault) -> Self {
+        Self {
+            at_ms,
+            hold_ms: Some(hold_ms),
+            fault,
+        }
+    }
 }

@@ -1,5 +1,8 @@
 //! The nemesis: fires a fault schedule against the simulation, resolving role
 //! targets when each fault fires, and remembers what it broke so it can heal.
+//! A fault with a `hold_ms` is undone on its own when it runs out: the links
+//! it cut (kept cut while another fault still cuts them), the broker it
+//! stopped, the node or member it paused.
 pub mod consumer_faults;
 pub mod fault;
 pub mod generator;
@@ -15,7 +18,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What one fault did, for the history and `faults.jsonl`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -27,6 +30,29 @@ pub struct FaultRecord {
     pub value: Value,
 }
 
+/// What a held fault did, to undo exactly that when it runs out.
+#[derive(Clone, Debug, PartialEq)]
+enum Undo {
+    /// Directed links (from, to) it cut.
+    Links(Vec<(String, String)>),
+    /// A node it paused.
+    Unpause(String),
+    /// Brokers it stopped.
+    Restart(Vec<BrokerId>),
+    /// A group member it killed.
+    RestartConsumer(String),
+    /// A group member it stalled.
+    ResumeConsumer(String),
+}
+
+/// An undo due at `at_ms`; `seq` keeps undos due together in firing order.
+#[derive(Clone, Debug)]
+struct PendingUndo {
+    at_ms: u64,
+    seq: u64,
+    undo: Undo,
+}
+
 pub struct Nemesis {
     schedule: Vec<ScheduledFault>,
     next: usize,
@@ -34,6 +60,14 @@ pub struct Nemesis {
     clients: Vec<String>,
     down: BTreeSet<BrokerId>,
     paused: BTreeSet<String>,
+    /// How many faults cut each directed link (from, to) now; a link is
+    /// repaired when the last of them is undone. `heal` clears it.
+    cuts: BTreeMap<(String, String), u32>,
+    /// How many held faults pause each node; `resume` clears it.
+    holds: BTreeMap<String, u32>,
+    /// Undos of held faults, by time then firing order.
+    pending: Vec<PendingUndo>,
+    undo_seq: u64,
     pub records: Vec<FaultRecord>,
     /// The group workload's member controls (empty without a group).
     group_controls: GroupControls,
@@ -56,12 +90,18 @@ impl Nemesis {
             clients: clients.hosts,
             down: BTreeSet::new(),
             paused: BTreeSet::new(),
+            cuts: BTreeMap::new(),
+            holds: BTreeMap::new(),
+            pending: Vec::new(),
+            undo_seq: 0,
             records: Vec::new(),
             group_controls: clients.group_controls,
         }
     }
 
-    /// Fire every fault due at `now_ms`; returns the records of those fired.
+    /// Fire every fault due at `now_ms`, and every undo of a held fault that
+    /// ran out (an undo first when both are due at the same time); returns
+    /// the records of those fired.
     pub fn fire_due(
         &mut self,
         now_ms: u64,
@@ -69,16 +109,200 @@ impl Nemesis {
         cluster: &Cluster,
     ) -> Vec<FaultRecord> {
         let mut fired = Vec::new();
-        while self.next < self.schedule.len() && self.schedule[self.next].at_ms <= now_ms {
-            let fault = self.schedule[self.next].fault.clone();
-            self.next += 1;
-            if fault == Fault::Heal {
-                fired.extend(self.heal(now_ms, sim, cluster));
-            } else {
-                fired.push(self.apply(&fault, now_ms, sim, cluster));
+        loop {
+            let scheduled = self
+                .schedule
+                .get(self.next)
+                .map(|f| f.at_ms)
+                .filter(|&t| t <= now_ms);
+            let undo = self
+                .pending
+                .first()
+                .map(|p| p.at_ms)
+                .filter(|&t| t <= now_ms);
+            match (scheduled, undo) {
+                (_, Some(u)) if scheduled.is_none_or(|s| u <= s) => {
+                    let p = self.pending.remove(0);
+                    fired.push(self.undo(p.undo, now_ms, sim, cluster));
+                }
+                (Some(_), _) => {
+                    let entry = self.schedule[self.next].clone();
+                    self.next += 1;
+                    if entry.fault == Fault::Heal {
+                        fired.extend(self.heal(now_ms, sim, cluster));
+                    } else {
+                        let record =
+                            self.apply_held(&entry.fault, entry.hold_ms, now_ms, sim, cluster);
+                        fired.push(record);
+                    }
+                }
+                _ => break,
             }
         }
         fired
+    }
+
+    /// Faults holding now that will be undone on their own (for tests).
+    pub fn holding(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn apply_held(
+        &mut self,
+        fault: &Fault,
+        hold_ms: Option<u64>,
+        now_ms: u64,
+        sim: &mut turmoil::Sim<'_>,
+        cluster: &Cluster,
+    ) -> FaultRecord {
+        let (value, undo) = match self.apply_inner(fault, hold_ms.is_some(), sim, cluster) {
+            Ok((value, undo)) => (value, undo),
+            Err(why) => (json!({ "skipped": why }), None),
+        };
+        if let (Some(hold), Some(undo)) = (hold_ms, undo) {
+            let at_ms = now_ms.saturating_add(hold);
+            let seq = self.undo_seq;
+            self.undo_seq += 1;
+            let i = self
+                .pending
+                .partition_point(|p| (p.at_ms, p.seq) <= (at_ms, seq));
+            self.pending.insert(i, PendingUndo { at_ms, seq, undo });
+        }
+        self.record(now_ms, fault.name(), fault.clone(), value)
+    }
+
+    fn record(&mut self, at_ms: u64, f: &str, fault: Fault, value: Value) -> FaultRecord {
+        let record = FaultRecord {
+            at_ms,
+            f: f.to_string(),
+            fault,
+            value,
+        };
+        self.records.push(record.clone());
+        record
+    }
+
+    /// Undo what one held fault did, recorded as the undo it is (`heal` of
+    /// its links, `restart` of its brokers, `resume` of its node, ...).
+    fn undo(
+        &mut self,
+        undo: Undo,
+        now_ms: u64,
+        sim: &mut turmoil::Sim<'_>,
+        cluster: &Cluster,
+    ) -> FaultRecord {
+        let (fault, value) = match undo {
+            Undo::Links(links) => {
+                for link in &links {
+                    let Some(n) = self.cuts.get_mut(link) else {
+                        continue;
+                    };
+                    *n -= 1;
+                    if *n == 0 {
+                        self.cuts.remove(link);
+                        if !self.held(&link.0, &link.1) {
+                            sim.repair_oneway(link.0.as_str(), link.1.as_str());
+                        }
+                    }
+                }
+                (Fault::Heal, json!({ "links": links }))
+            }
+            Undo::Unpause(node) => {
+                let value = match self.holds.get_mut(&node) {
+                    None => json!({ "skipped": format!("{node} is not paused") }),
+                    Some(n) if *n > 1 => {
+                        *n -= 1;
+                        json!({ "skipped": format!("{node} is paused by another fault") })
+                    }
+                    Some(_) => {
+                        self.holds.remove(&node);
+                        self.paused.remove(&node);
+                        let all: Vec<String> = Self::servers(cluster)
+                            .into_iter()
+                            .chain(self.clients.clone())
+                            .filter(|o| *o != node && !self.paused.contains(o))
+                            .collect();
+                        for o in &all {
+                            sim.release(node.as_str(), o.as_str());
+                            // Released links are healthy: cut again what
+                            // other faults still cut.
+                            for (a, b) in [(&node, o), (o, &node)] {
+                                if self.cuts.contains_key(&(a.clone(), b.clone())) {
+                                    sim.partition_oneway(a.as_str(), b.as_str());
+                                }
+                            }
+                        }
+                        json!({ "nodes": [node] })
+                    }
+                };
+                (Fault::Resume, value)
+            }
+            Undo::Restart(ids) => {
+                let ids: Vec<BrokerId> =
+                    ids.into_iter().filter(|id| self.down.remove(id)).collect();
+                for &id in &ids {
+                    cluster.restart(sim, id);
+                }
+                let value = if ids.is_empty() {
+                    json!({ "skipped": "already restarted" })
+                } else {
+                    json!({ "brokers": ids })
+                };
+                (Fault::Restart, value)
+            }
+            Undo::RestartConsumer(client) => (
+                Fault::RestartConsumers,
+                consumer_faults::restart_member(&self.group_controls, &client)
+                    .unwrap_or_else(|why| json!({ "skipped": why })),
+            ),
+            Undo::ResumeConsumer(client) => (
+                Fault::ResumeConsumers,
+                consumer_faults::resume_member(&self.group_controls, &client)
+                    .unwrap_or_else(|why| json!({ "skipped": why })),
+            ),
+        };
+        self.record(now_ms, fault.name(), fault, value)
+    }
+
+    /// Is the link between `a` and `b` held by a pause?
+    fn held(&self, a: &str, b: &str) -> bool {
+        self.paused.contains(a) || self.paused.contains(b)
+    }
+
+    /// Cut links: two-way between each pair, or one-way from the first to
+    /// the second. Unheld (a fault undone by a global undo): the network
+    /// calls as they always were. Held: each direction counted, and cut in
+    /// the network when the first fault cuts it (a paused link stays held;
+    /// the cut applies when the pause ends). Returns the directed links.
+    fn cut(
+        &mut self,
+        sim: &mut turmoil::Sim<'_>,
+        pairs: &[(String, String)],
+        two_way: bool,
+        held: bool,
+    ) -> Vec<(String, String)> {
+        let mut links = Vec::new();
+        for (a, b) in pairs {
+            links.push((a.clone(), b.clone()));
+            if two_way {
+                links.push((b.clone(), a.clone()));
+            }
+            if !held {
+                if two_way {
+                    sim.partition(a.as_str(), b.as_str());
+                } else {
+                    sim.partition_oneway(a.as_str(), b.as_str());
+                }
+            }
+        }
+        for link in &links {
+            let n = self.cuts.entry(link.clone()).or_insert(0);
+            *n += 1;
+            if held && *n == 1 && !self.held(&link.0, &link.1) {
+                sim.partition_oneway(link.0.as_str(), link.1.as_str());
+            }
+        }
+        links
     }
 
     /// `heal`: repair every link and release paused nodes. The release is
@@ -104,6 +328,8 @@ impl Nemesis {
         sim: &mut turmoil::Sim<'_>,
         cluster: &Cluster,
     ) -> Vec<FaultRecord> {
+        // Everything is undone here, held faults included.
+        self.pending.clear();
         let mut out = self.heal(now_ms, sim, cluster);
         if !self.down.is_empty() {
             out.push(self.apply(&Fault::Restart, now_ms, sim, cluster));
@@ -144,6 +370,22 @@ impl Nemesis {
                     .find(|&b| Some(b) != leader)
                     .and_then(broker)
             }
+            Target::IsrFollowerOf(tp) | Target::LaggingFollowerOf(tp) => {
+                let tp = parse_tp(tp)?;
+                let leader = cluster.leader_of(&tp);
+                let isr = cluster.isr_of(&tp);
+                let in_isr = matches!(target, Target::IsrFollowerOf(_));
+                let candidates: Vec<BrokerId> = cluster
+                    .replicas_of(&tp)
+                    .into_iter()
+                    .filter(|&b| Some(b) != leader && !self.down.contains(&b))
+                    .filter(|b| isr.contains(b) == in_isr)
+                    .collect();
+                if candidates.is_empty() {
+                    return None;
+                }
+                broker(candidates[self.rng.random_range(0..candidates.len())])
+            }
             Target::RandomBroker => {
                 let live: Vec<BrokerId> = cluster
                     .broker_ids()
@@ -164,50 +406,57 @@ impl Nemesis {
         sim: &mut turmoil::Sim<'_>,
         cluster: &Cluster,
     ) -> FaultRecord {
-        let value = self
-            .apply_inner(fault, sim, cluster)
-            .unwrap_or_else(|why| json!({ "skipped": why }));
-        let record = FaultRecord {
-            at_ms: now_ms,
-            f: fault.name().to_string(),
-            fault: fault.clone(),
-            value,
-        };
-        self.records.push(record.clone());
-        record
+        self.apply_held(fault, None, now_ms, sim, cluster)
     }
 
+    /// Apply a fault; `held`: it will be undone on its own, so links are cut
+    /// through the counts and pauses counted. Returns what it did and how to
+    /// undo exactly that, or why it was skipped.
     fn apply_inner(
         &mut self,
         fault: &Fault,
+        held: bool,
         sim: &mut turmoil::Sim<'_>,
         cluster: &Cluster,
-    ) -> Result<Value, String> {
+    ) -> Result<(Value, Option<Undo>), String> {
         let servers = Self::servers(cluster);
         let unresolved = |t: &Target| format!("no node for {t:?}");
+        let between = |a: &[String], b: &[String]| -> Vec<(String, String)> {
+            a.iter()
+                .flat_map(|x| b.iter().map(move |y| (x.clone(), y.clone())))
+                .collect()
+        };
         match fault {
             Fault::PartitionRandomHalves => {
                 let mut shuffled = servers.clone();
                 shuffled.shuffle(&mut self.rng);
                 let (a, b) = shuffled.split_at(shuffled.len() / 2);
-                cut_between(sim, a, b);
-                Ok(json!({ "halves": [a, b] }))
+                let links = self.cut(sim, &between(a, b), true, held);
+                Ok((json!({ "halves": [a, b] }), Some(Undo::Links(links))))
             }
             Fault::PartitionBridge => {
                 let mut shuffled = servers.clone();
                 shuffled.shuffle(&mut self.rng);
                 let bridge = shuffled.remove(shuffled.len() / 2);
                 let (a, b) = shuffled.split_at(shuffled.len() / 2);
-                cut_between(sim, a, b);
-                Ok(json!({ "halves": [a, b], "bridge": bridge }))
+                let links = self.cut(sim, &between(a, b), true, held);
+                Ok((
+                    json!({ "halves": [a, b], "bridge": bridge }),
+                    Some(Undo::Links(links)),
+                ))
             }
             Fault::Isolate { target } => {
                 let node = self
                     .resolve(target, cluster)
                     .ok_or_else(|| unresolved(target))?;
                 let others: Vec<String> = servers.into_iter().filter(|s| *s != node).collect();
-                cut_between(sim, std::slice::from_ref(&node), &others);
-                Ok(json!({ "node": node }))
+                let links = self.cut(
+                    sim,
+                    &between(std::slice::from_ref(&node), &others),
+                    true,
+                    held,
+                );
+                Ok((json!({ "node": node }), Some(Undo::Links(links))))
             }
             Fault::IsolateCompletely { target } => {
                 let node = self
@@ -218,8 +467,13 @@ impl Nemesis {
                     .chain(self.clients.clone())
                     .filter(|s| *s != node)
                     .collect();
-                cut_between(sim, std::slice::from_ref(&node), &others);
-                Ok(json!({ "node": node }))
+                let links = self.cut(
+                    sim,
+                    &between(std::slice::from_ref(&node), &others),
+                    true,
+                    held,
+                );
+                Ok((json!({ "node": node }), Some(Undo::Links(links))))
             }
             Fault::PartitionOneWay { from, to } => {
                 let from = self
@@ -229,8 +483,8 @@ impl Nemesis {
                 if from == to {
                     return Err("one-way partition from a node to itself".into());
                 }
-                sim.partition_oneway(from.as_str(), to.as_str());
-                Ok(json!({ "from": from, "to": to }))
+                let links = self.cut(sim, &[(from.clone(), to.clone())], false, held);
+                Ok((json!({ "from": from, "to": to }), Some(Undo::Links(links))))
             }
             Fault::Cut { a, b } => {
                 let a = self.resolve(a, cluster).ok_or_else(|| unresolved(a))?;
@@ -238,8 +492,8 @@ impl Nemesis {
                 if a == b {
                     return Err("cut between a node and itself".into());
                 }
-                sim.partition(a.as_str(), b.as_str());
-                Ok(json!({ "a": a, "b": b }))
+                let links = self.cut(sim, &[(a.clone(), b.clone())], true, held);
+                Ok((json!({ "a": a, "b": b }), Some(Undo::Links(links))))
             }
             Fault::PartitionClient { client, target } => {
                 if !self.clients.contains(client) {
@@ -248,8 +502,11 @@ impl Nemesis {
                 let node = self
                     .resolve(target, cluster)
                     .ok_or_else(|| unresolved(target))?;
-                sim.partition(client.as_str(), node.as_str());
-                Ok(json!({ "client": client, "node": node }))
+                let links = self.cut(sim, &[(client.clone(), node.clone())], true, held);
+                Ok((
+                    json!({ "client": client, "node": node }),
+                    Some(Undo::Links(links)),
+                ))
             }
             Fault::Heal => {
                 let all: Vec<String> = servers.into_iter().chain(self.clients.clone()).collect();
@@ -258,7 +515,8 @@ impl Nemesis {
                         sim.repair(a.as_str(), b.as_str());
                     }
                 }
-                Ok(json!({}))
+                self.cuts.clear();
+                Ok((json!({}), None))
             }
             Fault::Crash { target } | Fault::PowerLoss { target } => {
                 let node = self
@@ -274,7 +532,10 @@ impl Nemesis {
                 } else {
                     cluster.crash(sim, id);
                 }
-                Ok(json!({ "broker": id, "power_loss": power_loss }))
+                Ok((
+                    json!({ "broker": id, "power_loss": power_loss }),
+                    Some(Undo::Restart(vec![id])),
+                ))
             }
             Fault::PowerLossAll => {
                 let ids: Vec<BrokerId> = cluster
@@ -285,53 +546,55 @@ impl Nemesis {
                     self.down.insert(id);
                     cluster.lose_power(sim, id);
                 }
-                Ok(json!({ "brokers": ids, "power_loss": true }))
+                Ok((
+                    json!({ "brokers": ids, "power_loss": true }),
+                    Some(Undo::Restart(ids)),
+                ))
             }
             Fault::Restart => {
                 let ids: Vec<BrokerId> = std::mem::take(&mut self.down).into_iter().collect();
                 for &id in &ids {
                     cluster.restart(sim, id);
                 }
-                Ok(json!({ "brokers": ids }))
+                Ok((json!({ "brokers": ids }), None))
             }
             Fault::Pause { target } => {
                 let node = self
                     .resolve(target, cluster)
                     .ok_or_else(|| unresolved(target))?;
-                let others: Vec<String> = servers
-                    .into_iter()
-                    .chain(self.clients.clone())
-                    .filter(|s| *s != node)
-                    .collect();
-                for o in &others {
-                    sim.hold(node.as_str(), o.as_str());
+                let count = self.holds.entry(node.clone()).or_insert(0);
+                *count += 1;
+                if *count == 1 || !held {
+                    let others: Vec<String> = servers
+                        .into_iter()
+                        .chain(self.clients.clone())
+                        .filter(|s| *s != node)
+                        .collect();
+                    for o in &others {
+                        sim.hold(node.as_str(), o.as_str());
+                    }
                 }
                 self.paused.insert(node.clone());
-                Ok(json!({ "node": node }))
+                Ok((json!({ "node": node }), Some(Undo::Unpause(node))))
             }
-            Fault::KillConsumer { .. }
-            | Fault::RestartConsumers
-            | Fault::PauseConsumer { .. }
-            | Fault::ResumeConsumers
-            | Fault::ChurnConsumer { .. } => consumer_faults::apply(fault, &self.group_controls),
+            Fault::KillConsumer { client } => consumer_faults::apply(fault, &self.group_controls)
+                .map(|v| (v, Some(Undo::RestartConsumer(client.clone())))),
+            Fault::PauseConsumer { client } => consumer_faults::apply(fault, &self.group_controls)
+                .map(|v| (v, Some(Undo::ResumeConsumer(client.clone())))),
+            Fault::RestartConsumers | Fault::ResumeConsumers | Fault::ChurnConsumer { .. } => {
+                consumer_faults::apply(fault, &self.group_controls).map(|v| (v, None))
+            }
             Fault::Resume => {
                 let all: Vec<String> = servers.into_iter().chain(self.clients.clone()).collect();
                 let paused = std::mem::take(&mut self.paused);
+                self.holds.clear();
                 for node in &paused {
                     for o in all.iter().filter(|o| *o != node) {
                         sim.release(node.as_str(), o.as_str());
                     }
                 }
-                Ok(json!({ "nodes": paused }))
+                Ok((json!({ "nodes": paused }), None))
             }
-        }
-    }
-}
-
-fn cut_between(sim: &mut turmoil::Sim<'_>, a: &[String], b: &[String]) {
-    for x in a {
-        for y in b {
-            sim.partition(x.as_str(), y.as_str());
         }
     }
 }

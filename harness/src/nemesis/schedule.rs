@@ -91,12 +91,14 @@ mod tests {
         vec![
             ScheduledFault {
                 at_ms: 100,
+                hold_ms: None,
                 fault: Fault::Crash {
                     target: Target::LeaderOf("orders/0".into()),
                 },
             },
             ScheduledFault {
                 at_ms: 900,
+                hold_ms: None,
                 fault: Fault::Restart,
             },
         ]
