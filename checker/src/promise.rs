@@ -74,7 +74,9 @@ pub struct Semantics {
     /// `isolation.level=read_committed`.
     pub read_committed: bool,
     pub commit_mode: Option<CommitMode>,
-    /// Pre-KIP-101 truncation to the local high watermark on restart.
+    /// Pre-KIP-101 truncation to the local high watermark on becoming a
+    /// follower (`logjam.legacy.hw.truncation`). `logjam.legacy.restart.keeps.isr`
+    /// is not here: on its own it changes no promise.
     pub legacy_hw_truncation: bool,
     /// Offset commits from stale generations accepted.
     pub legacy_no_commit_fencing: bool,

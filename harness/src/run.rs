@@ -93,7 +93,8 @@ pub fn run(
         seed,
         tick_ms: knobs.tick_ms,
         duration_ms: total_ms,
-        ..SimSettings::default()
+        min_latency_ms: knobs.min_latency_ms,
+        max_latency_ms: knobs.max_latency_ms,
     });
     cluster.install(&mut sim);
     let shared = Shared::new(seed, partitions(scenario));

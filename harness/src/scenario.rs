@@ -49,6 +49,8 @@ impl Scenario {
             ("sim.recovery_ms", self.sim.recovery_ms),
             ("sim.final_read_timeout_ms", self.sim.final_read_timeout_ms),
             ("sim.tick_ms", self.sim.tick_ms),
+            ("sim.min_latency_ms", self.sim.min_latency_ms),
+            ("sim.max_latency_ms", self.sim.max_latency_ms),
         ] {
             if ms > MAX_SIMULATED_MS {
                 return Err(format!(
@@ -79,18 +81,62 @@ pub struct SimKnobs {
     pub recovery_ms: u64,
     /// Upper bound on the final reads.
     pub final_read_timeout_ms: u64,
+    /// One-way message latency range; each message's latency is drawn from
+    /// the run's seeded rng (turmoil: `min + (max - min) * Exp(5)`, capped
+    /// at `max`). The range reaches past the tick so that a round trip does
+    /// not always take the same number of steps (issue 11: with every message
+    /// on the next step, a follower's fetches phase-lock one record behind
+    /// the HW and it never rejoins the ISR while producers run).
+    pub min_latency_ms: u64,
+    pub max_latency_ms: u64,
 }
 
 impl Default for SimKnobs {
     fn default() -> Self {
+        let models = logjam_models::cluster::SimSettings::default();
         Self {
             tick_ms: 10,
             recovery_ms: 3_000,
             final_read_timeout_ms: 30_000,
+            min_latency_ms: models.min_latency_ms,
+            max_latency_ms: models.max_latency_ms,
         }
+    }
+}
+
+impl SimKnobs {
+    /// The latency range is a range: the error names the keys.
+    pub fn check_latency(&self) -> Result<(), String> {
+        if self.min_latency_ms > self.max_latency_ms {
+            return Err(format!(
+                "`sim.min_latency_ms` ({}) must be at most `sim.max_latency_ms` ({})",
+                self.min_latency_ms, self.max_latency_ms
+            ));
+        }
+        Ok(())
     }
 }
 
 fn default_duration_ms() -> u64 {
     30_000
+}
+
+#[cfg(test)]
+mod latency_tests {
+    use super::SimKnobs;
+
+    #[test]
+    fn latency_range_is_checked_and_the_error_names_the_keys() {
+        assert_eq!(SimKnobs::default().check_latency(), Ok(()));
+        let k = SimKnobs {
+            min_latency_ms: 30,
+            max_latency_ms: 20,
+            ..SimKnobs::default()
+        };
+        let e = k.check_latency().unwrap_err();
+        assert!(
+            e.contains("sim.min_latency_ms") && e.contains("sim.max_latency_ms"),
+            "{e}"
+        );
+    }
 }

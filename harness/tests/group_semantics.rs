@@ -154,9 +154,11 @@ fn final_committed(h: &History) -> BTreeMap<String, i64> {
 }
 
 /// Kill each member in turn, about every 900 ms, for 400 ms. The offsets
-/// walk through a member's poll/process/commit cycle (members run in step
-/// with the simulation's ticks), so some kills land between processing and
-/// committing.
+/// walk through a member's poll/process/commit cycle, so some kills land
+/// between processing and committing. Since message latency spreads past the
+/// tick (issue 11), the cycle no longer runs in step with the ticks and a
+/// kill lands in that window less often: over seeds 0..10 duplicates show on
+/// seed 7 only (over 0..3 before), hence ten seeds.
 fn member_crashes() -> Vec<ScheduledFault> {
     let mut faults = Vec::new();
     for i in 0..10u64 {
@@ -170,7 +172,7 @@ fn member_crashes() -> Vec<ScheduledFault> {
 #[test]
 fn commit_before_processing_loses_and_commit_after_duplicates_under_the_same_crashes() {
     let faults = member_crashes();
-    let seeds = 0..3;
+    let seeds = 0..10;
     let before = scenario(
         "group-before-processing-crashes",
         CommitMode::BeforeProcessing,

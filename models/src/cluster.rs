@@ -19,7 +19,12 @@ pub struct SimSettings {
     /// Simulated time per turmoil step. Coarser is cheaper (see DESIGN.md).
     pub tick_ms: u64,
     pub duration_ms: u64,
-    /// One-way network latency range.
+    /// One-way network latency range: each message's latency is drawn from
+    /// the sim's seeded rng, `min + (max - min) * Exp(5)` capped at `max`
+    /// (turmoil's default curve; mean about a fifth of the way up). The
+    /// default reaches past the tick so that a round trip takes a varying
+    /// number of steps: with every message on the next step, periodic loops
+    /// (a producer's sends, a follower's fetches) lock in phase (issue 11).
     pub min_latency_ms: u64,
     pub max_latency_ms: u64,
 }
@@ -31,7 +36,7 @@ impl Default for SimSettings {
             tick_ms: 5,
             duration_ms: 30_000,
             min_latency_ms: 1,
-            max_latency_ms: 4,
+            max_latency_ms: 25,
         }
     }
 }
@@ -100,7 +105,10 @@ impl Cluster {
     /// Power loss: the process dies and every unflushed write is gone.
     pub fn lose_power(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {
         sim.crash(broker_host(id));
-        self.disks[&id].borrow_mut().lose_power();
+        let now_ms = sim.elapsed().as_millis() as u64;
+        self.disks[&id]
+            .borrow_mut()
+            .lose_power(now_ms, self.config.broker.page_cache_writeback_age_ms);
     }
 
     pub fn restart(&self, sim: &mut turmoil::Sim<'_>, id: BrokerId) {

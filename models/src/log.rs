@@ -8,6 +8,9 @@ use crate::producer_state::ProducerStateTable;
 #[derive(Clone, Debug, Default)]
 pub struct PartitionLog {
     batches: Vec<RecordBatch>,
+    /// When each batch reached the page cache (simulated ms), parallel to
+    /// `batches`: the kernel writes dirty pages back once they are old enough.
+    appended_ms: Vec<u64>,
     /// Batches `[0, flushed_batches)` are durable; the rest live only in the page cache.
     flushed_batches: usize,
     unflushed_records: u64,
@@ -73,12 +76,18 @@ impl PartitionLog {
         self.producers.update(&batch);
         self.unflushed_records += batch.record_count() as u64;
         self.batches.push(batch);
+        self.appended_ms.push(crate::ids::now_ms());
         self.assert_flushed_prefix();
         self.batches.last().expect("just pushed")
     }
 
     /// The flushed batches are a prefix of the log.
     fn assert_flushed_prefix(&self) {
+        assert_eq!(
+            self.appended_ms.len(),
+            self.batches.len(),
+            "every batch has its page-cache time"
+        );
         assert!(
             self.flushed_batches <= self.batches.len(),
             "flushed batches ({}) must be a prefix of the log ({} batches)",
@@ -98,6 +107,7 @@ impl PartitionLog {
             return;
         }
         self.batches.truncate(keep);
+        self.appended_ms.truncate(keep);
         self.flushed_batches = self.flushed_batches.min(keep);
         self.after_shrink();
     }
@@ -130,9 +140,17 @@ impl PartitionLog {
         self.last_flush_ms = now_ms;
     }
 
-    /// Power loss: the page cache is gone, only flushed batches remain.
-    pub fn lose_unflushed(&mut self) {
+    /// Power loss at `now_ms`: the page cache is gone. What survives is what
+    /// was fsynced and what the kernel had already written back on its own:
+    /// Linux's flusher writes a dirty page once it is older than
+    /// `vm.dirty_expire_centisecs` (30 s by default), `writeback_age_ms` here.
+    pub fn lose_unflushed(&mut self, now_ms: u64, writeback_age_ms: u64) {
+        let written_back = self
+            .appended_ms
+            .partition_point(|&at| at.saturating_add(writeback_age_ms) <= now_ms);
+        self.flushed_batches = self.flushed_batches.max(written_back);
         self.batches.truncate(self.flushed_batches);
+        self.appended_ms.truncate(self.flushed_batches);
         self.after_shrink();
     }
 
@@ -171,9 +189,33 @@ mod tests {
         log.flush(10);
         log.append_as_leader(batch(3), 2);
         assert_eq!(log.log_end_offset(), 5);
-        log.lose_unflushed();
+        log.lose_unflushed(10, 30_000);
         assert_eq!(log.log_end_offset(), 2);
         assert_eq!(log.epochs.latest_epoch(), Some(1));
+    }
+
+    /// Outside a simulation every batch reaches the page cache at 0 ms.
+    #[test]
+    fn power_loss_keeps_what_the_kernel_wrote_back() {
+        let mut log = PartitionLog::default();
+        log.append_as_leader(batch(2), 1);
+        log.append_as_leader(batch(3), 2);
+        log.lose_unflushed(29_999, 30_000);
+        assert_eq!(
+            log.log_end_offset(),
+            0,
+            "younger than the write-back age: gone"
+        );
+        log.append_as_leader(batch(2), 1);
+        log.lose_unflushed(30_000, 30_000);
+        assert_eq!(log.log_end_offset(), 2, "old enough: written back, kept");
+        log.append_as_leader(batch(1), 1);
+        log.lose_unflushed(30_000, 30_000);
+        assert_eq!(
+            log.log_end_offset(),
+            3,
+            "what was written back stays flushed"
+        );
     }
 
     #[test]

@@ -34,11 +34,13 @@ impl Disk {
         self.logs.get(tp)
     }
 
-    /// Power loss: everything not flushed is gone. Checkpoint files are fsynced
-    /// when written, so they survive (and may now point past the log end).
-    pub fn lose_power(&mut self) {
+    /// Power loss at `now_ms`: everything neither flushed nor written back by
+    /// the kernel (older than `writeback_age_ms`) is gone. Checkpoint files
+    /// are fsynced when written, so they survive (and may now point past the
+    /// log end).
+    pub fn lose_power(&mut self, now_ms: u64, writeback_age_ms: u64) {
         for log in self.logs.values_mut() {
-            log.lose_unflushed();
+            log.lose_unflushed(now_ms, writeback_age_ms);
         }
     }
 }

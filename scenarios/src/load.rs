@@ -109,6 +109,7 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
     if scenario.sim.tick_ms == 0 {
         return Err("`sim.tick_ms`: expected a positive number of milliseconds".into());
     }
+    scenario.sim.check_latency()?;
     scenario.check_times()
 }
 

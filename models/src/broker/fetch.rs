@@ -17,10 +17,17 @@ pub async fn handle(
     max_wait_ms: u64,
 ) -> Response {
     let reply = |result| Response::Fetch { result };
+    // The HW a follower's answer carries if it is answered at once: the one
+    // from before this fetch moved it. Kafka's leader reads the log and its
+    // HW first and only then records the follower's offset, which may advance
+    // the HW (Partition.fetchRecords: readRecords, then
+    // updateFollowerFetchState), so a follower learns an HW its own fetch
+    // made one fetch later: the window KIP-101's scenarios live in.
+    let mut hw_before_fetch = None;
     if let Some(f) = follower {
         match record_follower_fetch(h, &tp, fetch_offset, f) {
-            Ok(Some(diverging)) => return reply(Ok(diverging)),
-            Ok(None) => {}
+            Ok(FollowerFetchRecorded::Diverging(diverging)) => return reply(Ok(diverging)),
+            Ok(FollowerFetchRecorded::Progress { hw_before }) => hw_before_fetch = Some(hw_before),
             Err(e) => return reply(Err(e)),
         }
     }
@@ -43,9 +50,18 @@ pub async fn handle(
             follower.is_some(),
             max_batches as usize,
         );
+        // Only the first read answers with the HW from before the fetch; a
+        // parked fetch reads again when it completes and carries the HW of
+        // that moment (Kafka's DelayedFetch.onComplete reads the log anew).
+        let hw_before = hw_before_fetch.take();
         match data {
             Err(e) => return reply(Err(e)),
-            Ok(d) if !d.batches.is_empty() || Instant::now() >= deadline => return reply(Ok(d)),
+            Ok(mut d) if !d.batches.is_empty() || Instant::now() >= deadline => {
+                if let Some(hw) = hw_before {
+                    d.high_watermark = hw;
+                }
+                return reply(Ok(d));
+            }
             Ok(_) => {}
         }
         tokio::select! {
@@ -87,6 +103,15 @@ fn read(
     })
 }
 
+/// What a follower's fetch did on the leader.
+enum FollowerFetchRecorded {
+    /// The logs diverge: the answer tells the follower where to truncate.
+    Diverging(FetchData),
+    /// The follower's progress was recorded; `hw_before` is the leader's HW
+    /// from before this fetch moved it.
+    Progress { hw_before: i64 },
+}
+
 /// A follower's fetch tells the leader the follower's LEO: update its progress, the
 /// HW, and maybe the ISR. Returns a divergence answer if the follower must truncate.
 fn record_follower_fetch(
@@ -94,7 +119,7 @@ fn record_follower_fetch(
     tp: &TopicPartition,
     fetch_offset: i64,
     f: FollowerFetch,
-) -> Result<Option<FetchData>, ErrorCode> {
+) -> Result<FollowerFetchRecorded, ErrorCode> {
     let mut propose = None;
     let result = {
         let mut guard = h.state.borrow_mut();
@@ -127,24 +152,165 @@ fn record_follower_fetch(
             })
         };
         if let Some(d) = diverging {
-            Some(FetchData {
+            FollowerFetchRecorded::Diverging(FetchData {
                 high_watermark: r.high_watermark(),
                 log_end_offset: leo,
                 batches: vec![],
                 diverging: Some(d),
             })
         } else {
+            let hw_before = r.high_watermark();
             propose = r
                 .record_follower_fetch(f.replica_id, fetch_offset, log, now_ms())
                 .map_err(|_| ErrorCode::NotLeaderOrFollower)?;
             if r.advance_hw(log, min_isr) {
                 r.progress().notify_waiters();
             }
-            None
+            FollowerFetchRecorded::Progress { hw_before }
         }
     };
     if let Some(proposal) = propose {
         submit_alter_partition(h, proposal);
     }
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{replica::Replica, Broker};
+    use super::*;
+    use crate::batch::{Record, RecordBatch};
+    use crate::config::{BrokerConfig, TopicConfig};
+    use crate::ids::{CONTROLLER_HOST, CONTROLLER_PORT};
+    use crate::metadata::{MetadataImage, PartitionState};
+    use crate::rpc::Channel;
+    use crate::storage::Disk;
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
+    use tokio::sync::Mutex;
+
+    fn tp() -> TopicPartition {
+        TopicPartition::new("t", 0)
+    }
+
+    /// Broker 1 leading `t-0` at epoch 0 with ISR {1, 2} and `records`
+    /// records, none of them fetched by 2 yet (HW 0).
+    fn leader_with(records: u8) -> BrokerHandle {
+        let config = BrokerConfig::scaled_for_simulation();
+        let topic = TopicConfig {
+            name: "t".into(),
+            partitions: 1,
+            replication_factor: 2,
+            ..TopicConfig::default()
+        };
+        let disk = Disk::shared();
+        let mut replica = Replica::new(tp(), 0);
+        {
+            let mut d = disk.borrow_mut();
+            let log = d.log_mut(&tp());
+            let state = PartitionState {
+                replicas: vec![1, 2],
+                leader: Some(1),
+                leader_epoch: 0,
+                isr: vec![1, 2],
+                partition_epoch: 0,
+            };
+            replica.apply(1, &state, log, false, 0);
+            for v in 0..records {
+                append(log, v);
+            }
+        }
+        let topics = BTreeMap::from([("t".to_string(), topic.effective(&config))]);
+        BrokerHandle {
+            state: Rc::new(RefCell::new(Broker {
+                id: 1,
+                incarnation: 1,
+                config,
+                topics,
+                disk,
+                replicas: BTreeMap::from([(tp(), replica)]),
+                image: MetadataImage::default(),
+            })),
+            controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
+            groups: Rc::default(),
+        }
+    }
+
+    fn append(log: &mut crate::log::PartitionLog, v: u8) {
+        log.append_as_leader(
+            RecordBatch::new(vec![Record {
+                key: None,
+                value: vec![v],
+            }]),
+            0,
+        );
+    }
+
+    /// Broker 2's fetch from `offset`, answered at once (no long poll).
+    fn follower_fetch(h: &BrokerHandle, offset: i64, max_wait_ms: u64) -> FetchData {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("runtime");
+        let follower = FollowerFetch {
+            replica_id: 2,
+            leader_epoch: 0,
+            last_fetched_epoch: (offset > 0).then_some(0),
+        };
+        match rt.block_on(handle(h, tp(), offset, Some(follower), 64, max_wait_ms)) {
+            Response::Fetch { result: Ok(d) } => d,
+            other => panic!("expected fetch data, got {other:?}"),
+        }
+    }
+
+    fn leader_hw(h: &BrokerHandle) -> i64 {
+        h.state.borrow().replicas[&tp()].high_watermark()
+    }
+
+    fn offsets(d: &FetchData) -> Vec<i64> {
+        d.batches.iter().map(|b| b.base_offset).collect()
+    }
+
+    /// The answer to a follower carries the HW from before the fetch moved
+    /// it (Kafka reads, then updates the follower's state): a follower that
+    /// fetched up to offset N learns HW = N only from its next fetch.
+    #[test]
+    fn a_follower_learns_the_hw_its_fetch_moved_one_fetch_later() {
+        let h = leader_with(2);
+        let first = follower_fetch(&h, 0, 0);
+        assert_eq!(offsets(&first), vec![0, 1]);
+        assert_eq!(first.high_watermark, 0);
+        assert_eq!(leader_hw(&h), 0, "2 has not said it holds them yet");
+
+        // One more record arrives; 2's next fetch, from offset 2, tells the
+        // leader it holds 0 and 1: the HW moves to 2 on the leader, but the
+        // answer (which reads record 2) still carries 0.
+        append(h.state.borrow().disk.borrow_mut().log_mut(&tp()), 2);
+        let second = follower_fetch(&h, 2, 0);
+        assert_eq!(offsets(&second), vec![2]);
+        assert_eq!(leader_hw(&h), 2);
+        assert_eq!(second.high_watermark, 0, "the HW from before this fetch");
+
+        // The fetch after that is where 2 learns HW = 2 (and moves it to 3).
+        let third = follower_fetch(&h, 3, 0);
+        assert!(third.batches.is_empty());
+        assert_eq!(third.high_watermark, 2);
+        assert_eq!(leader_hw(&h), 3);
+    }
+
+    /// A fetch with nothing to read waits (`replica.fetch.wait.max.ms`) and
+    /// reads again when it completes, as Kafka's DelayedFetch does: that read
+    /// carries the HW of that moment, the one this fetch moved included.
+    #[test]
+    fn a_parked_follower_fetch_answers_with_the_hw_when_it_completes() {
+        let h = leader_with(2);
+        let first = follower_fetch(&h, 0, 0);
+        assert_eq!(first.high_watermark, 0);
+        let parked = follower_fetch(&h, 2, 100);
+        assert!(parked.batches.is_empty());
+        assert_eq!(leader_hw(&h), 2);
+        assert_eq!(parked.high_watermark, 2);
+    }
 }

@@ -93,14 +93,19 @@ impl IsrState {
         self.partition_epoch
     }
 
-    /// Kafka's prepareIsrExpand: returns the ISR to send.
-    pub fn propose_expand(&mut self, joining: BrokerId) -> Vec<BrokerId> {
+    /// Kafka proposes again only once the last AlterPartition is answered.
+    fn assert_none_in_flight(&self) {
         assert!(
             !self.in_flight(),
             "{}: one AlterPartition in flight per partition, not a second ({:?} pending)",
             self.tp,
             self.pending
         );
+    }
+
+    /// Kafka's prepareIsrExpand: returns the ISR to send.
+    pub fn propose_expand(&mut self, joining: BrokerId) -> Vec<BrokerId> {
+        self.assert_none_in_flight();
         assert!(
             !self.committed.contains(&joining),
             "{}: only a replica outside the ISR {:?} can join it, not {joining}",
@@ -114,12 +119,7 @@ impl IsrState {
 
     /// Kafka's prepareIsrShrink: returns the ISR to send.
     pub fn propose_shrink(&mut self, leaving: Vec<BrokerId>) -> Vec<BrokerId> {
-        assert!(
-            !self.in_flight(),
-            "{}: one AlterPartition in flight per partition, not a second ({:?} pending)",
-            self.tp,
-            self.pending
-        );
+        self.assert_none_in_flight();
         assert!(
             !leaving.is_empty() && leaving.iter().all(|b| self.committed.contains(b)),
             "{}: a shrink removes ISR members, not {leaving:?} from {:?}",

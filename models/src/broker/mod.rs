@@ -100,7 +100,9 @@ pub(crate) async fn run_broker(
     };
     tokio::task::spawn_local(controller_link::heartbeat_loop(handle.clone()));
     tokio::task::spawn_local(isr_shrink_loop(handle.clone()));
-    tokio::task::spawn_local(flush_loop(handle.clone()));
+    if let Some(interval_ms) = config.broker.log_flush_scheduler_interval_ms {
+        tokio::task::spawn_local(flush_loop(handle.clone(), interval_ms));
+    }
     tokio::task::spawn_local(checkpoint_loop(handle.clone()));
     tokio::task::spawn_local(group_coordinator::tick_loop(handle.clone()));
     serve(BROKER_PORT, move |req| {
@@ -176,10 +178,12 @@ async fn isr_shrink_loop(h: BrokerHandle) {
     }
 }
 
-/// `flush.ms`: flush logs whose oldest unflushed data is older than that.
-async fn flush_loop(h: BrokerHandle) {
+/// Kafka's log flusher: every `log.flush.scheduler.interval.ms`, flush the logs
+/// whose last flush is older than their `flush.ms`. Without the interval
+/// (Kafka's default) it never runs, and `flush.ms` fsyncs nothing.
+async fn flush_loop(h: BrokerHandle, interval_ms: u64) {
     loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(interval_ms)).await;
         let b = h.state.borrow();
         let now = now_ms();
         let mut disk = b.disk.borrow_mut();

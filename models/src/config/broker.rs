@@ -50,6 +50,23 @@ pub struct BrokerConfig {
     )]
     pub flush_ms: Option<u64>,
 
+    /// `log.flush.scheduler.interval.ms`: how often the log flusher checks
+    /// `flush.ms`. Kafka's default is Long.MAX_VALUE (`None`): the flusher
+    /// never runs, so `flush.ms` alone fsyncs nothing, as in Kafka.
+    #[serde(
+        rename = "log.flush.scheduler.interval.ms",
+        deserialize_with = "never_if_long_max"
+    )]
+    pub log_flush_scheduler_interval_ms: Option<u64>,
+
+    /// `logjam.page.cache.writeback.age.ms` (logjam only): on power loss, page
+    /// cache data older than this had been written back by the kernel and
+    /// survives (Linux's `vm.dirty_expire_centisecs`, 30 s by default; not
+    /// scaled down for the simulation: the power losses worth simulating come
+    /// seconds after the writes, as in the incidents they stand for).
+    #[serde(rename = "logjam.page.cache.writeback.age.ms")]
+    pub page_cache_writeback_age_ms: u64,
+
     /// `broker.session.timeout.ms`: the controller fences a broker whose last
     /// heartbeat is older than this. Default 9000 (KRaft): a few missed heartbeats,
     /// not a single late one.
@@ -86,11 +103,25 @@ pub struct BrokerConfig {
     pub controller_request_timeout_ms: u64,
 
     /// `logjam.legacy.hw.truncation` (logjam only): bring back pre-KIP-101
-    /// behaviour, where a restarted replica truncates to its checkpointed high
-    /// watermark instead of asking the leader by leader epoch. Default false
-    /// (Kafka ≥0.11 uses leader epochs); see SEMANTICS.md, KIP-101 scenarios.
+    /// behaviour, where a replica that becomes a follower (after a restart, or
+    /// at any leader change) truncates to its own high watermark, the
+    /// checkpointed one after a restart, instead of to where its log and the
+    /// leader's diverge by leader epoch. Default false (Kafka ≥0.11 uses leader
+    /// epochs); see SEMANTICS.md, KIP-101 scenarios. On its own it does not
+    /// reproduce KIP-101 scenario 1: a restarted replica also has to stay in
+    /// the ISR, `logjam.legacy.restart.keeps.isr`.
     #[serde(rename = "logjam.legacy.hw.truncation")]
     pub legacy_hw_truncation: bool,
+
+    /// `logjam.legacy.restart.keeps.isr` (logjam only): a broker that restarts
+    /// (a new incarnation heartbeats) keeps its place in every ISR and every
+    /// leadership it had, as a ZooKeeper-era broker that came back within its
+    /// session did (KIP-101 scenario 1 elects such a replica). Default false:
+    /// a KRaft controller fences the old incarnation first, so the restarted
+    /// replica leaves every ISR and must catch up before it rejoins
+    /// (KIP-841/903 broker epochs, KIP-966 unclean-shutdown handling).
+    #[serde(rename = "logjam.legacy.restart.keeps.isr")]
+    pub legacy_restart_keeps_isr: bool,
 
     /// `offsets.topic.num.partitions`: partitions of `__consumer_offsets`, the
     /// internal topic holding committed offsets; a group's coordinator is the
@@ -123,6 +154,8 @@ impl Default for BrokerConfig {
             unclean_leader_election_enable: false,
             flush_messages: None,
             flush_ms: None,
+            log_flush_scheduler_interval_ms: None,
+            page_cache_writeback_age_ms: 30_000,
             broker_session_timeout_ms: 9_000,
             broker_heartbeat_interval_ms: 2_000,
             replica_fetch_backoff_ms: 1_000,
@@ -130,6 +163,7 @@ impl Default for BrokerConfig {
             replica_high_watermark_checkpoint_interval_ms: 5_000,
             controller_request_timeout_ms: 30_000,
             legacy_hw_truncation: false,
+            legacy_restart_keeps_isr: false,
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
             legacy_no_commit_fencing: false,
@@ -202,6 +236,14 @@ impl BrokerConfig {
                     self.replica_high_watermark_checkpoint_interval_ms,
                 ),
                 ("flush.ms", self.flush_ms.unwrap_or(0)),
+                (
+                    "log.flush.scheduler.interval.ms",
+                    self.log_flush_scheduler_interval_ms.unwrap_or(0),
+                ),
+                (
+                    "logjam.page.cache.writeback.age.ms",
+                    self.page_cache_writeback_age_ms,
+                ),
             ],
             JavaType::Long,
         )?;
@@ -218,6 +260,10 @@ impl BrokerConfig {
         )?;
         if let Some(n) = self.flush_messages {
             at_least("flush.messages", n, 1)?;
+        }
+        // A zero period would be a busy loop that never lets simulated time advance.
+        if let Some(ms) = self.log_flush_scheduler_interval_ms {
+            at_least("log.flush.scheduler.interval.ms", ms, 1)?;
         }
         // Kafka accepts 0 for the next two; here a zero period is a busy loop that
         // never lets simulated time advance.
@@ -302,6 +348,7 @@ mod tests {
         assert_eq!(c.replica_high_watermark_checkpoint_interval_ms, 5_000);
         assert_eq!(c.controller_request_timeout_ms, 30_000);
         assert!(!c.legacy_hw_truncation);
+        assert!(!c.legacy_restart_keeps_isr);
         assert_eq!(c.validate(), Ok(()));
     }
 
@@ -407,6 +454,7 @@ mod tests {
             "unclean.leader.election.enable" = true
             "flush.messages" = 1
             "logjam.legacy.hw.truncation" = true
+            "logjam.legacy.restart.keeps.isr" = true
             "#,
         )
         .unwrap();
@@ -417,6 +465,7 @@ mod tests {
                 unclean_leader_election_enable: true,
                 flush_messages: Some(1),
                 legacy_hw_truncation: true,
+                legacy_restart_keeps_isr: true,
                 ..Default::default()
             }
         );

@@ -19,8 +19,9 @@ struct Registration {
 pub struct ControllerState {
     session_timeout_ms: u64,
     /// Fence a broker's old incarnation when it re-registers (KRaft's broker
-    /// epochs, KIP-841/903). Off with `legacy_hw_truncation`: before KIP-101 a
-    /// quickly restarted broker simply stayed in the ISR.
+    /// epochs, KIP-841/903): it leaves every ISR and leadership. Off with
+    /// `logjam.legacy.restart.keeps.isr`: a ZooKeeper-era broker that restarted
+    /// within its session simply stayed in the ISR (KIP-101 scenario 1).
     fence_on_restart: bool,
     unclean_by_topic: BTreeMap<String, bool>,
     brokers: BTreeMap<BrokerId, Registration>,
@@ -74,7 +75,7 @@ impl ControllerState {
         };
         let state = Self {
             session_timeout_ms: config.broker.broker_session_timeout_ms,
-            fence_on_restart: !config.broker.legacy_hw_truncation,
+            fence_on_restart: !config.broker.legacy_restart_keeps_isr,
             unclean_by_topic,
             brokers,
             image,

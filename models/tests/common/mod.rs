@@ -54,10 +54,21 @@ pub struct TestCluster {
 
 impl TestCluster {
     pub fn new(config: ClusterConfig, seed: u64) -> Self {
+        Self::with_settings(
+            config,
+            SimSettings {
+                seed,
+                ..SimSettings::default()
+            },
+        )
+    }
+
+    /// A cluster on a sim with these settings (the duration is raised to ten
+    /// simulated minutes, room for any scripted test).
+    pub fn with_settings(config: ClusterConfig, settings: SimSettings) -> Self {
         let settings = SimSettings {
-            seed,
             duration_ms: 600_000,
-            ..SimSettings::default()
+            ..settings
         };
         let mut sim = new_sim(&settings);
         let cluster = Cluster::new(config).expect("valid config");
@@ -157,6 +168,63 @@ impl TestCluster {
                 .collect();
             for f in futs {
                 let _ = f.await;
+            }
+            Ok(())
+        });
+        (name, outcomes)
+    }
+
+    /// A closed-loop producer host: `processes` tasks sharing one producer,
+    /// each sending its own values to partition 0 one at a time (the next
+    /// only once the previous one's outcome is known), until `stop` is set;
+    /// records each outcome. After each outcome a process pauses a
+    /// pseudo-random `pause_ms` (inclusive range, from `seed`), as the
+    /// harness's workload does.
+    pub fn produce_closed_loop(
+        &mut self,
+        producer: ProducerConfig,
+        processes: u64,
+        pause_ms: std::ops::RangeInclusive<u64>,
+        seed: u64,
+        stop: Rc<std::cell::Cell<bool>>,
+    ) -> (String, Outcomes) {
+        let outcomes: Outcomes = Rc::default();
+        let name = self.next_client("producer");
+        let out = outcomes.clone();
+        self.sim.client(name.as_str(), async move {
+            let p = Rc::new(Producer::start(producer, 3));
+            let tasks: Vec<_> = (0..processes)
+                .map(|process| {
+                    let (p, out, stop) = (p.clone(), out.clone(), stop.clone());
+                    let pause_ms = pause_ms.clone();
+                    // splitmix64: a seeded stream per process.
+                    let mut state = seed ^ process.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    let mut next = move || {
+                        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                        let mut z = state;
+                        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                        z ^ (z >> 31)
+                    };
+                    tokio::task::spawn_local(async move {
+                        let mut v = process;
+                        while !stop.get() {
+                            let record = Record {
+                                key: None,
+                                value: v.to_be_bytes().to_vec(),
+                            };
+                            let r = p.send(tp0(), record).await;
+                            out.borrow_mut().push((v, r));
+                            v += processes;
+                            let span = pause_ms.end() - pause_ms.start() + 1;
+                            let pause = pause_ms.start() + next() % span;
+                            tokio::time::sleep(Duration::from_millis(pause)).await;
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                let _ = t.await;
             }
             Ok(())
         });

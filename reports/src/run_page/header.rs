@@ -86,6 +86,10 @@ pub fn settings(data: &RunData) -> Vec<Setting> {
     if s.legacy_hw_truncation {
         out.push(set("logjam.legacy.hw.truncation", true));
     }
+    // Not in the checker's semantics: on its own it changes no promise.
+    if sc.cluster.broker.legacy_restart_keeps_isr {
+        out.push(set("logjam.legacy.restart.keeps.isr", true));
+    }
     if s.legacy_no_commit_fencing {
         out.push(set("logjam.legacy.no.commit.fencing", true));
     }
