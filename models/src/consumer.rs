@@ -7,10 +7,14 @@ use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::error_code::ErrorCode;
 use crate::ids::{broker_host, next_bootstrap, BrokerId, TopicPartition, BROKER_PORT};
 use crate::metadata::MetadataImage;
-use crate::protocol::{OffsetSpec, Request, Response};
+use crate::protocol::{FetchData, OffsetSpec, PartitionFetch, Request, Response};
 use crate::rpc::Channel;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 /// One record as a poll returns it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +41,28 @@ pub struct Consumer {
     channels: BTreeMap<BrokerId, Channel>,
     assigned: Vec<TopicPartition>,
     positions: BTreeMap<TopicPartition, i64>,
+    /// At most one fetch per broker in flight, as Kafka's consumer.
+    in_flight: BTreeMap<BrokerId, InFlightFetch>,
+    /// Woken by each fetch task when its answer (or failure) is in its slot.
+    fetch_done: Rc<Notify>,
+}
+
+/// Where a fetch task leaves its channel and the answer (`None`: no answer).
+type FetchSlot = Rc<RefCell<Option<(Channel, Option<Response>)>>>;
+
+/// A fetch sent to one broker for all the partitions it leads for us.
+struct InFlightFetch {
+    partitions: Vec<PartitionFetch>,
+    slot: FetchSlot,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        for f in self.in_flight.values() {
+            f.task.abort();
+        }
+    }
 }
 
 impl Consumer {
@@ -50,6 +76,8 @@ impl Consumer {
             channels: BTreeMap::new(),
             assigned: Vec::new(),
             positions: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            fetch_done: Rc::default(),
         }
     }
 
@@ -71,26 +99,187 @@ impl Consumer {
         self.list_offset(tp, OffsetSpec::Latest).await
     }
 
-    /// One round of fetches over the assignment. May return nothing.
+    /// One poll, as Kafka's `poll(Duration)` with `logjam.poll.timeout.ms`: send
+    /// one fetch to every leader of an assigned partition that has none in
+    /// flight, all at once (AbstractFetch.prepareFetchRequests skips a node with
+    /// a fetch pending), then return what has arrived when every fetch has
+    /// answered or the timeout expires, whichever is first. An empty result is
+    /// fine; a fetch still in flight keeps going and a later poll returns its
+    /// data, or drops it if the position moved meanwhile (as Kafka's
+    /// FetchCollector does).
     pub async fn poll(&mut self) -> Result<Vec<ConsumedRecord>, ConsumerError> {
+        let deadline =
+            tokio::time::Instant::now() + Duration::from_millis(self.config.poll_timeout_ms);
+        // Metadata and missing positions are looked up first; a lookup that
+        // hangs ends with the poll (Kafka's poll bounds them by its timer too).
+        match tokio::time::timeout_at(deadline, self.send_fetches()).await {
+            Ok(sent) => sent?,
+            Err(_) => return Ok(Vec::new()),
+        }
+        let _ = tokio::time::timeout_at(deadline, self.wait_for_fetches()).await;
+        // No await from here on: answers taken from their slots are never lost to
+        // a cancelled poll.
+        let out = self.collect_fetches();
+        if out.is_empty() {
+            // Nothing new: wait as a broker's long poll would before the next
+            // round, but never past the poll's timeout.
+            let pause =
+                tokio::time::Instant::now() + Duration::from_millis(self.config.fetch_max_wait_ms);
+            tokio::time::sleep_until(pause.min(deadline)).await;
+        }
+        Ok(out)
+    }
+
+    /// Position every assigned partition, group them by leader, and send one
+    /// fetch per leader broker that has none in flight.
+    async fn send_fetches(&mut self) -> Result<(), ConsumerError> {
         if self.metadata_stale {
             self.refresh_metadata().await;
         }
-        let mut out = Vec::new();
+        let mut by_leader: BTreeMap<BrokerId, Vec<PartitionFetch>> = BTreeMap::new();
         for tp in self.assigned.clone() {
-            if out.len() >= self.config.max_poll_records as usize {
-                break;
+            let Some((leader, _)) = self.metadata.leader(&tp) else {
+                self.metadata_stale = true;
+                continue;
+            };
+            if self.in_flight.contains_key(&leader) {
+                continue;
             }
             let Some(position) = self.ensure_position(&tp).await? else {
                 continue;
             };
-            let budget = self.config.max_poll_records as usize - out.len();
-            self.fetch(&tp, position, budget, &mut out).await;
+            by_leader.entry(leader).or_default().push(PartitionFetch {
+                tp,
+                fetch_offset: position,
+                // Trimmed to max.poll.records when collected; what is cut off
+                // is fetched again from the position after the last record
+                // returned.
+                max_batches: self.config.max_poll_records,
+            });
         }
-        if out.is_empty() {
-            tokio::time::sleep(Duration::from_millis(self.config.fetch_max_wait_ms)).await;
+        for (leader, partitions) in by_leader {
+            if self.in_flight.contains_key(&leader) {
+                continue;
+            }
+            let mut ch = self
+                .channels
+                .remove(&leader)
+                .unwrap_or_else(|| Channel::new(broker_host(leader), BROKER_PORT));
+            let slot: FetchSlot = Rc::default();
+            let req = Request::ConsumerFetch {
+                partitions: partitions.clone(),
+            };
+            let timeout = self.config.request_timeout_ms;
+            let task = tokio::task::spawn_local({
+                let slot = slot.clone();
+                let wake = self.fetch_done.clone();
+                async move {
+                    let resp = ch.call(&req, timeout).await.ok();
+                    *slot.borrow_mut() = Some((ch, resp));
+                    wake.notify_one();
+                }
+            });
+            self.in_flight.insert(
+                leader,
+                InFlightFetch {
+                    partitions,
+                    slot,
+                    task,
+                },
+            );
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// Until every fetch in flight has answered (or failed).
+    async fn wait_for_fetches(&self) {
+        while self.in_flight.values().any(|f| f.slot.borrow().is_none()) {
+            self.fetch_done.notified().await;
+        }
+    }
+
+    /// Take the answered fetches, in broker order, and turn them into records:
+    /// at most `max.poll.records`, each partition's position moved to just
+    /// after the last record returned, so nothing is returned twice or skipped.
+    fn collect_fetches(&mut self) -> Vec<ConsumedRecord> {
+        let done: Vec<BrokerId> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| f.slot.borrow().is_some())
+            .map(|(&b, _)| b)
+            .collect();
+        let mut out = Vec::new();
+        for broker in done {
+            let fetch = self.in_flight.remove(&broker).expect("listed above");
+            let (ch, resp) = fetch.slot.borrow_mut().take().expect("answered");
+            // A lookup may have opened another connection meanwhile; keep one.
+            self.channels.entry(broker).or_insert(ch);
+            let answers = match resp {
+                Some(Response::ConsumerFetch { partitions }) => partitions,
+                _ => {
+                    self.metadata_stale = true;
+                    continue;
+                }
+            };
+            for (sent, (tp, result)) in fetch.partitions.iter().zip(answers) {
+                debug_assert_eq!(sent.tp, tp, "answers come in request order");
+                // Kafka's FetchCollector drops a fetch for a partition no longer
+                // assigned, or whose position moved since it was sent (a seek,
+                // a reset, a rebalance).
+                if !self.assigned.contains(&tp)
+                    || self.positions.get(&tp) != Some(&sent.fetch_offset)
+                {
+                    continue;
+                }
+                self.take_records(tp, sent.fetch_offset, result, &mut out);
+            }
+        }
+        out
+    }
+
+    fn take_records(
+        &mut self,
+        tp: TopicPartition,
+        position: i64,
+        result: Result<FetchData, ErrorCode>,
+        out: &mut Vec<ConsumedRecord>,
+    ) {
+        let limit = self.config.max_poll_records as usize;
+        match result {
+            Ok(data) => {
+                let mut next = position;
+                'batches: for batch in data.batches {
+                    if out.len() >= limit {
+                        break;
+                    }
+                    if batch.control.is_some() {
+                        next = next.max(batch.next_offset());
+                        continue;
+                    }
+                    for (i, record) in batch.records.into_iter().enumerate() {
+                        let offset = batch.base_offset + i as i64;
+                        if offset < next {
+                            continue;
+                        }
+                        if out.len() >= limit {
+                            break 'batches;
+                        }
+                        out.push(ConsumedRecord {
+                            tp: tp.clone(),
+                            offset,
+                            record,
+                        });
+                        next = offset + 1;
+                    }
+                }
+                self.positions.insert(tp, next);
+            }
+            // The log was truncated below our position: reset as configured.
+            Err(ErrorCode::OffsetOutOfRange) => {
+                self.positions.remove(&tp);
+            }
+            Err(_) => self.metadata_stale = true,
+        }
     }
 
     async fn ensure_position(&mut self, tp: &TopicPartition) -> Result<Option<i64>, ConsumerError> {
@@ -107,54 +296,6 @@ impl Consumer {
             self.positions.insert(tp.clone(), o);
         }
         Ok(offset)
-    }
-
-    async fn fetch(
-        &mut self,
-        tp: &TopicPartition,
-        position: i64,
-        budget: usize,
-        out: &mut Vec<ConsumedRecord>,
-    ) {
-        let req = Request::Fetch {
-            tp: tp.clone(),
-            fetch_offset: position,
-            replica: None,
-            max_batches: budget as u32,
-            max_wait_ms: 0,
-        };
-        let resp = self.call_leader(tp, &req).await;
-        match resp {
-            Some(Response::Fetch { result: Ok(data) }) => {
-                let mut next = position;
-                let limit = out.len() + budget;
-                for batch in data.batches {
-                    if batch.control.is_some() {
-                        next = batch.next_offset();
-                        continue;
-                    }
-                    for (i, record) in batch.records.into_iter().enumerate() {
-                        let offset = batch.base_offset + i as i64;
-                        if offset >= next && out.len() < limit {
-                            out.push(ConsumedRecord {
-                                tp: tp.clone(),
-                                offset,
-                                record,
-                            });
-                            next = offset + 1;
-                        }
-                    }
-                }
-                self.positions.insert(tp.clone(), next);
-            }
-            // The log was truncated below our position: reset as configured.
-            Some(Response::Fetch {
-                result: Err(ErrorCode::OffsetOutOfRange),
-            }) => {
-                self.positions.remove(tp);
-            }
-            _ => self.metadata_stale = true,
-        }
     }
 
     async fn list_offset(&mut self, tp: &TopicPartition, spec: OffsetSpec) -> Option<i64> {

@@ -50,6 +50,21 @@ pub enum Request {
         partition_epoch: i32,
         new_isr: Vec<BrokerId>,
     },
+    /// A consumer's fetch of every partition this broker leads for it, as
+    /// Kafka's consumer sends one FetchRequest per node
+    /// (AbstractFetch.prepareFetchRequests). Answered partition by partition,
+    /// in request order.
+    ConsumerFetch {
+        partitions: Vec<PartitionFetch>,
+    },
+}
+
+/// One partition of a [`Request::ConsumerFetch`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionFetch {
+    pub tp: TopicPartition,
+    pub fetch_offset: i64,
+    pub max_batches: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +97,10 @@ pub enum Response {
     },
     AlterPartition {
         result: Result<PartitionState, ErrorCode>,
+    },
+    /// Each partition of a [`Request::ConsumerFetch`], in request order.
+    ConsumerFetch {
+        partitions: Vec<(TopicPartition, Result<FetchData, ErrorCode>)>,
     },
 }
 

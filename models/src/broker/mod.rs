@@ -133,6 +133,23 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             max_batches,
             max_wait_ms,
         } => Some(fetch::handle(h, tp, fetch_offset, replica, max_batches, max_wait_ms).await),
+        Request::ConsumerFetch { partitions } => {
+            // Kafka's broker answers a multi-partition fetch with one response;
+            // consumers never long-poll here (max wait 0), so each partition
+            // answers at once.
+            let mut answers = Vec::with_capacity(partitions.len());
+            for p in partitions {
+                let answer =
+                    fetch::handle(h, p.tp.clone(), p.fetch_offset, None, p.max_batches, 0).await;
+                let Response::Fetch { result } = answer else {
+                    unreachable!("fetch::handle answers with Response::Fetch")
+                };
+                answers.push((p.tp, result));
+            }
+            Some(Response::ConsumerFetch {
+                partitions: answers,
+            })
+        }
         Request::ListOffsets { tp, spec } => Some(list_offsets(h, &tp, spec)),
         Request::Metadata => Some(Response::Metadata(h.state.borrow().image.clone())),
         Request::InitProducerId => {

@@ -131,6 +131,13 @@ pub struct ConsumerConfig {
     /// `range` (Kafka's default list starts with the RangeAssignor).
     #[serde(rename = "partition.assignment.strategy")]
     pub partition_assignment_strategy: AssignmentStrategy,
+
+    /// `logjam.poll.timeout.ms` (logjam only): the timeout the application
+    /// passes to Kafka's `poll(Duration)`. A poll returns what has arrived when
+    /// it expires (possibly nothing); fetches still in flight keep going and a
+    /// later poll returns their data. Default 1000.
+    #[serde(rename = "logjam.poll.timeout.ms")]
+    pub poll_timeout_ms: u64,
 }
 
 impl Default for ConsumerConfig {
@@ -150,6 +157,7 @@ impl Default for ConsumerConfig {
             heartbeat_interval_ms: 3_000,
             max_poll_interval_ms: 300_000,
             partition_assignment_strategy: AssignmentStrategy::Range,
+            poll_timeout_ms: 1_000,
         }
     }
 }
@@ -175,6 +183,7 @@ impl ConsumerConfig {
     /// | heartbeat.interval.ms | 3000 | 100 |
     /// | max.poll.interval.ms | 300000 | 3000 |
     /// | auto.commit.interval.ms | 5000 | 200 |
+    /// | logjam.poll.timeout.ms | 1000 | 200 |
     ///
     /// Everything else keeps Kafka's default.
     pub fn scaled_for_simulation() -> Self {
@@ -186,6 +195,7 @@ impl ConsumerConfig {
             heartbeat_interval_ms: 100,
             max_poll_interval_ms: 3_000,
             auto_commit_interval_ms: 200,
+            poll_timeout_ms: 200,
             ..Self::default()
         }
     }
@@ -209,6 +219,14 @@ impl ConsumerConfig {
         at_least("request.timeout.ms", self.request_timeout_ms, 1)?;
         at_least("max.poll.records", self.max_poll_records, 1)?;
         at_least("max.poll.interval.ms", self.max_poll_interval_ms, 1)?;
+        fits(
+            "logjam.poll.timeout.ms",
+            self.poll_timeout_ms,
+            JavaType::Long,
+        )?;
+        // Kafka accepts poll(Duration.ZERO); here it would return before any
+        // answer could arrive, and a poll loop would never let time pass.
+        at_least("logjam.poll.timeout.ms", self.poll_timeout_ms, 1)?;
         // Kafka accepts 0; here a zero period is a busy loop that never lets
         // simulated time advance.
         at_least("heartbeat.interval.ms", self.heartbeat_interval_ms, 1)?;
