@@ -110,11 +110,12 @@ impl Consumer {
     pub async fn poll(&mut self) -> Result<Vec<ConsumedRecord>, ConsumerError> {
         let deadline =
             tokio::time::Instant::now() + Duration::from_millis(self.config.poll_timeout_ms);
-        // Metadata and missing positions are looked up first; a lookup that
-        // hangs ends with the poll (Kafka's poll bounds them by its timer too).
+        // A metadata or position lookup that hangs ends with the poll (Kafka's
+        // poll bounds them by its timer too); the next poll asks another broker
+        // for metadata, as after a failed lookup.
         match tokio::time::timeout_at(deadline, self.send_fetches()).await {
             Ok(sent) => sent?,
-            Err(_) => return Ok(Vec::new()),
+            Err(_) => self.metadata_stale = true,
         }
         let _ = tokio::time::timeout_at(deadline, self.wait_for_fetches()).await;
         // No await from here on: answers taken from their slots are never lost to
@@ -130,26 +131,40 @@ impl Consumer {
         Ok(out)
     }
 
-    /// Position every assigned partition, group them by leader, and send one
-    /// fetch per leader broker that has none in flight.
+    /// Group the assigned partitions by leader and send one fetch per leader
+    /// broker that has none in flight. Partitions with a position go first, so a
+    /// reset lookup (ListOffsets) that hangs on one leader holds up no fetch
+    /// from another; a partition positioned here is fetched once its leader has
+    /// no fetch in flight.
     async fn send_fetches(&mut self) -> Result<(), ConsumerError> {
         if self.metadata_stale {
             self.refresh_metadata().await;
         }
-        let mut by_leader: BTreeMap<BrokerId, Vec<PartitionFetch>> = BTreeMap::new();
+        self.dispatch_fetches();
         for tp in self.assigned.clone() {
-            let Some((leader, _)) = self.metadata.leader(&tp) else {
+            if !self.positions.contains_key(&tp) && self.metadata.leader(&tp).is_some() {
+                self.ensure_position(&tp).await?;
+            }
+        }
+        self.dispatch_fetches();
+        Ok(())
+    }
+
+    fn dispatch_fetches(&mut self) {
+        let mut by_leader: BTreeMap<BrokerId, Vec<PartitionFetch>> = BTreeMap::new();
+        for tp in &self.assigned {
+            let Some((leader, _)) = self.metadata.leader(tp) else {
                 self.metadata_stale = true;
+                continue;
+            };
+            let Some(&position) = self.positions.get(tp) else {
                 continue;
             };
             if self.in_flight.contains_key(&leader) {
                 continue;
             }
-            let Some(position) = self.ensure_position(&tp).await? else {
-                continue;
-            };
             by_leader.entry(leader).or_default().push(PartitionFetch {
-                tp,
+                tp: tp.clone(),
                 fetch_offset: position,
                 // Trimmed to max.poll.records when collected; what is cut off
                 // is fetched again from the position after the last record
@@ -158,9 +173,6 @@ impl Consumer {
             });
         }
         for (leader, partitions) in by_leader {
-            if self.in_flight.contains_key(&leader) {
-                continue;
-            }
             let mut ch = self
                 .channels
                 .remove(&leader)
@@ -188,7 +200,6 @@ impl Consumer {
                 },
             );
         }
-        Ok(())
     }
 
     /// Until every fetch in flight has answered (or failed).
