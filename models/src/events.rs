@@ -207,6 +207,14 @@ pub enum ClusterEvent {
         broker: BrokerId,
         tp: TopicPartition,
     },
+    /// A new coordinator loaded the group's latest GroupMetadata record from
+    /// its offsets log: these members carry on in this generation.
+    GroupLoaded {
+        broker: BrokerId,
+        group: String,
+        generation: i32,
+        members: Vec<String>,
+    },
     /// A rebalance completed: a new generation with these members.
     GroupRebalanced {
         broker: BrokerId,

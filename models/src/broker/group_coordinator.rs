@@ -1,8 +1,10 @@
 //! The group coordinator on a broker: it serves the group APIs for every group
 //! whose `__consumer_offsets` partition this broker leads. Membership lives in
-//! memory and is started afresh (at the next generation) whenever this broker
-//! becomes the partition's leader again, so a coordinator move makes every
-//! member rejoin; committed offsets live in the replicated log.
+//! memory; each completed generation is also stored as a GroupMetadata record
+//! in the offsets log (acks=all), and a broker that becomes the partition's
+//! leader loads the latest one, as Kafka's GroupMetadataManager does: the
+//! members carry on with their generation and assignment instead of rejoining.
+//! Committed offsets live in the replicated log too.
 //!
 //! It is a request handler the broker hosts, beside `produce` and `fetch`:
 //! the group state machines it drives (`group::membership`, `group::offsets`,
@@ -13,7 +15,7 @@ use crate::error_code::ErrorCode;
 use crate::events::ClusterEvent;
 use crate::group::assignor::Subscription;
 use crate::group::membership::{Group, JoinRequest};
-use crate::group::offsets::{commit_batch, generation_batch, read_group};
+use crate::group::offsets::{commit_batch, group_metadata_batch, read_group, GroupLog};
 use crate::group::protocol::{GroupError, GroupRequest, GroupResponse, Joined};
 use crate::group::{is_internal, offsets_partition, OFFSETS_TOPIC};
 use crate::ids::{now_ms, TopicPartition};
@@ -25,6 +27,10 @@ use tokio::sync::Notify;
 
 /// How often sessions and join deadlines are checked.
 const TICK_MS: u64 = 20;
+
+/// How long a group-metadata write may wait for replication (Kafka's
+/// `offsets.commit.timeout.ms`, default 5 s, bounds the coordinator's appends).
+const STORE_TIMEOUT_MS: u64 = 5_000;
 
 #[derive(Debug)]
 struct Entry {
@@ -86,18 +92,47 @@ fn with_group<T>(
         .get(group)
         .is_none_or(|e| e.leader_epoch != epoch || e.tp != tp);
     if fresh {
-        let logged = {
+        let (logged, me) = {
             let b = h.state.borrow();
             let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark());
             let disk = b.disk.borrow();
-            disk.log(&tp)
-                .map_or(-1, |log| read_group(log, hw, group).generation)
+            let logged = disk.log(&tp).map_or_else(
+                || GroupLog {
+                    generation: -1,
+                    ..GroupLog::default()
+                },
+                |log| read_group(log, hw, group),
+            );
+            (logged, b.id)
         };
         // Never go back, not even past what this broker itself handed out.
-        let floor = c
-            .groups
-            .get(group)
-            .map_or(logged, |e| logged.max(e.group.generation));
+        let floor = c.groups.get(group).map_or(logged.generation, |e| {
+            logged.generation.max(e.group.generation)
+        });
+        // Load the latest GroupMetadata (Kafka's loadGroupsAndOffsets) only if
+        // it is the newest generation anything recorded: a generation whose
+        // record never committed is not resurrected with older members.
+        let now = now_ms();
+        let state = match logged.metadata.filter(|m| m.generation == floor) {
+            Some(meta) => {
+                let g = Group::load(&meta, now);
+                h.state.borrow().events.record(
+                    now,
+                    ClusterEvent::GroupLoaded {
+                        broker: me,
+                        group: group.to_string(),
+                        generation: g.generation,
+                        members: g.members.keys().cloned().collect(),
+                    },
+                );
+                g
+            }
+            None => Group::new(floor),
+        };
+        assert!(
+            state.generation >= floor,
+            "a loaded generation never goes back"
+        );
         c.next_entry += 1;
         c.groups.insert(
             group.to_string(),
@@ -105,7 +140,7 @@ fn with_group<T>(
                 tp: tp.clone(),
                 leader_epoch: epoch,
                 id: c.next_entry,
-                group: Group::new(floor),
+                group: state,
             },
         );
     }
@@ -125,8 +160,9 @@ fn universe(h: &BrokerHandle) -> Vec<TopicPartition> {
         .collect()
 }
 
-/// End the join phase and record the new generation in the offsets log (not
-/// waited for: it only keeps a later coordinator's count going forward).
+/// End the join phase and store the new generation's metadata in the offsets
+/// log with acks=all, as Kafka's coordinator writes its GroupMetadata record
+/// after a rebalance (not waited for here: SyncGroup answers from memory).
 fn complete(
     h: &BrokerHandle,
     name: &str,
@@ -148,9 +184,13 @@ fn complete(
             },
         );
     }
-    let (h, tp, batch) = (h.clone(), tp.clone(), generation_batch(name, g.generation));
+    let (h, tp, batch) = (
+        h.clone(),
+        tp.clone(),
+        group_metadata_batch(name, g.metadata()),
+    );
     tokio::task::spawn_local(async move {
-        let _ = produce::handle(&h, tp, Acks::One, 0, batch).await;
+        let _ = produce::handle(&h, tp, Acks::All, STORE_TIMEOUT_MS, batch).await;
     });
 }
 

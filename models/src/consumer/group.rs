@@ -491,7 +491,10 @@ fn apply_error(s: &mut Membership, e: GroupError) {
         s.member_id = None;
         s.generation = -1;
     }
-    if e.needs_rejoin() || e == GroupError::NotCoordinator {
+    // A moved coordinator is only looked up again (Kafka's
+    // markCoordinatorUnknown): the new one loads the group, so the member
+    // keeps its generation; a fenced member rejoins.
+    if e.needs_rejoin() {
         s.rejoin_needed = true;
     }
 }

@@ -11,6 +11,7 @@ use super::assignor::{self, Subscription};
 use super::protocol::GroupError;
 use crate::config::AssignmentStrategy;
 use crate::ids::TopicPartition;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +32,28 @@ pub struct Member {
     pub last_heartbeat_ms: u64,
     /// Has (re)joined in the current rebalance.
     pub joined: bool,
+    pub assignment: Vec<TopicPartition>,
+}
+
+/// A completed generation as Kafka's GroupMetadata record stores it in
+/// `__consumer_offsets` (GroupMetadataManager.storeGroup): the generation, the
+/// protocol, the leader and every member with its assignment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMetadata {
+    pub generation: i32,
+    pub strategy: AssignmentStrategy,
+    pub leader: Option<String>,
+    pub members: Vec<MemberMetadata>,
+    /// The member-id counter, so ids handed out after a load stay unique.
+    pub next_member: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberMetadata {
+    pub id: String,
+    pub topics: Vec<String>,
+    pub session_timeout_ms: u64,
+    pub rebalance_timeout_ms: u64,
     pub assignment: Vec<TopicPartition>,
 }
 
@@ -73,6 +96,68 @@ impl Group {
         }
     }
 
+    /// A group loaded from its latest GroupMetadata record by a new
+    /// coordinator (Kafka's GroupMetadataManager.loadGroupsAndOffsets): the
+    /// members keep their generation and assignment, Stable unless empty, and
+    /// each member's session restarts now (Kafka loads members with fresh
+    /// heartbeat deadlines).
+    pub fn load(meta: &GroupMetadata, now_ms: u64) -> Self {
+        let members: BTreeMap<String, Member> = meta
+            .members
+            .iter()
+            .map(|m| {
+                let member = Member {
+                    subscription: Subscription {
+                        topics: m.topics.clone(),
+                        owned: Vec::new(),
+                    },
+                    session_timeout_ms: m.session_timeout_ms,
+                    rebalance_timeout_ms: m.rebalance_timeout_ms,
+                    last_heartbeat_ms: now_ms,
+                    joined: false,
+                    assignment: m.assignment.clone(),
+                };
+                (m.id.clone(), member)
+            })
+            .collect();
+        let state = if members.is_empty() {
+            GroupState::Empty
+        } else {
+            GroupState::Stable
+        };
+        Self {
+            generation: meta.generation.max(0),
+            state,
+            members,
+            leader: meta.leader.clone(),
+            strategy: meta.strategy,
+            rounds_started: 0,
+            rounds_completed: 0,
+            next_member: meta.next_member,
+        }
+    }
+
+    /// The record to store once a generation completes.
+    pub fn metadata(&self) -> GroupMetadata {
+        GroupMetadata {
+            generation: self.generation,
+            strategy: self.strategy,
+            leader: self.leader.clone(),
+            members: self
+                .members
+                .iter()
+                .map(|(id, m)| MemberMetadata {
+                    id: id.clone(),
+                    topics: m.subscription.topics.clone(),
+                    session_timeout_ms: m.session_timeout_ms,
+                    rebalance_timeout_ms: m.rebalance_timeout_ms,
+                    assignment: m.assignment.clone(),
+                })
+                .collect(),
+            next_member: self.next_member,
+        }
+    }
+
     fn start_rebalance(&mut self, now_ms: u64) {
         if matches!(self.state, GroupState::PreparingRebalance { .. }) {
             return;
@@ -102,10 +187,14 @@ impl Group {
         let id = match member_id {
             Some(id) if !self.members.contains_key(&id) => return Err(GroupError::UnknownMemberId),
             Some(id) => id,
-            None => {
+            None => loop {
+                // Never hand out an id a loaded member holds.
                 self.next_member += 1;
-                format!("{}-{}", req.client_id, self.next_member)
-            }
+                let id = format!("{}-{}", req.client_id, self.next_member);
+                if !self.members.contains_key(&id) {
+                    break id;
+                }
+            },
         };
         if self.members.is_empty() {
             self.strategy = req.strategy;
@@ -358,5 +447,30 @@ mod tests {
         assert!(!g.ready(3000) && g.ready(3010));
         g.complete_rebalance(3010, &tps());
         assert!(!g.members.contains_key(&a));
+    }
+
+    #[test]
+    fn a_loaded_group_keeps_its_generation_and_members() {
+        let mut g = Group::new(-1);
+        let (a, _) = g.join(None, req("c"), 0).unwrap();
+        let (b, _) = g.join(None, req("c"), 0).unwrap();
+        g.complete_rebalance(0, &tps());
+        let meta = g.metadata();
+        // A new coordinator loads it much later: sessions restart at the load.
+        let mut l = Group::load(&meta, 10_000);
+        assert_eq!((l.generation, l.state.clone()), (1, GroupState::Stable));
+        assert_eq!(l.sync(&a, 1).unwrap(), g.sync(&a, 1).unwrap());
+        assert!(l.check_commit(&b, 1, false).is_ok());
+        assert!(!l.expire_sessions(10_500));
+        l.heartbeat(&a, 1, 10_500).unwrap();
+        // b never heartbeats the new coordinator: it expires, a rebalance starts.
+        assert!(l.expire_sessions(11_100));
+        assert_eq!(
+            l.heartbeat(&a, 1, 11_100),
+            Err(GroupError::RebalanceInProgress)
+        );
+        // New member ids never collide with loaded ones.
+        let (c, _) = l.join(None, req("c"), 11_200).unwrap();
+        assert!(c != a && c != b);
     }
 }

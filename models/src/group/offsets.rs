@@ -4,6 +4,7 @@
 //! from its replica of the log, below the high watermark: a new coordinator
 //! after a leader change "loads" the group simply by reading the log it was
 //! elected with.
+use super::membership::GroupMetadata;
 use crate::batch::{Record, RecordBatch};
 use crate::ids::TopicPartition;
 use crate::log::PartitionLog;
@@ -22,6 +23,12 @@ enum OffsetsRecord {
     /// A completed rebalance: lets a new coordinator continue the generation
     /// count instead of starting again from zero.
     Generation { group: String, generation: i32 },
+    /// Kafka's GroupMetadata record: a completed generation with its members
+    /// and their assignments, which a new coordinator loads.
+    GroupMetadata {
+        group: String,
+        metadata: GroupMetadata,
+    },
 }
 
 fn record(r: &OffsetsRecord, group: &str) -> Record {
@@ -55,11 +62,24 @@ pub fn commit_batch(
     )
 }
 
-pub fn generation_batch(group: &str, generation: i32) -> RecordBatch {
+#[cfg(test)]
+fn generation_batch(group: &str, generation: i32) -> RecordBatch {
     RecordBatch::new(vec![record(
         &OffsetsRecord::Generation {
             group: group.to_string(),
             generation,
+        },
+        group,
+    )])
+}
+
+/// The group's metadata after a completed rebalance (Kafka's
+/// GroupMetadataManager.storeGroup).
+pub fn group_metadata_batch(group: &str, metadata: GroupMetadata) -> RecordBatch {
+    RecordBatch::new(vec![record(
+        &OffsetsRecord::GroupMetadata {
+            group: group.to_string(),
+            metadata,
         },
         group,
     )])
@@ -72,6 +92,9 @@ pub struct GroupLog {
     pub offsets: BTreeMap<TopicPartition, i64>,
     /// The highest generation recorded (-1: none).
     pub generation: i32,
+    /// The latest GroupMetadata record (Kafka: the last value of the group's
+    /// key wins).
+    pub metadata: Option<GroupMetadata>,
 }
 
 /// Read `group`'s records below `upto` (the high watermark). Records of other
@@ -100,6 +123,10 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
                 Ok(OffsetsRecord::Generation { generation, .. }) => {
                     out.generation = out.generation.max(generation);
                 }
+                Ok(OffsetsRecord::GroupMetadata { metadata, .. }) => {
+                    out.generation = out.generation.max(metadata.generation);
+                    out.metadata = Some(metadata);
+                }
                 Err(_) => {}
             }
         }
@@ -125,5 +152,21 @@ mod tests {
         // Below the HW only: the last commit is not visible yet.
         let committed = read_group(&log, 3, "g");
         assert_eq!(committed.offsets.get(&tp), Some(&5));
+    }
+
+    #[test]
+    fn the_latest_group_metadata_is_loaded() {
+        use crate::group::membership::Group;
+        let mut log = PartitionLog::default();
+        let mut g = Group::new(-1);
+        g.generation = 4;
+        log.append_as_leader(group_metadata_batch("g", g.metadata()), 0);
+        g.generation = 5;
+        log.append_as_leader(group_metadata_batch("g", g.metadata()), 0);
+        let read = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(read.generation, 5);
+        assert_eq!(read.metadata.map(|m| m.generation), Some(5));
+        let below_hw = read_group(&log, 1, "g");
+        assert_eq!(below_hw.metadata.map(|m| m.generation), Some(4));
     }
 }

@@ -252,6 +252,15 @@ pub fn describe(e: &ClusterEvent) -> String {
         ClusterEvent::CoordinatorUnloaded { broker, tp } => {
             format!("broker {broker} stopped coordinating groups for {tp}")
         }
+        ClusterEvent::GroupLoaded {
+            broker,
+            group,
+            generation,
+            members,
+        } => format!(
+            "broker {broker} loaded group {group} at generation {generation} with {} members",
+            members.len()
+        ),
         ClusterEvent::GroupRebalanced {
             group,
             generation,
