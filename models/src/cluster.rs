@@ -7,6 +7,7 @@ use crate::config::{ClusterConfig, ConfigError};
 use crate::controller::{run_controller, state::ControllerState, SharedController};
 use crate::events::{ClusterEvent, EventLog, PartitionRange, TimedEvent};
 use crate::ids::{broker_host, BrokerId, TopicPartition, CONTROLLER_HOST};
+use crate::metadata::PartitionState;
 use crate::storage::{Disk, SharedDisk};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -175,46 +176,39 @@ impl Cluster {
         self.events.snapshot()
     }
 
-    /// The controller's current view (what a test or the harness may inspect).
-    pub fn leader_of(&self, tp: &TopicPartition) -> Option<BrokerId> {
+    /// `read` of the controller's current state of `tp` (None: unknown partition).
+    fn partition<T>(
+        &self,
+        tp: &TopicPartition,
+        read: impl FnOnce(&PartitionState) -> T,
+    ) -> Option<T> {
         self.controller
             .borrow()
             .image()
             .partitions
             .get(tp)
-            .and_then(|p| p.leader)
+            .map(read)
+    }
+
+    /// The controller's current view (what a test or the harness may inspect).
+    pub fn leader_of(&self, tp: &TopicPartition) -> Option<BrokerId> {
+        self.partition(tp, |p| p.leader).flatten()
     }
 
     pub fn isr_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {
-        self.controller
-            .borrow()
-            .image()
-            .partitions
-            .get(tp)
-            .map(|p| p.isr.clone())
-            .unwrap_or_default()
+        self.partition(tp, |p| p.isr.clone()).unwrap_or_default()
     }
 
     /// The partition's replicas, from the controller's view (empty for an
     /// unknown partition).
     pub fn replicas_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {
-        self.controller
-            .borrow()
-            .image()
-            .partitions
-            .get(tp)
-            .map(|p| p.replicas.clone())
+        self.partition(tp, |p| p.replicas.clone())
             .unwrap_or_default()
     }
 
     /// The partition epoch the controller holds for `tp` (None: unknown partition).
     pub fn partition_epoch(&self, tp: &TopicPartition) -> Option<i32> {
-        self.controller
-            .borrow()
-            .image()
-            .partitions
-            .get(tp)
-            .map(|p| p.partition_epoch)
+        self.partition(tp, |p| p.partition_epoch)
     }
 
     /// Every replica of every partition as its broker's disk holds it now,

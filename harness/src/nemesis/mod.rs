@@ -445,26 +445,17 @@ impl Nemesis {
                     Some(Undo::Links(links)),
                 ))
             }
-            Fault::Isolate { target } => {
+            Fault::Isolate { target } | Fault::IsolateCompletely { target } => {
                 let node = self
                     .resolve(target, cluster)
                     .ok_or_else(|| unresolved(target))?;
-                let others: Vec<String> = servers.into_iter().filter(|s| *s != node).collect();
-                let links = self.cut(
-                    sim,
-                    &between(std::slice::from_ref(&node), &others),
-                    true,
-                    held,
-                );
-                Ok((json!({ "node": node }), Some(Undo::Links(links))))
-            }
-            Fault::IsolateCompletely { target } => {
-                let node = self
-                    .resolve(target, cluster)
-                    .ok_or_else(|| unresolved(target))?;
+                let clients = match fault {
+                    Fault::IsolateCompletely { .. } => self.clients.clone(),
+                    _ => Vec::new(),
+                };
                 let others: Vec<String> = servers
                     .into_iter()
-                    .chain(self.clients.clone())
+                    .chain(clients)
                     .filter(|s| *s != node)
                     .collect();
                 let links = self.cut(
