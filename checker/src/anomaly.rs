@@ -55,6 +55,26 @@ pub enum AnomalyKind {
     G1a,
     /// A transaction reading its own uncommitted write.
     PrecommittedRead,
+    /// A read_committed reader that saw some of a transaction's writes but
+    /// read past the others without them.
+    TornTransaction,
+    /// read_committed reads of a partition that stopped below committed data
+    /// for good: the last stable offset is stuck (liveness).
+    StuckLso,
+    /// A cycle of write-write dependencies (Elle's naming; Kafka allows it).
+    #[strum(serialize = "G0")]
+    G0,
+    #[strum(serialize = "G0-process")]
+    G0Process,
+    #[strum(serialize = "G0-realtime")]
+    G0Realtime,
+    /// A cycle with at least one write-read dependency: circular information flow.
+    #[strum(serialize = "G1c")]
+    G1c,
+    #[strum(serialize = "G1c-process")]
+    G1cProcess,
+    #[strum(serialize = "G1c-realtime")]
+    G1cRealtime,
     /// A record below a group's final committed offset that no member finished processing.
     LostProcessing,
     /// A record a group finished processing more than once.
@@ -113,16 +133,24 @@ impl AnomalyKind {
             AnomalyKind::ReplicaDivergence => 3,
             AnomalyKind::LostProcessing => 4,
             AnomalyKind::G1a => 5,
-            AnomalyKind::PrecommittedRead => 6,
-            AnomalyKind::Duplicate => 7,
-            AnomalyKind::IntDuplicate => 8,
-            AnomalyKind::DuplicateProcessing => 9,
-            AnomalyKind::NonmonotonicSend => 10,
-            AnomalyKind::IntNonmonotonicSend => 11,
-            AnomalyKind::PollSkip => 12,
-            AnomalyKind::IntPollSkip => 13,
-            AnomalyKind::NonmonotonicPoll => 14,
-            AnomalyKind::IntNonmonotonicPoll => 15,
+            AnomalyKind::TornTransaction => 6,
+            AnomalyKind::PrecommittedRead => 7,
+            AnomalyKind::G1c => 8,
+            AnomalyKind::G1cProcess => 9,
+            AnomalyKind::G1cRealtime => 10,
+            AnomalyKind::Duplicate => 11,
+            AnomalyKind::IntDuplicate => 12,
+            AnomalyKind::DuplicateProcessing => 13,
+            AnomalyKind::StuckLso => 14,
+            AnomalyKind::NonmonotonicSend => 15,
+            AnomalyKind::IntNonmonotonicSend => 16,
+            AnomalyKind::PollSkip => 17,
+            AnomalyKind::IntPollSkip => 18,
+            AnomalyKind::NonmonotonicPoll => 19,
+            AnomalyKind::IntNonmonotonicPoll => 20,
+            AnomalyKind::G0 => 21,
+            AnomalyKind::G0Process => 22,
+            AnomalyKind::G0Realtime => 23,
         }
     }
 }

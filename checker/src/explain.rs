@@ -1,5 +1,6 @@
 //! Small helpers for the one-sentence explanations anomalies carry.
 use super::facts::{Facts, Write};
+use crate::history::OpType;
 
 /// "a", "a and b", "a, b and c".
 pub(crate) fn and_list(items: &[String]) -> String {
@@ -10,9 +11,19 @@ pub(crate) fn and_list(items: &[String]) -> String {
     }
 }
 
-/// "process 2 sent 41 to orders/3" (or "... in a transaction").
+/// "process 2 sent 41 to orders/3" (or "... in transaction op 7 (committed)":
+/// a committed transaction's sends are acknowledged writes).
 pub(crate) fn sent(facts: &Facts<'_>, w: &Write<'_>) -> String {
-    let how = if w.in_txn { " in a transaction" } else { "" };
+    let how = if w.in_txn {
+        let outcome = match w.outcome {
+            OpType::Ok => "committed",
+            OpType::Fail => "aborted",
+            _ => "outcome unknown",
+        };
+        format!(" in transaction {} ({outcome})", op(facts, w.pair.last()))
+    } else {
+        String::new()
+    };
     format!(
         "process {} sent {} to {}{how}",
         w.process,

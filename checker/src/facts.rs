@@ -5,7 +5,7 @@
 //! record, not per string. Maps are only looked up or iterated in insertion
 //! order (`IndexMap`), so results never depend on hashing.
 use super::result::Stats;
-use crate::history::{History, MicroOp, Op, OpPair, OpType, Process, Val};
+use crate::history::{History, Isolation, MicroOp, Op, OpPair, OpType, Process, Val};
 use indexmap::IndexMap;
 
 /// An insertion-ordered map with a fast hasher: iteration order never depends
@@ -28,6 +28,9 @@ pub(crate) struct Write<'h> {
     pub outcome: OpType,
     /// The offset from an ok completion.
     pub ack_offset: Option<i64>,
+    /// The offset its completion reported, whatever the outcome: an aborted
+    /// transaction's sends were written (and answered) before the abort.
+    pub offset: Option<i64>,
     pub in_txn: bool,
 }
 
@@ -128,6 +131,8 @@ pub(crate) struct Facts<'h> {
     pub max_read: Vec<Option<(i64, usize)>>,
     /// Per key: how final reads covered it, if they did.
     pub final_cover: Vec<Option<FinalCover>>,
+    /// Which readers read committed data only (the metadata line).
+    pub isolation: Isolation,
     pub stats: Stats,
 }
 
@@ -145,6 +150,7 @@ impl<'h> Facts<'h> {
                 offsets: OrderedMap::default(),
                 max_read: Vec::new(),
                 final_cover: Vec::new(),
+                isolation: history.isolation(),
                 stats: Stats {
                     ops: history.ops.len() as u64,
                     ..Stats::default()
@@ -271,8 +277,11 @@ impl<'h> Gatherer<'h> {
         for micro in completed {
             if let MicroOp::Poll { reads: Some(reads) } = micro {
                 self.facts.stats.polls += 1;
+                let committed = self.facts.isolation.read_committed(&head.process);
+                self.facts.stats.read_committed_polls += u64::from(committed);
                 if final_read {
                     self.facts.stats.final_polls += 1;
+                    self.facts.stats.read_committed_final_polls += u64::from(committed);
                 }
                 for (key, records) in reads {
                     self.poll(&head.process, done, epoch, final_read, key, records);
@@ -316,6 +325,7 @@ impl<'h> Gatherer<'h> {
             pair,
             outcome,
             ack_offset,
+            offset,
             in_txn,
         });
     }

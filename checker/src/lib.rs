@@ -37,6 +37,8 @@ mod replica_divergence;
 pub mod replicas;
 mod result;
 mod send_order;
+mod stuck_lso;
+mod torn_transaction;
 mod unseen;
 mod verdict;
 
@@ -60,6 +62,9 @@ pub struct CheckOptions {
     /// The fault classes injected; `None` derives them from the history's
     /// nemesis ops.
     pub faults: Option<FaultClasses>,
+    /// Infer write-write dependencies from each key's log order for the
+    /// cycle search (Jepsen's `ww-deps`): finds G0, and makes G1c allowed.
+    pub ww_deps: bool,
 }
 
 /// Check a history.
@@ -86,6 +91,8 @@ pub fn check_with_replicas(
     poll_order::find(&facts, &lost, &mut found);
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);
+    torn_transaction::find(&facts, &mut found);
+    stuck_lso::find(&facts, &mut found);
     let mut stats = facts.stats.clone();
     (stats.processed, stats.records_processed) = processing::find(history, &mut found);
     for anomaly in replica_divergence::find(replicas) {
@@ -95,7 +102,13 @@ pub fn check_with_replicas(
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));
-    verdict::judge(found.by_kind, opts.semantics.as_ref(), faults, stats)
+    verdict::judge(
+        found.by_kind,
+        opts.semantics.as_ref(),
+        faults,
+        stats,
+        opts.ww_deps,
+    )
 }
 
 /// Read a history file and check it. An unreadable history is an error

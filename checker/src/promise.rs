@@ -80,6 +80,9 @@ pub struct Semantics {
     pub legacy_hw_truncation: bool,
     /// Offset commits from stale generations accepted.
     pub legacy_no_commit_fencing: bool,
+    /// `logjam.legacy.transaction.v1`: the transaction protocol before
+    /// KIP-890 (no partition verification, no epoch bump per transaction).
+    pub legacy_transaction_v1: bool,
 }
 
 impl Default for Semantics {
@@ -100,6 +103,7 @@ impl Default for Semantics {
             commit_mode: None,
             legacy_hw_truncation: false,
             legacy_no_commit_fencing: false,
+            legacy_transaction_v1: false,
         }
     }
 }
@@ -121,6 +125,16 @@ impl Semantics {
     /// unflushed data.
     fn log_can_rewind(&self, faults: &FaultClasses) -> bool {
         self.legacy_hw_truncation || (faults.power_loss && self.flush_messages != Some(1))
+    }
+
+    /// The pre-KIP-890 protocol assumes requests sent over different
+    /// connections arrive in order; any fault that can hold a request back
+    /// (a pause, a cut or held link, a crash whose retries go elsewhere) lets
+    /// a late produce join, or a late EndTxn end, the next transaction
+    /// (TRANSACTIONS.md, "The historical protocol hazard").
+    fn transactions_can_mix(&self, faults: &FaultClasses) -> bool {
+        self.legacy_transaction_v1
+            && (faults.pause || faults.partition || faults.process_crash || faults.client_crash)
     }
 }
 
@@ -154,6 +168,8 @@ pub enum PromiseName {
     PerPartitionOrder,
     ConsistentOffsets,
     NoAbortedReads,
+    /// read_committed readers see each transaction's writes all or none.
+    NoTornTransactions,
     /// A consumer group processes every record below its committed offsets
     /// (commit after processing, auto-commit).
     NoLostProcessing,
@@ -197,7 +213,17 @@ impl PromiseName {
             ],
             // A transaction seeing its own uncommitted write breaks
             // read_committed as surely as seeing an aborted one.
-            PromiseName::NoAbortedReads => &[AnomalyKind::G1a, AnomalyKind::PrecommittedRead],
+            // A read_committed read orders its writer's commit before its own
+            // (so do realtime and process order): a cycle of such edges (G1c,
+            // without inferred ww edges) means some read saw uncommitted data.
+            PromiseName::NoAbortedReads => &[
+                AnomalyKind::G1a,
+                AnomalyKind::PrecommittedRead,
+                AnomalyKind::G1c,
+                AnomalyKind::G1cProcess,
+                AnomalyKind::G1cRealtime,
+            ],
+            PromiseName::NoTornTransactions => &[AnomalyKind::TornTransaction],
             PromiseName::NoLostProcessing => &[AnomalyKind::LostProcessing],
             PromiseName::NoDuplicateProcessing => &[AnomalyKind::DuplicateProcessing],
         }
@@ -231,7 +257,10 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
     // acks=0 and acks=1 promise nothing about loss; acks=all with
     // min.insync=1 is "as acks=1"; unclean election gives it up again.
     let durable = sem.acks == Acks::All && sem.min_insync_replicas >= 2 && offsets_stable;
-    if durable {
+    // The pre-KIP-890 hazards promise nothing about aborted reads, torn
+    // transactions or committed loss (TRANSACTIONS.md's last row).
+    let mixing = sem.transactional && sem.transactions_can_mix(faults);
+    if durable && !mixing {
         let power = if faults.power_loss {
             " and, with flush.messages=1, power loss"
         } else {
@@ -298,13 +327,26 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
         );
     }
 
-    if sem.transactional && sem.read_committed {
+    if sem.transactional && sem.read_committed && !mixing {
         promise(
             PromiseName::NoAbortedReads,
             "transactions read with read_committed: no consumer sees an aborted or uncommitted record \
              (SEMANTICS.md row \"transactions + read_committed\")"
                 .into(),
         );
+        // A write the log lost leaves its transaction visible in part, so
+        // atomic visibility needs the logs the durable row needs.
+        if durable {
+            promise(
+                PromiseName::NoTornTransactions,
+                format!(
+                    "transactions read with read_committed on durable logs (acks=all, min.insync.replicas={}, unclean election off): \
+                     markers close a transaction on every partition, so a reader sees all of its writes or none \
+                     (SEMANTICS.md row \"transactions + read_committed\")",
+                    sem.min_insync_replicas
+                ),
+            );
+        }
     }
 
     // Consumer groups. Both rows need the logs to keep what they acknowledged:

@@ -78,6 +78,14 @@ pub struct Stats {
     pub records_processed: u64,
     /// Replica logs in the end-of-run dump (`replicas.jsonl`), if one was given.
     pub replica_logs: u64,
+    /// Poll micro-operations by processes the history declares
+    /// read_committed, and of those the final reads.
+    pub read_committed_polls: u64,
+    pub read_committed_final_polls: u64,
+    /// Dependencies of the cycle search (`cycles`): write-write (only with
+    /// `ww_deps`) and write-read edges between operations.
+    pub ww_dependencies: u64,
+    pub wr_dependencies: u64,
 }
 
 impl Stats {
@@ -93,6 +101,12 @@ impl Stats {
             PollSkip | NonmonotonicPoll | IntPollSkip | IntNonmonotonicPoll => self.polls > 0,
             G1a => self.sends_fail > 0 && self.polls > 0,
             PrecommittedRead => self.txn_sends > 0 && self.polls > 0,
+            // Judged on read_committed reads only (HISTORY.md, "Isolation").
+            TornTransaction => self.txn_sends > 0 && self.read_committed_polls > 0,
+            StuckLso => self.sends_ok > 0 && self.read_committed_final_polls > 0,
+            // Write cycles need ww dependencies, inferred only with `ww_deps`.
+            G0 | G0Process | G0Realtime => self.ww_dependencies > 0,
+            G1c | G1cProcess | G1cRealtime => self.wr_dependencies > 0,
             LostProcessing | DuplicateProcessing => self.processed > 0,
             // Two replicas of one partition at least.
             ReplicaDivergence => self.replica_logs > 1,

@@ -156,6 +156,7 @@ pub fn run(
     let options = CheckOptions {
         semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
+        ..CheckOptions::default()
     };
     let result = check_with_replicas(&history, &replicas, &options);
     Ok(RunOutput {

@@ -4,6 +4,7 @@
 //! writer ([`write_jsonl`], [`Op::to_json_line`]) produces byte-stable output
 //! that reads back to the same [`History`]; [`Recorder`] builds one in code.
 mod error;
+mod isolation;
 mod op;
 mod pairs;
 mod read;
@@ -13,6 +14,7 @@ mod value;
 mod write;
 
 pub use error::{HistoryError, LineProblem};
+pub use isolation::{Isolation, IsolationLevel, ISOLATION_FIELD};
 pub use op::{History, Op, OpType, Process};
 pub use pairs::OpPair;
 pub use read::{parse_history, read_history_file, HISTORY_VERSION};

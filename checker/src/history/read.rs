@@ -102,6 +102,7 @@ impl Reader {
             check_version(version)?;
             // The metadata keeps every field, so read the line again whole.
             let header: Map<String, Value> = serde_json::from_str(text).map_err(json_problem)?;
+            super::isolation::Isolation::from_header(&header)?;
             self.history.header = Some(header);
             return Ok(());
         }

@@ -1,5 +1,6 @@
 //! Checker tests: small hand-written histories, each anomaly present and absent.
 mod aborted_read;
+mod committed_txn_writes;
 mod duplicate;
 mod faults;
 mod fuzz;
@@ -12,6 +13,8 @@ mod processing;
 mod promise_table;
 mod replica_divergence;
 mod send_order;
+mod stuck_lso;
+mod torn_transaction;
 mod unseen;
 mod verdict;
 

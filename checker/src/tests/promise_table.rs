@@ -199,25 +199,108 @@ fn idempotence_promises_no_duplicates_only_on_logs_that_never_rewind() {
     );
 }
 
+/// TRANSACTIONS.md's rows: a transactional producer (idempotence, acks=all)
+/// on durable logs, read with `read_committed` or not.
+fn transactional(read_committed: bool) -> Semantics {
+    Semantics {
+        min_insync_replicas: 2,
+        transactional: true,
+        read_committed,
+        ..Semantics::default()
+    }
+}
+
 #[test]
-fn transactions_with_read_committed_promise_no_aborted_reads() {
-    let sem = Semantics {
-        transactional: true,
-        read_committed: true,
-        ..Semantics::default()
-    };
-    assert!(names(&sem, &CRASHES_AND_PARTITIONS).contains(&NoAbortedReads));
-    let uncommitted = Semantics {
-        transactional: true,
-        read_committed: false,
-        ..Semantics::default()
-    };
-    assert!(!names(&uncommitted, &CRASHES_AND_PARTITIONS).contains(&NoAbortedReads));
+fn transactions_with_read_committed_promise_no_aborted_reads_no_torn_transactions_and_durability() {
+    assert_eq!(
+        names(&transactional(true), &CRASHES_AND_PARTITIONS),
+        vec![
+            NoAckedLoss,
+            NoDuplicates,
+            PerPartitionOrder,
+            ConsistentOffsets,
+            NoAbortedReads,
+            NoTornTransactions
+        ]
+    );
     let no_txn = Semantics {
-        read_committed: true,
-        ..Semantics::default()
+        transactional: false,
+        ..transactional(true)
     };
-    assert!(!names(&no_txn, &CRASHES_AND_PARTITIONS).contains(&NoAbortedReads));
+    let got = names(&no_txn, &CRASHES_AND_PARTITIONS);
+    assert!(
+        !got.contains(&NoAbortedReads) && !got.contains(&NoTornTransactions),
+        "{got:?}"
+    );
+    // G1c (circular information flow) breaks read_committed too.
+    let aborted_reads = promises(&transactional(true), &CRASHES_AND_PARTITIONS)
+        .into_iter()
+        .find(|p| p.name == NoAbortedReads)
+        .expect("promised");
+    assert!(aborted_reads
+        .broken_by
+        .contains(&crate::AnomalyKind::G1cRealtime));
+}
+
+#[test]
+fn transactions_read_uncommitted_promise_as_durable_and_allow_aborted_reads() {
+    let got = names(&transactional(false), &CRASHES_AND_PARTITIONS);
+    assert_eq!(
+        got,
+        vec![
+            NoAckedLoss,
+            NoDuplicates,
+            PerPartitionOrder,
+            ConsistentOffsets
+        ]
+    );
+}
+
+#[test]
+fn torn_transactions_are_promised_only_on_logs_that_keep_what_they_acknowledged() {
+    let lossy = Semantics {
+        min_insync_replicas: 1,
+        ..transactional(true)
+    };
+    let got = names(&lossy, &CRASHES_AND_PARTITIONS);
+    assert!(
+        got.contains(&NoAbortedReads) && !got.contains(&NoTornTransactions),
+        "{got:?}"
+    );
+    let got = names(&transactional(true), &POWER_LOSS);
+    assert!(!got.contains(&NoTornTransactions), "{got:?}");
+}
+
+#[test]
+fn legacy_transaction_v1_promises_nothing_about_aborted_reads_torn_transactions_or_loss_under_faults(
+) {
+    let v1 = Semantics {
+        legacy_transaction_v1: true,
+        ..transactional(true)
+    };
+    let pauses = FaultClasses {
+        pause: true,
+        ..FaultClasses::default()
+    };
+    for faults in [pauses, CRASHES_AND_PARTITIONS] {
+        let got = names(&v1, &faults);
+        assert_eq!(
+            got,
+            vec![NoDuplicates, PerPartitionOrder, ConsistentOffsets],
+            "{faults:?}"
+        );
+    }
+    // Without faults requests arrive in order, and v1 is as v2.
+    assert_eq!(
+        names(&v1, &FaultClasses::default()),
+        names(&transactional(true), &FaultClasses::default())
+    );
+    // The switch means nothing without transactions.
+    let plain_v1 = Semantics {
+        transactional: false,
+        ..v1
+    };
+    assert!(names(&plain_v1, &pauses).contains(&NoAckedLoss));
 }
 
 /// Durable logs under crashes and partitions: what the commit rows need.

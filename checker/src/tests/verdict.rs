@@ -18,6 +18,7 @@ fn check_with(text: &str, semantics: Semantics) -> CheckResult {
         &CheckOptions {
             semantics: Some(semantics),
             faults: None,
+            ..CheckOptions::default()
         },
     )
 }
@@ -97,6 +98,7 @@ fn faults_come_from_the_history_unless_given() {
         &CheckOptions {
             semantics: Some(sem),
             faults: Some(FaultClasses::default()),
+            ..CheckOptions::default()
         },
     );
     assert_eq!(given.valid, Some(false));

@@ -44,6 +44,7 @@ impl CheckCommand {
             &CheckOptions {
                 semantics,
                 faults: None,
+                ..CheckOptions::default()
             },
         );
         if self.format == Format::Json {

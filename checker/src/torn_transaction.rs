@@ -1,0 +1,220 @@
+//! `torn-transaction` (logjam's own name, TRANSACTIONS.md): a read_committed
+//! reader saw some of a transaction's writes but read past another of them
+//! without it. A transaction's writes become visible together: each
+//! partition's last stable offset stays below the transaction's first record
+//! there until its marker is written, so a read_committed reader that got
+//! past a write's offset has passed its marker, and if it saw any of the
+//! transaction's writes the transaction committed, so that write was visible.
+//! Whatever the client was told (commit, abort, unknown): what the reader saw
+//! is atomic or it is not.
+//!
+//! "Read past" means the reader's reads of the write's partition, within one
+//! assignment, returned offsets on both sides of it; the final reads, which
+//! read every partition from its log start, count as one reader and read past
+//! every offset below the last they returned. A write whose offset is unknown
+//! (never acknowledged, never read) cannot be read past. Only readers the
+//! history declares read_committed (HISTORY.md, "Isolation") are judged: a
+//! read_uncommitted reader may see a transaction before its markers.
+use super::anomaly::{Anomaly, AnomalyKind, Findings};
+use super::explain;
+use super::facts::{Facts, KeyId, OrderedMap};
+use crate::history::{OpType, Process};
+use std::ops::Range;
+
+/// One read_committed reader: a process, or the final reads together.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Reader<'h> {
+    Process(&'h Process),
+    Final,
+}
+
+/// The offsets one reader read on one partition within one assignment: the
+/// lowest and highest, each with the op that read it.
+#[derive(Clone, Copy)]
+struct Span {
+    low: (i64, usize),
+    high: (i64, usize),
+}
+
+/// A write seen by a reader: (write id, offset read at, reading op).
+type Seen = (usize, i64, usize);
+
+pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
+    let txns = transactions(facts);
+    if txns.is_empty() {
+        return;
+    }
+    let mut txn_of_write: Vec<Option<usize>> = vec![None; facts.writes.len()];
+    for (t, range) in txns.iter().enumerate() {
+        for id in range.clone() {
+            if let Some(slot) = txn_of_write.get_mut(id) {
+                *slot = Some(t);
+            }
+        }
+    }
+    // (reader, key) -> span per assignment; (reader, txn) -> writes it saw.
+    let mut spans: OrderedMap<(Reader<'_>, KeyId), Vec<(u32, Span)>> = OrderedMap::default();
+    let mut seen: OrderedMap<(Reader<'_>, usize), Vec<Seen>> = OrderedMap::default();
+    for poll in &facts.polls {
+        if !facts.isolation.read_committed(poll.process) {
+            continue;
+        }
+        let reader = if facts.ops.get(poll.op).is_some_and(|op| op.final_read) {
+            Reader::Final
+        } else {
+            Reader::Process(poll.process)
+        };
+        let epoch = if reader == Reader::Final {
+            0
+        } else {
+            poll.epoch
+        };
+        for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+            let at = (read.offset, poll.op);
+            let per_epoch = spans.entry((reader, poll.key)).or_default();
+            match per_epoch.iter_mut().rev().find(|(e, _)| *e == epoch) {
+                Some((_, s)) => {
+                    if read.offset < s.low.0 {
+                        s.low = at;
+                    }
+                    if read.offset > s.high.0 {
+                        s.high = at;
+                    }
+                }
+                None => per_epoch.push((epoch, Span { low: at, high: at })),
+            }
+            let writer = facts.value_facts(read.value_id).and_then(|v| v.write);
+            if let Some(t) = writer.and_then(|w| txn_of_write.get(w).copied().flatten()) {
+                let saw = seen.entry((reader, t)).or_default();
+                if let Some(w) = writer.filter(|w| !saw.iter().any(|s| s.0 == *w)) {
+                    saw.push((w, read.offset, poll.op));
+                }
+            }
+        }
+    }
+    // Final reads start at the log start, whatever they first returned.
+    for ((reader, _), per_epoch) in spans.iter_mut() {
+        if *reader == Reader::Final {
+            for (_, span) in per_epoch {
+                span.low.0 = -1;
+            }
+        }
+    }
+    let mut reported = vec![false; txns.len()];
+    for (&(reader, t), saw) in &seen {
+        if reported.get(t).copied().unwrap_or(true) {
+            continue;
+        }
+        let Some(range) = txns.get(t) else { continue };
+        for id in range.clone() {
+            if saw.iter().any(|s| s.0 == id) {
+                continue;
+            }
+            let Some(w) = facts.writes.get(id) else {
+                continue;
+            };
+            let Some(offset) = w.offset.or_else(|| {
+                facts
+                    .value_facts(w.value_id)
+                    .and_then(|v| v.first_offset)
+                    .map(|(o, _)| o)
+            }) else {
+                continue;
+            };
+            let past = spans.get(&(reader, w.key)).and_then(|per_epoch| {
+                per_epoch
+                    .iter()
+                    .find(|(_, s)| s.low.0 < offset && offset < s.high.0)
+            });
+            let (Some((_, span)), Some(first)) = (past, saw.first()) else {
+                continue;
+            };
+            if let Some(flag) = reported.get_mut(t) {
+                *flag = true;
+            }
+            if let Some(a) = anomaly(facts, reader, *first, id, offset, *span) {
+                found.push(a);
+            }
+            break;
+        }
+    }
+}
+
+/// Every `txn` op with two writes or more, as ranges of `Facts::writes`
+/// (an op's writes are adjacent there).
+fn transactions(facts: &Facts<'_>) -> Vec<Range<usize>> {
+    let mut txns = Vec::new();
+    let mut start = 0;
+    while let Some(first) = facts.writes.get(start) {
+        let end = start
+            + facts.writes[start..]
+                .iter()
+                .take_while(|w| w.pair == first.pair)
+                .count();
+        if first.in_txn && end - start >= 2 {
+            txns.push(start..end);
+        }
+        start = end;
+    }
+    txns
+}
+
+fn anomaly(
+    facts: &Facts<'_>,
+    reader: Reader<'_>,
+    (seen_id, seen_offset, seen_op): Seen,
+    missing_id: usize,
+    missing_offset: i64,
+    span: Span,
+) -> Option<Anomaly> {
+    let (seen, missing) = (facts.writes.get(seen_id)?, facts.writes.get(missing_id)?);
+    let outcome = match missing.outcome {
+        OpType::Ok => "committed",
+        OpType::Fail => "aborted",
+        _ => "ended with an unknown outcome",
+    };
+    let txn_op = explain::op(facts, missing.pair.last());
+    let who = match reader {
+        Reader::Process(p) => format!("process {p}, reading read_committed,"),
+        Reader::Final => "the final reads (read_committed)".to_string(),
+    };
+    let from = if span.low.0 < 0 {
+        "from its start".to_string()
+    } else {
+        format!(
+            "from offset {} ({})",
+            span.low.0,
+            explain::op(facts, span.low.1)
+        )
+    };
+    let mut ops = facts.pair_indices(missing.pair);
+    ops.extend([seen_op, span.low.1, span.high.1].map(|p| facts.index(p)));
+    ops.sort_unstable();
+    ops.dedup();
+    Some(Anomaly {
+        kind: AnomalyKind::TornTransaction,
+        key: facts.key(missing.key).to_string(),
+        values: vec![seen.value.clone(), missing.value.clone()],
+        offsets: vec![seen_offset, missing_offset],
+        ops,
+        process: match reader {
+            Reader::Process(p) => Some(p.clone()),
+            Reader::Final => None,
+        },
+        explanation: format!(
+            "transaction {txn_op} of process {} {outcome}, writing {} to {} and {} to {} at offset {missing_offset}; \
+             {who} returned {} at offset {seen_offset} ({}) but read {} {from} to offset {} ({}) without {}",
+            missing.process,
+            seen.value,
+            facts.key(seen.key),
+            missing.value,
+            facts.key(missing.key),
+            seen.value,
+            explain::op(facts, seen_op),
+            facts.key(missing.key),
+            span.high.0,
+            explain::op(facts, span.high.1),
+            missing.value,
+        ),
+    })
+}
