@@ -21,6 +21,7 @@
 //! each key's offsets once.
 mod aborted_read;
 mod anomaly;
+mod cycles;
 mod duplicate;
 mod explain;
 mod facts;
@@ -93,7 +94,9 @@ pub fn check_with_replicas(
     precommitted_read::find(&facts, &mut found);
     torn_transaction::find(&facts, &mut found);
     stuck_lso::find(&facts, &mut found);
+    let searched = cycles::find(&facts, opts.ww_deps, &mut found);
     let mut stats = facts.stats.clone();
+    (stats.ww_dependencies, stats.wr_dependencies) = (searched.ww_edges, searched.wr_edges);
     (stats.processed, stats.records_processed) = processing::find(history, &mut found);
     for anomaly in replica_divergence::find(replicas) {
         found.push(anomaly);

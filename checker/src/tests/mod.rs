@@ -1,6 +1,7 @@
 //! Checker tests: small hand-written histories, each anomaly present and absent.
 mod aborted_read;
 mod committed_txn_writes;
+mod cycles;
 mod duplicate;
 mod faults;
 mod fuzz;

@@ -1,0 +1,257 @@
+//! The dependency graph of the cycle search (JEPSEN_RULES.md, "Cycles"):
+//! one vertex per completed-or-unknown `send`, `poll` or `txn` operation (a
+//! `fail` one did not happen), and edges labelled by why one must precede
+//! the other:
+//! - `ww`: T2's write directly follows T1's in a key's log order (only with
+//!   `ww_deps`; see `version_order`);
+//! - `wr`: T2 read a value T1 wrote;
+//! - `process`: one process completed T1 `ok`, then performed T2;
+//! - `realtime`: T1 completed `ok` before T2 was invoked.
+//!
+//! Realtime edges are Elle's transitive reduction: an invocation is linked
+//! only from the completions not already implied by a later one (an `ok`
+//! completion drops every buffered op that completed before it was invoked),
+//! so each invocation gets about as many edges as ops were in flight, never
+//! one per earlier op.
+use super::version_order::VersionOrder;
+use crate::facts::{Facts, OrderedMap};
+use crate::history::{OpPair, OpType, Process};
+use std::ops::Range;
+
+pub(crate) const WW: u8 = 1;
+pub(crate) const WR: u8 = 2;
+pub(crate) const PROCESS: u8 = 4;
+pub(crate) const REALTIME: u8 = 8;
+
+/// No vertex.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// Outgoing edges as (target, labels), grouped by source.
+pub(crate) trait Adjacency {
+    fn vertex_count(&self) -> usize;
+    fn out(&self, v: u32) -> &[(u32, u8)];
+}
+
+pub(crate) struct DepGraph {
+    /// Per vertex, its operation.
+    pub pairs: Vec<OpPair>,
+    /// Per vertex, its writes (a range of `Facts::writes`) and its polls (of
+    /// `Facts::polls`), for explaining edges.
+    pub writes: Vec<Range<usize>>,
+    pub polls: Vec<Range<usize>>,
+    /// Per history position, the vertex of the op there.
+    pub vertex_at: Vec<u32>,
+    /// Compressed adjacency: vertex v's edges are `adj[start[v]..start[v+1]]`,
+    /// sorted by target, one entry per target with every label it has.
+    start: Vec<u32>,
+    adj: Vec<(u32, u8)>,
+    pub ww_edges: u64,
+    pub wr_edges: u64,
+}
+
+impl Adjacency for DepGraph {
+    fn vertex_count(&self) -> usize {
+        self.pairs.len()
+    }
+
+    fn out(&self, v: u32) -> &[(u32, u8)] {
+        let v = v as usize;
+        match (self.start.get(v), self.start.get(v + 1)) {
+            (Some(&a), Some(&b)) => self.adj.get(a as usize..b as usize).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
+
+impl DepGraph {
+    pub fn build(facts: &Facts<'_>, order: Option<&VersionOrder>) -> Self {
+        let mut vertex_at = vec![NONE; facts.ops.len()];
+        let mut pairs = Vec::new();
+        let mut outcomes = Vec::new();
+        for pair in &facts.pairs {
+            let Some(head) = pair
+                .invoke
+                .or(pair.completion)
+                .and_then(|p| facts.ops.get(p))
+            else {
+                continue;
+            };
+            let outcome = pair
+                .completion
+                .and_then(|c| facts.ops.get(c))
+                .map_or(OpType::Info, |op| op.op_type);
+            if head.process.is_nemesis()
+                || !matches!(head.f.as_str(), "send" | "poll" | "txn")
+                || outcome == OpType::Fail
+            {
+                continue;
+            }
+            let v = pairs.len() as u32;
+            for pos in pair.invoke.into_iter().chain(pair.completion) {
+                if let Some(slot) = vertex_at.get_mut(pos) {
+                    *slot = v;
+                }
+            }
+            pairs.push(*pair);
+            outcomes.push(outcome);
+        }
+        let n = pairs.len();
+        let vertex_of = |pos: usize| vertex_at.get(pos).copied().unwrap_or(NONE);
+        let mut edges: Vec<(u32, u32, u8)> = Vec::new();
+        let (mut ww_edges, mut wr_edges) = (0, 0);
+
+        let mut writes = vec![0..0; n];
+        for (id, w) in facts.writes.iter().enumerate() {
+            if let Some(r) = writes.get_mut(vertex_of(w.pair.first()) as usize) {
+                take(r, id);
+            }
+        }
+        let writer_vertex = |value_id: usize| {
+            facts
+                .writer(value_id)
+                .filter(|w| w.outcome != OpType::Fail)
+                .map_or(NONE, |w| vertex_of(w.pair.first()))
+        };
+
+        // wr: the writer of every value read, to its reader.
+        let mut polls = vec![0..0; n];
+        for (i, poll) in facts.polls.iter().enumerate() {
+            let reader = vertex_of(poll.op);
+            let Some(r) = polls.get_mut(reader as usize) else {
+                continue;
+            };
+            take(r, i);
+            let mut last = NONE;
+            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+                let writer = writer_vertex(read.value_id);
+                if writer != NONE && writer != reader && writer != last {
+                    edges.push((writer, reader, WR));
+                    wr_edges += 1;
+                }
+                last = writer;
+            }
+        }
+
+        // ww: successive values of a key's log order.
+        if let Some(order) = order {
+            for pair in order.entries.windows(2) {
+                let [(k1, _, v1), (k2, _, v2)] = *pair else {
+                    continue;
+                };
+                if k1 != k2 {
+                    continue;
+                }
+                let (a, b) = (writer_vertex(v1), writer_vertex(v2));
+                if a != NONE && b != NONE && a != b {
+                    edges.push((a, b, WW));
+                    ww_edges += 1;
+                }
+            }
+        }
+
+        // process: each process's ok operations in order (a process performs
+        // one at a time, so order of first line is order of completion).
+        let mut last_ok: OrderedMap<&Process, u32> = OrderedMap::default();
+        for (v, pair) in pairs.iter().enumerate() {
+            if outcomes.get(v) != Some(&OpType::Ok) {
+                continue;
+            }
+            let Some(op) = facts.ops.get(pair.first()) else {
+                continue;
+            };
+            if let Some(prev) = last_ok.insert(&op.process, v as u32) {
+                edges.push((prev, v as u32, PROCESS));
+            }
+        }
+
+        // realtime: Elle's frontier of completions not implied by a later one.
+        let mut frontier: Vec<u32> = Vec::new();
+        for (pos, op) in facts.ops.iter().enumerate() {
+            let v = vertex_of(pos);
+            let Some(pair) = pairs.get(v as usize) else {
+                continue;
+            };
+            if pair.invoke == Some(pos) {
+                edges.extend(frontier.iter().map(|&b| (b, v, REALTIME)));
+            } else if pair.completion == Some(pos) && op.op_type == OpType::Ok {
+                if let Some(invoked) = pair.invoke {
+                    frontier.retain(|&b| {
+                        pairs
+                            .get(b as usize)
+                            .and_then(|p| p.completion)
+                            .is_some_and(|done| done > invoked)
+                    });
+                }
+                frontier.push(v);
+            }
+        }
+
+        let (start, adj) = compress(n, edges);
+        DepGraph {
+            pairs,
+            writes,
+            polls,
+            vertex_at,
+            start,
+            adj,
+            ww_edges,
+            wr_edges,
+        }
+    }
+}
+
+/// Add item `i` to an op's range of adjacent items (its writes or polls).
+fn take(r: &mut Range<usize>, i: usize) {
+    if r.start == r.end {
+        *r = i..i + 1;
+    } else {
+        r.end = i + 1;
+    }
+}
+
+/// Edges grouped by source (a counting sort), each source's targets sorted
+/// and merged so one entry carries every label of a pair of vertices.
+fn compress(n: usize, edges: Vec<(u32, u32, u8)>) -> (Vec<u32>, Vec<(u32, u8)>) {
+    let mut start = vec![0u32; n + 1];
+    for &(from, _, _) in &edges {
+        if let Some(s) = start.get_mut(from as usize + 1) {
+            *s += 1;
+        }
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut fill = start.clone();
+    let mut adj = vec![(0u32, 0u8); edges.len()];
+    for (from, to, label) in edges {
+        if let Some(at) = fill.get_mut(from as usize) {
+            if let Some(slot) = adj.get_mut(*at as usize) {
+                *slot = (to, label);
+            }
+            *at += 1;
+        }
+    }
+    // Sort and merge each source's run, compacting in place.
+    let mut write = 0usize;
+    let mut new_start = vec![0u32; n + 1];
+    for v in 0..n {
+        let (a, b) = (start[v] as usize, start[v + 1] as usize);
+        adj[a..b].sort_unstable_by_key(|&(to, _)| to);
+        new_start[v] = write as u32;
+        let mut i = a;
+        while i < b {
+            let (to, mut labels) = adj[i];
+            i += 1;
+            while i < b && adj[i].0 == to {
+                labels |= adj[i].1;
+                i += 1;
+            }
+            adj[write] = (to, labels);
+            write += 1;
+        }
+    }
+    new_start[n] = write as u32;
+    adj.truncate(write);
+    adj.shrink_to_fit();
+    (new_start, adj)
+}

@@ -1,0 +1,48 @@
+//! `G0`, `G1c` and their `-process` and `-realtime` forms: cycles in the
+//! dependency graph between operations (Elle's definitions and names,
+//! JEPSEN_RULES.md "Cycles"; the graph is `graph`'s). A cycle is a set of
+//! operations each of which must have happened before the next, around to
+//! the first: no order of them all explains the history.
+//! - `G0`: only write-write edges (`ww`, inferred from log order with
+//!   `ww_deps`): write cycles, which Kafka allows (writes to different
+//!   partitions are not isolated).
+//! - `G1c`: at least one write-read edge, among ww and wr edges: circular
+//!   information flow. With read_committed readers and no inferred ww edges
+//!   every edge orders commits, so a G1c shows a read of uncommitted data.
+//! - `-process` / `-realtime`: the cycle also needs a process-order or a
+//!   realtime edge (one op completed before the other was invoked).
+//!
+//! The search finds strongly connected components over every edge
+//! (`scc`), then a short cycle of each kind in each (`search`), and
+//! explains its steps (`steps`). Graph and components are linear in the
+//! history; each component's search is linear in the component.
+mod graph;
+mod scc;
+mod search;
+mod steps;
+mod version_order;
+
+use super::anomaly::Findings;
+use super::facts::Facts;
+use graph::{DepGraph, PROCESS, REALTIME, WR, WW};
+use version_order::VersionOrder;
+
+/// What the search built, for `Stats`.
+pub(crate) struct Searched {
+    pub ww_edges: u64,
+    pub wr_edges: u64,
+}
+
+pub(crate) fn find(facts: &Facts<'_>, ww_deps: bool, found: &mut Findings) -> Searched {
+    let order = ww_deps.then(|| VersionOrder::build(facts));
+    let graph = DepGraph::build(facts, order.as_ref());
+    for component in scc::components(&graph, WW | WR | PROCESS | REALTIME) {
+        for (kind, cycle) in search::cycles_in(&graph, &component) {
+            found.push(steps::anomaly(facts, &graph, order.as_ref(), kind, &cycle));
+        }
+    }
+    Searched {
+        ww_edges: graph.ww_edges,
+        wr_edges: graph.wr_edges,
+    }
+}

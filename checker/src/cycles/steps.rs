@@ -1,0 +1,154 @@
+//! A cycle's steps in plain words: for each edge, the evidence that the
+//! first operation preceded the second (the value written and read, the two
+//! successive offsets, the completion and invocation times, the process).
+use super::graph::{DepGraph, PROCESS, REALTIME, WR, WW};
+use super::search::Step;
+use super::version_order::VersionOrder;
+use crate::anomaly::{Anomaly, AnomalyKind};
+use crate::explain;
+use crate::facts::Facts;
+use crate::history::Val;
+
+pub(crate) fn anomaly(
+    facts: &Facts<'_>,
+    graph: &DepGraph,
+    order: Option<&VersionOrder>,
+    kind: AnomalyKind,
+    cycle: &[Step],
+) -> Anomaly {
+    let mut key = None;
+    let (mut values, mut offsets, mut ops, mut said) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for &(a, b, labels) in cycle {
+        if let Some(pair) = graph.pairs.get(a as usize) {
+            ops.extend(facts.pair_indices(*pair));
+        }
+        let mut why = Vec::new();
+        if labels & WW != 0 {
+            if let Some((k, v1, o1, v2, o2)) = order.and_then(|o| ww(facts, graph, o, a, b)) {
+                key.get_or_insert(k);
+                values.extend([v1.clone(), v2.clone()]);
+                offsets.extend([o1, o2]);
+                why.push(format!(
+                    "{} wrote {v1} to {k} at offset {o1} and {} wrote {v2} right after it, at offset {o2} (ww)",
+                    name(facts, graph, a),
+                    name(facts, graph, b)
+                ));
+            }
+        }
+        if labels & WR != 0 {
+            if let Some((k, v, o)) = wr(facts, graph, a, b) {
+                key.get_or_insert(k);
+                values.push(v.clone());
+                offsets.push(o);
+                why.push(format!(
+                    "{} wrote {v} to {k} and {} read it at offset {o} (wr)",
+                    name(facts, graph, a),
+                    name(facts, graph, b)
+                ));
+            }
+        }
+        if labels & PROCESS != 0 {
+            let process = graph
+                .pairs
+                .get(a as usize)
+                .and_then(|p| facts.ops.get(p.first()))
+                .map(|op| op.process.to_string())
+                .unwrap_or_default();
+            why.push(format!(
+                "process {process} completed {} before it began {} (process)",
+                name(facts, graph, a),
+                name(facts, graph, b)
+            ));
+        } else if labels & REALTIME != 0 {
+            why.push(format!(
+                "{} completed{} before {} was invoked{} (realtime)",
+                name(facts, graph, a),
+                at(facts, graph, a, false),
+                name(facts, graph, b),
+                at(facts, graph, b, true)
+            ));
+        }
+        said.push(why.join(", and "));
+    }
+    let names: Vec<String> = cycle
+        .iter()
+        .map(|&(a, _, _)| name(facts, graph, a))
+        .chain(cycle.first().map(|&(a, _, _)| name(facts, graph, a)))
+        .collect();
+    Anomaly {
+        kind,
+        key: key.unwrap_or_default().to_string(),
+        values,
+        offsets,
+        ops,
+        process: None,
+        explanation: format!(
+            "{kind} cycle {}: {}; so each must precede itself",
+            names.join(" → "),
+            said.join("; ")
+        ),
+    }
+}
+
+/// "op 12 (process 3)", named by its completion.
+fn name(facts: &Facts<'_>, graph: &DepGraph, v: u32) -> String {
+    let Some(pair) = graph.pairs.get(v as usize) else {
+        return String::new();
+    };
+    let process = facts
+        .ops
+        .get(pair.first())
+        .map(|op| op.process.to_string())
+        .unwrap_or_default();
+    format!("{} (process {process})", explain::op(facts, pair.last()))
+}
+
+/// " at 1.204 s" when the history has times.
+fn at(facts: &Facts<'_>, graph: &DepGraph, v: u32, invoked: bool) -> String {
+    let pos = graph
+        .pairs
+        .get(v as usize)
+        .and_then(|p| if invoked { p.invoke } else { p.completion });
+    match pos.and_then(|p| facts.ops.get(p)).and_then(|op| op.time_ns) {
+        Some(ns) => format!(" at {:.3} s", ns as f64 / 1e9),
+        None => String::new(),
+    }
+}
+
+/// A value `a` wrote that `b` read: key, value, offset.
+fn wr<'h>(facts: &Facts<'h>, graph: &DepGraph, a: u32, b: u32) -> Option<(&'h str, &'h Val, i64)> {
+    let polls = facts.polls.get(graph.polls.get(b as usize)?.clone())?;
+    polls.iter().find_map(|poll| {
+        facts
+            .reads
+            .get(poll.reads.clone())?
+            .iter()
+            .find(|r| {
+                facts
+                    .writer(r.value_id)
+                    .is_some_and(|w| graph.vertex_at.get(w.pair.first()) == Some(&a))
+            })
+            .map(|r| (facts.key(poll.key), r.value, r.offset))
+    })
+}
+
+/// A write of `b` directly after one of `a` in a key's order: key, a's value
+/// and offset, b's value and offset.
+fn ww<'h>(
+    facts: &Facts<'h>,
+    graph: &DepGraph,
+    order: &VersionOrder,
+    a: u32,
+    b: u32,
+) -> Option<(&'h str, &'h Val, i64, &'h Val, i64)> {
+    let writes = facts.writes.get(graph.writes.get(b as usize)?.clone())?;
+    writes.iter().find_map(|w| {
+        let p = *order.position.get(w.value_id)? as usize;
+        let &(k2, o2, v2) = order.entries.get(p)?;
+        let &(k1, o1, v1) = order.entries.get(p.checked_sub(1)?)?;
+        let writer = facts.writer(v1)?;
+        (k1 == k2 && graph.vertex_at.get(writer.pair.first()) == Some(&a))
+            .then(|| Some((facts.key(k1), facts.value(v1)?, o1, facts.value(v2)?, o2)))?
+    })
+}
