@@ -15,22 +15,47 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         let (OpType::Fail, Some((offset, read_op))) = (w.outcome, v.first_read) else {
             continue;
         };
-        let what = if w.in_txn {
-            "transaction that wrote it aborted"
-        } else {
-            "send of it failed"
-        };
-        let done = w
-            .pair
-            .completion
-            .map(|c| format!(" ({})", explain::op(facts, c)))
-            .unwrap_or_default();
         let more = match v.read_count {
             0 | 1 => String::new(),
             n => format!(" (and {} more reads)", n - 1),
         };
         let mut ops = facts.pair_indices(w.pair);
         ops.push(facts.index(read_op));
+        let explanation = if w.in_txn {
+            // The reader's view first, as a report card tells it.
+            let when = w
+                .pair
+                .completion
+                .and_then(|c| facts.ops.get(c))
+                .and_then(|op| op.time_ns)
+                .map(|ns| format!(" at {:.3} s", ns as f64 / 1e9))
+                .unwrap_or_default();
+            let reader = facts.ops.get(read_op).map(|op| &op.process);
+            let how = reader
+                .and_then(|p| facts.isolation.stated(p))
+                .map(|level| format!(", reading {}", level.as_str()))
+                .unwrap_or_default();
+            format!(
+                "transaction {} of process {} aborted{when}; process {}{how}, returned its value {value} from {} at offset {offset} ({}){more}",
+                explain::op(facts, w.pair.last()),
+                w.process,
+                reader.map(ToString::to_string).unwrap_or_default(),
+                facts.key(key),
+                explain::op(facts, read_op),
+            )
+        } else {
+            let done = w
+                .pair
+                .completion
+                .map(|c| format!(" ({})", explain::op(facts, c)))
+                .unwrap_or_default();
+            format!(
+                "{} read {value} from {} at offset {offset}{more}, but process {}'s send of it failed{done}",
+                explain::op(facts, read_op),
+                facts.key(key),
+                w.process
+            )
+        };
         found.push(Anomaly {
             kind: AnomalyKind::G1a,
             key: facts.key(key).to_string(),
@@ -38,12 +63,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             offsets: vec![offset],
             ops,
             process: Some(w.process.clone()),
-            explanation: format!(
-                "{} read {value} from {} at offset {offset}{more}, but process {}'s {what}{done}",
-                explain::op(facts, read_op),
-                facts.key(key),
-                w.process
-            ),
+            explanation,
         });
     }
 }

@@ -52,6 +52,7 @@ pub use result::{CheckResult, PromiseVerdict, Stats};
 use crate::history::{read_history_file, History, HistoryError};
 use anomaly::Findings;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +113,16 @@ pub fn check_with_replicas(
         stats,
         opts.ww_deps,
     )
+}
+
+/// The cycle search alone (G0, G1c and their -process and -realtime forms,
+/// ww dependencies inferred only with `ww_deps`), for benchmarks and tools:
+/// what it found, by kind. [`check`] runs it too.
+pub fn find_cycles(history: &History, ww_deps: bool) -> BTreeMap<AnomalyKind, Vec<Anomaly>> {
+    let facts = facts::Facts::gather(history);
+    let mut found = Findings::default();
+    cycles::find(&facts, ww_deps, &mut found);
+    found.by_kind
 }
 
 /// Read a history file and check it. An unreadable history is an error

@@ -48,6 +48,8 @@ pub struct Isolation {
     every: IsolationLevel,
     /// Keyed by the process as the history spells it (`"7"`, `"final-0"`).
     by_process: BTreeMap<String, IsolationLevel>,
+    /// The history states the field at all.
+    stated: bool,
 }
 
 const EXPECTED: &str =
@@ -59,6 +61,7 @@ impl Isolation {
         Isolation {
             every: level,
             by_process: BTreeMap::new(),
+            stated: true,
         }
     }
 
@@ -79,6 +82,7 @@ impl Isolation {
                 Ok(Isolation {
                     every: IsolationLevel::default(),
                     by_process,
+                    stated: true,
                 })
             }
             Some(level) => IsolationLevel::parse(level)
@@ -108,6 +112,11 @@ impl Isolation {
             .get(&process.to_string())
             .copied()
             .unwrap_or(self.every)
+    }
+
+    /// The level the history states for a process, if it states any.
+    pub fn stated(&self, process: &Process) -> Option<IsolationLevel> {
+        self.stated.then(|| self.of(process))
     }
 
     pub fn read_committed(&self, process: &Process) -> bool {

@@ -30,11 +30,22 @@ fn reading_an_aborted_transaction_is_g1a() {
     );
     let a = found(&r, G1a);
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
-    assert!(
-        a[0].explanation
-            .contains("transaction that wrote it aborted"),
-        "{}",
-        a[0].explanation
+    assert_eq!(
+        a[0].explanation,
+        "transaction op 1 of process 3 aborted; process 5, returned its value 42 from j at offset 0 (op 2)"
+    );
+    // With times and the reader's isolation level stated, the card tells both.
+    let r = check_text(
+        r#"{"logjam_history":1,"isolation_level":{"5":"read_uncommitted"}}
+{"process":3,"type":"invoke","f":"txn","value":[["send","k",41]],"time":1000000000}
+{"process":3,"type":"fail","f":"txn","value":[["send","k",41]],"time":3200000000}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[40,41]]}]],"time":3300000000}
+"#,
+    );
+    assert_eq!(
+        found(&r, G1a)[0].explanation,
+        "transaction op 1 of process 3 aborted at 3.200 s; process 5, reading read_uncommitted, returned its value 41 \
+         from k at offset 40 (op 2)"
     );
 }
 

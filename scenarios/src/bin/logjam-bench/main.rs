@@ -3,15 +3,21 @@
 //!
 //! Usage:
 //!   logjam-bench [SCENARIO] [RUNS]        whole runs of a catalogue scenario
-//!   logjam-bench checker [OPS] [RUNS]     write, parse and check a synthetic history
+//!   logjam-bench checker [OPS] [RUNS]     write, parse and check a synthetic history,
+//!                                         then the cycle search on a transactional one
 mod checker;
+mod cycles;
 mod scenario;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let number = |i: usize| args.get(i).and_then(|s| s.parse::<u64>().ok());
     match args.first().map(String::as_str) {
-        Some("checker") => checker::bench(number(1).unwrap_or(1_000_000), number(2).unwrap_or(5)),
+        Some("checker") => {
+            let (ops, rounds) = (number(1).unwrap_or(1_000_000), number(2).unwrap_or(5));
+            checker::bench(ops, rounds);
+            cycles::bench(ops, rounds);
+        }
         name => scenario::bench(name.unwrap_or("standard"), number(1).unwrap_or(11)),
     }
 }
