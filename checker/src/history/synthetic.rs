@@ -113,6 +113,9 @@ struct Slot {
     txn: usize,
 }
 
+/// A transaction's send: key, value, offset (-1 until it lands).
+type Sent = (usize, i64, i64);
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum TxnState {
     Open,
@@ -134,12 +137,12 @@ pub fn synthetic_txn_history(ops: usize, seed: u64) -> History {
     let mut logs: Vec<Vec<Slot>> = vec![Vec::new(); KEYS];
     let mut positions = vec![vec![0usize; KEYS]; CONSUMERS as usize];
     let mut states: Vec<TxnState> = Vec::new();
-    // Per producer, its open transaction: id and (key, value, offset) sent.
-    let mut open: Vec<Option<(usize, Vec<(usize, i64, i64)>)>> = vec![None; PRODUCERS as usize];
+    // Per producer, its open transaction: id and what it sent.
+    let mut open: Vec<Option<(usize, Vec<Sent>)>> = vec![None; PRODUCERS as usize];
     let mut next_value = 0i64;
     let mut time_ns = 0u64;
     let key_name = |k: usize| format!("t/{k}");
-    let sends = |sent: &[(usize, i64, i64)], offsets: bool| {
+    let sends = |sent: &[Sent], offsets: bool| {
         OpValue::Micro(
             sent.iter()
                 .map(|&(k, v, o)| MicroOp::Send {
@@ -179,7 +182,7 @@ pub fn synthetic_txn_history(ops: usize, seed: u64) -> History {
                 None => {
                     let txn = states.len();
                     states.push(TxnState::Open);
-                    let sent: Vec<(usize, i64, i64)> = (0..rng.random_range(1..=4))
+                    let sent: Vec<Sent> = (0..rng.random_range(1..=4))
                         .map(|_| {
                             next_value += 1;
                             (rng.random_range(0..KEYS), next_value, -1)
@@ -257,7 +260,7 @@ fn end_txn(
     logs: &mut [Vec<Slot>],
     states: &mut [TxnState],
     txn: usize,
-    sent: &[(usize, i64, i64)],
+    sent: &[Sent],
     state: TxnState,
 ) {
     states[txn] = state;
