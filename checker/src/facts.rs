@@ -1,6 +1,7 @@
 //! One pass over a history that gathers everything the anomaly finders need:
-//! every write (send micro-operation) with its outcome, every record read,
-//! and per value and per offset what was observed. Keys are interned to small
+//! every write (send micro-operation) with its outcome, every record read
+//! (failed polls included, for the version order), and per value what was
+//! observed. Keys are interned to small
 //! integers and values borrowed from the history, so the pass allocates per
 //! record, not per string. Maps are only looked up or iterated in insertion
 //! order (`IndexMap`), so results never depend on hashing.

@@ -20,15 +20,18 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
                 .values
                 .iter()
                 .map(|p| {
-                    let how = if p.read { "" } else { "acknowledged by " };
+                    let (how, op) = match p.read {
+                        Some(op) => ("", op),
+                        None => ("acknowledged by ", p.op),
+                    };
                     format!(
                         "{} ({how}{})",
                         shown(facts, p.value_id),
-                        explain::op(facts, p.op)
+                        explain::op(facts, op)
                     )
                 })
                 .collect();
-            let all_read = slot.values.iter().all(|p| p.read);
+            let all_read = slot.values.iter().all(|p| p.read.is_some());
             let offset = slot.offset;
             let anomaly = Anomaly {
                 kind: AnomalyKind::InconsistentOffsets,
@@ -39,7 +42,11 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
                     .filter_map(|p| facts.value(p.value_id).cloned())
                     .collect(),
                 offsets: vec![offset],
-                ops: slot.values.iter().map(|p| facts.index(p.op)).collect(),
+                ops: slot
+                    .values
+                    .iter()
+                    .map(|p| facts.index(p.read.unwrap_or(p.op)))
+                    .collect(),
                 process: None,
                 explanation: format!(
                     "{} offset {offset} held {}{}",
@@ -48,7 +55,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
                     if all_read { " in different reads" } else { "" }
                 ),
             };
-            if slot.values.iter().filter(|p| p.read).count() > 1 {
+            if slot.values.iter().filter(|p| p.read.is_some()).count() > 1 {
                 found.push(anomaly);
             } else {
                 found.push_outside_promises(anomaly);

@@ -6,10 +6,12 @@
 //! with a Kafka history (Jepsen's, their own rig's) can depend on it without
 //! the simulator. [`history`] is the format (HISTORY.md): reader and writer.
 //!
-//! It follows Jepsen's Kafka workload. A send is *committed* when its
-//! completion is `ok`, or when its outcome is unknown (`info`, or no
-//! completion) and some read observed its value; a `fail` send definitely did
-//! not happen. Reads are the poll results of `ok` and `info` completions.
+//! It follows Jepsen's Kafka checker's rules exactly where it uses Jepsen's
+//! names (docs/JEPSEN.md, with the places it deliberately differs). A send
+//! must have committed when its op completed `ok`, or `info` with one of the
+//! op's sends read by an `ok` op; a `fail` send definitely did not happen.
+//! Every poll result, whatever its outcome, tells the truth about offsets;
+//! only `ok` reads prove a write committed or satisfy lost-write and unseen.
 //! Final reads are the ops marked `"final": true`.
 //!
 //! Each anomaly has its own module with a `find` function over the facts

@@ -86,8 +86,8 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                 let other = slot
                     .values
                     .iter()
-                    .find(|o| o.value_id != p.value_id && o.read)
-                    .and_then(|o| facts.value(o.value_id).map(|v| (v, o.op)));
+                    .find(|o| o.value_id != p.value_id && o.read.is_some())
+                    .and_then(|o| Some((facts.value(o.value_id)?, o.read?)));
                 let (proof_op, seen) = match other {
                     Some((other, op)) => (
                         op,

@@ -6,7 +6,7 @@
 //! the positions of the keys it still names and starts the others at -1; a
 //! `subscribe` forgets every position (the group decides what it gets).
 use super::facts::OrderedMap;
-use super::result::{downsample_max, KeyLag, SeriesPoint};
+use super::result::{KeyLag, SeriesPoint, SERIES_POINTS};
 use crate::history::{History, MicroOp, Op, OpType, OpValue, Process};
 use std::collections::BTreeMap;
 
@@ -82,8 +82,14 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
             known.entry(k).or_default().note(o, t);
         }
     }
+    // Lags go straight into SERIES_POINTS equal spans of the history's time,
+    // each keeping its worst, so memory does not grow with the polls.
+    let times = history.ops.iter().filter_map(|op| op.time_ns);
+    let (lo, hi) = times.fold((u64::MAX, 0), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    let span = hi.saturating_sub(lo) / SERIES_POINTS as u64 + 1;
     let mut positions: OrderedMap<&Process, BTreeMap<&str, i64>> = OrderedMap::default();
-    let mut lags: BTreeMap<&str, Vec<(SeriesPoint, &Process)>> = BTreeMap::new();
+    let mut lags: BTreeMap<&str, KeyLag> = BTreeMap::new();
+    let mut spans: BTreeMap<&str, Vec<Option<SeriesPoint>>> = BTreeMap::new();
     for (pos, op) in history.ops.iter().enumerate() {
         if op.op_type != OpType::Ok || op.process.is_nemesis() {
             continue;
@@ -112,33 +118,40 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
                 for (&k, &offset) in held.iter() {
                     let since = known.get(k).and_then(|kn| kn.since(offset + 1));
                     let lag = since.map_or(0, |t| invoke_ns.saturating_sub(t));
-                    lags.entry(k).or_default().push((
-                        SeriesPoint {
-                            time_ns: invoke_ns,
-                            value: lag,
-                        },
-                        &op.process,
-                    ));
+                    let worst = lags.entry(k).or_insert_with(|| KeyLag {
+                        worst_lag_ns: lag,
+                        worst_at_ns: invoke_ns,
+                        worst_process: Some(op.process.clone()),
+                        series: Vec::new(),
+                    });
+                    if lag > worst.worst_lag_ns {
+                        worst.worst_lag_ns = lag;
+                        worst.worst_at_ns = invoke_ns;
+                        worst.worst_process = Some(op.process.clone());
+                    }
+                    let point = SeriesPoint {
+                        time_ns: invoke_ns,
+                        value: lag,
+                    };
+                    let bucket = (invoke_ns.saturating_sub(lo) / span) as usize;
+                    let k_spans = spans.entry(k).or_insert_with(|| vec![None; SERIES_POINTS + 1]);
+                    if let Some(slot) = k_spans.get_mut(bucket) {
+                        if slot.is_none_or(|p| lag > p.value) {
+                            *slot = Some(point);
+                        }
+                    }
                 }
             }
             _ => {}
         }
     }
-    lags.into_iter()
-        .map(|(k, points)| {
-            let worst = points
-                .iter()
-                .fold(None::<&(SeriesPoint, &Process)>, |w, p| match w {
-                    Some(w) if w.0.value >= p.0.value => Some(w),
-                    _ => Some(p),
-                });
-            let lag = KeyLag {
-                worst_lag_ns: worst.map_or(0, |w| w.0.value),
-                worst_at_ns: worst.map_or(0, |w| w.0.time_ns),
-                worst_process: worst.map(|w| w.1.clone()),
-                series: downsample_max(points.iter().map(|p| p.0).collect()),
-            };
-            (k.to_string(), lag)
-        })
-        .collect()
+    for (k, lag) in lags.iter_mut() {
+        lag.series = spans
+            .remove(k)
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect();
+    }
+    lags.into_iter().map(|(k, l)| (k.to_string(), l)).collect()
 }

@@ -72,14 +72,6 @@ pub(crate) fn downsample(points: Vec<SeriesPoint>) -> Vec<SeriesPoint> {
     thin(points, |kept, p| *kept = p)
 }
 
-/// As [`downsample`], each span keeping its highest point.
-pub(crate) fn downsample_max(points: Vec<SeriesPoint>) -> Vec<SeriesPoint> {
-    thin(points, |kept, p| {
-        if p.value >= kept.value {
-            *kept = p;
-        }
-    })
-}
 
 fn thin(
     mut points: Vec<SeriesPoint>,

@@ -22,8 +22,9 @@ pub(crate) struct Placed {
     pub value_id: usize,
     /// Position of that op's completion in `History::ops`.
     pub op: usize,
-    /// Some read returned it here (not only a send's offset).
-    pub read: bool,
+    /// The first read that returned it here, if any did (not only a send's
+    /// offset).
+    pub read: Option<usize>,
 }
 
 /// One offset of a key that holds at least one value.
@@ -81,8 +82,9 @@ impl VersionOrder {
             let Some(slot) = log.last_mut() else {
                 continue;
             };
+            let read = read.then_some(op);
             match slot.values.iter_mut().find(|p| p.value_id == value_id) {
-                Some(p) => p.read |= read,
+                Some(p) => p.read = p.read.or(read),
                 None => slot.values.push(Placed { value_id, op, read }),
             }
         }
