@@ -26,7 +26,11 @@ pub(crate) fn kept_keys<'h>(facts: &Facts<'h>, pair: OpPair) -> Option<Vec<&'h s
 }
 
 /// Drop the tracked keys an assignment no longer names.
-pub(crate) fn retain_named<V>(facts: &Facts<'_>, tracked: &mut OrderedMap<KeyId, V>, named: &[&str]) {
+pub(crate) fn retain_named<V>(
+    facts: &Facts<'_>,
+    tracked: &mut OrderedMap<KeyId, V>,
+    named: &[&str],
+) {
     tracked.retain(|k, _| named.contains(&facts.key(*k)));
 }
 

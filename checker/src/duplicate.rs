@@ -22,7 +22,11 @@ fn across_history(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings)
         // (value, offset, op) for every value seen at two indices or more.
         let mut seen: Vec<(usize, i64, usize)> = log
             .iter()
-            .flat_map(|slot| slot.values.iter().map(move |p| (p.value_id, slot.offset, p.op)))
+            .flat_map(|slot| {
+                slot.values
+                    .iter()
+                    .map(move |p| (p.value_id, slot.offset, p.op))
+            })
             .filter(|&(v, _, _)| order.first_index(v) != order.last_index(v))
             .collect();
         seen.sort_unstable();

@@ -37,8 +37,8 @@ mod lost_write;
 mod poll_order;
 mod precommitted_read;
 mod processing;
-mod realtime_lag;
 pub mod promise;
+mod realtime_lag;
 mod replica_divergence;
 pub mod replicas;
 mod result;
@@ -50,8 +50,8 @@ mod version_order;
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use fault_class::{FaultClass, FaultUndo};
 pub use faults::FaultClasses;
-pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
 pub use jepsen::{JepsenOptions, JepsenVerdict};
+pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
 pub use result::{CheckResult, KeyLag, PromiseVerdict, Series, SeriesPoint, Stats};
 
 use crate::history::{read_history_file, History, HistoryError};
@@ -110,9 +110,7 @@ pub fn check_with_replicas(
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));
-    let jepsen = opts
-        .jepsen
-        .map(|o| jepsen::judge(&found, o, history));
+    let jepsen = opts.jepsen.map(|o| jepsen::judge(&found, o, history));
     let mut result = verdict::judge(found, opts.semantics.as_ref(), faults, stats);
     result.series = series;
     result.jepsen = jepsen;

@@ -44,7 +44,8 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                 let Some(v) = facts.value_facts(p.value_id) else {
                     continue;
                 };
-                let (Some((_, read_op)), Some(first)) = (v.first_ok_read, order.first_index(p.value_id))
+                let (Some((_, read_op)), Some(first)) =
+                    (v.first_ok_read, order.first_index(p.value_id))
                 else {
                     continue;
                 };
@@ -73,7 +74,9 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                 let Some(id) = v.write else {
                     continue;
                 };
-                if lost.get(id).copied().unwrap_or(true) || !order.committed.get(id).copied().unwrap_or(false) {
+                if lost.get(id).copied().unwrap_or(true)
+                    || !order.committed.get(id).copied().unwrap_or(false)
+                {
                     continue;
                 }
                 let Some(w) = facts.writes.get(id) else {

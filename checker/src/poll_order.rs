@@ -66,12 +66,28 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
         for (key, values) in &per_key {
             if let Some(&(prev, prev_op)) = tracked.get(key) {
                 if let (Some(prev), Some(&next)) = (prev, values.first()) {
-                    judge(facts, order, first.process, *key, (prev, prev_op), (next, done), found);
+                    judge(
+                        facts,
+                        order,
+                        first.process,
+                        *key,
+                        (prev, prev_op),
+                        (next, done),
+                        found,
+                    );
                 }
             }
             if !excused.iter().any(|k| k == facts.key(*key)) {
                 for w in values.windows(2) {
-                    judge(facts, order, first.process, *key, (w[0], done), (w[1], done), found);
+                    judge(
+                        facts,
+                        order,
+                        first.process,
+                        *key,
+                        (w[0], done),
+                        (w[1], done),
+                        found,
+                    );
                 }
             }
             if first.outcome == OpType::Ok {

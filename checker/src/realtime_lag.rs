@@ -66,9 +66,8 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
             }
         }
     }
-    let is_client_rw = |op: &Op| {
-        !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn")
-    };
+    let is_client_rw =
+        |op: &Op| !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn");
     let mut known: BTreeMap<&str, Known> = BTreeMap::new();
     for op in &history.ops {
         let (true, true, Some(t)) = (
@@ -134,7 +133,9 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
                         value: lag,
                     };
                     let bucket = (invoke_ns.saturating_sub(lo) / span) as usize;
-                    let k_spans = spans.entry(k).or_insert_with(|| vec![None; SERIES_POINTS + 1]);
+                    let k_spans = spans
+                        .entry(k)
+                        .or_insert_with(|| vec![None; SERIES_POINTS + 1]);
                     if let Some(slot) = k_spans.get_mut(bucket) {
                         if slot.is_none_or(|p| lag > p.value) {
                             *slot = Some(point);

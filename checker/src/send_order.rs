@@ -79,7 +79,13 @@ fn at(order: &VersionOrder, w: &Write<'_>) -> String {
         .map_or_else(|| "?".to_string(), |o| o.to_string())
 }
 
-fn across_ops(facts: &Facts<'_>, order: &VersionOrder, prev: usize, next: usize, found: &mut Findings) {
+fn across_ops(
+    facts: &Facts<'_>,
+    order: &VersionOrder,
+    prev: usize,
+    next: usize,
+    found: &mut Findings,
+) {
     let (Some(p), Some(n)) = (write(facts, prev), write(facts, next)) else {
         return;
     };
@@ -110,7 +116,13 @@ fn across_ops(facts: &Facts<'_>, order: &VersionOrder, prev: usize, next: usize,
     });
 }
 
-fn internal(facts: &Facts<'_>, order: &VersionOrder, key: KeyId, ids: &[usize], found: &mut Findings) {
+fn internal(
+    facts: &Facts<'_>,
+    order: &VersionOrder,
+    key: KeyId,
+    ids: &[usize],
+    found: &mut Findings,
+) {
     for pair in ids.windows(2) {
         let (Some(a), Some(b)) = (write(facts, pair[0]), write(facts, pair[1])) else {
             continue;

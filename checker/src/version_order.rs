@@ -102,7 +102,11 @@ impl VersionOrder {
                         *l = i;
                     }
                 }
-                if let Some(b) = slot.values.first().and_then(|p| by_value.get_mut(p.value_id)) {
+                if let Some(b) = slot
+                    .values
+                    .first()
+                    .and_then(|p| by_value.get_mut(p.value_id))
+                {
                     *b = i;
                 }
             }
@@ -150,7 +154,10 @@ impl VersionOrder {
     /// The offset standing for a value (at its `index`).
     pub fn offset_of(&self, key: KeyId, value_id: usize) -> Option<i64> {
         let i = self.index(value_id)?;
-        self.logs.get(key).and_then(|log| log.get(i)).map(|s| s.offset)
+        self.logs
+            .get(key)
+            .and_then(|log| log.get(i))
+            .map(|s| s.offset)
     }
 
     /// How far `to` lies after `from` in the order; 1 (no error) when either

@@ -112,7 +112,10 @@ fn check_jepsen_judges_as_jepsen_with_subscribe_allowing_poll_skip() {
     let file = h.to_str().unwrap();
     let (code, text) = logjam(&["check", file, "--jepsen"]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains("jepsen: INVALID") && text.contains("bad: poll-skip"), "{text}");
+    assert!(
+        text.contains("jepsen: INVALID") && text.contains("bad: poll-skip"),
+        "{text}"
+    );
     let (code, text) = logjam(&["check", file, "--jepsen", "--subscribe"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("jepsen: valid (subscribe true"), "{text}");

@@ -19,7 +19,7 @@ fn both(text: &str) -> crate::CheckResult {
     )
 }
 
-/// 1. Final reads: a write some read returned that the final reads of its
+/// Difference 1: Final reads: a write some read returned that the final reads of its
 /// key do not is lost for logjam, not for Jepsen (an ok op read it).
 #[test]
 fn a_write_missing_from_the_final_reads_is_lost_beyond_jepsen() {
@@ -35,7 +35,7 @@ fn a_write_missing_from_the_final_reads_is_lost_beyond_jepsen() {
     assert!(j.valid && j.counts.is_empty(), "{j:?}");
 }
 
-/// 2. Inconsistent offsets only sends claim: reported by Jepsen's rule, but
+/// Difference 2: Inconsistent offsets only sends claim: reported by Jepsen's rule, but
 /// logjam's consistent-offsets promise judges the log as read.
 #[test]
 fn an_offset_only_sends_claim_twice_breaks_no_logjam_promise() {
@@ -67,7 +67,7 @@ fn an_offset_only_sends_claim_twice_breaks_no_logjam_promise() {
     assert!(!consistent.kept);
 }
 
-/// 3. Determinism: at an offset holding several values Jepsen lets a hash
+/// Difference 3: Determinism: at an offset holding several values Jepsen lets a hash
 /// order pick the one that stands for it; logjam picks the one placed first
 /// in history order, whatever the values are.
 #[test]
@@ -83,7 +83,11 @@ fn the_value_placed_first_stands_for_a_conflicting_offset() {
         ));
         // first (index 0) then 3 (index 1) then second (no index): only the
         // step from first to 3 is judged, and it is +1.
-        assert!(found(&r, AnomalyKind::IntNonmonotonicPoll).is_empty(), "{:?}", r.anomalies);
+        assert!(
+            found(&r, AnomalyKind::IntNonmonotonicPoll).is_empty(),
+            "{:?}",
+            r.anomalies
+        );
         assert_eq!(
             found(&r, AnomalyKind::InconsistentOffsets)[0].values,
             vec![Val::Int(first), Val::Int(second)]
@@ -91,7 +95,7 @@ fn the_value_placed_first_stands_for_a_conflicting_offset() {
     }
 }
 
-/// 4. logjam's own kinds (int-duplicate, the group-level ones, replica
+/// Difference 4: logjam's own kinds (int-duplicate, the group-level ones, replica
 /// divergence) are reported but take no part in Jepsen's verdict.
 #[test]
 fn logjam_only_kinds_leave_jepsen_validity_alone() {
@@ -100,7 +104,11 @@ fn logjam_only_kinds_leave_jepsen_validity_alone() {
 {"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,"a"],[1,"b"],[2,"a"]]}]]}
 "#,
     );
-    assert!(r.counts.contains_key(&AnomalyKind::IntDuplicate), "{:?}", r.counts);
+    assert!(
+        r.counts.contains_key(&AnomalyKind::IntDuplicate),
+        "{:?}",
+        r.counts
+    );
     let j = r.jepsen.expect("asked for");
     assert!(!j.counts.contains_key(&AnomalyKind::IntDuplicate));
     // "a" stands for its last offset, 2 (Jepsen's by-value), so both the
@@ -115,7 +123,7 @@ fn logjam_only_kinds_leave_jepsen_validity_alone() {
     );
 }
 
-/// 5. A value in the version order that no op sent: Jepsen's lost-write
+/// Difference 5: A value in the version order that no op sent: Jepsen's lost-write
 /// stops with an error (no writer); logjam judges it not lost and goes on.
 #[test]
 fn a_value_nobody_sent_is_never_lost() {

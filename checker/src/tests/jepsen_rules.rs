@@ -45,7 +45,10 @@ fn a_failed_poll_places_values_in_the_version_order() {
     let r = check_text(&lines(r#"[["poll",{"x":[[11,0],[12,1]]}]]"#));
     let dups = found(&r, Duplicate);
     assert_eq!(dups.len(), 1, "{:?}", r.anomalies);
-    assert_eq!((dups[0].values.clone(), dups[0].offsets.clone()), (vec![Val::Int(0)], vec![1, 11]));
+    assert_eq!(
+        (dups[0].values.clone(), dups[0].offsets.clone()),
+        (vec![Val::Int(0)], vec![1, 11])
+    );
     // Without the failed poll's record at 11, no second offset.
     let r = check_text(&lines(r#"[["poll",{"x":[[12,1]]}]]"#));
     assert!(found(&r, Duplicate).is_empty(), "{:?}", r.anomalies);
@@ -57,12 +60,22 @@ fn a_failed_poll_places_values_in_the_version_order() {
 fn an_info_send_offset_counts_once_proven() {
     let sends = [
         o(0, 0, "invoke", "send", r#"[["send","x",1],["send","y",1]]"#),
-        o(1, 0, "info", "send", r#"[["send","x",[0,1]],["send","y",1]]"#),
+        o(
+            1,
+            0,
+            "info",
+            "send",
+            r#"[["send","x",[0,1]],["send","y",1]]"#,
+        ),
         o(2, 1, "invoke", "send", r#"[["send","x",2]]"#),
         o(3, 1, "ok", "send", r#"[["send","x",[0,2]]]"#),
     ];
     let r = check_text(&history(&sends));
-    assert!(found(&r, InconsistentOffsets).is_empty(), "{:?}", r.anomalies);
+    assert!(
+        found(&r, InconsistentOffsets).is_empty(),
+        "{:?}",
+        r.anomalies
+    );
     let mut proven = sends.to_vec();
     proven.push(o(4, 2, "invoke", "poll", r#"[["poll"]]"#));
     proven.push(o(5, 2, "ok", "poll", r#"[["poll",{"y":[[5,1]]}]]"#));
@@ -82,7 +95,13 @@ fn two_acknowledged_sends_at_one_offset_are_inconsistent() {
             o(0, 379, "invoke", "send", r#"[["send","11",641]]"#),
             o(1, 379, "ok", "send", r#"[["send","11",[537,641]]]"#),
             o(2, 363, "invoke", "send", r#"[["send","11",645]]"#),
-            o(3, 363, "ok", "send", &format!(r#"[["send","11",[{second},645]]]"#)),
+            o(
+                3,
+                363,
+                "ok",
+                "send",
+                &format!(r#"[["send","11",[{second},645]]]"#),
+            ),
         ])
     };
     let r = check_text(&lines(537));
@@ -90,7 +109,11 @@ fn two_acknowledged_sends_at_one_offset_are_inconsistent() {
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
     assert_eq!(a[0].values, vec![Val::Int(641), Val::Int(645)]);
     let r = check_text(&lines(538));
-    assert!(found(&r, InconsistentOffsets).is_empty(), "{:?}", r.anomalies);
+    assert!(
+        found(&r, InconsistentOffsets).is_empty(),
+        "{:?}",
+        r.anomalies
+    );
 }
 
 // --- lost-write: the bound, must-have-committed, atomic multi-sends.
@@ -102,8 +125,20 @@ fn writes_below_the_highest_read_are_lost() {
     let r = check_text(&history(&[
         o(0, 0, "invoke", "send", r#"[["send","x","a"]]"#),
         o(1, 0, "ok", "send", r#"[["send","x",[0,"a"]]]"#),
-        o(2, 0, "invoke", "send", r#"[["send","x","b"],["send","x","d"]]"#),
-        o(3, 0, "ok", "send", r#"[["send","x",[1,"b"]],["send","x",[3,"d"]]]"#),
+        o(
+            2,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","x","b"],["send","x","d"]]"#,
+        ),
+        o(
+            3,
+            0,
+            "ok",
+            "send",
+            r#"[["send","x",[1,"b"]],["send","x",[3,"d"]]]"#,
+        ),
         o(4, 1, "invoke", "send", r#"[["send","x","c"]]"#),
         o(5, 1, "info", "send", r#"[["send","x","c"]]"#),
         o(6, 0, "invoke", "poll", r#"[["poll"]]"#),
@@ -111,7 +146,10 @@ fn writes_below_the_highest_read_are_lost() {
     ]));
     assert_eq!(values(&r, LostWrite), vec![vec![s("a")], vec![s("b")]]);
     let a = found(&r, LostWrite);
-    assert_eq!((a[0].offsets.clone(), a[0].ops.clone()), (vec![0, 2], vec![0, 1, 7]));
+    assert_eq!(
+        (a[0].offsets.clone(), a[0].ops.clone()),
+        (vec![0, 2], vec![0, 1, 7])
+    );
 }
 
 /// kafka_test.clj `lost-write-test` "inconsistent": b took a's offset 0;
@@ -121,8 +159,20 @@ fn a_write_whose_offset_another_took_is_lost_below_the_bound() {
     let r = check_text(&history(&[
         o(0, 0, "invoke", "send", r#"[["send","x","a"]]"#),
         o(1, 0, "ok", "send", r#"[["send","x",[0,"a"]]]"#),
-        o(2, 0, "invoke", "send", r#"[["send","x","b"],["send","x","c"]]"#),
-        o(3, 0, "ok", "send", r#"[["send","x",[0,"b"]],["send","x",[2,"c"]]]"#),
+        o(
+            2,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","x","b"],["send","x","c"]]"#,
+        ),
+        o(
+            3,
+            0,
+            "ok",
+            "send",
+            r#"[["send","x",[0,"b"]],["send","x",[2,"c"]]]"#,
+        ),
         o(4, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(5, 0, "ok", "poll", r#"[["poll",{"x":[[0,"b"],[2,"c"]]}]]"#),
     ]));
@@ -135,8 +185,20 @@ fn a_write_whose_offset_another_took_is_lost_below_the_bound() {
 #[test]
 fn one_proven_send_proves_the_others_of_its_op() {
     let base = [
-        o(0, 0, "invoke", "send", r#"[["send","x","a"],["send","y","b"]]"#),
-        o(1, 0, "info", "send", r#"[["send","x","a"],["send","y",[0,"b"]]]"#),
+        o(
+            0,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","x","a"],["send","y","b"]]"#,
+        ),
+        o(
+            1,
+            0,
+            "info",
+            "send",
+            r#"[["send","x","a"],["send","y",[0,"b"]]]"#,
+        ),
         o(2, 1, "invoke", "send", r#"[["send","y","c"]]"#),
         o(3, 1, "info", "send", r#"[["send","y","c"]]"#),
     ];
@@ -154,7 +216,10 @@ fn one_proven_send_proves_the_others_of_its_op() {
     let r = check_text(&history(&proven));
     let lost = found(&r, LostWrite);
     assert_eq!(lost.len(), 1, "{:?}", r.anomalies);
-    assert_eq!((lost[0].key.as_str(), lost[0].values.clone()), ("y", vec![s("b")]));
+    assert_eq!(
+        (lost[0].key.as_str(), lost[0].values.clone()),
+        ("y", vec![s("b")])
+    );
     assert_eq!(lost[0].ops, vec![0, 1, 7]);
 }
 
@@ -164,15 +229,30 @@ fn one_proven_send_proves_the_others_of_its_op() {
 fn a_value_only_an_unknown_poll_read_is_lost() {
     let lines = |reader: &str| {
         history(&[
-            o(0, 0, "invoke", "send", r#"[["send","x","a"],["send","x","b"]]"#),
-            o(1, 0, "ok", "send", r#"[["send","x",[0,"a"]],["send","x",[1,"b"]]]"#),
+            o(
+                0,
+                0,
+                "invoke",
+                "send",
+                r#"[["send","x","a"],["send","x","b"]]"#,
+            ),
+            o(
+                1,
+                0,
+                "ok",
+                "send",
+                r#"[["send","x",[0,"a"]],["send","x",[1,"b"]]]"#,
+            ),
             o(2, 1, "invoke", "poll", r#"[["poll"]]"#),
             o(3, 1, reader, "poll", r#"[["poll",{"x":[[0,"a"]]}]]"#),
             o(4, 2, "invoke", "poll", r#"[["poll"]]"#),
             o(5, 2, "ok", "poll", r#"[["poll",{"x":[[1,"b"]]}]]"#),
         ])
     };
-    assert_eq!(values(&check_text(&lines("info")), LostWrite), vec![vec![s("a")]]);
+    assert_eq!(
+        values(&check_text(&lines("info")), LostWrite),
+        vec![vec![s("a")]]
+    );
     assert!(found(&check_text(&lines("ok")), LostWrite).is_empty());
 }
 
@@ -191,21 +271,39 @@ fn a_value_at_two_offsets_is_a_duplicate() {
     ]));
     let d = found(&r, Duplicate);
     assert_eq!(d.len(), 1, "{:?}", r.anomalies);
-    assert_eq!((d[0].values.clone(), d[0].offsets.clone()), (vec![s("a")], vec![1, 3]));
+    assert_eq!(
+        (d[0].values.clone(), d[0].offsets.clone()),
+        (vec![s("a")], vec![1, 3])
+    );
     // Ten values each sent at offset 0 and read at offset 1: ten duplicates
     // and two inconsistent offsets, whatever the hash order.
     let mut lines = Vec::new();
     for v in 0..10u64 {
         let i = v * 4;
         lines.push(o(i, 0, "invoke", "send", &format!(r#"[["send","x",{v}]]"#)));
-        lines.push(o(i + 1, 0, "ok", "send", &format!(r#"[["send","x",[0,{v}]]]"#)));
+        lines.push(o(
+            i + 1,
+            0,
+            "ok",
+            "send",
+            &format!(r#"[["send","x",[0,{v}]]]"#),
+        ));
         lines.push(o(i + 2, 1, "invoke", "poll", r#"[["poll"]]"#));
-        lines.push(o(i + 3, 1, "ok", "poll", &format!(r#"[["poll",{{"x":[[1,{v}]]}}]]"#)));
+        lines.push(o(
+            i + 3,
+            1,
+            "ok",
+            "poll",
+            &format!(r#"[["poll",{{"x":[[1,{v}]]}}]]"#),
+        ));
     }
     let r = check_text(&history(&lines));
     assert_eq!(found(&r, Duplicate).len(), 10);
     let inc = found(&r, InconsistentOffsets);
-    assert_eq!(inc.iter().map(|a| a.offsets[0]).collect::<Vec<_>>(), vec![0, 1]);
+    assert_eq!(
+        inc.iter().map(|a| a.offsets[0]).collect::<Vec<_>>(),
+        vec![0, 1]
+    );
     assert!(inc.iter().all(|a| a.values.len() == 10));
     // One offset each: none.
     let r = check_text(&history(&[
@@ -221,15 +319,32 @@ fn values_no_ok_poll_read_are_unseen_over_time() {
     let lines = [
         o(0, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(1, 0, "ok", "poll", r#"[["poll",{}]]"#),
-        o(2, 0, "invoke", "send", r#"[["send","x","a"],["send","x","b"]]"#),
-        o(3, 0, "ok", "send", r#"[["send","x",[0,"a"]],["send","x",[1,"b"]]]"#),
+        o(
+            2,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","x","a"],["send","x","b"]]"#,
+        ),
+        o(
+            3,
+            0,
+            "ok",
+            "send",
+            r#"[["send","x",[0,"a"]],["send","x",[1,"b"]]]"#,
+        ),
         o(4, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(5, 0, "ok", "poll", r#"[["poll",{"x":[[0,"a"]]}]]"#),
         o(6, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(7, 0, "ok", "poll", r#"[["poll",{"x":[[1,"b"]]}]]"#),
     ];
     let r = check_text(&history(&lines));
-    let series: Vec<(u64, u64)> = r.series.unseen.iter().map(|p| (p.time_ns, p.value)).collect();
+    let series: Vec<(u64, u64)> = r
+        .series
+        .unseen
+        .iter()
+        .map(|p| (p.time_ns, p.value))
+        .collect();
     assert_eq!(series, vec![(1, 0), (3, 2), (5, 1), (7, 0)]);
     assert!(found(&r, Unseen).is_empty());
     let r = check_text(&history(&lines[..6]));
@@ -260,13 +375,30 @@ fn a_txn_polling_its_own_send_is_a_precommitted_read() {
     for outcome in ["ok", "fail", "info"] {
         let r = check_text(&history(&[
             o(0, 0, "invoke", "txn", r#"[["send","x","a"],["poll"]]"#),
-            o(1, 0, outcome, "txn", r#"[["send","x",[0,"a"]],["poll",{"x":[[0,"a"]]}]]"#),
+            o(
+                1,
+                0,
+                outcome,
+                "txn",
+                r#"[["send","x",[0,"a"]],["poll",{"x":[[0,"a"]]}]]"#,
+            ),
         ]));
-        assert_eq!(found(&r, PrecommittedRead).len(), 1, "{outcome}: {:?}", r.anomalies);
+        assert_eq!(
+            found(&r, PrecommittedRead).len(),
+            1,
+            "{outcome}: {:?}",
+            r.anomalies
+        );
     }
     let r = check_text(&history(&[
         o(0, 0, "invoke", "txn", r#"[["send","x","a"],["poll"]]"#),
-        o(1, 0, "ok", "txn", r#"[["send","x",[1,"a"]],["poll",{"x":[[0,"z"]]}]]"#),
+        o(
+            1,
+            0,
+            "ok",
+            "txn",
+            r#"[["send","x",[1,"a"]],["poll",{"x":[[0,"z"]]}]]"#,
+        ),
     ]));
     assert!(found(&r, PrecommittedRead).is_empty());
 }
@@ -293,8 +425,20 @@ fn poll_skip_per_process_kept_across_assignments_naming_the_key() {
         o(11, 2, "ok", "send", r#"[["send","x",[6,"f"]]]"#),
         o(12, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(13, 0, "ok", "poll", r#"[["poll",{"x":[[7,"g"]]}]]"#),
-        o(14, 3, "invoke", "send", r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"],["send","x","g"]]"#),
-        o(15, 3, "info", "send", r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"],["send","x","g"]]"#),
+        o(
+            14,
+            3,
+            "invoke",
+            "send",
+            r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"],["send","x","g"]]"#,
+        ),
+        o(
+            15,
+            3,
+            "info",
+            "send",
+            r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"],["send","x","g"]]"#,
+        ),
     ];
     let run = |sub: &[String], assign: &[String]| {
         let mut h: Vec<String> = Vec::new();
@@ -321,12 +465,25 @@ fn poll_skip_per_process_kept_across_assignments_naming_the_key() {
             o(5, 0, t, "subscribe", keys),
         ]
     };
-    let assign = |keys: &str, t: &str| vec![o(8, 0, "invoke", "assign", keys), o(9, 0, t, "assign", keys)];
+    let assign = |keys: &str, t: &str| {
+        vec![
+            o(8, 0, "invoke", "assign", keys),
+            o(9, 0, t, "assign", keys),
+        ]
+    };
     assert!(run(&sub(r#"["y"]"#, "ok"), &assign(r#"["y"]"#, "info")).is_empty());
-    assert_eq!(run(&sub(r#"["x","y"]"#, "ok"), &assign(r#"["x","y"]"#, "ok")), errs);
+    assert_eq!(
+        run(&sub(r#"["x","y"]"#, "ok"), &assign(r#"["x","y"]"#, "ok")),
+        errs
+    );
     let skipped: Vec<String> = found(
         &check_text(&history(
-            &poll_1_2.iter().chain(&poll_3).chain(&poll_4).cloned().collect::<Vec<_>>(),
+            &poll_1_2
+                .iter()
+                .chain(&poll_3)
+                .chain(&poll_4)
+                .cloned()
+                .collect::<Vec<_>>(),
         )),
         PollSkip,
     )
@@ -335,7 +492,9 @@ fn poll_skip_per_process_kept_across_assignments_naming_the_key() {
     .collect();
     assert_eq!(
         skipped,
-        vec![r#"process 0 read x "b" at offset 2 (op 1) then "d" at offset 4 (op 7), skipping "c" (op 3)"#]
+        vec![
+            r#"process 0 read x "b" at offset 2 (op 1) then "d" at offset 4 (op 7), skipping "c" (op 3)"#
+        ]
     );
 }
 
@@ -343,11 +502,23 @@ fn poll_skip_per_process_kept_across_assignments_naming_the_key() {
 /// are compared with the last ok one but never become the last.
 #[test]
 fn failed_and_unknown_polls_are_compared_but_never_the_last() {
-    let sends = o(1, 0, "ok", "send", r#"[["send","x",[0,0]],["send","x",[1,1]],["send","x",[2,2]],["send","x",[3,3]],["send","x",[4,4]],["send","x",[5,5]]]"#);
+    let sends = o(
+        1,
+        0,
+        "ok",
+        "send",
+        r#"[["send","x",[0,0]],["send","x",[1,1]],["send","x",[2,2]],["send","x",[3,3]],["send","x",[4,4]],["send","x",[5,5]]]"#,
+    );
     let poll = |i: u64, t: &str, reads: &str| {
         [
             o(i, 1, "invoke", "txn", r#"[["poll"]]"#),
-            o(i + 1, 1, t, "txn", &format!(r#"[["poll",{{"x":{reads}}}]]"#)),
+            o(
+                i + 1,
+                1,
+                t,
+                "txn",
+                &format!(r#"[["poll",{{"x":{reads}}}]]"#),
+            ),
         ]
     };
     let good: Vec<String> = std::iter::once(sends.clone())
@@ -357,7 +528,11 @@ fn failed_and_unknown_polls_are_compared_but_never_the_last() {
         .chain(poll(8, "ok", "[[1,1],[2,2]]"))
         .collect();
     let r = check_text(&history(&good));
-    assert!(found(&r, PollSkip).is_empty() && found(&r, NonmonotonicPoll).is_empty(), "{:?}", r.anomalies);
+    assert!(
+        found(&r, PollSkip).is_empty() && found(&r, NonmonotonicPoll).is_empty(),
+        "{:?}",
+        r.anomalies
+    );
     let bad: Vec<String> = std::iter::once(sends)
         .chain(poll(2, "ok", "[[0,0]]"))
         .chain(poll(4, "fail", "[[1,1],[2,2]]"))
@@ -365,7 +540,10 @@ fn failed_and_unknown_polls_are_compared_but_never_the_last() {
         .chain(poll(8, "ok", "[[5,5]]"))
         .collect();
     let r = check_text(&history(&bad));
-    let skips: Vec<(Vec<u64>, Vec<Val>)> = found(&r, PollSkip).into_iter().map(|a| (a.ops, a.values)).collect();
+    let skips: Vec<(Vec<u64>, Vec<Val>)> = found(&r, PollSkip)
+        .into_iter()
+        .map(|a| (a.ops, a.values))
+        .collect();
     assert_eq!(
         skips,
         vec![
@@ -380,14 +558,38 @@ fn failed_and_unknown_polls_are_compared_but_never_the_last() {
 fn nonmonotonic_poll_per_process_kept_across_assignments_naming_the_key() {
     let run = |between: &[String]| {
         let mut h = vec![
-            o(0, 0, "invoke", "send", r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"]]"#),
-            o(1, 0, "ok", "send", r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"]]"#),
+            o(
+                0,
+                0,
+                "invoke",
+                "send",
+                r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"]]"#,
+            ),
+            o(
+                1,
+                0,
+                "ok",
+                "send",
+                r#"[["send","x","a"],["send","x","b"],["send","x","c"],["send","x","d"]]"#,
+            ),
             o(2, 0, "invoke", "poll", r#"[["poll"]]"#),
-            o(3, 0, "ok", "poll", r#"[["poll",{"x":[[1,"a"],[2,"b"],[3,"c"]]}]]"#),
+            o(
+                3,
+                0,
+                "ok",
+                "poll",
+                r#"[["poll",{"x":[[1,"a"],[2,"b"],[3,"c"]]}]]"#,
+            ),
         ];
         h.extend(between.iter().cloned());
         h.push(o(6, 0, "invoke", "poll", r#"[["poll"]]"#));
-        h.push(o(7, 0, "ok", "poll", r#"[["poll",{"x":[[2,"b"],[3,"c"],[4,"d"]]}]]"#));
+        h.push(o(
+            7,
+            0,
+            "ok",
+            "poll",
+            r#"[["poll",{"x":[[2,"b"],[3,"c"],[4,"d"]]}]]"#,
+        ));
         let r = check_text(&history(&h));
         found(&r, NonmonotonicPoll)
             .into_iter()
@@ -409,12 +611,36 @@ fn nonmonotonic_poll_per_process_kept_across_assignments_naming_the_key() {
 fn nonmonotonic_send_per_process_kept_across_assignments_naming_the_key() {
     let run = |between: &[String]| {
         let mut h = vec![
-            o(0, 0, "invoke", "send", r#"[["send","x","c"],["send","x","d"]]"#),
-            o(1, 0, "ok", "send", r#"[["send","x",[3,"c"]],["send","x",[4,"d"]]]"#),
+            o(
+                0,
+                0,
+                "invoke",
+                "send",
+                r#"[["send","x","c"],["send","x","d"]]"#,
+            ),
+            o(
+                1,
+                0,
+                "ok",
+                "send",
+                r#"[["send","x",[3,"c"]],["send","x",[4,"d"]]]"#,
+            ),
         ];
         h.extend(between.iter().cloned());
-        h.push(o(10, 0, "invoke", "send", r#"[["send","x","a"],["send","x","b"]]"#));
-        h.push(o(11, 0, "ok", "send", r#"[["send","x",[1,"a"]],["send","x",[2,"b"]]]"#));
+        h.push(o(
+            10,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","x","a"],["send","x","b"]]"#,
+        ));
+        h.push(o(
+            11,
+            0,
+            "ok",
+            "send",
+            r#"[["send","x",[1,"a"]],["send","x",[2,"b"]]]"#,
+        ));
         let r = check_text(&history(&h));
         found(&r, NonmonotonicSend)
             .into_iter()
@@ -437,19 +663,43 @@ fn nonmonotonic_send_per_process_kept_across_assignments_naming_the_key() {
 #[test]
 fn a_gap_inside_one_op_is_an_int_poll_skip() {
     let r = check_text(&history(&[
-        o(0, 1, "invoke", "send", r#"[["send","x","a"],["send","x","b"],["send","x","d"]]"#),
-        o(1, 1, "info", "send", r#"[["send","x","a"],["send","x","b"],["send","x","d"]]"#),
+        o(
+            0,
+            1,
+            "invoke",
+            "send",
+            r#"[["send","x","a"],["send","x","b"],["send","x","d"]]"#,
+        ),
+        o(
+            1,
+            1,
+            "info",
+            "send",
+            r#"[["send","x","a"],["send","x","b"],["send","x","d"]]"#,
+        ),
         o(2, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(3, 0, "ok", "poll", r#"[["poll",{"x":[[1,"a"],[4,"d"]]}]]"#),
         o(4, 0, "invoke", "poll", r#"[["poll"],["poll"]]"#),
-        o(5, 0, "ok", "poll", r#"[["poll",{"x":[[1,"a"]]}],["poll",{"x":[[4,"d"]]}]]"#),
+        o(
+            5,
+            0,
+            "ok",
+            "poll",
+            r#"[["poll",{"x":[[1,"a"]]}],["poll",{"x":[[4,"d"]]}]]"#,
+        ),
         o(6, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(7, 0, "ok", "poll", r#"[["poll",{"x":[[2,"b"]]}]]"#),
     ]));
-    let a: Vec<(Vec<u64>, Vec<Val>)> = found(&r, IntPollSkip).into_iter().map(|a| (a.ops, a.values)).collect();
+    let a: Vec<(Vec<u64>, Vec<Val>)> = found(&r, IntPollSkip)
+        .into_iter()
+        .map(|a| (a.ops, a.values))
+        .collect();
     assert_eq!(
         a,
-        vec![(vec![3], vec![s("a"), s("d")]), (vec![5], vec![s("a"), s("d")])]
+        vec![
+            (vec![3], vec![s("a"), s("d")]),
+            (vec![5], vec![s("a"), s("d")])
+        ]
     );
     // Without the read of b at 2 nothing is known between them.
     let r = check_text(&history(&[
@@ -463,16 +713,45 @@ fn a_gap_inside_one_op_is_an_int_poll_skip() {
 #[test]
 fn going_back_or_repeating_inside_one_op_is_int_nonmonotonic_poll() {
     let r = check_text(&history(&[
-        o(0, 0, "invoke", "send", r#"[["send","x","a"],["send","x","b"],["send","x","c"]]"#),
-        o(1, 0, "info", "send", r#"[["send","x","a"],["send","x","b"],["send","x","c"]]"#),
+        o(
+            0,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","x","a"],["send","x","b"],["send","x","c"]]"#,
+        ),
+        o(
+            1,
+            0,
+            "info",
+            "send",
+            r#"[["send","x","a"],["send","x","b"],["send","x","c"]]"#,
+        ),
         o(2, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(3, 0, "ok", "poll", r#"[["poll",{"x":[[3,"c"],[1,"a"]]}]]"#),
         o(4, 0, "invoke", "poll", r#"[["poll"]]"#),
-        o(5, 0, "ok", "poll", r#"[["poll",{"x":[[2,"b"],[3,"c"]]}],["poll",{"x":[[3,"c"]]}]]"#),
+        o(
+            5,
+            0,
+            "ok",
+            "poll",
+            r#"[["poll",{"x":[[2,"b"],[3,"c"]]}],["poll",{"x":[[3,"c"]]}]]"#,
+        ),
     ]));
-    let a: Vec<(Vec<u64>, Vec<Val>)> = found(&r, IntNonmonotonicPoll).into_iter().map(|a| (a.ops, a.values)).collect();
-    assert_eq!(a, vec![(vec![3], vec![s("c"), s("a")]), (vec![5], vec![s("c"), s("c")])]);
-    assert!(found(&r, IntNonmonotonicPoll)[0].explanation.ends_with("(delta -2)"));
+    let a: Vec<(Vec<u64>, Vec<Val>)> = found(&r, IntNonmonotonicPoll)
+        .into_iter()
+        .map(|a| (a.ops, a.values))
+        .collect();
+    assert_eq!(
+        a,
+        vec![
+            (vec![3], vec![s("c"), s("a")]),
+            (vec![5], vec![s("c"), s("c")])
+        ]
+    );
+    assert!(found(&r, IntNonmonotonicPoll)[0]
+        .explanation
+        .ends_with("(delta -2)"));
     let r = check_text(&history(&[
         o(2, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(3, 0, "ok", "poll", r#"[["poll",{"x":[[1,"a"],[3,"c"]]}]]"#),
@@ -485,17 +764,38 @@ fn going_back_or_repeating_inside_one_op_is_int_nonmonotonic_poll() {
 fn another_value_between_two_sends_of_one_op_is_an_int_send_skip() {
     let lines = |b_offset: i64, c_offset: i64| {
         history(&[
-            o(0, 0, "invoke", "send", r#"[["send","x","a"],["send","x","c"]]"#),
-            o(1, 0, "ok", "send", r#"[["send","x",[1,"a"]],["send","x","c"]]"#),
+            o(
+                0,
+                0,
+                "invoke",
+                "send",
+                r#"[["send","x","a"],["send","x","c"]]"#,
+            ),
+            o(
+                1,
+                0,
+                "ok",
+                "send",
+                r#"[["send","x",[1,"a"]],["send","x","c"]]"#,
+            ),
             o(2, 1, "invoke", "send", r#"[["send","x","b"]]"#),
             o(3, 1, "info", "send", r#"[["send","x","b"]]"#),
             o(4, 2, "invoke", "poll", r#"[["poll"]]"#),
-            o(5, 2, "ok", "poll", &format!(r#"[["poll",{{"x":[[{b_offset},"b"],[{c_offset},"c"]]}}]]"#)),
+            o(
+                5,
+                2,
+                "ok",
+                "poll",
+                &format!(r#"[["poll",{{"x":[[{b_offset},"b"],[{c_offset},"c"]]}}]]"#),
+            ),
         ])
     };
     let r = check_text(&lines(2, 3));
     let a = found(&r, IntSendSkip);
-    assert_eq!((a.len(), a[0].values.clone(), a[0].ops.clone()), (1, vec![s("a"), s("c")], vec![0, 1]));
+    assert_eq!(
+        (a.len(), a[0].values.clone(), a[0].ops.clone()),
+        (1, vec![s("a"), s("c")], vec![0, 1])
+    );
     let r = check_text(&lines(3, 2));
     assert!(found(&r, IntSendSkip).is_empty(), "{:?}", r.anomalies);
 }
@@ -506,22 +806,64 @@ fn another_value_between_two_sends_of_one_op_is_an_int_send_skip() {
 fn a_later_send_of_one_op_landing_earlier_is_int_nonmonotonic_send() {
     let r = check_text(&history(&[
         o(0, 0, "invoke", "send", r#"[["send","x",3],["send","x",1]]"#),
-        o(1, 0, "ok", "send", r#"[["send","x",[3,"c"]],["send","x",[1,"a"]]]"#),
-        o(2, 0, "invoke", "send", r#"[["send","y","d"],["send","y","b"]]"#),
-        o(3, 0, "info", "send", r#"[["send","y","d"],["send","y","b"]]"#),
+        o(
+            1,
+            0,
+            "ok",
+            "send",
+            r#"[["send","x",[3,"c"]],["send","x",[1,"a"]]]"#,
+        ),
+        o(
+            2,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","y","d"],["send","y","b"]]"#,
+        ),
+        o(
+            3,
+            0,
+            "info",
+            "send",
+            r#"[["send","y","d"],["send","y","b"]]"#,
+        ),
         o(4, 1, "invoke", "send", r#"[["send","y","c"]]"#),
         o(5, 1, "info", "send", r#"[["send","y","c"]]"#),
         o(6, 0, "invoke", "poll", r#"[["poll"]]"#),
-        o(7, 0, "ok", "poll", r#"[["poll",{"y":[[2,"b"],[3,"c"],[4,"d"]]}]]"#),
+        o(
+            7,
+            0,
+            "ok",
+            "poll",
+            r#"[["poll",{"y":[[2,"b"],[3,"c"],[4,"d"]]}]]"#,
+        ),
     ]));
-    let a: Vec<(String, Vec<Val>)> = found(&r, IntNonmonotonicSend).into_iter().map(|a| (a.key, a.values)).collect();
+    let a: Vec<(String, Vec<Val>)> = found(&r, IntNonmonotonicSend)
+        .into_iter()
+        .map(|a| (a.key, a.values))
+        .collect();
     assert_eq!(
         a,
-        vec![("x".to_string(), vec![s("c"), s("a")]), ("y".to_string(), vec![s("d"), s("b")])]
+        vec![
+            ("x".to_string(), vec![s("c"), s("a")]),
+            ("y".to_string(), vec![s("d"), s("b")])
+        ]
     );
     let r = check_text(&history(&[
-        o(0, 0, "invoke", "send", r#"[["send","x","a"],["send","x","c"]]"#),
-        o(1, 0, "ok", "send", r#"[["send","x",[1,"a"]],["send","x",[3,"c"]]]"#),
+        o(
+            0,
+            0,
+            "invoke",
+            "send",
+            r#"[["send","x","a"],["send","x","c"]]"#,
+        ),
+        o(
+            1,
+            0,
+            "ok",
+            "send",
+            r#"[["send","x",[1,"a"]],["send","x",[3,"c"]]]"#,
+        ),
     ]));
     assert!(found(&r, IntNonmonotonicSend).is_empty());
 }
@@ -540,8 +882,20 @@ fn realtime_lag_per_key_as_jepsen_measures_it() {
         o(5, 0, "ok", "send", r#"[["send","x",[0,"a"]]]"#),
         o(6, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(7, 0, "ok", "poll", r#"[["poll",{"x":[]}]]"#),
-        o(8, 1, "invoke", "send", r#"[["send","x","c"],["send","x","d"]]"#),
-        o(9, 1, "ok", "send", r#"[["send","x",[2,"c"]],["send","x",[3,"d"]]]"#),
+        o(
+            8,
+            1,
+            "invoke",
+            "send",
+            r#"[["send","x","c"],["send","x","d"]]"#,
+        ),
+        o(
+            9,
+            1,
+            "ok",
+            "send",
+            r#"[["send","x",[2,"c"]],["send","x",[3,"d"]]]"#,
+        ),
         o(10, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(11, 0, "ok", "poll", r#"[["poll"]]"#),
         o(12, 0, "invoke", "poll", r#"[["poll"]]"#),
@@ -557,17 +911,31 @@ fn realtime_lag_per_key_as_jepsen_measures_it() {
         o(22, 0, "invoke", "poll", r#"[["poll"]]"#),
         o(23, 0, "ok", "poll", r#"[["poll",{}]]"#),
         o(24, 0, "invoke", "poll", r#"[["poll"],["poll"]]"#),
-        o(25, 0, "ok", "poll", r#"[["poll",{"x":[[0,"a"],[1,"b"]]}],["poll",{"x":[[2,"c"],[3,"d"]]}]]"#),
+        o(
+            25,
+            0,
+            "ok",
+            "poll",
+            r#"[["poll",{"x":[[0,"a"],[1,"b"]]}],["poll",{"x":[[2,"c"],[3,"d"]]}]]"#,
+        ),
         o(26, 1, "invoke", "send", r#"[["send","x","b"]]"#),
         o(27, 1, "info", "send", r#"[["send","x","b"]]"#),
     ]));
     let lag = &r.series.realtime_lag;
-    let x: Vec<(u64, u64)> = lag["x"].series.iter().map(|p| (p.time_ns, p.value)).collect();
-    assert_eq!(x, vec![(2, 0), (6, 1), (10, 5), (12, 3), (16, 7), (22, 17), (24, 0)]);
+    let x: Vec<(u64, u64)> = lag["x"]
+        .series
+        .iter()
+        .map(|p| (p.time_ns, p.value))
+        .collect();
+    assert_eq!(
+        x,
+        vec![(2, 0), (6, 1), (10, 5), (12, 3), (16, 7), (22, 17), (24, 0)]
+    );
     assert_eq!((lag["x"].worst_lag_ns, lag["x"].worst_at_ns), (17, 22));
     assert_eq!(lag["x"].worst_process, Some(crate::history::Process::Id(0)));
     assert_eq!((lag["y"].worst_lag_ns, lag["y"].series.len()), (0, 1));
     // Without times there is nothing to measure.
-    let r = check_text(r#"{"process":0,"type":"ok","f":"poll","value":[["poll",{"x":[[0,"a"]]}]]}"#);
+    let r =
+        check_text(r#"{"process":0,"type":"ok","f":"poll","value":[["poll",{"x":[[0,"a"]]}]]}"#);
     assert!(r.series.realtime_lag.is_empty() && r.series.unseen.is_empty());
 }

@@ -25,7 +25,10 @@ const POLL_SKIP: &str = r#"{"process":0,"type":"ok","f":"send","value":[["send",
 #[test]
 fn a_poll_skip_is_bad_unless_consumers_subscribe() {
     let v = judge(POLL_SKIP, JepsenOptions::default());
-    assert_eq!((v.valid, v.bad.clone()), (false, vec![AnomalyKind::PollSkip]));
+    assert_eq!(
+        (v.valid, v.bad.clone()),
+        (false, vec![AnomalyKind::PollSkip])
+    );
     let v = judge(
         POLL_SKIP,
         JepsenOptions {
@@ -33,10 +36,16 @@ fn a_poll_skip_is_bad_unless_consumers_subscribe() {
             ..JepsenOptions::default()
         },
     );
-    assert!(v.valid && v.counts.contains_key(&AnomalyKind::PollSkip), "{v:?}");
+    assert!(
+        v.valid && v.counts.contains_key(&AnomalyKind::PollSkip),
+        "{v:?}"
+    );
     // A subscribe op in the history says consumers subscribe.
     let v = judge(
-        &format!("{POLL_SKIP}{}", r#"{"process":7,"type":"ok","f":"subscribe","value":["k"]}"#),
+        &format!(
+            "{POLL_SKIP}{}",
+            r#"{"process":7,"type":"ok","f":"subscribe","value":["k"]}"#
+        ),
         JepsenOptions::default(),
     );
     assert!(v.valid && v.options.subscribe, "{v:?}");
@@ -65,10 +74,18 @@ fn ww_deps_allows_g1c_and_g0_is_always_allowed() {
         ww_deps: true,
         ..plain
     };
-    for kind in [AnomalyKind::G0, AnomalyKind::G0Process, AnomalyKind::G0Realtime] {
+    for kind in [
+        AnomalyKind::G0,
+        AnomalyKind::G0Process,
+        AnomalyKind::G0Realtime,
+    ] {
         assert!(plain.allows(kind) && ww.allows(kind), "{kind}");
     }
-    for kind in [AnomalyKind::G1c, AnomalyKind::G1cProcess, AnomalyKind::G1cRealtime] {
+    for kind in [
+        AnomalyKind::G1c,
+        AnomalyKind::G1cProcess,
+        AnomalyKind::G1cRealtime,
+    ] {
         assert!(!plain.allows(kind) && ww.allows(kind), "{kind}");
     }
     assert!(!ww.allows(AnomalyKind::PollSkip) && !ww.allows(AnomalyKind::G1a));

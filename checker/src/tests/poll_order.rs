@@ -53,7 +53,10 @@ fn skipping_a_known_offset_across_polls() {
     ));
     let a = found(&r, PollSkip);
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
-    assert_eq!(a[0].explanation, "process 5 read k 10 at offset 0 (op 4) then 12 at offset 2 (op 5), skipping 11 (op 1)");
+    assert_eq!(
+        a[0].explanation,
+        "process 5 read k 10 at offset 0 (op 4) then 12 at offset 2 (op 5), skipping 11 (op 1)"
+    );
     assert_eq!(kinds(&r), vec!["poll-skip"]);
 }
 

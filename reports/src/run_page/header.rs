@@ -108,8 +108,16 @@ pub fn jepsen(data: &RunData) -> Option<String> {
     let j = data.result.jepsen.as_ref()?;
     let how = format!(
         "consumers {}, ww edges {}",
-        if j.options.subscribe { "subscribe" } else { "assign" },
-        if j.options.ww_deps { "inferred" } else { "not inferred" }
+        if j.options.subscribe {
+            "subscribe"
+        } else {
+            "assign"
+        },
+        if j.options.ww_deps {
+            "inferred"
+        } else {
+            "not inferred"
+        }
     );
     Some(if j.valid {
         format!("Jepsen's checker would call this run valid ({how}).")

@@ -38,7 +38,13 @@ pub fn render(data: &RunData, bands: &[Band]) -> (String, String, Option<String>
     let unseen = if series.unseen.is_empty() {
         String::new()
     } else {
-        let peak = series.unseen.iter().map(|p| p.value).max().unwrap_or(0).max(1) as f64;
+        let peak = series
+            .unseen
+            .iter()
+            .map(|p| p.value)
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
         let (mut svg, x, y) = frame(data, bands, "unseen values", peak, "");
         line(&mut svg, x, y, &series.unseen, "unseen", |p| {
             format!("{}: {} sent, not yet read", secs(p.time_ns), p.value)
@@ -72,7 +78,11 @@ pub fn render(data: &RunData, bands: &[Band]) -> (String, String, Option<String>
             .collect();
         for (i, ((key, _), points)) in keys.iter().zip(&in_ms).enumerate() {
             line(&mut svg, x, y, points, &format!("lag k{i}"), |p| {
-                format!("{key} at {}: at least {} ms behind", secs(p.time_ns), p.value)
+                format!(
+                    "{key} at {}: at least {} ms behind",
+                    secs(p.time_ns),
+                    p.value
+                )
             });
         }
         svg.finish()
