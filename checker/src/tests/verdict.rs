@@ -69,7 +69,7 @@ fn without_a_configuration_anomalies_are_reported_with_no_verdict() {
     let r = check_text(LOST);
     assert_eq!((r.valid, r.promises.len(), r.allowed.len()), (None, 0, 0));
     assert_eq!(kinds(&r), vec!["lost-write"]);
-    assert_eq!(r.exit_code(), 1);
+    assert_eq!(r.exit_code(), 4);
     let clean = check_text(r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,1]]]}"#);
     assert_eq!((clean.valid, clean.exit_code()), (None, 0));
 }

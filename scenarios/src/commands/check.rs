@@ -57,10 +57,20 @@ impl CheckCommand {
                 result.stats.sends_info,
                 result.stats.sends_fail
             );
+            if result.nothing_exercised() {
+                println!(
+                    "  nothing exercised: no operation could have broken a promise (no \
+                     acknowledged send read back, no polls, no processing), so none is kept"
+                );
+            }
             for p in &result.promises {
                 println!(
                     "  {} {} ({})",
-                    if p.kept { "kept  " } else { "BROKEN" },
+                    match (p.kept, p.exercised) {
+                        (false, _) => "BROKEN       ",
+                        (true, true) => "kept         ",
+                        (true, false) => "not exercised",
+                    },
                     p.name,
                     p.reason
                 );
@@ -75,6 +85,11 @@ impl CheckCommand {
                 println!("  no anomalies");
             }
         }
-        Ok(ExitStatus::kept_if(result.exit_code() == 0))
+        Ok(match result.exit_code() {
+            0 => ExitStatus::Kept,
+            1 => ExitStatus::Broken,
+            4 => ExitStatus::AnomaliesFound,
+            _ => ExitStatus::NothingExercised,
+        })
     }
 }
