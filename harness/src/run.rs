@@ -38,11 +38,12 @@ pub enum RunError {
 /// `result.json` ("2 of 12 faults did not fire").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FaultTally {
-    /// Entries of the schedule (generated or given) due within the fault window.
+    /// Entries of the schedule (generated or given).
     pub scheduled: u64,
-    /// Of those, the ones skipped when they came due: their role had no
-    /// holder then (no lagging follower while all are in sync, a broker
-    /// already down, a member already killed).
+    /// Of those, the ones that did nothing: skipped when they came due
+    /// because their role had no holder then (no lagging follower while all
+    /// are in sync, a broker already down, a member already killed), or due
+    /// after the fault window's last step.
     pub not_fired: u64,
 }
 
@@ -194,6 +195,10 @@ pub fn run_with_progress(
         faults: None,
     };
     let result = check_with_replicas(&history, &replicas, &options);
+    let fault_tally = FaultTally {
+        scheduled: schedule.len() as u64,
+        not_fired: nemesis.skipped + (schedule.len() as u64).saturating_sub(nemesis.fired),
+    };
     Ok(RunOutput {
         seed,
         history,
@@ -205,10 +210,7 @@ pub fn run_with_progress(
         simulated_ms,
         final_reads_complete: final_reads.partitions_read(),
         events: cluster.events(),
-        fault_tally: FaultTally {
-            scheduled: nemesis.fired,
-            not_fired: nemesis.skipped,
-        },
+        fault_tally,
     })
 }
 
