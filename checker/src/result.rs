@@ -96,14 +96,17 @@ fn thin(
 
 impl CheckResult {
     /// The exit status of `logjam check`: 0 when every promise was kept (or,
-    /// without a configuration, when nothing was found), 1 otherwise. Status 2
+    /// without a configuration, when nothing was found), 1 a promise broken,
+    /// 4 anomalies found with no configuration (nothing promised), 5 a
+    /// configuration none of whose promises the history exercised. Status 2
     /// (bad input) is the caller's.
     pub fn exit_code(&self) -> i32 {
         match self.valid {
-            Some(true) => 0,
             Some(false) => 1,
+            Some(true) if self.nothing_exercised() => 5,
+            Some(true) => 0,
             None if self.counts.is_empty() => 0,
-            None => 1,
+            None => 4,
         }
     }
 
@@ -119,8 +122,25 @@ pub struct PromiseVerdict {
     /// Why the configuration promises it (the SEMANTICS.md row).
     pub reason: String,
     pub kept: bool,
+    /// The history could have shown it broken (`verdict::exercised`):
+    /// a promise kept but not exercised is reported as "not exercised", never
+    /// "kept". Results written before this field read as exercised.
+    #[serde(default = "exercised_by_default")]
+    pub exercised: bool,
     /// The anomaly kinds that broke it, with their counts.
     pub broken_by: BTreeMap<AnomalyKind, u64>,
+}
+
+fn exercised_by_default() -> bool {
+    true
+}
+
+impl CheckResult {
+    /// A configuration was given and the history exercised none of its
+    /// promises: nothing can be said to be kept.
+    pub fn nothing_exercised(&self) -> bool {
+        self.valid.is_some() && !self.promises.iter().any(|p| p.exercised)
+    }
 }
 
 /// Sizes of the history, for reports.

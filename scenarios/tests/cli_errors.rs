@@ -1,5 +1,5 @@
 //! Bad input gets a clear error naming the problem and exit status 2, never a
-//! panic; a simulation that fails (a logjam bug, not the input) exits 1.
+//! panic; a simulation that fails (a logjam bug, not the input) exits 6.
 mod common;
 use common::{logjam, write};
 
@@ -161,16 +161,16 @@ fn the_largest_seed_is_a_clear_error() {
     assert!(text.contains("the largest seed is"), "{text}");
 }
 
-/// A simulation that fails is a logjam bug, not the user's input: exit 1, not 2.
+/// A simulation that fails is a logjam bug, not the user's input: exit 6, not 2.
 /// A tick longer than the run's slack past its final reads overruns turmoil's
 /// time limit on the first step (nothing validates the tick against it).
 #[test]
-fn a_failed_simulation_exits_1() {
+fn a_failed_simulation_exits_6() {
     let p = write(
         "overrun.toml",
         "name = \"overrun\"\nduration_ms = 1000\n[sim]\ntick_ms = 10000\nrecovery_ms = 0\nfinal_read_timeout_ms = 0\n[[cluster.topics]]\nname = \"t\"\n",
     );
     let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 6, "{text}");
     assert!(text.contains("error: simulation failed"), "{text}");
 }

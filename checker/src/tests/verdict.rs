@@ -71,7 +71,7 @@ fn without_a_configuration_anomalies_are_reported_with_no_verdict() {
     assert_eq!((r.valid, r.promises.len(), r.allowed.len()), (None, 0, 0));
     // A lost write no ok read observed is unseen too (Jepsen's rule).
     assert_eq!(kinds(&r), vec!["lost-write", "unseen"]);
-    assert_eq!(r.exit_code(), 1);
+    assert_eq!(r.exit_code(), 4);
     let clean = check_text(
         r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,1]]]}
 {"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[0,1]]}]]}"#,

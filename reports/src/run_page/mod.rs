@@ -69,6 +69,8 @@ struct RunPage {
     settings: Vec<header::Setting>,
     verdict_class: &'static str,
     verdict: String,
+    /// "2 of 12 faults did not fire", when some did not.
+    faults_not_fired: Option<String>,
     promises: Vec<header::PromiseRow>,
     sections: Vec<cards::KindSection>,
     first_anomaly: Option<String>,
@@ -133,6 +135,13 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         settings: header::settings(data),
         verdict_class,
         verdict,
+        faults_not_fired: (data.fault_tally.not_fired > 0).then(|| {
+            let t = data.fault_tally;
+            format!(
+                "{} of {} faults did not fire (see Faults).",
+                t.not_fired, t.scheduled
+            )
+        }),
         promises: header::promises(data),
         first_anomaly: sections
             .first()

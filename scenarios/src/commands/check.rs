@@ -74,10 +74,20 @@ impl CheckCommand {
                 result.stats.sends_info,
                 result.stats.sends_fail
             );
+            if result.nothing_exercised() {
+                println!(
+                    "  nothing exercised: no operation could have broken a promise (no \
+                     acknowledged send read back, no polls, no processing), so none is kept"
+                );
+            }
             for p in &result.promises {
                 println!(
                     "  {} {} ({})",
-                    if p.kept { "kept  " } else { "BROKEN" },
+                    match (p.kept, p.exercised) {
+                        (false, _) => "BROKEN       ",
+                        (true, true) => "kept         ",
+                        (true, false) => "not exercised",
+                    },
                     p.name,
                     p.reason
                 );
@@ -107,12 +117,19 @@ impl CheckCommand {
             }
         }
         // Every verdict asked for must hold: the promises (--config) and
-        // Jepsen's (--jepsen); with neither, any anomaly fails.
+        // Jepsen's (--jepsen). With --jepsen alone, Jepsen's verdict decides.
         let jepsen_ok = result.jepsen.as_ref().is_none_or(|j| j.valid);
-        let ok = match (&result.valid, &result.jepsen) {
-            (None, Some(_)) => jepsen_ok,
-            _ => result.exit_code() == 0 && jepsen_ok,
-        };
-        Ok(ExitStatus::kept_if(ok))
+        if !jepsen_ok {
+            return Ok(ExitStatus::Broken);
+        }
+        Ok(match (&result.valid, &result.jepsen) {
+            (None, Some(_)) => ExitStatus::Kept,
+            _ => match result.exit_code() {
+                0 => ExitStatus::Kept,
+                1 => ExitStatus::Broken,
+                4 => ExitStatus::AnomaliesFound,
+                _ => ExitStatus::NothingExercised,
+            },
+        })
     }
 }
