@@ -120,6 +120,35 @@ fn acks_all_min_insync_2_unclean_off_promises_no_acked_loss_except_under_power_l
     );
 }
 
+/// Kafka 4.1's eligible leader replicas (KIP-966): a replica that lost
+/// unflushed records to a power loss leaves every ISR and ELR when it
+/// restarts, so the durable row covers power loss without fsync; unclean
+/// election still gives it up.
+#[test]
+fn eligible_leader_replicas_extend_the_durable_row_to_power_loss() {
+    let elr = Semantics {
+        min_insync_replicas: 2,
+        eligible_leader_replicas: true,
+        ..plain(Acks::All)
+    };
+    assert_eq!(
+        names(&elr, &POWER_LOSS),
+        vec![NoAckedLoss, ConsistentOffsets]
+    );
+    let reason = &promises(&elr, &POWER_LOSS)[0].reason;
+    assert!(reason.contains("KIP-966"), "{reason}");
+    let unclean = Semantics {
+        unclean_leader_election: true,
+        ..elr.clone()
+    };
+    assert_eq!(names(&unclean, &POWER_LOSS), Vec::<PromiseName>::new());
+    let kafka_3_7 = Semantics {
+        eligible_leader_replicas: false,
+        ..elr
+    };
+    assert_eq!(names(&kafka_3_7, &POWER_LOSS), Vec::<PromiseName>::new());
+}
+
 #[test]
 fn unclean_election_promises_nothing_about_loss() {
     let sem = Semantics {
