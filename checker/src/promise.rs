@@ -129,14 +129,19 @@ impl Semantics {
     /// ELR when it registers again, so it never leads without the records
     /// (the partition stays offline instead, unless unclean election is on).
     fn log_can_rewind(&self, faults: &FaultClasses) -> bool {
-        self.legacy_hw_truncation || (faults.power_loss && !self.power_loss_covered())
+        self.legacy_hw_truncation || (faults.power_loss && !self.power_loss_covered(faults))
     }
 
-    /// A power loss cannot take acknowledged records from a leader: every
-    /// append is fsynced, or KIP-966 keeps the replica that lost them from
-    /// being elected.
-    fn power_loss_covered(&self) -> bool {
-        self.flush_messages == Some(1) || self.eligible_leader_replicas
+    /// The run's power losses cannot take acknowledged records: every
+    /// append is fsynced, or KIP-966 keeps a replica that lost them from
+    /// being elected and the run had fewer unclean shutdowns (power losses
+    /// and crashes) than min.insync.replicas: each committed record is on
+    /// min.insync.replicas replicas, so one that shut down cleanly still
+    /// holds it and stays eligible (KIP-966 tolerates min ISR - 1).
+    fn power_loss_covered(&self, faults: &FaultClasses) -> bool {
+        self.flush_messages == Some(1)
+            || (self.eligible_leader_replicas
+                && faults.unclean_shutdowns < self.min_insync_replicas)
     }
 
     /// Why power loss is covered, for a promise's reason.
@@ -144,7 +149,7 @@ impl Semantics {
         if self.flush_messages == Some(1) {
             "flush.messages=1"
         } else {
-            "eligible leader replicas (KIP-966, Kafka 4.1)"
+            "eligible leader replicas (KIP-966, Kafka 4.1) and fewer unclean shutdowns (power losses, crashes) than min.insync.replicas"
         }
     }
 }

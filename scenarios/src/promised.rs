@@ -69,9 +69,12 @@ pub fn promised_on(
         client_crash: true,
         rebalance: true,
         power_loss: false,
+        unclean_shutdowns: 1,
     };
+    // One lossy crash: what KIP-966 makes safe with min.insync.replicas=2.
     let power_loss = FaultClasses {
         power_loss: true,
+        unclean_shutdowns: 1,
         ..crashes
     };
     let names = |faults: &FaultClasses| {

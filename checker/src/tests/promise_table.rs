@@ -21,6 +21,7 @@ const CRASHES_AND_PARTITIONS: FaultClasses = FaultClasses {
     process_crash: true,
     pause: true,
     power_loss: false,
+    unclean_shutdowns: 0,
     client_crash: false,
     rebalance: false,
 };
@@ -29,6 +30,7 @@ const POWER_LOSS: FaultClasses = FaultClasses {
     process_crash: false,
     pause: false,
     power_loss: true,
+    unclean_shutdowns: 1,
     client_crash: false,
     rebalance: false,
 };
@@ -142,6 +144,23 @@ fn eligible_leader_replicas_extend_the_durable_row_to_power_loss() {
         ..elr.clone()
     };
     assert_eq!(names(&unclean, &POWER_LOSS), Vec::<PromiseName>::new());
+    // KIP-966 tolerates min.insync.replicas - 1 unclean shutdowns: a
+    // second power loss may take the last copy, and a crash of the last
+    // complete replica (an unclean shutdown too) leaves it out of the ELR
+    // and the partition offline (compound-power-loss on 4.1 shows both).
+    let twice = FaultClasses {
+        unclean_shutdowns: 2,
+        ..POWER_LOSS
+    };
+    assert_eq!(names(&elr, &twice), Vec::<PromiseName>::new());
+    let min_isr_3 = Semantics {
+        min_insync_replicas: 3,
+        ..elr.clone()
+    };
+    assert_eq!(
+        names(&min_isr_3, &twice),
+        vec![NoAckedLoss, ConsistentOffsets]
+    );
     let kafka_3_7 = Semantics {
         eligible_leader_replicas: false,
         ..elr
