@@ -249,6 +249,7 @@ mod tests {
             preset: None,
             cluster: ClusterConfig {
                 brokers: 1,
+                kafka_version: Default::default(),
                 broker: BrokerConfig::scaled_for_simulation(),
                 topics: vec![TopicConfig {
                     name: "t".into(),

@@ -204,6 +204,12 @@ impl Cluster {
         self.partition(tp, |p| p.isr.clone()).unwrap_or_default()
     }
 
+    /// The partition's eligible leader replicas (KIP-966; always empty
+    /// before `kafka.version` 4.1).
+    pub fn elr_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {
+        self.partition(tp, |p| p.elr.clone()).unwrap_or_default()
+    }
+
     /// The partition's replicas, from the controller's view (empty for an
     /// unknown partition).
     pub fn replicas_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {

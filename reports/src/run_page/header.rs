@@ -83,6 +83,9 @@ pub fn settings(data: &RunData) -> Vec<Setting> {
             },
         ));
     }
+    if sc.cluster.kafka_version != Default::default() {
+        out.push(set("kafka.version", sc.cluster.kafka_version));
+    }
     if s.legacy_hw_truncation {
         out.push(set("logjam.legacy.hw.truncation", true));
     }

@@ -5,6 +5,7 @@ use super::exit::{CliError, ExitStatus};
 use logjam_checker::PromiseName;
 use logjam_harness::nemesis::fault::FaultTag;
 use logjam_harness::nemesis::generator::FaultKind;
+use logjam_models::config::KafkaVersion;
 use logjam_scenarios::table::{render, Column};
 use logjam_scenarios::{catalogue, presets, promised};
 
@@ -74,6 +75,21 @@ fn preset_rows() -> Vec<Vec<String>> {
                         String::new(),
                         format!("... and with power loss: {}", listed(&power_loss)),
                     ]);
+                }
+                // Only 4.1 changes a promise (KIP-966); a preset that cannot
+                // run on it (a ZooKeeper-era switch) shows nothing here.
+                if let Some(Ok((_, power_loss_4_1))) =
+                    promised::promised_on(&p.name, Some(KafkaVersion::V4_1))
+                {
+                    if power_loss_4_1 != power_loss {
+                        rows.push(vec![
+                            String::new(),
+                            format!(
+                                "... with power loss on kafka.version 4.1: {}",
+                                listed(&power_loss_4_1)
+                            ),
+                        ]);
+                    }
                 }
             }
             _ => rows.push(vec![String::new(), "(does not load)".to_string()]),
