@@ -117,14 +117,17 @@ fn a_new_assignment_starts_afresh() {
         r#"{"process":5,"type":"invoke","f":"assign","value":["k"]}
 {"process":5,"type":"ok","f":"assign","value":["k"]}
 "#,
-        r#"{"process":5,"type":"ok","f":"subscribe","value":["k"]}
+        r#"{"process":5,"type":"invoke","f":"subscribe","value":["k"]}
+{"process":5,"type":"ok","f":"subscribe","value":["k"]}
 "#,
     ] {
         let r = check_text(&with_sends(&format!(
             "{}{boundary}{}",
-            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+            r#"{"process":5,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
 "#,
-            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
+            r#"{"process":5,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
 "#
         )));
         assert!(r.anomalies.is_empty(), "{boundary}: {:?}", r.anomalies);
