@@ -6,6 +6,7 @@
 mod contract;
 mod edn;
 mod error;
+mod fast;
 mod op;
 mod pairs;
 mod read;

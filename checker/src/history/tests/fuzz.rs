@@ -157,4 +157,15 @@ proptest! {
     fn mutated_histories_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(FRAGMENTS)), 1..6)) {
         assert_no_panic(&mutate(EXAMPLE, edits))?;
     }
+
+    #[test]
+    fn the_fast_path_reads_exactly_what_the_general_reader_reads(edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(FRAGMENTS)), 0..4)) {
+        for line in mutate(EXAMPLE, edits).lines().chain(EXAMPLE.lines()) {
+            let text = line.trim();
+            if let Some((index, mut fast)) = crate::history::fast::op(text) {
+                fast.index = index.unwrap_or(0);
+                prop_assert_eq!(crate::history::read::general_op(text), Ok(Some(fast)), "{}", text);
+            }
+        }
+    }
 }
