@@ -27,7 +27,10 @@ fn a_jepsen_history_edn_is_checked_end_to_end() {
     let path = write("history.edn", HISTORY_EDN);
     let (code, text) = logjam(&["check", path.to_str().unwrap(), "--config", "durable"]);
     assert_eq!(code, 1, "durable promises no acknowledged loss: {text}");
-    assert!(text.contains("12 ops, 2 sends ok, 0 info, 1 failed"), "{text}");
+    assert!(
+        text.contains("12 ops, 2 sends ok, 0 info, 1 failed"),
+        "{text}"
+    );
     assert!(text.contains("lost-write: 1"), "{text}");
     assert!(
         text.contains("process 0 sent 1 to 3, acknowledged at offset 0"),
@@ -80,7 +83,10 @@ fn keys_and_values_reach_the_terminal_escaped() {
     let path = write("evil.jsonl", &h);
     let (_, text) = logjam(&["check", path.to_str().unwrap()]);
     assert!(text.contains("lost-write: 1"), "{text}");
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
     assert!(text.contains("evil\\u{1b}[2J\\u{202e}key"), "{text}");
     // An error message quoting a process name is escaped too.
     let bad = write(

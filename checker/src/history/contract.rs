@@ -93,9 +93,9 @@ fn check_value(op: &Op) -> Result<(), LineProblem> {
             }
             Ok(())
         }
-        ("send" | "poll" | "txn", _) => Err(LineProblem::MissingCompletionValue {
-            f: op.f.clone(),
-        }),
+        ("send" | "poll" | "txn", _) => {
+            Err(LineProblem::MissingCompletionValue { f: op.f.clone() })
+        }
         ("committed", OpValue::Other(value)) if op.op_type == OpType::Ok => {
             let offsets_ok = value.as_object().is_some_and(|offsets| {
                 offsets

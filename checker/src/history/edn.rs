@@ -126,7 +126,12 @@ fn op_object(form: &Edn<'_>) -> Result<Map<String, Value>, String> {
     for (name, value) in fields {
         let name = match name {
             Edn::Key(k) => k.trim_start_matches(':').replace('-', "_"),
-            other => return Err(format!("field names must be keywords, found {}", shorten(&other.to_string()))),
+            other => {
+                return Err(format!(
+                    "field names must be keywords, found {}",
+                    shorten(&other.to_string())
+                ))
+            }
         };
         let value = match (name.as_str(), value) {
             // Jepsen's errors are any data; keep what it printed.

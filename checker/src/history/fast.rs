@@ -68,7 +68,11 @@ impl<'de> Deserialize<'de> for Line {
                         1 => line.time = map.next_value()?,
                         2 => line.process = map.next_value::<Option<ProcessField>>()?.map(|p| p.0),
                         3 => line.op_type = map.next_value::<Option<TypeField>>()?.map(|t| t.0),
-                        4 => line.f = map.next_value::<Option<Cow<'de, str>>>()?.map(Cow::into_owned),
+                        4 => {
+                            line.f = map
+                                .next_value::<Option<Cow<'de, str>>>()?
+                                .map(Cow::into_owned)
+                        }
                         5 => {
                             let micro = line
                                 .f
@@ -77,10 +81,19 @@ impl<'de> Deserialize<'de> for Line {
                             if !micro {
                                 return Err(de::Error::custom("for the general reader"));
                             }
-                            line.value = Some(map.next_value::<Option<MicroListField>>()?.map(|m| m.0));
+                            line.value =
+                                Some(map.next_value::<Option<MicroListField>>()?.map(|m| m.0));
                         }
-                        6 => line.node = map.next_value::<Option<Cow<'de, str>>>()?.map(Cow::into_owned),
-                        7 => line.error = map.next_value::<Option<Cow<'de, str>>>()?.map(Cow::into_owned),
+                        6 => {
+                            line.node = map
+                                .next_value::<Option<Cow<'de, str>>>()?
+                                .map(Cow::into_owned)
+                        }
+                        7 => {
+                            line.error = map
+                                .next_value::<Option<Cow<'de, str>>>()?
+                                .map(Cow::into_owned)
+                        }
                         8 => line.rebalance_log = map.next_value()?,
                         9 => line.final_read = map.next_value()?,
                         // The metadata line.
@@ -214,7 +227,10 @@ impl<'de> Deserialize<'de> for Micro {
                         }
                     }
                     "poll" => MicroOp::Poll {
-                        reads: seq.next_element::<Option<ReadsField>>()?.flatten().map(|r| r.0),
+                        reads: seq
+                            .next_element::<Option<ReadsField>>()?
+                            .flatten()
+                            .map(|r| r.0),
                     },
                     _ => return Err(de::Error::custom("unknown micro-operation")),
                 };

@@ -15,11 +15,11 @@ pub mod synthetic;
 mod value;
 mod write;
 
+pub use contract::{MAX_TIME_NS, WALL_CLOCK_NS};
+pub use edn::{parse_edn_history, read_edn_history_file};
 pub use error::{HistoryError, LineProblem};
 pub use op::{History, Op, OpType, Process};
 pub use pairs::OpPair;
-pub use contract::{MAX_TIME_NS, WALL_CLOCK_NS};
-pub use edn::{parse_edn_history, read_edn_history_file};
 pub use read::{parse_history, read_history, read_history_file, HISTORY_VERSION};
 pub use recorder::Recorder;
 pub use value::{MicroOp, OpValue, Reads, Val};

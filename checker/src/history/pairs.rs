@@ -57,8 +57,7 @@ impl History {
                     invoke: Some(pos),
                     completion: None,
                 });
-            } else if let Some(slot) = open.remove(&op.process).and_then(|i| pairs.get_mut(i))
-            {
+            } else if let Some(slot) = open.remove(&op.process).and_then(|i| pairs.get_mut(i)) {
                 slot.completion = Some(pos);
             } else {
                 pairs.push(OpPair {

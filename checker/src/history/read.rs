@@ -112,7 +112,11 @@ impl Reader {
     }
 
     /// One operation given as a JSON object (the EDN reader's translation).
-    pub fn object(&mut self, object: Map<String, Value>, line_no: usize) -> Result<(), HistoryError> {
+    pub fn object(
+        &mut self,
+        object: Map<String, Value>,
+        line_no: usize,
+    ) -> Result<(), HistoryError> {
         self.started = true;
         serde_json::from_value::<RawOp>(Value::Object(object))
             .map_err(json_problem)

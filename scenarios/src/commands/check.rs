@@ -39,7 +39,10 @@ impl CheckCommand {
     pub fn run(self) -> Result<ExitStatus, CliError> {
         let file = &self.file;
         let semantics = self.config.as_deref().map(semantics_from).transpose()?;
-        let by_extension = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("edn")) {
+        let by_extension = if file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("edn"))
+        {
             HistoryFormat::Edn
         } else {
             HistoryFormat::Jsonl

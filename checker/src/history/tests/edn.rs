@@ -22,7 +22,13 @@ fn reads_jepsens_op_maps() {
     assert_eq!(h.ops.len(), 7);
     let send = &h.ops[1];
     assert_eq!(
-        (send.index, send.time_ns, &send.process, send.op_type, send.f.as_str()),
+        (
+            send.index,
+            send.time_ns,
+            &send.process,
+            send.op_type,
+            send.f.as_str()
+        ),
         (1, Some(2000), &Process::Id(0), OpType::Ok, "send")
     );
     assert_eq!(
@@ -33,7 +39,10 @@ fn reads_jepsens_op_maps() {
             offset: Some(0)
         }])
     );
-    assert!(h.ops[2].process.is_nemesis(), "a tagged record reads as its map");
+    assert!(
+        h.ops[2].process.is_nemesis(),
+        "a tagged record reads as its map"
+    );
     assert_eq!(
         h.ops[4].value,
         OpValue::Micro(vec![MicroOp::Poll {

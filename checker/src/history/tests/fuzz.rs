@@ -14,7 +14,10 @@ fn assert_edn_no_panic(text: &str) -> Result<(), TestCaseError> {
     assert_names_line(text, parse_edn_history(text))
 }
 
-fn assert_names_line(text: &str, parsed: Result<History, HistoryError>) -> Result<(), TestCaseError> {
+fn assert_names_line(
+    text: &str,
+    parsed: Result<History, HistoryError>,
+) -> Result<(), TestCaseError> {
     // `lines()` drops a last empty line that an error may still name.
     let lines = text.split('\n').count().max(1);
     match parsed {
@@ -78,11 +81,53 @@ const FRAGMENTS: &[&str] = &[
 ];
 
 const EDN_FRAGMENTS: &[&str] = &[
-    "{", "}", "[", "]", "(", ")", "#{", "#_", "#jepsen.history.Op", "#inst", " ", ",", "\n", ";", "\"", "\\",
-    "nil", "true", "1", "-1", "1.5", "1/2", "18446744073709551616", "\\a", ":type", ":f", ":process",
-    ":value", ":index", ":time", ":error", ":rebalance-log", ":invoke", ":ok", ":fail", ":info",
-    ":send", ":poll", ":txn", ":nemesis", ":crash", "3", "[:send 3 1]", "[:send 3 [0 1]]",
-    "[:poll {3 [[0 1]]}]", "sym", "\"s\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "#{",
+    "#_",
+    "#jepsen.history.Op",
+    "#inst",
+    " ",
+    ",",
+    "\n",
+    ";",
+    "\"",
+    "\\",
+    "nil",
+    "true",
+    "1",
+    "-1",
+    "1.5",
+    "1/2",
+    "18446744073709551616",
+    "\\a",
+    ":type",
+    ":f",
+    ":process",
+    ":value",
+    ":index",
+    ":time",
+    ":error",
+    ":rebalance-log",
+    ":invoke",
+    ":ok",
+    ":fail",
+    ":info",
+    ":send",
+    ":poll",
+    ":txn",
+    ":nemesis",
+    ":crash",
+    "3",
+    "[:send 3 1]",
+    "[:send 3 [0 1]]",
+    "[:poll {3 [[0 1]]}]",
+    "sym",
+    "\"s\"",
 ];
 
 /// A mutation of `base`: insert a fragment, delete a character, or cut the text.
@@ -90,7 +135,11 @@ fn mutate(base: &str, edits: Vec<(prop::sample::Index, usize, &str)>) -> String 
     let mut text = base.to_string();
     for (at, action, fragment) in edits {
         // Cut only at character boundaries so the text stays valid UTF-8.
-        let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        let cuts: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .collect();
         let pos = cuts[at.index(cuts.len())];
         match action {
             0 => text.insert_str(pos, fragment),

@@ -210,7 +210,11 @@ fn values_that_do_not_match_f() {
 fn invalid_utf8_names_its_line() {
     let path =
         std::env::temp_dir().join(format!("logjam-history-utf8-{}.jsonl", std::process::id()));
-    let mut bytes = format!("{OK_LINE}\n{}\n", OK_LINE.replace("\"process\":0", "\"process\":1")).into_bytes();
+    let mut bytes = format!(
+        "{OK_LINE}\n{}\n",
+        OK_LINE.replace("\"process\":0", "\"process\":1")
+    )
+    .into_bytes();
     bytes.extend_from_slice(b"{\"process\":\"\xff\"}\n");
     std::fs::write(&path, &bytes).expect("write temp file");
     let err = read_history_file(&path);
@@ -258,7 +262,10 @@ fn two_open_operations_on_one_process() {
             open_line: 1
         }
     );
-    assert!(problem.to_string().contains("one operation at a time"), "{problem}");
+    assert!(
+        problem.to_string().contains("one operation at a time"),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -295,8 +302,14 @@ fn a_completion_with_no_invocation_once_the_process_records_invocations() {
 fn send_and_poll_completions_must_carry_a_value() {
     for (f, line) in [
         ("send", r#"{"process":0,"type":"ok","f":"send"}"#),
-        ("poll", r#"{"process":0,"type":"info","f":"poll","value":null}"#),
-        ("txn", r#"{"process":0,"type":"fail","f":"txn","value":{"a":1}}"#),
+        (
+            "poll",
+            r#"{"process":0,"type":"info","f":"poll","value":null}"#,
+        ),
+        (
+            "txn",
+            r#"{"process":0,"type":"fail","f":"txn","value":{"a":1}}"#,
+        ),
     ] {
         let text = format!(r#"{{"process":0,"type":"invoke","f":"{f}","value":[]}}"#) + "\n" + line;
         let err = parse_history(&text).expect_err(line);
@@ -335,7 +348,9 @@ fn final_committed_offsets_are_non_negative_integers() {
 
 #[test]
 fn times_beyond_2_63_are_refused_and_wall_clock_times_start_at_zero() {
-    let p = problem(r#"{"process":9,"type":"invoke","f":"poll","value":[["poll"]],"time":9223372036854775808}"#);
+    let p = problem(
+        r#"{"process":9,"type":"invoke","f":"poll","value":[["poll"]],"time":9223372036854775808}"#,
+    );
     assert_eq!(
         p,
         LineProblem::BadField {
@@ -360,4 +375,5 @@ fn times_beyond_2_63_are_refused_and_wall_clock_times_start_at_zero() {
     assert_eq!(small.ops[0].time_ns, Some(123));
 }
 
-const EXAMPLE_TIMES: &str = r#"{"process":1,"type":"invoke","f":"poll","value":[["poll"]],"time":T}"#;
+const EXAMPLE_TIMES: &str =
+    r#"{"process":1,"type":"invoke","f":"poll","value":[["poll"]],"time":T}"#;
