@@ -218,3 +218,18 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn logjams_own_lines_take_the_fast_path() {
+    // The speed comes from here: every op line of the example (send, nemesis
+    // and poll shapes) is read without the general reader; the metadata
+    // line is not.
+    let lines: Vec<&str> = EXAMPLE.lines().collect();
+    assert!(crate::history::fast::op(lines[0]).is_none());
+    for line in &lines[1..] {
+        if line.contains("\"nemesis\"") {
+            continue; // an object value: the general reader's
+        }
+        assert!(crate::history::fast::op(line).is_some(), "{line}");
+    }
+}
