@@ -123,7 +123,8 @@ fn an_assignment_dropping_the_key_starts_it_afresh() {
         r#"{"process":5,"type":"invoke","f":"assign","value":["j"]}
 {"process":5,"type":"ok","f":"assign","value":["j"]}
 "#,
-        r#"{"process":5,"type":"ok","f":"subscribe","value":["j"]}
+        r#"{"process":5,"type":"invoke","f":"subscribe","value":["j"]}
+{"process":5,"type":"ok","f":"subscribe","value":["j"]}
 "#,
         r#"{"process":5,"type":"invoke","f":"assign","value":["j"]}
 {"process":5,"type":"info","f":"assign","value":["j"]}
@@ -131,9 +132,11 @@ fn an_assignment_dropping_the_key_starts_it_afresh() {
     ] {
         let r = check_text(&with_sends(&format!(
             "{}{boundary}{}",
-            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+            r#"{"process":5,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
 "#,
-            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
+            r#"{"process":5,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]]}
 "#
         )));
         assert!(r.anomalies.is_empty(), "{boundary}: {:?}", r.anomalies);

@@ -2,10 +2,11 @@
 //! against a configuration's promises.
 use super::exit::{CliError, ExitStatus};
 use super::format::Format;
-use logjam_checker::history::read_history_file;
+use logjam_checker::history::{read_edn_history_file, read_history_file};
 use logjam_checker::replicas::read_replicas;
 use logjam_checker::{check_with_replicas, CheckOptions, JepsenOptions};
 use logjam_scenarios::promised::semantics_from;
+use logjam_scenarios::terminal::escape;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -34,14 +35,36 @@ pub struct CheckCommand {
     /// so G1c cycles are allowed.
     #[arg(long, requires = "jepsen")]
     ww_deps: bool,
+    /// How FILE is written: JSON Lines (HISTORY.md) or a Jepsen store's
+    /// `history.edn`. Default: by extension (`.edn` is EDN, anything else JSONL).
+    #[arg(long, value_enum)]
+    history_format: Option<HistoryFormat>,
+}
+
+/// The history file formats `check` reads.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum HistoryFormat {
+    Jsonl,
+    Edn,
 }
 
 impl CheckCommand {
     pub fn run(self) -> Result<ExitStatus, CliError> {
         let file = &self.file;
         let semantics = self.config.as_deref().map(semantics_from).transpose()?;
-        let history = read_history_file(file)
-            .map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
+        let by_extension = if file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("edn"))
+        {
+            HistoryFormat::Edn
+        } else {
+            HistoryFormat::Jsonl
+        };
+        let history = match self.history_format.unwrap_or(by_extension) {
+            HistoryFormat::Jsonl => read_history_file(file),
+            HistoryFormat::Edn => read_edn_history_file(file),
+        }
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
         let replicas = match &self.replicas {
             None => Vec::new(),
             Some(path) => {
@@ -68,7 +91,7 @@ impl CheckCommand {
         } else {
             println!(
                 "{}: {} ops, {} sends ok, {} info, {} failed",
-                file.display(),
+                escape(&file.display().to_string()),
                 result.stats.ops,
                 result.stats.sends_ok,
                 result.stats.sends_info,
@@ -95,7 +118,7 @@ impl CheckCommand {
             for (kind, list) in &result.anomalies {
                 println!("  {kind}: {}", list.len());
                 for a in list.iter().take(3) {
-                    println!("    {}", a.explanation);
+                    println!("    {}", escape(&a.explanation));
                 }
             }
             if result.counts.is_empty() {

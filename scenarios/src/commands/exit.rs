@@ -118,7 +118,10 @@ pub fn exit_code(outcome: Result<ExitStatus, CliError>) -> ExitCode {
     match outcome {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!(
+                "error: {}",
+                logjam_scenarios::terminal::escape(&e.to_string())
+            );
             ExitCode::from(e.exit_code())
         }
     }

@@ -45,7 +45,10 @@ impl ReplayCommand {
                 Ok(ExitStatus::Kept)
             }
             Some(difference) => {
-                println!("{what}: history DIFFERS: {difference}");
+                println!(
+                    "{what}: history DIFFERS: {}",
+                    logjam_scenarios::terminal::escape(&difference.to_string())
+                );
                 Ok(ExitStatus::ReplayDiffered)
             }
         }
