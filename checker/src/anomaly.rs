@@ -61,20 +61,6 @@ pub enum AnomalyKind {
     /// read_committed reads of a partition that stopped below committed data
     /// for good: the last stable offset is stuck (liveness).
     StuckLso,
-    /// A cycle of write-write dependencies (Elle's naming; Kafka allows it).
-    #[strum(serialize = "G0")]
-    G0,
-    #[strum(serialize = "G0-process")]
-    G0Process,
-    #[strum(serialize = "G0-realtime")]
-    G0Realtime,
-    /// A cycle with at least one write-read dependency: circular information flow.
-    #[strum(serialize = "G1c")]
-    G1c,
-    #[strum(serialize = "G1c-process")]
-    G1cProcess,
-    #[strum(serialize = "G1c-realtime")]
-    G1cRealtime,
     /// A record below a group's final committed offset that no member finished processing.
     LostProcessing,
     /// A record a group finished processing more than once.
@@ -82,6 +68,23 @@ pub enum AnomalyKind {
     /// Two replicas whose committed prefixes differ at the end of a run
     /// (judged on the replica dump, not the history).
     ReplicaDivergence,
+    /// Another value landed between two consecutive sends of one operation
+    /// to a key (Jepsen: always allowed, transactions interleave).
+    IntSendSkip,
+    /// Write cycles between transactions (Jepsen's names; always allowed).
+    #[strum(serialize = "G0")]
+    G0,
+    #[strum(serialize = "G0-process")]
+    G0Process,
+    #[strum(serialize = "G0-realtime")]
+    G0Realtime,
+    /// Cycles with a write-read edge (allowed when ww edges are inferred).
+    #[strum(serialize = "G1c")]
+    G1c,
+    #[strum(serialize = "G1c-process")]
+    G1cProcess,
+    #[strum(serialize = "G1c-realtime")]
+    G1cRealtime,
 }
 
 fn unknown_kind(name: &str) -> String {
@@ -135,23 +138,38 @@ impl AnomalyKind {
             AnomalyKind::G1a => 5,
             AnomalyKind::TornTransaction => 6,
             AnomalyKind::PrecommittedRead => 7,
-            AnomalyKind::G1c => 8,
-            AnomalyKind::G1cProcess => 9,
-            AnomalyKind::G1cRealtime => 10,
-            AnomalyKind::Duplicate => 11,
-            AnomalyKind::IntDuplicate => 12,
-            AnomalyKind::DuplicateProcessing => 13,
-            AnomalyKind::StuckLso => 14,
-            AnomalyKind::NonmonotonicSend => 15,
-            AnomalyKind::IntNonmonotonicSend => 16,
-            AnomalyKind::PollSkip => 17,
-            AnomalyKind::IntPollSkip => 18,
-            AnomalyKind::NonmonotonicPoll => 19,
-            AnomalyKind::IntNonmonotonicPoll => 20,
+            AnomalyKind::Duplicate => 8,
+            AnomalyKind::IntDuplicate => 9,
+            AnomalyKind::DuplicateProcessing => 10,
+            AnomalyKind::StuckLso => 11,
+            AnomalyKind::NonmonotonicSend => 12,
+            AnomalyKind::IntNonmonotonicSend => 13,
+            AnomalyKind::PollSkip => 14,
+            AnomalyKind::IntPollSkip => 15,
+            AnomalyKind::NonmonotonicPoll => 16,
+            AnomalyKind::IntNonmonotonicPoll => 17,
+            AnomalyKind::G1c => 18,
+            AnomalyKind::G1cRealtime => 19,
+            AnomalyKind::G1cProcess => 20,
             AnomalyKind::G0 => 21,
-            AnomalyKind::G0Process => 22,
-            AnomalyKind::G0Realtime => 23,
+            AnomalyKind::G0Realtime => 22,
+            AnomalyKind::G0Process => 23,
+            AnomalyKind::IntSendSkip => 24,
         }
+    }
+
+    /// A kind Jepsen's Kafka checker also reports, by the same name and rule
+    /// (docs/JEPSEN.md); the others are logjam's own.
+    pub fn is_jepsen(self) -> bool {
+        !matches!(
+            self,
+            AnomalyKind::IntDuplicate
+                | AnomalyKind::LostProcessing
+                | AnomalyKind::DuplicateProcessing
+                | AnomalyKind::ReplicaDivergence
+                | AnomalyKind::TornTransaction
+                | AnomalyKind::StuckLso
+        )
     }
 }
 
@@ -178,10 +196,28 @@ pub struct Anomaly {
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
     pub by_kind: BTreeMap<AnomalyKind, Vec<Anomaly>>,
+    /// Of those, how many a logjam rule found that Jepsen's checker does not
+    /// apply (docs/JEPSEN.md, "Differences"): left out of Jepsen's validity.
+    pub beyond_jepsen: BTreeMap<AnomalyKind, u64>,
+    /// Of those, how many Jepsen's rule finds but logjam's promises do not
+    /// count (docs/JEPSEN.md, "Differences").
+    pub outside_promises: BTreeMap<AnomalyKind, u64>,
 }
 
 impl Findings {
     pub fn push(&mut self, anomaly: Anomaly) {
         self.by_kind.entry(anomaly.kind).or_default().push(anomaly);
+    }
+
+    /// An anomaly only logjam's own rules find.
+    pub fn push_beyond_jepsen(&mut self, anomaly: Anomaly) {
+        *self.beyond_jepsen.entry(anomaly.kind).or_default() += 1;
+        self.push(anomaly);
+    }
+
+    /// An anomaly Jepsen's rules find that breaks no logjam promise.
+    pub fn push_outside_promises(&mut self, anomaly: Anomaly) {
+        *self.outside_promises.entry(anomaly.kind).or_default() += 1;
+        self.push(anomaly);
     }
 }

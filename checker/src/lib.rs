@@ -6,14 +6,17 @@
 //! with a Kafka history (Jepsen's, their own rig's) can depend on it without
 //! the simulator. [`history`] is the format (HISTORY.md): reader and writer.
 //!
-//! It follows Jepsen's Kafka workload. A send is *committed* when its
-//! completion is `ok`, or when its outcome is unknown (`info`, or no
-//! completion) and some read observed its value; a `fail` send definitely did
-//! not happen. Reads are the poll results of `ok` and `info` completions.
+//! It follows Jepsen's Kafka checker's rules exactly where it uses Jepsen's
+//! names (docs/JEPSEN.md, with the places it deliberately differs). A send
+//! must have committed when its op completed `ok`, or `info` with one of the
+//! op's sends read by an `ok` op; a `fail` send definitely did not happen.
+//! Every poll result, whatever its outcome, tells the truth about offsets;
+//! only `ok` reads prove a write committed or satisfy lost-write and unseen.
 //! Final reads are the ops marked `"final": true`.
 //!
 //! Each anomaly has its own module with a `find` function over the facts
-//! gathered in one pass (`facts`); the group-level `lost-processing` and
+//! gathered in one pass (`facts`) and Jepsen's version order built from them
+//! (`version_order`); the group-level `lost-processing` and
 //! `duplicate-processing` make a second pass over the processing ops
 //! (`processing`). A new kind is a new module, a new [`AnomalyKind`] (its
 //! name comes from the variant; [`AnomalyKind::severity`] ranks it), and a
@@ -21,6 +24,7 @@
 //! each key's offsets once.
 mod aborted_read;
 mod anomaly;
+mod assignment;
 mod cycles;
 mod duplicate;
 mod explain;
@@ -29,11 +33,13 @@ pub mod fault_class;
 mod faults;
 pub mod history;
 mod inconsistent_offsets;
+mod jepsen;
 mod lost_write;
 mod poll_order;
 mod precommitted_read;
 mod processing;
 pub mod promise;
+mod realtime_lag;
 mod replica_divergence;
 pub mod replicas;
 mod result;
@@ -42,12 +48,14 @@ mod stuck_lso;
 mod torn_transaction;
 mod unseen;
 mod verdict;
+mod version_order;
 
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use fault_class::{FaultClass, FaultUndo};
 pub use faults::FaultClasses;
+pub use jepsen::{JepsenOptions, JepsenVerdict};
 pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
-pub use result::{CheckResult, PromiseVerdict, Stats};
+pub use result::{CheckResult, KeyLag, PromiseVerdict, Series, SeriesPoint, Stats};
 
 use crate::history::{read_history_file, History, HistoryError};
 use anomaly::Findings;
@@ -64,9 +72,20 @@ pub struct CheckOptions {
     /// The fault classes injected; `None` derives them from the history's
     /// nemesis ops.
     pub faults: Option<FaultClasses>,
-    /// Infer write-write dependencies from each key's log order for the
-    /// cycle search (Jepsen's `ww-deps`): finds G0, and makes G1c allowed.
-    pub ww_deps: bool,
+    /// Also judge validity as Jepsen's Kafka checker does (`logjam check
+    /// --jepsen`), with its test options. Its `ww_deps` also drives logjam's
+    /// cycle search ([`CheckOptions::ww_deps`]).
+    pub jepsen: Option<JepsenOptions>,
+}
+
+impl CheckOptions {
+    /// Write-write dependencies are inferred from each key's version order
+    /// (Jepsen's `:ww-deps`, `logjam check --jepsen --ww-deps`): the cycle
+    /// search then finds G0, and G1c breaks no promise (Kafka does not
+    /// isolate writes), as Jepsen's verdict allows it.
+    pub fn ww_deps(&self) -> bool {
+        self.jepsen.is_some_and(|j| j.ww_deps)
+    }
 }
 
 /// Check a history.
@@ -83,19 +102,19 @@ pub fn check_with_replicas(
     opts: &CheckOptions,
 ) -> CheckResult {
     let facts = facts::Facts::gather(history);
+    let order = version_order::VersionOrder::build(&facts);
     let mut found = Findings::default();
-    let lost = lost_write::find(&facts, &mut found);
-    let unseen = unseen::find(&facts, &lost, &mut found);
-    let gone: Vec<bool> = lost.iter().zip(&unseen).map(|(l, u)| *l || *u).collect();
-    duplicate::find(&facts, &mut found);
-    inconsistent_offsets::find(&facts, &mut found);
-    send_order::find(&facts, &gone, &mut found);
-    poll_order::find(&facts, &lost, &mut found);
+    lost_write::find(&facts, &order, &mut found);
+    unseen::find(&facts, &mut found);
+    duplicate::find(&facts, &order, &mut found);
+    inconsistent_offsets::find(&facts, &order, &mut found);
+    send_order::find(&facts, &order, &mut found);
+    poll_order::find(&facts, &order, &mut found);
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);
-    torn_transaction::find(&facts, &mut found);
-    stuck_lso::find(&facts, &mut found);
-    let searched = cycles::find(&facts, opts.ww_deps, &mut found);
+    torn_transaction::find(&facts, &order, &mut found);
+    stuck_lso::find(&facts, &order, &mut found);
+    let searched = cycles::find(&facts, &order, opts.ww_deps(), &mut found);
     let mut stats = facts.stats.clone();
     (stats.ww_dependencies, stats.wr_dependencies) = (searched.ww_edges, searched.wr_edges);
     (stats.processed, stats.records_processed) = processing::find(history, &mut found);
@@ -103,16 +122,18 @@ pub fn check_with_replicas(
         found.push(anomaly);
     }
     stats.replica_logs = replicas.len() as u64;
+    let series = Series {
+        unseen: result::downsample(unseen::series(&facts)),
+        realtime_lag: realtime_lag::by_key(history),
+    };
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));
-    verdict::judge(
-        found.by_kind,
-        opts.semantics.as_ref(),
-        faults,
-        stats,
-        opts.ww_deps,
-    )
+    let jepsen = opts.jepsen.map(|o| jepsen::judge(&found, o, history));
+    let mut result = verdict::judge(found, opts.semantics.as_ref(), faults, stats, opts.ww_deps());
+    result.series = series;
+    result.jepsen = jepsen;
+    result
 }
 
 /// The cycle search alone (G0, G1c and their -process and -realtime forms,
@@ -120,8 +141,9 @@ pub fn check_with_replicas(
 /// what it found, by kind. [`check`] runs it too.
 pub fn find_cycles(history: &History, ww_deps: bool) -> BTreeMap<AnomalyKind, Vec<Anomaly>> {
     let facts = facts::Facts::gather(history);
+    let order = version_order::VersionOrder::build(&facts);
     let mut found = Findings::default();
-    cycles::find(&facts, ww_deps, &mut found);
+    cycles::find(&facts, &order, ww_deps, &mut found);
     found.by_kind
 }
 

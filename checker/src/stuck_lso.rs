@@ -9,7 +9,8 @@
 //! partition stops there.
 //!
 //! Committed data: a write acknowledged by an `ok` send or a committed
-//! (`ok`) transaction, at its acknowledged offset (or where a read found it).
+//! (`ok`) transaction, at its acknowledged offset (or where the version order
+//! places it). A `fail` op's polls are left out, as they prove nothing.
 //! A read_uncommitted final read that also ended below the write shows the
 //! log itself lost it (that is `lost-write` or `unseen`), so the partition is
 //! not reported. The read_committed consumers that polled the partition after
@@ -17,6 +18,7 @@
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
 use super::facts::Facts;
+use super::version_order::VersionOrder;
 use crate::history::{OpType, Process};
 
 /// How reads of one partition ended.
@@ -38,12 +40,12 @@ impl Reach {
 /// Readers named besides the final read.
 const MAX_STOPPED_READERS: usize = 3;
 
-pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
+pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
     let keys = facts.keys.len();
     let (mut committed_final, mut uncommitted_final) =
         (vec![Reach::default(); keys], vec![Reach::default(); keys]);
     for poll in &facts.polls {
-        if !facts.ops.get(poll.op).is_some_and(|op| op.final_read) {
+        if poll.outcome == OpType::Fail || !facts.ops.get(poll.op).is_some_and(|op| op.final_read) {
             continue;
         }
         let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
@@ -64,12 +66,10 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         if w.outcome != OpType::Ok {
             continue;
         }
-        let Some(offset) = w.ack_offset.or_else(|| {
-            facts
-                .value_facts(w.value_id)
-                .and_then(|v| v.first_offset)
-                .map(|(o, _)| o)
-        }) else {
+        let Some(offset) = w
+            .ack_offset
+            .or_else(|| order.first_offset(w.key, w.value_id))
+        else {
             continue;
         };
         let Some(reach) = committed_final.get(w.key) else {
@@ -119,6 +119,7 @@ fn anomaly(
     let mut readers: Vec<(&Process, usize)> = Vec::new();
     for poll in &facts.polls {
         if poll.key != key
+            || poll.outcome == OpType::Fail
             || poll.op <= done
             || facts.ops.get(poll.op).is_some_and(|op| op.final_read)
             || !facts.isolation.read_committed(poll.process)

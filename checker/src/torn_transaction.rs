@@ -9,15 +9,21 @@
 //! is atomic or it is not.
 //!
 //! "Read past" means the reader's reads of the write's partition, within one
-//! assignment, returned offsets on both sides of it; the final reads, which
+//! assignment (`assignment`: an `assign` or `subscribe` that drops the
+//! partition, or a rebalance naming it in an op's `rebalance_log`, starts a
+//! new one), returned offsets on both sides of it; the final reads, which
 //! read every partition from its log start, count as one reader and read past
 //! every offset below the last they returned. A write whose offset is unknown
-//! (never acknowledged, never read) cannot be read past. Only readers the
+//! (its completion gave none and the version order places it nowhere) cannot
+//! be read past. A `fail` op's polls are left out: what that reader saw is
+//! not judged. Only readers the
 //! history declares read_committed (HISTORY.md, "Isolation") are judged: a
 //! read_uncommitted reader may see a transaction before its markers.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
+use super::assignment::{kept_keys, rebalanced_keys};
 use super::explain;
 use super::facts::{Facts, KeyId, OrderedMap};
+use super::version_order::VersionOrder;
 use crate::history::{OpType, Process};
 use std::ops::Range;
 
@@ -39,7 +45,7 @@ struct Span {
 /// A write seen by a reader: (write id, offset read at, reading op).
 type Seen = (usize, i64, usize);
 
-pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
+pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
     let txns = transactions(facts);
     if txns.is_empty() {
         return;
@@ -52,54 +58,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             }
         }
     }
-    // (reader, key) -> span per assignment; (reader, txn) -> writes it saw.
-    let mut spans: OrderedMap<(Reader<'_>, KeyId), Vec<(u32, Span)>> = OrderedMap::default();
-    let mut seen: OrderedMap<(Reader<'_>, usize), Vec<Seen>> = OrderedMap::default();
-    for poll in &facts.polls {
-        if !facts.isolation.read_committed(poll.process) {
-            continue;
-        }
-        let reader = if facts.ops.get(poll.op).is_some_and(|op| op.final_read) {
-            Reader::Final
-        } else {
-            Reader::Process(poll.process)
-        };
-        let epoch = if reader == Reader::Final {
-            0
-        } else {
-            poll.epoch
-        };
-        for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-            let at = (read.offset, poll.op);
-            let per_epoch = spans.entry((reader, poll.key)).or_default();
-            match per_epoch.iter_mut().rev().find(|(e, _)| *e == epoch) {
-                Some((_, s)) => {
-                    if read.offset < s.low.0 {
-                        s.low = at;
-                    }
-                    if read.offset > s.high.0 {
-                        s.high = at;
-                    }
-                }
-                None => per_epoch.push((epoch, Span { low: at, high: at })),
-            }
-            let writer = facts.value_facts(read.value_id).and_then(|v| v.write);
-            if let Some(t) = writer.and_then(|w| txn_of_write.get(w).copied().flatten()) {
-                let saw = seen.entry((reader, t)).or_default();
-                if let Some(w) = writer.filter(|w| !saw.iter().any(|s| s.0 == *w)) {
-                    saw.push((w, read.offset, poll.op));
-                }
-            }
-        }
-    }
-    // Final reads start at the log start, whatever they first returned.
-    for ((reader, _), per_epoch) in spans.iter_mut() {
-        if *reader == Reader::Final {
-            for (_, span) in per_epoch {
-                span.low.0 = -1;
-            }
-        }
-    }
+    let Reading { spans, seen } = reading(facts, &txn_of_write);
     let mut reported = vec![false; txns.len()];
     for (&(reader, t), saw) in &seen {
         if reported.get(t).copied().unwrap_or(true) {
@@ -113,12 +72,10 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             let Some(w) = facts.writes.get(id) else {
                 continue;
             };
-            let Some(offset) = w.offset.or_else(|| {
-                facts
-                    .value_facts(w.value_id)
-                    .and_then(|v| v.first_offset)
-                    .map(|(o, _)| o)
-            }) else {
+            let Some(offset) = w
+                .offset
+                .or_else(|| order.first_offset(w.key, w.value_id))
+            else {
                 continue;
             };
             let past = spans.get(&(reader, w.key)).and_then(|per_epoch| {
@@ -136,6 +93,106 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
                 found.push(a);
             }
             break;
+        }
+    }
+}
+
+/// What the read_committed readers read.
+struct Reading<'h> {
+    /// (reader, key) -> span per assignment.
+    spans: OrderedMap<(Reader<'h>, KeyId), Vec<(u32, Span)>>,
+    /// (reader, txn) -> the transaction's writes it saw.
+    seen: OrderedMap<(Reader<'h>, usize), Vec<Seen>>,
+}
+
+fn reading<'h>(facts: &Facts<'h>, txn_of_write: &[Option<usize>]) -> Reading<'h> {
+    let mut spans: OrderedMap<(Reader<'_>, KeyId), Vec<(u32, Span)>> = OrderedMap::default();
+    let mut seen: OrderedMap<(Reader<'_>, usize), Vec<Seen>> = OrderedMap::default();
+    // Per process and key, a counter of the process's assignments of it.
+    let mut assignments: OrderedMap<(&Process, KeyId), u32> = OrderedMap::default();
+    let mut cursor = 0;
+    for &pair in &facts.pairs {
+        let done_op = pair.completion.and_then(|p| facts.ops.get(p));
+        if let Some(named) = kept_keys(facts, pair) {
+            if let Some(op) = done_op {
+                new_assignment(facts, &mut assignments, &op.process, |k| {
+                    named.contains(&k)
+                });
+            }
+            continue;
+        }
+        let Some(done) = pair.completion else {
+            continue;
+        };
+        let start = cursor;
+        while facts.polls.get(cursor).is_some_and(|p| p.op == done) {
+            cursor += 1;
+        }
+        let polls = facts.polls.get(start..cursor).unwrap_or_default();
+        // A rebalance during the op may have moved a partition away and
+        // back, and the consumer resumed elsewhere: a new assignment.
+        let rebalanced = rebalanced_keys(done_op);
+        if let (Some(op), false) = (done_op, rebalanced.is_empty()) {
+            new_assignment(facts, &mut assignments, &op.process, |k| {
+                !rebalanced.iter().any(|r| r == k)
+            });
+        }
+        for poll in polls {
+            if poll.outcome == OpType::Fail || !facts.isolation.read_committed(poll.process) {
+                continue;
+            }
+            let (reader, epoch) = if done_op.is_some_and(|op| op.final_read) {
+                (Reader::Final, 0)
+            } else {
+                let n = *assignments.entry((poll.process, poll.key)).or_insert(0);
+                (Reader::Process(poll.process), n)
+            };
+            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+                let at = (read.offset, poll.op);
+                let per_epoch = spans.entry((reader, poll.key)).or_default();
+                match per_epoch.iter_mut().rev().find(|(e, _)| *e == epoch) {
+                    Some((_, s)) => {
+                        if read.offset < s.low.0 {
+                            s.low = at;
+                        }
+                        if read.offset > s.high.0 {
+                            s.high = at;
+                        }
+                    }
+                    None => per_epoch.push((epoch, Span { low: at, high: at })),
+                }
+                let writer = facts.value_facts(read.value_id).and_then(|v| v.write);
+                if let Some(t) = writer.and_then(|w| txn_of_write.get(w).copied().flatten()) {
+                    let saw = seen.entry((reader, t)).or_default();
+                    if let Some(w) = writer.filter(|w| !saw.iter().any(|s| s.0 == *w)) {
+                        saw.push((w, read.offset, poll.op));
+                    }
+                }
+            }
+        }
+    }
+    // Final reads start at the log start, whatever they first returned.
+    for ((reader, _), per_epoch) in spans.iter_mut() {
+        if *reader == Reader::Final {
+            for (_, span) in per_epoch {
+                span.low.0 = -1;
+            }
+        }
+    }
+    Reading { spans, seen }
+}
+
+/// A new assignment for `process`: every partition it held that `keep`
+/// does not keep starts a new span.
+fn new_assignment<'h>(
+    facts: &Facts<'h>,
+    assignments: &mut OrderedMap<(&'h Process, KeyId), u32>,
+    process: &Process,
+    keep: impl Fn(&str) -> bool,
+) {
+    for ((p, key), n) in assignments.iter_mut() {
+        if *p == process && !keep(facts.key(*key)) {
+            *n += 1;
         }
     }
 }

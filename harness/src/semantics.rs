@@ -40,6 +40,7 @@ pub fn semantics_of(c: &ClusterConfig) -> Semantics {
         // `logjam.legacy.transaction.v1` is not in models/ yet (issue 12's
         // models half sets it from the broker config).
         legacy_transaction_v1: false,
+        eligible_leader_replicas: c.kafka_version.eligible_leader_replicas(),
     }
 }
 

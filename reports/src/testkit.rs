@@ -52,7 +52,7 @@ pub fn write_folder(
         &CheckOptions {
             semantics: Some(sem),
             faults: None,
-            ..CheckOptions::default()
+            jepsen: None,
         },
     );
     let last_ns = history

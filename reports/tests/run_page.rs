@@ -87,6 +87,42 @@ fn history_strings_are_escaped() {
             || page.contains("&#34;&lt;script&gt;alert(1)")
     );
     assert!(page.contains("t&lt;b&gt;x&lt;/b&gt;/0"));
+    // User strings are isolated, so a right-to-left override in one cannot
+    // reverse the text around it.
+    assert!(
+        page.contains("<bdi>t&lt;b&gt;x&lt;/b&gt;/0</bdi>"),
+        "card key"
+    );
+    assert!(
+        page.contains("<td><bdi>&lt;i&gt;n&lt;/i&gt;</bdi></td>"),
+        "node cell"
+    );
+}
+
+#[test]
+fn a_history_that_check_accepts_renders_however_late_its_times() {
+    // One op at the last nanosecond a history may name (2^63 - 1): the
+    // charts once allocated a bucket per second up to it.
+    let text = testkit::hostile_history().to_jsonl().replace(
+        "\"time\":9500000,",
+        &format!("\"time\":{},", logjam_checker::history::MAX_TIME_NS),
+    );
+    let history = logjam_checker::history::parse_history(&text).expect("check accepts it");
+    assert_eq!(
+        history.ops[5].time_ns,
+        Some(logjam_checker::history::MAX_TIME_NS)
+    );
+    let dir = fresh_dir("run-page-late-time");
+    let sc = testkit::scenario(
+        "late",
+        "leader-ack",
+        1,
+        serde_json::json!({}),
+        serde_json::json!({}),
+    );
+    testkit::write_folder(&dir, &sc, 1, &history, &[]).unwrap();
+    let page = render_run_page(&dir).expect("renders");
+    assert!(page.contains("sends per second"));
 }
 
 #[test]

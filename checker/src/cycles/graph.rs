@@ -2,8 +2,9 @@
 //! one vertex per completed-or-unknown `send`, `poll` or `txn` operation (a
 //! `fail` one did not happen), and edges labelled by why one must precede
 //! the other:
-//! - `ww`: T2's write directly follows T1's in a key's log order (only with
-//!   `ww_deps`; see `version_order`);
+//! - `ww`: T2's write directly follows T1's in a key's version order
+//!   (successive dense indices of Jepsen's `version_order`, each standing
+//!   for its first-placed value; only with `ww_deps`);
 //! - `wr`: T2 read a value T1 wrote;
 //! - `process`: one process completed T1 `ok`, then performed T2;
 //! - `realtime`: T1 completed `ok` before T2 was invoked.
@@ -13,9 +14,9 @@
 //! completion drops every buffered op that completed before it was invoked),
 //! so each invocation gets about as many edges as ops were in flight, never
 //! one per earlier op.
-use super::version_order::VersionOrder;
 use crate::facts::{Facts, OrderedMap};
 use crate::history::{OpPair, OpType, Process};
+use crate::version_order::VersionOrder;
 use std::ops::Range;
 
 pub(crate) const WW: u8 = 1;
@@ -132,19 +133,21 @@ impl DepGraph {
             }
         }
 
-        // ww: successive values of a key's log order.
+        // ww: successive values of a key's version order.
         if let Some(order) = order {
-            for pair in order.entries.windows(2) {
-                let [(k1, _, v1), (k2, _, v2)] = *pair else {
-                    continue;
-                };
-                if k1 != k2 {
-                    continue;
-                }
-                let (a, b) = (writer_vertex(v1), writer_vertex(v2));
-                if a != NONE && b != NONE && a != b {
-                    edges.push((a, b, WW));
-                    ww_edges += 1;
+            for log in &order.logs {
+                for pair in log.windows(2) {
+                    let [s1, s2] = pair else {
+                        continue;
+                    };
+                    let (Some(p1), Some(p2)) = (s1.values.first(), s2.values.first()) else {
+                        continue;
+                    };
+                    let (a, b) = (writer_vertex(p1.value_id), writer_vertex(p2.value_id));
+                    if a != NONE && b != NONE && a != b {
+                        edges.push((a, b, WW));
+                        ww_edges += 1;
+                    }
                 }
             }
         }

@@ -3,8 +3,8 @@
 //! JEPSEN_RULES.md "Cycles"; the graph is `graph`'s). A cycle is a set of
 //! operations each of which must have happened before the next, around to
 //! the first: no order of them all explains the history.
-//! - `G0`: only write-write edges (`ww`, inferred from log order with
-//!   `ww_deps`): write cycles, which Kafka allows (writes to different
+//! - `G0`: only write-write edges (`ww`, inferred from Jepsen's version
+//!   order with `ww_deps`): write cycles, which Kafka allows (writes to different
 //!   partitions are not isolated).
 //! - `G1c`: at least one write-read edge, among ww and wr edges: circular
 //!   information flow. With read_committed readers and no inferred ww edges
@@ -20,12 +20,11 @@ mod graph;
 mod scc;
 mod search;
 mod steps;
-mod version_order;
 
 use super::anomaly::Findings;
 use super::facts::Facts;
+use super::version_order::VersionOrder;
 use graph::{DepGraph, PROCESS, REALTIME, WR, WW};
-use version_order::VersionOrder;
 
 /// What the search built, for `Stats`.
 pub(crate) struct Searched {
@@ -33,12 +32,19 @@ pub(crate) struct Searched {
     pub wr_edges: u64,
 }
 
-pub(crate) fn find(facts: &Facts<'_>, ww_deps: bool, found: &mut Findings) -> Searched {
-    let order = ww_deps.then(|| VersionOrder::build(facts));
-    let graph = DepGraph::build(facts, order.as_ref());
+/// `order` is Jepsen's version order (`version_order`); its successive
+/// values give the ww edges, only with `ww_deps`.
+pub(crate) fn find(
+    facts: &Facts<'_>,
+    order: &VersionOrder,
+    ww_deps: bool,
+    found: &mut Findings,
+) -> Searched {
+    let order = ww_deps.then_some(order);
+    let graph = DepGraph::build(facts, order);
     for component in scc::components(&graph, WW | WR | PROCESS | REALTIME) {
         for (kind, cycle) in search::cycles_in(&graph, &component) {
-            found.push(steps::anomaly(facts, &graph, order.as_ref(), kind, &cycle));
+            found.push(steps::anomaly(facts, &graph, order, kind, &cycle));
         }
     }
     Searched {

@@ -3,11 +3,11 @@
 //! successive offsets, the completion and invocation times, the process).
 use super::graph::{DepGraph, PROCESS, REALTIME, WR, WW};
 use super::search::Step;
-use super::version_order::VersionOrder;
 use crate::anomaly::{Anomaly, AnomalyKind};
 use crate::explain;
 use crate::facts::Facts;
 use crate::history::Val;
+use crate::version_order::VersionOrder;
 
 pub(crate) fn anomaly(
     facts: &Facts<'_>,
@@ -129,12 +129,12 @@ fn wr<'h>(facts: &Facts<'h>, graph: &DepGraph, a: u32, b: u32) -> Option<(&'h st
                     .writer(r.value_id)
                     .is_some_and(|w| graph.vertex_at.get(w.pair.first()) == Some(&a))
             })
-            .map(|r| (facts.key(poll.key), r.value, r.offset))
+            .and_then(|r| Some((facts.key(poll.key), facts.value(r.value_id)?, r.offset)))
     })
 }
 
-/// A write of `b` directly after one of `a` in a key's order: key, a's value
-/// and offset, b's value and offset.
+/// A write of `b` directly after one of `a` in a key's version order: key,
+/// a's value and offset, b's value and offset.
 fn ww<'h>(
     facts: &Facts<'h>,
     graph: &DepGraph,
@@ -144,11 +144,22 @@ fn ww<'h>(
 ) -> Option<(&'h str, &'h Val, i64, &'h Val, i64)> {
     let writes = facts.writes.get(graph.writes.get(b as usize)?.clone())?;
     writes.iter().find_map(|w| {
-        let p = *order.position.get(w.value_id)? as usize;
-        let &(k2, o2, v2) = order.entries.get(p)?;
-        let &(k1, o1, v1) = order.entries.get(p.checked_sub(1)?)?;
-        let writer = facts.writer(v1)?;
-        (k1 == k2 && graph.vertex_at.get(writer.pair.first()) == Some(&a))
-            .then(|| Some((facts.key(k1), facts.value(v1)?, o1, facts.value(v2)?, o2)))?
+        let log = order.logs.get(w.key)?;
+        let (first, last) = (order.first_index(w.value_id)?, order.last_index(w.value_id)?);
+        (first.max(1)..=last).find_map(|i| {
+            let (s1, s2) = (log.get(i - 1)?, log.get(i)?);
+            let (p1, p2) = (s1.values.first()?, s2.values.first()?);
+            let writer = facts.writer(p1.value_id)?;
+            (p2.value_id == w.value_id && graph.vertex_at.get(writer.pair.first()) == Some(&a))
+                .then(|| {
+                    Some((
+                        facts.key(w.key),
+                        facts.value(p1.value_id)?,
+                        s1.offset,
+                        facts.value(p2.value_id)?,
+                        s2.offset,
+                    ))
+                })?
+        })
     })
 }

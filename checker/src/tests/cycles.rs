@@ -3,14 +3,17 @@
 use super::{check_text, found};
 use crate::history::parse_history;
 use crate::AnomalyKind::{self, G0Process, G0Realtime, G1c, G1cProcess, G1cRealtime, G0};
-use crate::{check, CheckOptions, CheckResult, PromiseName, Semantics};
+use crate::{check, CheckOptions, CheckResult, JepsenOptions, PromiseName, Semantics};
 
 fn with_ww_deps(text: &str) -> CheckResult {
     let history = parse_history(text).expect("parses");
     check(
         &history,
         &CheckOptions {
-            ww_deps: true,
+            jepsen: Some(JepsenOptions {
+                ww_deps: true,
+                ..JepsenOptions::default()
+            }),
             ..CheckOptions::default()
         },
     )
@@ -155,7 +158,11 @@ fn g1c_breaks_read_committed_unless_ww_dependencies_are_inferred() {
             &history,
             &CheckOptions {
                 semantics: Some(sem.clone()),
-                ww_deps,
+                // `logjam check --jepsen [--ww-deps]`.
+                jepsen: Some(JepsenOptions {
+                    ww_deps,
+                    ..JepsenOptions::default()
+                }),
                 ..CheckOptions::default()
             },
         )

@@ -26,15 +26,16 @@ fn anomaly_kinds_keep_their_published_names() {
             "precommitted-read",
             "torn-transaction",
             "stuck-lso",
+            "lost-processing",
+            "duplicate-processing",
+            "replica-divergence",
+            "int-send-skip",
             "G0",
             "G0-process",
             "G0-realtime",
             "G1c",
             "G1c-process",
             "G1c-realtime",
-            "lost-processing",
-            "duplicate-processing",
-            "replica-divergence",
         ]
     );
     for kind in AnomalyKind::ALL {

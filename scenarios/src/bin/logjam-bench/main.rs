@@ -3,7 +3,7 @@
 //!
 //! Usage:
 //!   logjam-bench [SCENARIO] [RUNS]        whole runs of a catalogue scenario
-//!   logjam-bench checker [OPS] [RUNS]     write, parse and check a synthetic history,
+//!   logjam-bench checker [OPS] [RUNS]     parse and check a synthetic history file,
 //!                                         then the cycle search on a transactional one
 mod checker;
 mod cycles;
@@ -18,6 +18,11 @@ fn main() {
             checker::bench(ops, rounds);
             cycles::bench(ops, rounds);
         }
+        // One round of `checker`, in its own process (see checker.rs).
+        Some("checker-file") => match args.get(1) {
+            Some(path) => checker::round(std::path::Path::new(path)),
+            None => eprintln!("usage: logjam-bench checker-file HISTORY.jsonl"),
+        },
         name => scenario::bench(name.unwrap_or("standard"), number(1).unwrap_or(11)),
     }
 }
