@@ -130,7 +130,13 @@ pub fn check_with_replicas(
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));
     let jepsen = opts.jepsen.map(|o| jepsen::judge(&found, o, history));
-    let mut result = verdict::judge(found, opts.semantics.as_ref(), faults, stats, opts.ww_deps());
+    let mut result = verdict::judge(
+        found,
+        opts.semantics.as_ref(),
+        faults,
+        stats,
+        opts.ww_deps(),
+    );
     result.series = series;
     result.jepsen = jepsen;
     result

@@ -72,10 +72,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
             let Some(w) = facts.writes.get(id) else {
                 continue;
             };
-            let Some(offset) = w
-                .offset
-                .or_else(|| order.first_offset(w.key, w.value_id))
-            else {
+            let Some(offset) = w.offset.or_else(|| order.first_offset(w.key, w.value_id)) else {
                 continue;
             };
             let past = spans.get(&(reader, w.key)).and_then(|per_epoch| {
@@ -115,9 +112,7 @@ fn reading<'h>(facts: &Facts<'h>, txn_of_write: &[Option<usize>]) -> Reading<'h>
         let done_op = pair.completion.and_then(|p| facts.ops.get(p));
         if let Some(named) = kept_keys(facts, pair) {
             if let Some(op) = done_op {
-                new_assignment(facts, &mut assignments, &op.process, |k| {
-                    named.contains(&k)
-                });
+                new_assignment(facts, &mut assignments, &op.process, |k| named.contains(&k));
             }
             continue;
         }

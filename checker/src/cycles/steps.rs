@@ -145,7 +145,10 @@ fn ww<'h>(
     let writes = facts.writes.get(graph.writes.get(b as usize)?.clone())?;
     writes.iter().find_map(|w| {
         let log = order.logs.get(w.key)?;
-        let (first, last) = (order.first_index(w.value_id)?, order.last_index(w.value_id)?);
+        let (first, last) = (
+            order.first_index(w.value_id)?,
+            order.last_index(w.value_id)?,
+        );
         (first.max(1)..=last).find_map(|i| {
             let (s1, s2) = (log.get(i - 1)?, log.get(i)?);
             let (p1, p2) = (s1.values.first()?, s2.values.first()?);
