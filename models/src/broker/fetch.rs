@@ -103,6 +103,55 @@ fn read(
     })
 }
 
+/// KIP-320's check of the leader epoch a consumer believes current, before
+/// anything is read for it (Kafka's Partition.getLocalLog with
+/// checkCurrentLeaderEpoch): an older epoch is FENCED_LEADER_EPOCH (the
+/// consumer missed a leader change and must refresh its metadata), a newer one
+/// UNKNOWN_LEADER_EPOCH (this broker has not heard of it yet). `None`, from a
+/// client that sends no epoch, is never fenced.
+pub fn check_consumer_epoch(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    current_leader_epoch: Option<i32>,
+) -> Result<(), ErrorCode> {
+    let b = h.state.borrow();
+    let r = b
+        .replicas
+        .get(tp)
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    match current_leader_epoch {
+        Some(e) if e < r.leader_epoch() => Err(ErrorCode::FencedLeaderEpoch),
+        Some(e) if e > r.leader_epoch() => Err(ErrorCode::UnknownLeaderEpoch),
+        _ => Ok(()),
+    }
+}
+
+/// A consumer's OffsetsForLeaderEpoch (KIP-320), answered by the leader from
+/// its epoch cache as it answers a follower's divergence check (Kafka's
+/// Partition.lastOffsetForLeaderEpoch with fetchOnlyFromLeader): the largest
+/// epoch at most `leader_epoch` and where it ends, the log end for the latest.
+pub fn offsets_for_leader_epoch(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    current_leader_epoch: Option<i32>,
+    leader_epoch: i32,
+) -> Response {
+    let result = check_consumer_epoch(h, tp, current_leader_epoch).and_then(|()| {
+        let b = h.state.borrow();
+        let r = b
+            .replicas
+            .get(tp)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        if !r.is_leader() {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        let disk = b.disk.borrow();
+        let log = disk.log(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        Ok(log.epochs.end_offset_for(leader_epoch, log.log_end_offset()))
+    });
+    Response::OffsetsForLeaderEpoch { result }
+}
+
 /// What a follower's fetch did on the leader.
 enum FollowerFetchRecorded {
     /// The logs diverge: the answer tells the follower where to truncate.
