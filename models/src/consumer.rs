@@ -2,7 +2,7 @@
 //! below its HW, from a position set by `auto.offset.reset` when there is none;
 //! after a leader change, validate the position first (KIP-320, `validation`).
 pub mod group;
-pub mod position;
+mod position;
 mod validation;
 
 use crate::batch::Record;

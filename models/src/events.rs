@@ -1,5 +1,6 @@
 //! The cluster's own account of what happened (elections, ISR changes,
-//! fencing, truncations, power loss, HW freezes, group coordinators), stamped
+//! fencing, truncations, power loss, HW freezes, group coordinators, and the
+//! consumers' own truncation findings when they are given the log), stamped
 //! with simulated time. It is an observer's record for explaining a run, never
 //! an input to the checker, and recording must not change what a run does: no
 //! awaits, no randomness, nothing the simulation reads back.

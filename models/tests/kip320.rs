@@ -24,6 +24,18 @@ const LOST: u64 = 5;
 const NEW_BASE: u64 = 100;
 const CLIENT: &str = "consumer";
 
+/// Who reads after the truncation.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    /// The consumer that read the first records keeps polling.
+    Continuing,
+    /// That consumer stops once it has read them; a new one starts after the
+    /// truncation from where it stopped, with the epoch of its last record,
+    /// as a group member starts from a committed offset and its
+    /// committedLeaderEpoch (`seek_with_epoch`).
+    RestoredFromCommit,
+}
+
 /// What the consumer saw.
 struct Run {
     /// (offset, value) in the order polls returned them.
@@ -41,6 +53,10 @@ struct Run {
 /// S is elected uncleanly, and `new` records are written to it (offsets from
 /// `SHARED`) while the consumer cannot reach it; then the consumer reads on.
 fn truncated_under_a_consumer(consumer: ConsumerConfig, new: u64) -> Run {
+    truncated_under(consumer, new, Reader::Continuing)
+}
+
+fn truncated_under(consumer: ConsumerConfig, new: u64, reader: Reader) -> Run {
     let mut c = config(Acks::All, 1);
     c.broker.unclean_leader_election_enable = true;
     let mut t = TestCluster::new(c, 61);
@@ -66,30 +82,51 @@ fn truncated_under_a_consumer(consumer: ConsumerConfig, new: u64) -> Run {
     let read: Rc<RefCell<Vec<(i64, u64)>>> = Rc::default();
     let errors: Rc<RefCell<Vec<ConsumerError>>> = Rc::default();
     let stop = Rc::new(Cell::new(false));
-    {
+    let all = (SHARED + LOST) as usize;
+    // (next offset, leader epoch of the last record) where the first reader stopped.
+    let committed: Rc<Cell<Option<(i64, i32)>>> = Rc::default();
+    let poll_loop = {
         let (read, errors, stop) = (read.clone(), errors.clone(), stop.clone());
-        let events = t.cluster.event_log();
-        t.sim.client(CLIENT, async move {
-            let mut c = Consumer::new(consumer, 3);
-            c.record_events(events, CLIENT);
-            c.assign(vec![tp0()]);
-            c.seek(tp0(), 0);
-            while !stop.get() {
-                match c.poll().await {
-                    Ok(records) => read.borrow_mut().extend(records.into_iter().map(|r| {
-                        let v = u64::from_be_bytes(r.record.value.try_into().expect("8 bytes"));
-                        (r.offset, v)
-                    })),
-                    Err(e) => {
-                        errors.borrow_mut().push(e);
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (committed, events, consumer) = (committed.clone(), t.cluster.event_log(), consumer);
+        move |client: &'static str, start: Option<(i64, i32)>| {
+            let (read, errors, stop) = (read.clone(), errors.clone(), stop.clone());
+            let (committed, events, consumer) = (committed.clone(), events.clone(), consumer.clone());
+            async move {
+                let mut c = Consumer::new(consumer, 3);
+                c.record_events(events, client);
+                c.assign(vec![tp0()]);
+                match start {
+                    None => c.seek(tp0(), 0),
+                    Some((offset, epoch)) => c.seek_with_epoch(tp0(), offset, Some(epoch)),
+                }
+                while !stop.get() {
+                    match c.poll().await {
+                        Ok(records) => {
+                            for r in records {
+                                let v = u64::from_be_bytes(
+                                    r.record.value.try_into().expect("8 bytes"),
+                                );
+                                read.borrow_mut().push((r.offset, v));
+                                committed.set(Some((r.offset + 1, r.leader_epoch)));
+                            }
+                        }
+                        Err(e) => {
+                            errors.borrow_mut().push(e);
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                    }
+                    if start.is_none()
+                        && reader == Reader::RestoredFromCommit
+                        && read.borrow().len() >= all
+                    {
+                        break;
                     }
                 }
+                Ok(())
             }
-            Ok(())
-        });
-    }
-    let all = (SHARED + LOST) as usize;
+        }
+    };
+    t.sim.client(CLIENT, poll_loop(CLIENT, None));
     assert!(
         t.run_until(10_000, |_| read.borrow().len() >= all),
         "the consumer read every record from the first leader"
@@ -112,6 +149,11 @@ fn truncated_under_a_consumer(consumer: ConsumerConfig, new: u64) -> Run {
     t.wait_outcomes(&third, new as usize, 10_000);
     assert_eq!(acked(&third).len(), new as usize);
     t.repair_client(CLIENT, stale);
+    if reader == Reader::RestoredFromCommit {
+        let from = committed.get().expect("the first reader read records");
+        assert_eq!(from.0, all as i64);
+        t.sim.client("restored", poll_loop("restored", Some(from)));
+    }
     t.run_for(5_000);
     stop.set(true);
     let read = read.borrow().clone();
@@ -244,6 +286,35 @@ fn legacy_consumer_replays_from_zero_or_skips_the_truncated_range() {
     assert_eq!(values(&skip), expected, "new records at 5..9 skipped");
     assert!(out_of_range_resets(&skip).is_empty());
     assert!(truncations(&skip).is_empty(), "no validation");
+}
+
+/// A position restored from a committed offset and its epoch (as a group
+/// member's) is validated before the first fetch too: it starts at the
+/// divergence point; the legacy consumer, with no epoch to validate, is out
+/// of range and replays from 0.
+#[test]
+fn a_position_restored_with_its_epoch_is_validated() {
+    let run = truncated_under(validating(), 3, Reader::RestoredFromCommit);
+    assert_unclean_truncation(&run);
+    let expected: Vec<u64> = first_records().into_iter().chain(new_records(3)).collect();
+    assert_eq!(values(&run), expected);
+    assert_eq!(
+        truncations(&run),
+        vec![(
+            (SHARED + LOST) as i64,
+            SHARED as i64,
+            TruncationAction::ResetToDivergence
+        )]
+    );
+
+    let legacy = truncated_under(legacy(), 3, Reader::RestoredFromCommit);
+    let expected: Vec<u64> = first_records()
+        .into_iter()
+        .chain(1..=SHARED)
+        .chain(new_records(3))
+        .collect();
+    assert_eq!(values(&legacy), expected, "replayed from offset 0");
+    assert!(truncations(&legacy).is_empty());
 }
 
 /// (c) With `auto.offset.reset=none` the truncation is the application's to

@@ -350,6 +350,52 @@ mod tests {
         assert_eq!(leader_hw(&h), 3);
     }
 
+    /// KIP-320 on the leader: a consumer's current leader epoch is checked
+    /// before anything is read (older: FENCED_LEADER_EPOCH, newer:
+    /// UNKNOWN_LEADER_EPOCH, none: a pre-KIP-320 client, never fenced), and
+    /// OffsetsForLeaderEpoch answers from the epoch cache: an older epoch ends
+    /// where the next one starts, the current one at the log end.
+    #[test]
+    fn a_consumer_epoch_is_checked_and_its_end_comes_from_the_epoch_cache() {
+        let h = leader_with(3);
+        {
+            let mut guard = h.state.borrow_mut();
+            let b = &mut *guard;
+            let mut disk = b.disk.borrow_mut();
+            let log = disk.log_mut(&tp());
+            let state = PartitionState {
+                replicas: vec![1, 2],
+                leader: Some(1),
+                leader_epoch: 2,
+                isr: vec![1, 2],
+                partition_epoch: 1,
+            };
+            b.replicas
+                .get_mut(&tp())
+                .expect("replica")
+                .apply(1, &state, log, false, 0);
+            log.append_as_leader(RecordBatch::new(vec![]), 2);
+        }
+        assert_eq!(check_consumer_epoch(&h, &tp(), Some(2)), Ok(()));
+        assert_eq!(check_consumer_epoch(&h, &tp(), None), Ok(()));
+        assert_eq!(
+            check_consumer_epoch(&h, &tp(), Some(0)),
+            Err(ErrorCode::FencedLeaderEpoch)
+        );
+        assert_eq!(
+            check_consumer_epoch(&h, &tp(), Some(3)),
+            Err(ErrorCode::UnknownLeaderEpoch)
+        );
+        let answer = |current, epoch| match offsets_for_leader_epoch(&h, &tp(), current, epoch) {
+            Response::OffsetsForLeaderEpoch { result } => result,
+            other => panic!("expected an epoch end, got {other:?}"),
+        };
+        assert_eq!(answer(Some(2), 0), Ok((0, 3)), "epoch 0 ends where 2 starts");
+        assert_eq!(answer(Some(2), 1), Ok((0, 3)), "no epoch 1: the one before");
+        assert_eq!(answer(Some(2), 2), Ok((2, 4)), "the current epoch: the log end");
+        assert_eq!(answer(Some(1), 0), Err(ErrorCode::FencedLeaderEpoch));
+    }
+
     /// A fetch with nothing to read waits (`replica.fetch.wait.max.ms`) and
     /// reads again when it completes, as Kafka's DelayedFetch does: that read
     /// carries the HW of that moment, the one this fetch moved included.
