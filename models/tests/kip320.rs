@@ -90,7 +90,8 @@ fn truncated_under(consumer: ConsumerConfig, new: u64, reader: Reader) -> Run {
         let (committed, events, consumer) = (committed.clone(), t.cluster.event_log(), consumer);
         move |client: &'static str, start: Option<(i64, i32)>| {
             let (read, errors, stop) = (read.clone(), errors.clone(), stop.clone());
-            let (committed, events, consumer) = (committed.clone(), events.clone(), consumer.clone());
+            let (committed, events, consumer) =
+                (committed.clone(), events.clone(), consumer.clone());
             async move {
                 let mut c = Consumer::new(consumer, 3);
                 c.record_events(events, client);
@@ -103,9 +104,8 @@ fn truncated_under(consumer: ConsumerConfig, new: u64, reader: Reader) -> Run {
                     match c.poll().await {
                         Ok(records) => {
                             for r in records {
-                                let v = u64::from_be_bytes(
-                                    r.record.value.try_into().expect("8 bytes"),
-                                );
+                                let v =
+                                    u64::from_be_bytes(r.record.value.try_into().expect("8 bytes"));
                                 read.borrow_mut().push((r.offset, v));
                                 committed.set(Some((r.offset + 1, r.leader_epoch)));
                             }
@@ -238,7 +238,10 @@ fn validation_resets_to_the_divergence_point_and_reads_new_records_once() {
     for new in [3, 8] {
         let run = truncated_under_a_consumer(validating(), new);
         assert_unclean_truncation(&run);
-        let expected: Vec<u64> = first_records().into_iter().chain(new_records(new)).collect();
+        let expected: Vec<u64> = first_records()
+            .into_iter()
+            .chain(new_records(new))
+            .collect();
         assert_eq!(values(&run), expected, "{new} new records");
         let offsets: Vec<i64> = run.read[(SHARED + LOST) as usize..]
             .iter()
@@ -326,7 +329,11 @@ fn auto_offset_reset_none_raises_log_truncation() {
     c.auto_offset_reset = AutoOffsetReset::None;
     let run = truncated_under_a_consumer(c, 3);
     assert_unclean_truncation(&run);
-    assert_eq!(values(&run), first_records(), "nothing after the truncation");
+    assert_eq!(
+        values(&run),
+        first_records(),
+        "nothing after the truncation"
+    );
     assert!(!run.errors.is_empty(), "the poll failed");
     for e in &run.errors {
         assert_eq!(

@@ -147,7 +147,9 @@ pub fn offsets_for_leader_epoch(
         }
         let disk = b.disk.borrow();
         let log = disk.log(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        Ok(log.epochs.end_offset_for(leader_epoch, log.log_end_offset()))
+        Ok(log
+            .epochs
+            .end_offset_for(leader_epoch, log.log_end_offset()))
     });
     Response::OffsetsForLeaderEpoch { result }
 }
@@ -390,9 +392,17 @@ mod tests {
             Response::OffsetsForLeaderEpoch { result } => result,
             other => panic!("expected an epoch end, got {other:?}"),
         };
-        assert_eq!(answer(Some(2), 0), Ok((0, 3)), "epoch 0 ends where 2 starts");
+        assert_eq!(
+            answer(Some(2), 0),
+            Ok((0, 3)),
+            "epoch 0 ends where 2 starts"
+        );
         assert_eq!(answer(Some(2), 1), Ok((0, 3)), "no epoch 1: the one before");
-        assert_eq!(answer(Some(2), 2), Ok((2, 4)), "the current epoch: the log end");
+        assert_eq!(
+            answer(Some(2), 2),
+            Ok((2, 4)),
+            "the current epoch: the log end"
+        );
         assert_eq!(answer(Some(1), 0), Err(ErrorCode::FencedLeaderEpoch));
     }
 

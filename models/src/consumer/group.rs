@@ -371,7 +371,8 @@ impl GroupConsumer {
             Ok(GroupResponse::OffsetFetch(Ok(offsets))) => {
                 for (tp, offset) in offsets {
                     if let Some(o) = offset {
-                        self.fetcher.seek_with_epoch(tp.clone(), o.offset, o.leader_epoch);
+                        self.fetcher
+                            .seek_with_epoch(tp.clone(), o.offset, o.leader_epoch);
                     }
                     self.unpositioned.remove(&tp);
                 }

@@ -99,8 +99,14 @@ mod tests {
 
     #[test]
     fn an_epoch_ending_at_or_after_the_position_is_valid() {
-        assert_eq!(complete_validation(at(10, 2), (2, 10), true), Validation::Valid);
-        assert_eq!(complete_validation(at(10, 2), (2, 15), false), Validation::Valid);
+        assert_eq!(
+            complete_validation(at(10, 2), (2, 10), true),
+            Validation::Valid
+        );
+        assert_eq!(
+            complete_validation(at(10, 2), (2, 15), false),
+            Validation::Valid
+        );
     }
 
     #[test]
