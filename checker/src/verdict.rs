@@ -1,20 +1,28 @@
 //! From anomalies found to a verdict: which promises held, which broke, and
 //! which anomalies the configuration allows.
-use super::anomaly::{Anomaly, AnomalyKind};
+use super::anomaly::{AnomalyKind, Findings};
 use super::faults::FaultClasses;
 use super::promise::{promises, Semantics};
 use super::result::{CheckResult, PromiseVerdict, Stats};
 use std::collections::BTreeMap;
 
 pub(crate) fn judge(
-    anomalies: BTreeMap<AnomalyKind, Vec<Anomaly>>,
+    found: Findings,
     semantics: Option<&Semantics>,
     faults: FaultClasses,
     stats: Stats,
 ) -> CheckResult {
+    let anomalies = found.by_kind;
     let counts: BTreeMap<AnomalyKind, u64> = anomalies
         .iter()
         .map(|(k, v)| (*k, v.len() as u64))
+        .collect();
+    // What counts against promises: Jepsen's findings that logjam's promises
+    // leave aside (docs/JEPSEN.md, "Differences") are reported, not judged.
+    let judged: BTreeMap<AnomalyKind, u64> = counts
+        .iter()
+        .map(|(k, n)| (*k, n - found.outside_promises.get(k).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
         .collect();
     let Some(semantics) = semantics else {
         // Nothing was promised, so nothing is judged allowed either.
@@ -26,6 +34,8 @@ pub(crate) fn judge(
             allowed: BTreeMap::new(),
             faults,
             stats,
+            series: Default::default(),
+            jepsen: None,
         };
     };
     let promised = promises(semantics, &faults);
@@ -35,7 +45,7 @@ pub(crate) fn judge(
             let broken_by: BTreeMap<AnomalyKind, u64> = p
                 .broken_by
                 .iter()
-                .filter_map(|k| counts.get(k).map(|&n| (*k, n)))
+                .filter_map(|k| judged.get(k).map(|&n| (*k, n)))
                 .collect();
             PromiseVerdict {
                 name: p.name,
@@ -59,5 +69,7 @@ pub(crate) fn judge(
         allowed,
         faults,
         stats,
+        series: Default::default(),
+        jepsen: None,
     }
 }

@@ -156,6 +156,8 @@ pub fn run(
     let options = CheckOptions {
         semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
+        // Jepsen's verdict beside the promises, for the run page.
+        jepsen: Some(logjam_checker::JepsenOptions::default()),
     };
     let result = check_with_replicas(&history, &replicas, &options);
     Ok(RunOutput {

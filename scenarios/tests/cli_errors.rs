@@ -97,6 +97,33 @@ fn check_exit_status_follows_the_promises() {
 }
 
 #[test]
+fn check_jepsen_judges_as_jepsen_with_subscribe_allowing_poll_skip() {
+    // Process 2 reads 1 then 3, skipping 2 at offset 1: bad for Jepsen unless
+    // consumers subscribe. --ww-deps needs --jepsen.
+    let h = write(
+        "skip.jsonl",
+        concat!(
+            "{\"process\":0,\"type\":\"ok\",\"f\":\"send\",\"value\":[[\"send\",\"t/0\",[0,1]],[\"send\",\"t/0\",[1,2]],[\"send\",\"t/0\",[2,3]]]}\n",
+            "{\"process\":1,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"t/0\":[[0,1],[1,2],[2,3]]}]]}\n",
+            "{\"process\":2,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"t/0\":[[0,1]]}]]}\n",
+            "{\"process\":2,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"t/0\":[[2,3]]}]]}\n",
+        ),
+    );
+    let file = h.to_str().unwrap();
+    let (code, text) = logjam(&["check", file, "--jepsen"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("jepsen: INVALID") && text.contains("bad: poll-skip"),
+        "{text}"
+    );
+    let (code, text) = logjam(&["check", file, "--jepsen", "--subscribe"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("jepsen: valid (subscribe true"), "{text}");
+    let (code, text) = logjam(&["check", file, "--ww-deps"]);
+    assert_eq!(code, 2, "{text}");
+}
+
+#[test]
 fn a_wrong_type_names_the_file_line_and_key() {
     let p = write(
         "three.toml",

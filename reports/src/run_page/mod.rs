@@ -13,6 +13,7 @@ mod header;
 mod load;
 mod ops;
 mod select;
+mod series;
 mod timeline;
 
 use crate::error::ReportError;
@@ -77,6 +78,11 @@ struct RunPage {
     has_events: bool,
     throughput: String,
     latency: String,
+    unseen_chart: String,
+    lag_chart: String,
+    lag_note: Option<String>,
+    /// Jepsen's verdict, when the check computed it.
+    jepsen: Option<String>,
     partitions: Vec<grid::PartitionGrid>,
     faults: Vec<FaultRow>,
     ops: Vec<ops::OpRow>,
@@ -108,6 +114,7 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
     let sel = select::Selection::new(data, limits.ops, &proof);
     let (timeline, lane_note) = timeline::render(data, &bands, &sel, &proof);
     let (throughput, latency) = charts::render(data, &bands);
+    let (unseen_chart, lag_chart, lag_note) = series::render(data, &bands);
     let (verdict_class, verdict) = header::verdict(data);
     let meta = &data.meta;
     let preset = meta
@@ -137,6 +144,10 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         timeline_notes: sel.note("Timeline").into_iter().chain(lane_note).collect(),
         throughput,
         latency,
+        unseen_chart,
+        lag_chart,
+        lag_note,
+        jepsen: header::jepsen(data),
         partitions: grid::render(data, limits.offsets_per_partition),
         faults: data
             .faults
