@@ -373,6 +373,8 @@ mod tests {
                 leader_epoch: 2,
                 isr: vec![1, 2],
                 partition_epoch: 1,
+                elr: Vec::new(),
+                last_known_elr: Vec::new(),
             };
             b.replicas
                 .get_mut(&tp())
