@@ -38,6 +38,24 @@ fn record(r: &OffsetsRecord, group: &str) -> Record {
     }
 }
 
+/// A transactional offset commit (TxnOffsetCommit): the offsets in a batch of
+/// the producer's transaction, pending until its marker lands on this
+/// partition: COMMIT makes them the group's offsets, ABORT drops them (Kafka's
+/// GroupMetadata.pendingTransactionalOffsetCommits).
+pub fn txn_commit_batch(
+    group: &str,
+    generation: i32,
+    offsets: &[(TopicPartition, i64)],
+    producer_id: crate::ids::ProducerId,
+    producer_epoch: i16,
+) -> RecordBatch {
+    let mut batch = commit_batch(group, generation, offsets);
+    batch.producer_id = producer_id;
+    batch.producer_epoch = producer_epoch;
+    batch.is_transactional = true;
+    batch
+}
+
 /// One batch holding every offset of a commit.
 pub fn commit_batch(
     group: &str,
@@ -95,6 +113,9 @@ pub struct GroupLog {
     /// The latest GroupMetadata record (Kafka: the last value of the group's
     /// key wins).
     pub metadata: Option<GroupMetadata>,
+    /// Transactional commits whose marker has not landed (below the HW), by
+    /// producer id: invisible as committed offsets.
+    pub pending: BTreeMap<crate::ids::ProducerId, BTreeMap<TopicPartition, i64>>,
 }
 
 /// Read `group`'s records below `upto` (the high watermark). Records of other
@@ -106,6 +127,14 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
         ..GroupLog::default()
     };
     for batch in log.read(0, upto, usize::MAX) {
+        if let Some(marker) = batch.control {
+            if let Some(offsets) = out.pending.remove(&batch.producer_id) {
+                if marker == crate::batch::ControlMarker::Commit {
+                    out.offsets.extend(offsets);
+                }
+            }
+            continue;
+        }
         for record in &batch.records {
             if record.key.as_deref() != Some(group.as_bytes()) {
                 continue;
@@ -117,7 +146,14 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
                     generation,
                     ..
                 }) => {
-                    out.offsets.insert(tp, offset);
+                    if batch.is_transactional {
+                        out.pending
+                            .entry(batch.producer_id)
+                            .or_default()
+                            .insert(tp, offset);
+                    } else {
+                        out.offsets.insert(tp, offset);
+                    }
                     out.generation = out.generation.max(generation);
                 }
                 Ok(OffsetsRecord::Generation { generation, .. }) => {
@@ -152,6 +188,34 @@ mod tests {
         // Below the HW only: the last commit is not visible yet.
         let committed = read_group(&log, 3, "g");
         assert_eq!(committed.offsets.get(&tp), Some(&5));
+    }
+
+    #[test]
+    fn transactional_commits_wait_for_their_marker() {
+        use crate::batch::ControlMarker;
+        let tp = TopicPartition::new("t", 0);
+        let marker = |pid, m| {
+            let mut b = RecordBatch::new(Vec::new());
+            b.producer_id = pid;
+            b.is_transactional = true;
+            b.control = Some(m);
+            b
+        };
+        let mut log = PartitionLog::default();
+        log.append_as_leader(commit_batch("g", 1, &[(tp.clone(), 5)]), 0);
+        log.append_as_leader(txn_commit_batch("g", 1, &[(tp.clone(), 9)], 7, 0), 0);
+        log.append_as_leader(txn_commit_batch("g", 1, &[(tp.clone(), 11)], 8, 0), 0);
+        let before = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(before.offsets.get(&tp), Some(&5), "pending: invisible");
+        log.append_as_leader(marker(8, ControlMarker::Abort), 0);
+        let aborted = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(aborted.offsets.get(&tp), Some(&5), "abort drops them");
+        log.append_as_leader(marker(7, ControlMarker::Commit), 0);
+        let committed = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(committed.offsets.get(&tp), Some(&9), "commit materializes");
+        assert!(committed.pending.is_empty());
+        // Below the HW only: a marker past it has not landed yet.
+        assert_eq!(read_group(&log, 4, "g").offsets.get(&tp), Some(&5));
     }
 
     #[test]

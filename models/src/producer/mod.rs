@@ -6,6 +6,7 @@ mod batch;
 mod event;
 mod link;
 mod sender;
+mod transactional;
 
 use crate::batch::Record;
 use crate::config::ProducerConfig;
@@ -13,6 +14,7 @@ use crate::ids::{now_ms, TopicPartition};
 use accumulator::Accumulator;
 use batch::PendingRecord;
 pub use batch::{SendError, SendOutcome};
+pub use transactional::{TransactionalProducer, TxnClientError, TxnErrorClass};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tokio::sync::{oneshot, Notify};
