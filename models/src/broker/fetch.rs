@@ -262,6 +262,7 @@ mod tests {
             })),
             controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
             groups: Rc::default(),
+            txns: Rc::default(),
         }
     }
 
