@@ -41,6 +41,9 @@ mod tests {
         assert_eq!(java_string_hash(""), 0);
         assert_eq!(java_string_hash("ab"), 3105);
         assert_eq!(placement(OFFSETS_TOPIC, "a", 3).partition, 97 % 3);
-        assert_eq!(placement(TRANSACTION_STATE_TOPIC, "ab", 50).partition, 3105 % 50);
+        assert_eq!(
+            placement(TRANSACTION_STATE_TOPIC, "ab", 50).partition,
+            3105 % 50
+        );
     }
 }

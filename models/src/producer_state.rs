@@ -248,7 +248,10 @@ mod tests {
         t.update(&txn_batch(1, 0, 0, 0));
         assert_eq!(t.check_marker(1, 0), Ok(()));
         t.update(&marker(1, 1, ControlMarker::Commit, 1));
-        assert_eq!(t.check_marker(1, 0), Err(SequenceError::InvalidProducerEpoch));
+        assert_eq!(
+            t.check_marker(1, 0),
+            Err(SequenceError::InvalidProducerEpoch)
+        );
         assert_eq!(
             t.check(&txn_batch(1, 0, 1, 0)),
             Err(SequenceError::InvalidProducerEpoch)

@@ -33,7 +33,11 @@ fn crash_after_prepare(commit: bool) -> (TestCluster, BrokerId, Vec<u64>) {
             p.abort_transaction().await
         };
     });
-    let prepare = if commit { "PrepareCommit" } else { "PrepareAbort" };
+    let prepare = if commit {
+        "PrepareCommit"
+    } else {
+        "PrepareAbort"
+    };
     let mut coordinator = None;
     assert!(
         t.run_until(20_000, |t| {
@@ -55,8 +59,10 @@ fn crash_after_prepare(commit: bool) -> (TestCluster, BrokerId, Vec<u64>) {
     // the crash (markers need a round trip and replication).
     let events = t.events();
     assert!(
-        !events.iter().any(|e| e.at_ms <= crashed_at
-            && matches!(e.event, ClusterEvent::TxnMarkerWritten { .. })),
+        !events
+            .iter()
+            .any(|e| e.at_ms <= crashed_at
+                && matches!(e.event, ClusterEvent::TxnMarkerWritten { .. })),
         "the crash came before any marker"
     );
     let read = t.read_for(IsolationLevel::ReadCommitted, 1_500);
@@ -84,7 +90,11 @@ fn a_new_coordinator_finishes_a_prepared_commit() {
         .filter(|e| matches!(e.event, ClusterEvent::TxnMarkerWritten { commit: true, .. }))
         .count();
     assert!(commits >= 2, "a COMMIT marker on each partition");
-    assert_eq!(values, vec![1, 2], "read_committed sees the whole transaction");
+    assert_eq!(
+        values,
+        vec![1, 2],
+        "read_committed sees the whole transaction"
+    );
     assert_eq!(TRANSACTION_STATE_TOPIC, "__transaction_state");
 }
 

@@ -87,7 +87,10 @@ fn delayed_produce(legacy_v1: bool) -> (Vec<u64>, Vec<u64>, Vec<String>) {
     *coordinator_and_target.borrow_mut() = Some(target);
     t.sim.hold(client.as_str(), broker_host(leader).as_str());
     go_b.set(true);
-    assert!(t.run_until(30_000, |_| phase_b.get()), "B gave up and aborted");
+    assert!(
+        t.run_until(30_000, |_| phase_b.get()),
+        "B gave up and aborted"
+    );
     t.sim.release(client.as_str(), broker_host(leader).as_str());
     t.run_for(2_000);
     go_c.set(true);
@@ -104,8 +107,14 @@ fn delayed_produce(legacy_v1: bool) -> (Vec<u64>, Vec<u64>, Vec<String>) {
 #[test]
 fn version_1_a_late_write_of_an_aborted_transaction_joins_the_next() {
     let (committed, uncommitted, outcomes) = delayed_produce(true);
-    assert!(outcomes[0].contains("Abortable"), "B's send gave up: {outcomes:?}");
-    assert!(uncommitted.contains(&2), "the late write landed: {uncommitted:?}");
+    assert!(
+        outcomes[0].contains("Abortable"),
+        "B's send gave up: {outcomes:?}"
+    );
+    assert!(
+        uncommitted.contains(&2),
+        "the late write landed: {uncommitted:?}"
+    );
     assert_eq!(
         committed,
         vec![1, 2, 3, 10],
@@ -116,7 +125,13 @@ fn version_1_a_late_write_of_an_aborted_transaction_joins_the_next() {
 #[test]
 fn version_2_fences_the_late_write() {
     let (committed, uncommitted, outcomes) = delayed_produce(false);
-    assert!(outcomes[0].contains("Abortable"), "B's send gave up: {outcomes:?}");
+    assert!(
+        outcomes[0].contains("Abortable"),
+        "B's send gave up: {outcomes:?}"
+    );
     assert_eq!(committed, vec![1, 3, 10], "never the aborted value");
-    assert!(!uncommitted.contains(&2), "the late write was refused: {uncommitted:?}");
+    assert!(
+        !uncommitted.contains(&2),
+        "the late write was refused: {uncommitted:?}"
+    );
 }

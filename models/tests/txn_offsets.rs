@@ -74,10 +74,21 @@ fn transactional_offsets_are_invisible_until_the_commit_marker() {
         matches!(&e.event, ClusterEvent::TxnMarkerWritten { tp, commit: true, .. } if *tp == offsets_tp)
     });
     assert_eq!(offsets_tp.topic, OFFSETS_TOPIC);
-    assert!(marker_on_offsets, "a COMMIT marker landed on the offsets partition");
-    assert_eq!(t.committed_offset(), Some(5), "the marker made them committed");
+    assert!(
+        marker_on_offsets,
+        "a COMMIT marker landed on the offsets partition"
+    );
+    assert_eq!(
+        t.committed_offset(),
+        Some(5),
+        "the marker made them committed"
+    );
     steps[3].set(true);
     assert!(t.run_until(20_000, |_| done.get()));
     t.run_for(1_000);
-    assert_eq!(t.committed_offset(), Some(5), "the aborted offsets were dropped");
+    assert_eq!(
+        t.committed_offset(),
+        Some(5),
+        "the aborted offsets were dropped"
+    );
 }

@@ -44,23 +44,42 @@ fn read_committed_skips_aborted_and_stops_at_an_open_transaction() {
     let committed = t.read_for(IsolationLevel::ReadCommitted, 1_000);
     let mut all = read_values(&uncommitted);
     all.sort();
-    assert_eq!(all, vec![1, 2, 3, 4, 5], "read_uncommitted: {uncommitted:?}");
+    assert_eq!(
+        all,
+        vec![1, 2, 3, 4, 5],
+        "read_uncommitted: {uncommitted:?}"
+    );
     let mut seen = read_values(&committed);
     seen.sort();
     assert_eq!(seen, vec![1, 2], "read_committed: {committed:?}");
     // Markers take offsets: on partition 0, 1 at 0, COMMIT at 1, 3 at 2, ABORT at 3, 5 at 4.
-    let p0: Vec<_> = uncommitted.iter().filter(|r| r.0 == 0).map(|r| (r.1, r.2)).collect();
+    let p0: Vec<_> = uncommitted
+        .iter()
+        .filter(|r| r.0 == 0)
+        .map(|r| (r.1, r.2))
+        .collect();
     assert_eq!(p0, vec![(0, 1), (2, 3), (4, 5)]);
     let events = t.events();
     let aborts = events
         .iter()
-        .filter(|e| matches!(e.event, ClusterEvent::TxnMarkerWritten { commit: false, .. }))
+        .filter(|e| {
+            matches!(
+                e.event,
+                ClusterEvent::TxnMarkerWritten { commit: false, .. }
+            )
+        })
         .count();
-    assert_eq!(aborts, 2, "one ABORT marker per partition of the aborted transaction");
+    assert_eq!(
+        aborts, 2,
+        "one ABORT marker per partition of the aborted transaction"
+    );
 
     // The other direction: once the open transaction commits, read_committed returns it.
     release.set(true);
-    assert!(t.run_until(20_000, |_| done.get()), "the last commit finished");
+    assert!(
+        t.run_until(20_000, |_| done.get()),
+        "the last commit finished"
+    );
     let committed = t.read_for(IsolationLevel::ReadCommitted, 1_000);
     let mut seen = read_values(&committed);
     seen.sort();
@@ -79,9 +98,14 @@ fn read_committed_skips_aborted_and_stops_at_an_open_transaction() {
         vec![1, 2, 5],
         "read_committed after the commit: {committed:?} {txn_events:#?}"
     );
-    let states: Vec<String> = txn_states(&t.events()).into_iter().map(|(_, s)| s).collect();
+    let states: Vec<String> = txn_states(&t.events())
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect();
     assert!(
-        states.windows(2).any(|w| w == ["PrepareCommit", "CompleteCommit"]),
+        states
+            .windows(2)
+            .any(|w| w == ["PrepareCommit", "CompleteCommit"]),
         "{states:?}"
     );
 }

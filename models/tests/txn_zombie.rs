@@ -45,7 +45,10 @@ fn a_producer_paused_past_the_timeout_is_aborted_and_fenced() {
     let e = r.expect_err("the late commit fails");
     assert_eq!(e.class, TxnErrorClass::Fatal);
     assert_eq!(e.error, "PRODUCER_FENCED");
-    assert!(e.definitely_not_done, "the coordinator refused the only EndTxn");
+    assert!(
+        e.definitely_not_done,
+        "the coordinator refused the only EndTxn"
+    );
     let events = t.events();
     let states: Vec<String> = txn_states(&events).into_iter().map(|(_, s)| s).collect();
     assert!(
@@ -57,7 +60,11 @@ fn a_producer_paused_past_the_timeout_is_aborted_and_fenced() {
         .any(|e| matches!(e.event, ClusterEvent::ProducerFenced { .. })));
     assert!(t.read_for(IsolationLevel::ReadCommitted, 1_000).is_empty());
     let dirty = t.read_for(IsolationLevel::ReadUncommitted, 1_000);
-    assert_eq!(read_values(&dirty), vec![7], "the aborted write is in the log");
+    assert_eq!(
+        read_values(&dirty),
+        vec![7],
+        "the aborted write is in the log"
+    );
 }
 
 #[test]

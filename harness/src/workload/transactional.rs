@@ -74,7 +74,10 @@ async fn txn_loop(
     let mut process = shared.new_process();
     let mut producer: Option<TransactionalProducer> = None;
     while !shared.stop.get() {
-        if producer.as_ref().is_none_or(TransactionalProducer::is_fatal) {
+        if producer
+            .as_ref()
+            .is_none_or(TransactionalProducer::is_fatal)
+        {
             producer = initialised(&config, brokers).await;
             if producer.is_none() {
                 tokio::time::sleep(Duration::from_millis(interval_ms.max(1) * 5)).await;

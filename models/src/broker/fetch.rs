@@ -113,9 +113,9 @@ fn read(
     };
     let batches = log.read(fetch_offset, limit, max_batches);
     let aborted = match (is_follower, isolation, batches.last()) {
-        (false, IsolationLevel::ReadCommitted, Some(last)) => log
-            .producers()
-            .aborted_in(fetch_offset, last.next_offset()),
+        (false, IsolationLevel::ReadCommitted, Some(last)) => {
+            log.producers().aborted_in(fetch_offset, last.next_offset())
+        }
         _ => Vec::new(),
     };
     Ok(FetchData {

@@ -374,8 +374,15 @@ async fn store_commit(
         return Ok(());
     }
     let (tp, _) = leadership(h, group)?;
-    match produce::handle_from(h, tp, Acks::All, timeout_ms, batch, produce::Origin::Coordinator)
-        .await
+    match produce::handle_from(
+        h,
+        tp,
+        Acks::All,
+        timeout_ms,
+        batch,
+        produce::Origin::Coordinator,
+    )
+    .await
     {
         Some(Response::Produce { result: Ok(_) }) => Ok(()),
         Some(Response::Produce { result: Err(e) }) => Err(GroupError::Storage(e)),

@@ -135,7 +135,9 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             batch,
             transactional_id,
         } => match txn_verify::verify(h, &tp, &batch, transactional_id.as_deref()).await {
-            Err(e) if acks != crate::config::Acks::Zero => Some(Response::Produce { result: Err(e) }),
+            Err(e) if acks != crate::config::Acks::Zero => {
+                Some(Response::Produce { result: Err(e) })
+            }
             Err(_) => None,
             Ok(()) => produce::handle(h, tp, acks, timeout_ms, batch).await,
         },

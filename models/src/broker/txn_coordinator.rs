@@ -144,11 +144,15 @@ fn load(h: &BrokerHandle, tp: &TopicPartition, epoch: i32) {
     }
 }
 
-/// The current state of `transactional_id` here, if any, with its entry id.
+/// A transactional id's current state here: its entry id, the state, and
+/// whether a state write is in flight.
+type Current = (u64, TxnMetadata, bool);
+
+/// The current state of `transactional_id` here, if any.
 fn current(
     h: &BrokerHandle,
     transactional_id: &str,
-) -> Result<(TopicPartition, Option<(u64, TxnMetadata, bool)>), TxnError> {
+) -> Result<(TopicPartition, Option<Current>), TxnError> {
     let (tp, _) = leadership(h, transactional_id)?;
     let c = h.txns.borrow();
     Ok((
@@ -292,7 +296,14 @@ pub async fn handle(h: &BrokerHandle, req: TxnRequest) -> TxnResponse {
             producer_epoch,
             partitions,
         } => TxnResponse::AddPartitions(
-            add_partitions(h, &transactional_id, producer_id, producer_epoch, &partitions).await,
+            add_partitions(
+                h,
+                &transactional_id,
+                producer_id,
+                producer_epoch,
+                &partitions,
+            )
+            .await,
         ),
         TxnRequest::AddOffsets {
             transactional_id,
@@ -459,7 +470,12 @@ fn still_current(h: &BrokerHandle, transactional_id: &str, entry: u64) -> bool {
 /// Write the markers of an ending transaction to every partition in it, until
 /// each is written (or this broker stops coordinating the id: the next
 /// coordinator loads the Prepare state and starts over), then write Complete*.
-async fn complete_transaction(h: BrokerHandle, transactional_id: String, entry: u64, meta: TxnMetadata) {
+async fn complete_transaction(
+    h: BrokerHandle,
+    transactional_id: String,
+    entry: u64,
+    meta: TxnMetadata,
+) {
     let marker = match meta.marker_result() {
         Some(TxnResult::Commit) => ControlMarker::Commit,
         Some(TxnResult::Abort) => ControlMarker::Abort,

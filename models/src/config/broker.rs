@@ -326,7 +326,10 @@ impl BrokerConfig {
             1,
         )?;
         all_fit(
-            &[("transaction.max.timeout.ms", self.transaction_max_timeout_ms)],
+            &[(
+                "transaction.max.timeout.ms",
+                self.transaction_max_timeout_ms,
+            )],
             JavaType::Int,
         )?;
         at_least(

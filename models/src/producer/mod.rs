@@ -14,10 +14,10 @@ use crate::ids::{now_ms, TopicPartition};
 use accumulator::Accumulator;
 use batch::PendingRecord;
 pub use batch::{SendError, SendOutcome};
-pub use transactional::{TransactionalProducer, TxnClientError, TxnErrorClass};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tokio::sync::{oneshot, Notify};
+pub use transactional::{TransactionalProducer, TxnClientError, TxnErrorClass};
 
 /// A producer handle; cheap to clone, shared by the application's tasks.
 #[derive(Clone)]

@@ -190,7 +190,7 @@ impl TransactionalProducer {
     }
 
     /// A transaction request to the coordinator, looked up when unknown or moved.
-    async fn to_coordinator(&mut self, req: TxnRequest) -> Result<TxnResponse, TxnError> {
+    async fn call_coordinator(&mut self, req: TxnRequest) -> Result<TxnResponse, TxnError> {
         let timeout = self.config.request_timeout_ms;
         let coordinator = match self.coordinator {
             Some(c) => c,
@@ -208,7 +208,11 @@ impl TransactionalProducer {
                 }
             }
         };
-        match self.channel(coordinator).call(&Request::Txn(req), timeout).await {
+        match self
+            .channel(coordinator)
+            .call(&Request::Txn(req), timeout)
+            .await
+        {
             Ok(Response::Txn(r)) => Ok(r),
             _ => {
                 self.coordinator = None;
@@ -270,7 +274,7 @@ impl TransactionalProducer {
                 transactional_id: p.transactional_id.clone(),
                 timeout_ms: p.config.transaction_timeout_ms,
             };
-            match p.to_coordinator(req).await {
+            match p.call_coordinator(req).await {
                 Ok(TxnResponse::InitProducerId(Ok(pe))) => Attempt::Done(pe),
                 Ok(TxnResponse::InitProducerId(Err(e))) | Err(e) => p.on_txn_error(e),
                 Ok(_) => Attempt::Retry,
@@ -299,7 +303,7 @@ impl TransactionalProducer {
                 producer_epoch: p.epoch,
                 partitions: vec![tp.clone()],
             };
-            match p.to_coordinator(req).await {
+            match p.call_coordinator(req).await {
                 Ok(TxnResponse::AddPartitions(Ok(()))) => Attempt::Done(()),
                 Ok(TxnResponse::AddPartitions(Err(e))) | Err(e) => p.on_txn_error(e),
                 Ok(_) => Attempt::Retry,
@@ -312,7 +316,11 @@ impl TransactionalProducer {
 
     /// Send one record inside the open transaction; resolves to its offset.
     /// A failure makes the transaction abortable (or the producer fatal).
-    pub async fn send(&mut self, tp: TopicPartition, record: Record) -> Result<i64, TxnClientError> {
+    pub async fn send(
+        &mut self,
+        tp: TopicPartition,
+        record: Record,
+    ) -> Result<i64, TxnClientError> {
         self.check_phase(&[Phase::InTransaction], "send")?;
         let result = self.send_inner(&tp, record).await;
         if let Err(e) = &result {
@@ -326,7 +334,11 @@ impl TransactionalProducer {
         result
     }
 
-    async fn send_inner(&mut self, tp: &TopicPartition, record: Record) -> Result<i64, TxnClientError> {
+    async fn send_inner(
+        &mut self,
+        tp: &TopicPartition,
+        record: Record,
+    ) -> Result<i64, TxnClientError> {
         if let Err(e) = self.add_partition(tp).await {
             // Not added: nothing of this record was sent.
             return Err(TxnClientError {
@@ -436,7 +448,7 @@ impl TransactionalProducer {
                 producer_epoch: p.epoch,
                 group: group.to_string(),
             };
-            match p.to_coordinator(req).await {
+            match p.call_coordinator(req).await {
                 Ok(TxnResponse::AddOffsets(Ok(()))) => Attempt::Done(()),
                 Ok(TxnResponse::AddOffsets(Err(e))) | Err(e) => p.on_txn_error(e),
                 Ok(_) => Attempt::Retry,
@@ -549,7 +561,7 @@ impl TransactionalProducer {
                     result,
                 };
                 sent += 1;
-                match p.to_coordinator(req).await {
+                match p.call_coordinator(req).await {
                     Ok(TxnResponse::EndTxn(Ok(epoch))) => Attempt::Done(epoch),
                     Ok(TxnResponse::EndTxn(Err(e))) => {
                         let only_attempt = sent == 1;

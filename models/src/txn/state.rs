@@ -198,8 +198,7 @@ impl TxnMetadata {
             // The previous transaction's markers are still being written.
             return Err(TxnError::ConcurrentTransactions);
         }
-        if self.state == TxnState::Ongoing
-            && partitions.iter().all(|p| self.partitions.contains(p))
+        if self.state == TxnState::Ongoing && partitions.iter().all(|p| self.partitions.contains(p))
         {
             return Ok(None);
         }
@@ -281,8 +280,7 @@ impl TxnMetadata {
     /// transaction older than its timeout is aborted with a bumped epoch, so
     /// the producer that opened it is fenced when it comes back.
     pub fn abort_if_timed_out(&self, now_ms: u64) -> Option<TxnMetadata> {
-        if self.state != TxnState::Ongoing
-            || now_ms < self.start_ms.saturating_add(self.timeout_ms)
+        if self.state != TxnState::Ongoing || now_ms < self.start_ms.saturating_add(self.timeout_ms)
         {
             return None;
         }
@@ -393,7 +391,11 @@ mod tests {
         let EndOutcome::Prepare(p) = m.end_txn(7, 1, TxnResult::Abort, true).unwrap() else {
             panic!()
         };
-        let next = p.completed().add_partitions(7, 2, &[tp(1)], 50).unwrap().unwrap();
+        let next = p
+            .completed()
+            .add_partitions(7, 2, &[tp(1)], 50)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             next.end_txn(7, 1, TxnResult::Commit, true),
             Err(TxnError::ProducerFenced)

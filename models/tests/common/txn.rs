@@ -71,7 +71,11 @@ impl TestCluster {
 
     /// Run `script` with a transactional producer on a new client host; the
     /// returned flag is set when the script has finished.
-    pub fn txn_client<F, Fut>(&mut self, config: ClusterConfig, script: F) -> (String, Rc<std::cell::Cell<bool>>)
+    pub fn txn_client<F, Fut>(
+        &mut self,
+        config: ClusterConfig,
+        script: F,
+    ) -> (String, Rc<std::cell::Cell<bool>>)
     where
         F: FnOnce(TransactionalProducer) -> Fut + 'static,
         Fut: std::future::Future<Output = ()> + 'static,
