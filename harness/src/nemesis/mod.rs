@@ -651,8 +651,16 @@ impl Nemesis {
                 for (client, node) in &delayed {
                     self.release_link(sim, client, node);
                 }
-                let links: Vec<String> = delayed.iter().map(|(c, n)| format!("{c}–{n}")).collect();
-                Ok((json!({ "nodes": paused, "released": links }), None))
+                // Only delayed-request faults add `released`: other runs'
+                // resume records stay as they were.
+                let value = if delayed.is_empty() {
+                    json!({ "nodes": paused })
+                } else {
+                    let links: Vec<String> =
+                        delayed.iter().map(|(c, n)| format!("{c}–{n}")).collect();
+                    json!({ "nodes": paused, "released": links })
+                };
+                Ok((value, None))
             }
         }
     }
