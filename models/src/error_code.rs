@@ -22,6 +22,9 @@ pub enum ErrorCode {
     /// KIP-890: the coordinator says the partition is not in the producer's
     /// open transaction; the write is refused (abortable for the producer).
     InvalidTxnState,
+    /// A transaction marker from a coordinator older than one whose marker
+    /// this producer already has here.
+    TransactionCoordinatorFenced,
 }
 
 impl ErrorCode {
@@ -66,6 +69,7 @@ impl ErrorCode {
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::BrokerNotAvailable => "BROKER_NOT_AVAILABLE",
             ErrorCode::InvalidTxnState => "INVALID_TXN_STATE",
+            ErrorCode::TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
         }
     }
 }

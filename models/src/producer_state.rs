@@ -22,6 +22,8 @@ struct BatchMeta {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct ProducerEntry {
     epoch: i16,
+    /// The newest transaction coordinator epoch of this producer's markers here.
+    coordinator_epoch: i32,
     recent: VecDeque<BatchMeta>,
 }
 
@@ -56,6 +58,10 @@ pub enum SequenceCheck {
 pub enum SequenceError {
     OutOfOrderSequence,
     InvalidProducerEpoch,
+    /// A marker from a transaction coordinator older than one that already
+    /// wrote a marker for this producer (Kafka's
+    /// TRANSACTION_COORDINATOR_FENCED): a zombie coordinator.
+    CoordinatorFenced,
 }
 
 impl ProducerStateTable {
@@ -95,11 +101,21 @@ impl ProducerStateTable {
         }
     }
 
-    /// A transaction marker of `epoch` for `producer_id` (WriteTxnMarkers):
-    /// Kafka refuses one older than the producer's epoch here.
-    pub fn check_marker(&self, producer_id: ProducerId, epoch: i16) -> Result<(), SequenceError> {
+    /// A transaction marker of `epoch` for `producer_id` (WriteTxnMarkers)
+    /// from the coordinator of `coordinator_epoch`: Kafka refuses one older
+    /// than the producer's epoch here, or from an older coordinator
+    /// (ProducerAppendInfo.appendEndTxnMarker).
+    pub fn check_marker(
+        &self,
+        producer_id: ProducerId,
+        epoch: i16,
+        coordinator_epoch: i32,
+    ) -> Result<(), SequenceError> {
         match self.producers.get(&producer_id) {
             Some(entry) if epoch < entry.epoch => Err(SequenceError::InvalidProducerEpoch),
+            Some(entry) if coordinator_epoch < entry.coordinator_epoch => {
+                Err(SequenceError::CoordinatorFenced)
+            }
             _ => Ok(()),
         }
     }
@@ -134,6 +150,7 @@ impl ProducerStateTable {
             entry.epoch = batch.producer_epoch;
             entry.recent.clear();
         }
+        entry.coordinator_epoch = entry.coordinator_epoch.max(batch.coordinator_epoch);
         if let Some(first_offset) = self.open_transactions.remove(&batch.producer_id) {
             if marker == ControlMarker::Abort {
                 self.aborted.push(AbortedTxn {
@@ -246,10 +263,10 @@ mod tests {
     fn a_marker_with_a_bumped_epoch_fences_the_old_one() {
         let mut t = ProducerStateTable::default();
         t.update(&txn_batch(1, 0, 0, 0));
-        assert_eq!(t.check_marker(1, 0), Ok(()));
+        assert_eq!(t.check_marker(1, 0, 0), Ok(()));
         t.update(&marker(1, 1, ControlMarker::Commit, 1));
         assert_eq!(
-            t.check_marker(1, 0),
+            t.check_marker(1, 0, 0),
             Err(SequenceError::InvalidProducerEpoch)
         );
         assert_eq!(
@@ -257,5 +274,14 @@ mod tests {
             Err(SequenceError::InvalidProducerEpoch)
         );
         assert_eq!(t.check(&txn_batch(1, 1, 0, 0)), Ok(SequenceCheck::Append));
+        // A marker from an older coordinator (a zombie) is fenced.
+        let mut m = marker(1, 1, ControlMarker::Commit, 2);
+        m.coordinator_epoch = 4;
+        t.update(&m);
+        assert_eq!(
+            t.check_marker(1, 1, 3),
+            Err(SequenceError::CoordinatorFenced)
+        );
+        assert_eq!(t.check_marker(1, 1, 4), Ok(()));
     }
 }

@@ -50,6 +50,9 @@ pub enum Request {
         producer_id: ProducerId,
         producer_epoch: i16,
         marker: ControlMarker,
+        /// The sender's leader epoch of the transactional id's state
+        /// partition: markers of an older coordinator are fenced.
+        coordinator_epoch: i32,
         timeout_ms: u64,
     },
     BrokerHeartbeat {

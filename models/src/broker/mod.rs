@@ -196,10 +196,19 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             producer_id,
             producer_epoch,
             marker,
+            coordinator_epoch,
             timeout_ms,
         } => Some(Response::WriteTxnMarker {
-            result: produce::write_marker(h, tp, producer_id, producer_epoch, marker, timeout_ms)
-                .await,
+            result: produce::write_marker(
+                h,
+                tp,
+                producer_id,
+                producer_epoch,
+                marker,
+                coordinator_epoch,
+                timeout_ms,
+            )
+            .await,
         }),
         Request::BrokerHeartbeat { .. } | Request::AlterPartition { .. } => None,
     }

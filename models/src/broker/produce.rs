@@ -69,6 +69,7 @@ pub async fn write_marker(
     producer_id: ProducerId,
     producer_epoch: i16,
     marker: ControlMarker,
+    coordinator_epoch: i32,
     timeout_ms: u64,
 ) -> Result<i64, ErrorCode> {
     {
@@ -76,8 +77,11 @@ pub async fn write_marker(
         let disk = b.disk.borrow();
         if let Some(log) = disk.log(&tp) {
             log.producers()
-                .check_marker(producer_id, producer_epoch)
-                .map_err(|_| ErrorCode::InvalidProducerEpoch)?;
+                .check_marker(producer_id, producer_epoch, coordinator_epoch)
+                .map_err(|e| match e {
+                    SequenceError::CoordinatorFenced => ErrorCode::TransactionCoordinatorFenced,
+                    _ => ErrorCode::InvalidProducerEpoch,
+                })?;
         }
     }
     let mut batch = RecordBatch::new(Vec::new());
@@ -85,6 +89,7 @@ pub async fn write_marker(
     batch.producer_epoch = producer_epoch;
     batch.is_transactional = true;
     batch.control = Some(marker);
+    batch.coordinator_epoch = coordinator_epoch;
     let (offset, next, epoch) = append(h, &tp, Acks::All, batch, Origin::Coordinator)?;
     {
         let b = h.state.borrow();
@@ -137,12 +142,19 @@ fn append(
         Origin::Client => log.producers().check(&batch),
         Origin::Coordinator => log
             .producers()
-            .check_marker(batch.producer_id, batch.producer_epoch)
+            .check_marker(
+                batch.producer_id,
+                batch.producer_epoch,
+                batch.coordinator_epoch,
+            )
             .map(|()| SequenceCheck::Append),
     };
     let (base, next) = match checked {
         Err(SequenceError::OutOfOrderSequence) => return Err(ErrorCode::OutOfOrderSequenceNumber),
         Err(SequenceError::InvalidProducerEpoch) => return Err(ErrorCode::InvalidProducerEpoch),
+        Err(SequenceError::CoordinatorFenced) => {
+            return Err(ErrorCode::TransactionCoordinatorFenced)
+        }
         // A retry of a batch we already have: answer with its original offset.
         Ok(SequenceCheck::Duplicate { base_offset }) => {
             (base_offset, base_offset + batch.record_count())

@@ -481,6 +481,16 @@ async fn complete_transaction(
         Some(TxnResult::Abort) => ControlMarker::Abort,
         None => return,
     };
+    let Some(coordinator_epoch) = h
+        .txns
+        .borrow()
+        .txns
+        .get(&transactional_id)
+        .filter(|e| e.id == entry)
+        .map(|e| e.leader_epoch)
+    else {
+        return;
+    };
     let mut remaining: Vec<TopicPartition> = meta.partitions.iter().cloned().collect();
     let mut channels: BTreeMap<BrokerId, Channel> = BTreeMap::new();
     loop {
@@ -502,6 +512,7 @@ async fn complete_transaction(
                         meta.producer_id,
                         meta.producer_epoch,
                         marker,
+                        coordinator_epoch,
                         MARKER_TIMEOUT_MS,
                     )
                     .await
@@ -515,6 +526,7 @@ async fn complete_transaction(
                         producer_id: meta.producer_id,
                         producer_epoch: meta.producer_epoch,
                         marker,
+                        coordinator_epoch,
                         timeout_ms: MARKER_TIMEOUT_MS,
                     };
                     match ch.call(&req, MARKER_TIMEOUT_MS).await {
@@ -528,6 +540,9 @@ async fn complete_transaction(
                 // A newer epoch already wrote a marker here: Kafka's marker
                 // channel drops the request, this transaction is over there.
                 Err(ErrorCode::InvalidProducerEpoch) => {}
+                // A newer coordinator took over this producer's markers:
+                // this one is a zombie and stops (Kafka drops its requests).
+                Err(ErrorCode::TransactionCoordinatorFenced) => return,
                 Err(_) => left.push(tp),
             }
         }
