@@ -69,6 +69,7 @@ fn a_durable_run_dumps_every_replica_and_they_agree() {
     let options = CheckOptions {
         semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
+        jepsen: None,
     };
     let result = check_with_replicas(&out.history, &diverged, &options);
     let found = &result.anomalies[&AnomalyKind::ReplicaDivergence];

@@ -12,7 +12,7 @@ use std::path::Path;
 pub fn preset_semantics(name: &str) -> Option<Result<Semantics, LoadError>> {
     let table = preset_table(name)?;
     let text = format!(
-        "name = \"preset {name}\"\npreset = \"{name}\"\n[cluster]\n[[cluster.topics]]\nname = \"t\"\n"
+        "name = \"preset-{name}\"\npreset = \"{name}\"\n[cluster]\n[[cluster.topics]]\nname = \"t\"\n"
     );
     Some(
         load_scenario_str(&text, &format!("preset {name}")).map(|s| {

@@ -12,6 +12,8 @@ pub struct RunRow {
 
 pub fn verdict(r: &CheckResult) -> &'static str {
     match r.valid {
+        // Kept only what the run exercised (issue 14).
+        Some(true) if r.nothing_exercised() => "nothing exercised",
         Some(true) => "kept",
         Some(false) => "BROKEN",
         None => "unknown",
@@ -62,11 +64,24 @@ pub fn print_table(rows: &[RunRow]) {
             );
         }
     }
-    let kept = rows.iter().filter(|r| r.result.valid == Some(true)).count();
+    let kept = rows
+        .iter()
+        .filter(|r| r.result.valid == Some(true) && !r.result.nothing_exercised())
+        .count();
+    let broke = rows
+        .iter()
+        .filter(|r| r.result.valid == Some(false))
+        .count();
+    let idle = rows.len() - kept - broke;
+    let idle = if idle > 0 {
+        format!(", {idle} exercised none")
+    } else {
+        String::new()
+    };
     println!(
-        "\n{} runs: {} kept every promise, {} broke one",
+        "\n{} runs: {} kept every promise, {} broke one{idle}",
         rows.len(),
         kept,
-        rows.len() - kept
+        broke
     );
 }

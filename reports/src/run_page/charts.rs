@@ -62,7 +62,7 @@ fn seconds(data: &RunData) -> Vec<Second> {
     out
 }
 
-fn frame(
+pub(super) fn frame(
     data: &RunData,
     bands: &[Band],
     label: &str,

@@ -103,6 +103,33 @@ pub fn settings(data: &RunData) -> Vec<Setting> {
 }
 
 /// (CSS class, one line).
+/// Jepsen's verdict in one sentence, when the check computed it.
+pub fn jepsen(data: &RunData) -> Option<String> {
+    let j = data.result.jepsen.as_ref()?;
+    let how = format!(
+        "consumers {}, ww edges {}",
+        if j.options.subscribe {
+            "subscribe"
+        } else {
+            "assign"
+        },
+        if j.options.ww_deps {
+            "inferred"
+        } else {
+            "not inferred"
+        }
+    );
+    Some(if j.valid {
+        format!("Jepsen's checker would call this run valid ({how}).")
+    } else {
+        let bad: Vec<&str> = j.bad.iter().map(|k| k.as_str()).collect();
+        format!(
+            "Jepsen's checker would call this run invalid ({how}): {}.",
+            bad.join(", ")
+        )
+    })
+}
+
 pub fn verdict(data: &RunData) -> (&'static str, String) {
     let r = &data.result;
     let found: u64 = r.counts.values().sum();

@@ -13,6 +13,7 @@ mod header;
 mod load;
 mod ops;
 mod select;
+mod series;
 mod timeline;
 
 use crate::error::ReportError;
@@ -68,6 +69,8 @@ struct RunPage {
     settings: Vec<header::Setting>,
     verdict_class: &'static str,
     verdict: String,
+    /// "2 of 12 faults did not fire", when some did not.
+    faults_not_fired: Option<String>,
     promises: Vec<header::PromiseRow>,
     sections: Vec<cards::KindSection>,
     first_anomaly: Option<String>,
@@ -77,6 +80,11 @@ struct RunPage {
     has_events: bool,
     throughput: String,
     latency: String,
+    unseen_chart: String,
+    lag_chart: String,
+    lag_note: Option<String>,
+    /// Jepsen's verdict, when the check computed it.
+    jepsen: Option<String>,
     partitions: Vec<grid::PartitionGrid>,
     faults: Vec<FaultRow>,
     ops: Vec<ops::OpRow>,
@@ -108,6 +116,7 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
     let sel = select::Selection::new(data, limits.ops, &proof);
     let (timeline, lane_note) = timeline::render(data, &bands, &sel, &proof);
     let (throughput, latency) = charts::render(data, &bands);
+    let (unseen_chart, lag_chart, lag_note) = series::render(data, &bands);
     let (verdict_class, verdict) = header::verdict(data);
     let meta = &data.meta;
     let preset = meta
@@ -126,6 +135,13 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         settings: header::settings(data),
         verdict_class,
         verdict,
+        faults_not_fired: (data.fault_tally.not_fired > 0).then(|| {
+            let t = data.fault_tally;
+            format!(
+                "{} of {} faults did not fire (see Faults).",
+                t.not_fired, t.scheduled
+            )
+        }),
         promises: header::promises(data),
         first_anomaly: sections
             .first()
@@ -137,6 +153,10 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         timeline_notes: sel.note("Timeline").into_iter().chain(lane_note).collect(),
         throughput,
         latency,
+        unseen_chart,
+        lag_chart,
+        lag_note,
+        jepsen: header::jepsen(data),
         partitions: grid::render(data, limits.offsets_per_partition),
         faults: data
             .faults

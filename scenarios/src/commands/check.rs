@@ -4,7 +4,7 @@ use super::exit::{CliError, ExitStatus};
 use super::format::Format;
 use logjam_checker::history::read_history_file;
 use logjam_checker::replicas::read_replicas;
-use logjam_checker::{check_with_replicas, CheckOptions};
+use logjam_checker::{check_with_replicas, CheckOptions, JepsenOptions};
 use logjam_scenarios::promised::semantics_from;
 use std::path::PathBuf;
 
@@ -21,6 +21,19 @@ pub struct CheckCommand {
     replicas: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also judge validity as Jepsen's Kafka checker does (docs/JEPSEN.md):
+    /// valid when none of Jepsen's "bad" kinds was found.
+    #[arg(long)]
+    jepsen: bool,
+    /// With --jepsen: consumers subscribed (Jepsen's `:sub-via :subscribe`),
+    /// so poll-skip and nonmonotonic-poll are allowed. A history with a
+    /// `subscribe` op counts as such anyway.
+    #[arg(long, requires = "jepsen")]
+    subscribe: bool,
+    /// With --jepsen: write-write edges are inferred (Jepsen's `:ww-deps`),
+    /// so G1c cycles are allowed.
+    #[arg(long, requires = "jepsen")]
+    ww_deps: bool,
 }
 
 impl CheckCommand {
@@ -44,6 +57,10 @@ impl CheckCommand {
             &CheckOptions {
                 semantics,
                 faults: None,
+                jepsen: self.jepsen.then_some(JepsenOptions {
+                    subscribe: self.subscribe,
+                    ww_deps: self.ww_deps,
+                }),
             },
         );
         if self.format == Format::Json {
@@ -57,10 +74,20 @@ impl CheckCommand {
                 result.stats.sends_info,
                 result.stats.sends_fail
             );
+            if result.nothing_exercised() {
+                println!(
+                    "  nothing exercised: no operation could have broken a promise (no \
+                     acknowledged send read back, no polls, no processing), so none is kept"
+                );
+            }
             for p in &result.promises {
                 println!(
                     "  {} {} ({})",
-                    if p.kept { "kept  " } else { "BROKEN" },
+                    match (p.kept, p.exercised) {
+                        (false, _) => "BROKEN       ",
+                        (true, true) => "kept         ",
+                        (true, false) => "not exercised",
+                    },
                     p.name,
                     p.reason
                 );
@@ -74,7 +101,35 @@ impl CheckCommand {
             if result.counts.is_empty() {
                 println!("  no anomalies");
             }
+            if let Some(j) = &result.jepsen {
+                let bad: Vec<&str> = j.bad.iter().map(|k| k.as_str()).collect();
+                println!(
+                    "  jepsen: {} (subscribe {}, ww-deps {}){}",
+                    if j.valid { "valid" } else { "INVALID" },
+                    j.options.subscribe,
+                    j.options.ww_deps,
+                    if bad.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", bad: {}", bad.join(", "))
+                    }
+                );
+            }
         }
-        Ok(ExitStatus::kept_if(result.exit_code() == 0))
+        // Every verdict asked for must hold: the promises (--config) and
+        // Jepsen's (--jepsen). With --jepsen alone, Jepsen's verdict decides.
+        let jepsen_ok = result.jepsen.as_ref().is_none_or(|j| j.valid);
+        if !jepsen_ok {
+            return Ok(ExitStatus::Broken);
+        }
+        Ok(match (&result.valid, &result.jepsen) {
+            (None, Some(_)) => ExitStatus::Kept,
+            _ => match result.exit_code() {
+                0 => ExitStatus::Kept,
+                1 => ExitStatus::Broken,
+                4 => ExitStatus::AnomaliesFound,
+                _ => ExitStatus::NothingExercised,
+            },
+        })
     }
 }

@@ -1,8 +1,10 @@
 //! `logjam list`: the catalogue's scenarios, the presets with what each
-//! promises (from the promise table), and the fault kinds with an example.
+//! promises (from the promise table), the kinds a scenario's fault mix
+//! draws from, and the schedule's fault kinds with an example.
 use super::exit::{CliError, ExitStatus};
 use logjam_checker::PromiseName;
 use logjam_harness::nemesis::fault::FaultTag;
+use logjam_harness::nemesis::generator::FaultKind;
 use logjam_scenarios::table::{render, Column};
 use logjam_scenarios::{catalogue, presets, promised};
 
@@ -20,6 +22,10 @@ impl ListCommand {
         print!("{}", render(&columns(28), None, scenario_rows()));
         println!("\nPresets (preset = \"NAME\" in a scenario file):");
         print!("{}", render(&columns(24), None, preset_rows()));
+        println!(
+            "\nFault-mix kinds (a scenario's [faults.mix] kinds = [...], drawn from the seed):"
+        );
+        print!("{}", render(&columns(24), None, mix_rows()));
         println!("\nFault kinds (schedule entries {{\"at_ms\": N, \"fault\": {{\"kind\": KIND, ...}}}}, each with an example fault):");
         print!("{}", render(&columns(24), None, fault_rows()));
         Ok(ExitStatus::Kept)
@@ -74,6 +80,12 @@ fn preset_rows() -> Vec<Vec<String>> {
         }
     }
     rows
+}
+
+fn mix_rows() -> Vec<Vec<String>> {
+    FaultKind::all()
+        .map(|k| vec![k.as_str().to_string(), k.description().to_string()])
+        .collect()
 }
 
 fn fault_rows() -> Vec<Vec<String>> {

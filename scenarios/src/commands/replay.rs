@@ -46,7 +46,7 @@ impl ReplayCommand {
             }
             Some(difference) => {
                 println!("{what}: history DIFFERS: {difference}");
-                Ok(ExitStatus::Broken)
+                Ok(ExitStatus::ReplayDiffered)
             }
         }
     }
