@@ -100,6 +100,7 @@ mod tests {
                     ..Semantics::default()
                 }),
                 faults: None,
+                jepsen: None,
             },
         )
     }

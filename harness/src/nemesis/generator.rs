@@ -90,6 +90,13 @@ impl FaultKind {
             FaultKind::ConsumerChurn => "a group member leaves and a new one joins",
             FaultKind::CoordinatorFailure => "the group's coordinator crashes or is isolated",
             FaultKind::OneWay => "messages from one node to another dropped, one direction",
+            FaultKind::TxnCoordinatorFailure => "a transaction coordinator crashes or is isolated",
+            FaultKind::ProducerPause => {
+                "a producer host stops (past transaction.timeout.ms it returns a zombie)"
+            }
+            FaultKind::DelayedRequests => {
+                "a producer's link to a leader or coordinator is held, then released"
+            }
         }
     }
 }
