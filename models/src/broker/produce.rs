@@ -145,7 +145,13 @@ fn append(
             .check_marker(
                 batch.producer_id,
                 batch.producer_epoch,
-                batch.coordinator_epoch,
+                // A transactional offset commit carries no coordinator
+                // epoch: only its producer epoch is checked.
+                if batch.control.is_some() {
+                    batch.coordinator_epoch
+                } else {
+                    i32::MAX
+                },
             )
             .map(|()| SequenceCheck::Append),
     };
