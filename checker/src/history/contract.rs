@@ -7,7 +7,7 @@
 //! `time` aborted `report`).
 use super::error::LineProblem;
 use super::op::{History, Op, OpType, Process};
-use super::value::{MicroOp, OpValue};
+use super::value::OpValue;
 use rustc_hash::FxHashMap;
 
 /// Times below 2^63 ns fit every signed consumer (charts, JSON readers).
