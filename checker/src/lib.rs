@@ -43,7 +43,9 @@ mod verdict;
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use fault_class::{FaultClass, FaultUndo};
 pub use faults::FaultClasses;
-pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
+pub use promise::{
+    not_promised, promises, Acks, CommitMode, NotPromised, Promise, PromiseName, Semantics,
+};
 pub use result::{CheckResult, PromiseVerdict, Stats};
 
 use crate::history::{read_history_file, History, HistoryError};

@@ -8,9 +8,9 @@ use super::timeline::{time_scale, LABEL_W, WIDTH};
 use crate::svg::{ticks, Scale, Svg};
 use logjam_checker::history::{MicroOp, OpType};
 
-const H: f64 = 170.0;
-const TOP: f64 = 12.0;
-const BOTTOM: f64 = 24.0;
+pub(super) const H: f64 = 170.0;
+pub(super) const TOP: f64 = 12.0;
+pub(super) const BOTTOM: f64 = 24.0;
 
 #[derive(Default, Clone)]
 struct Second {
@@ -62,7 +62,7 @@ fn seconds(data: &RunData) -> Vec<Second> {
     out
 }
 
-fn frame(
+pub(super) fn frame(
     data: &RunData,
     bands: &[Band],
     label: &str,
@@ -83,7 +83,8 @@ fn frame(
             Some(&b.label),
         );
     }
-    for v in ticks(y_max, 4) {
+    // A plot with its own (log) axis passes 0 and draws its ticks itself.
+    for v in ticks(y_max, 4).into_iter().filter(|_| y_max > 0.0) {
         let py = y.at(v);
         svg.line(LABEL_W, py, WIDTH - 12.0, py, "grid");
         svg.text(

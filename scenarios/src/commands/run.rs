@@ -68,6 +68,10 @@ impl RunCommand {
                 write_run_folder(&dir, scenario, &output)?;
                 logjam_reports::write_run_report(&dir)?;
                 rows.push(RunRow {
+                    semantics: logjam_harness::semantics::semantics_of_workload(
+                        &scenario.cluster,
+                        &scenario.workload,
+                    ),
                     scenario: scenario.name.clone(),
                     preset: scenario.preset_label().to_string(),
                     seed,
