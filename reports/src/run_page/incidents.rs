@@ -44,12 +44,18 @@ pub fn span(data: &RunData, a: &Anomaly) -> Option<(u64, u64)> {
 }
 
 /// The fault window a write made at `at_ns` belongs to: the band it was made
-/// in, else the first band after it (the fault that then cost it).
+/// in, else the nearest one in time. A write just before a partition is
+/// lost when the partition cuts its leader off; one just after a heal, when
+/// the old leader rejoins and truncates: either way the nearest fault.
 fn window(bands: &[Band], at_ns: u64) -> Option<usize> {
-    bands
-        .iter()
-        .position(|b| b.start_ns <= at_ns && at_ns <= b.end_ns)
-        .or_else(|| bands.iter().position(|b| b.start_ns > at_ns))
+    let distance = |b: &Band| {
+        if at_ns < b.start_ns {
+            b.start_ns - at_ns
+        } else {
+            at_ns.saturating_sub(b.end_ns)
+        }
+    };
+    (0..bands.len()).min_by_key(|&i| (distance(&bands[i]), i))
 }
 
 /// Group `list` (one kind's anomalies) into incidents, ordered by when they

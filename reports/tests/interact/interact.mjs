@@ -1,7 +1,8 @@
 // Drives headless Chromium over one run page with Playwright (playwright-core,
 // the system's /usr/bin/chromium): clicks a proof link and checks the
 // operation's row is scrolled into view and highlighted; clicks an offset
-// tick and checks its row opens, visible and highlighted; zooms the timeline
+// tick and checks its row opens, visible and highlighted; checks each open
+// offset table starts at its first cited offset; zooms the timeline
 // to a card; and fails on any console error or uncaught exception.
 // Usage: node interact.mjs CHROMIUM PAGE.html SCREENSHOT_PREFIX
 // Prints one JSON line of what it did; exits 1 with the reason on a failure.
@@ -27,6 +28,17 @@ try {
     const r = el.getBoundingClientRect();
     return r.height > 0 && r.bottom > 0 && r.top < window.innerHeight;
   });
+
+  // 0. Each open offset table starts at its first cited offset.
+  const hidden = await tab.$$eval("details.part[open] .gridtab", (tabs) => tabs
+    .map((t) => [t, t.querySelector("tr.anom")])
+    .filter(([, row]) => row)
+    .filter(([t, row]) => {
+      const a = t.getBoundingClientRect(), b = row.getBoundingClientRect();
+      return b.top < a.top || b.bottom > a.bottom;
+    }).length);
+  if (hidden) fail(`${hidden} offset tables do not open at their first cited offset`);
+  done.push({ tables_open_at_first_cited: true });
 
   // 1. A proof link on a card scrolls to its operation and highlights it.
   const proof = await tab.$("#anomalies a.proof");
