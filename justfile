@@ -31,5 +31,5 @@ chaos *args:
     cargo run --release -q -p logjam-scenarios --bin logjam -- chaos {{args}}
 
 # Rebuild the HTML pages of run folders and sweeps (merging shards) and print the index's path.
-report *dirs="target/logjam":
+report *dirs="logjam-store":
     cargo run --release -q -p logjam-scenarios --bin logjam -- report {{dirs}}

@@ -1,6 +1,7 @@
-//! `G1a` (aborted read): a read of a value whose send completed `fail`, or
+//! `G1a` (aborted read): an `ok` read of a value whose send completed `fail`, or
 //! whose transaction completed `fail` (aborted). A fail completion means the
-//! write definitely did not happen, so no read may see it. One anomaly per
+//! write definitely did not happen, so no read may see it. Only `ok` readers
+//! count (Jepsen): a failed or unknown poll proves nothing. One anomaly per
 //! value, however many reads saw it.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
@@ -12,7 +13,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         let Some(w) = v.write.and_then(|id| facts.writes.get(id)) else {
             continue;
         };
-        let (OpType::Fail, Some((offset, read_op))) = (w.outcome, v.first_read) else {
+        let (OpType::Fail, Some((offset, read_op))) = (w.outcome, v.first_ok_read) else {
             continue;
         };
         let what = if w.in_txn {
@@ -25,7 +26,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             .completion
             .map(|c| format!(" ({})", explain::op(facts, c)))
             .unwrap_or_default();
-        let more = match v.read_count {
+        let more = match v.ok_read_count {
             0 | 1 => String::new(),
             n => format!(" (and {} more reads)", n - 1),
         };

@@ -62,6 +62,23 @@ pub enum AnomalyKind {
     /// Two replicas whose committed prefixes differ at the end of a run
     /// (judged on the replica dump, not the history).
     ReplicaDivergence,
+    /// Another value landed between two consecutive sends of one operation
+    /// to a key (Jepsen: always allowed, transactions interleave).
+    IntSendSkip,
+    /// Write cycles between transactions (Jepsen's names; always allowed).
+    #[strum(serialize = "G0")]
+    G0,
+    #[strum(serialize = "G0-process")]
+    G0Process,
+    #[strum(serialize = "G0-realtime")]
+    G0Realtime,
+    /// Cycles with a write-read edge (allowed when ww edges are inferred).
+    #[strum(serialize = "G1c")]
+    G1c,
+    #[strum(serialize = "G1c-process")]
+    G1cProcess,
+    #[strum(serialize = "G1c-realtime")]
+    G1cRealtime,
 }
 
 fn unknown_kind(name: &str) -> String {
@@ -123,7 +140,26 @@ impl AnomalyKind {
             AnomalyKind::IntPollSkip => 13,
             AnomalyKind::NonmonotonicPoll => 14,
             AnomalyKind::IntNonmonotonicPoll => 15,
+            AnomalyKind::G1c => 16,
+            AnomalyKind::G1cRealtime => 17,
+            AnomalyKind::G1cProcess => 18,
+            AnomalyKind::G0 => 19,
+            AnomalyKind::G0Realtime => 20,
+            AnomalyKind::G0Process => 21,
+            AnomalyKind::IntSendSkip => 22,
         }
+    }
+
+    /// A kind Jepsen's Kafka checker also reports, by the same name and rule
+    /// (docs/JEPSEN.md); the others are logjam's own.
+    pub fn is_jepsen(self) -> bool {
+        !matches!(
+            self,
+            AnomalyKind::IntDuplicate
+                | AnomalyKind::LostProcessing
+                | AnomalyKind::DuplicateProcessing
+                | AnomalyKind::ReplicaDivergence
+        )
     }
 }
 
@@ -150,10 +186,28 @@ pub struct Anomaly {
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
     pub by_kind: BTreeMap<AnomalyKind, Vec<Anomaly>>,
+    /// Of those, how many a logjam rule found that Jepsen's checker does not
+    /// apply (docs/JEPSEN.md, "Differences"): left out of Jepsen's validity.
+    pub beyond_jepsen: BTreeMap<AnomalyKind, u64>,
+    /// Of those, how many Jepsen's rule finds but logjam's promises do not
+    /// count (docs/JEPSEN.md, "Differences").
+    pub outside_promises: BTreeMap<AnomalyKind, u64>,
 }
 
 impl Findings {
     pub fn push(&mut self, anomaly: Anomaly) {
         self.by_kind.entry(anomaly.kind).or_default().push(anomaly);
+    }
+
+    /// An anomaly only logjam's own rules find.
+    pub fn push_beyond_jepsen(&mut self, anomaly: Anomaly) {
+        *self.beyond_jepsen.entry(anomaly.kind).or_default() += 1;
+        self.push(anomaly);
+    }
+
+    /// An anomaly Jepsen's rules find that breaks no logjam promise.
+    pub fn push_outside_promises(&mut self, anomaly: Anomaly) {
+        *self.outside_promises.entry(anomaly.kind).or_default() += 1;
+        self.push(anomaly);
     }
 }

@@ -1,53 +1,69 @@
-//! `duplicate`: one value at more than one offset of a key, from
-//! acknowledgements and reads together. Values are unique per key
-//! (HISTORY.md), so a second offset means a second copy: a resend after a
-//! lost response, or a retried batch.
+//! `duplicate`: one value at more than one offset of a key in the version
+//! order (Jepsen's rule, `version_order`: every poll result, failed polls
+//! included, and the offsets of sends that must have committed). Values are
+//! unique per key (HISTORY.md), so a second offset means a second copy: a
+//! resend after a lost response, or a retried batch.
 //!
-//! `int-duplicate`: one operation's own reads show a value at two offsets.
-//! The same copies also count towards `duplicate`; the internal variant
-//! points at the single operation that proves it.
+//! `int-duplicate` (logjam's own): one operation's own reads show a value at
+//! two offsets. The same copies also count towards `duplicate`; the internal
+//! variant points at the single operation that proves it.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
 use super::facts::{Facts, KeyId};
+use super::version_order::VersionOrder;
 
-pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
-    across_history(facts, found);
+pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
+    across_history(facts, order, found);
     within_one_op(facts, found);
 }
 
-fn across_history(facts: &Facts<'_>, found: &mut Findings) {
-    for (&(key, value), v) in &facts.values {
-        if v.more_offsets.is_empty() {
-            continue;
-        }
-        let mut seen: Vec<(i64, usize)> = v.offsets().collect();
-        seen.sort_unstable();
-        let writer = v.write.and_then(|id| facts.writes.get(id));
-        let mut ops: Vec<u64> = writer
-            .map(|w| facts.pair_indices(w.pair))
-            .unwrap_or_default();
-        ops.extend(seen.iter().map(|&(_, op)| facts.index(op)));
-        let at: Vec<String> = seen
+fn across_history(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
+    for (key, log) in order.logs.iter().enumerate() {
+        // (value, offset, op) for every value seen at two indices or more.
+        let mut seen: Vec<(usize, i64, usize)> = log
             .iter()
-            .map(|&(o, op)| format!("{o} ({})", explain::op(facts, op)))
+            .flat_map(|slot| {
+                slot.values
+                    .iter()
+                    .map(move |p| (p.value_id, slot.offset, p.op))
+            })
+            .filter(|&(v, _, _)| order.first_index(v) != order.last_index(v))
             .collect();
-        let origin = match writer {
-            Some(w) => format!("sent by process {}", w.process),
-            None => "never sent in this history".to_string(),
-        };
-        found.push(Anomaly {
-            kind: AnomalyKind::Duplicate,
-            key: facts.key(key).to_string(),
-            values: vec![value.clone()],
-            offsets: seen.iter().map(|&(o, _)| o).collect(),
-            ops,
-            process: writer.map(|w| w.process.clone()),
-            explanation: format!(
-                "{value} ({origin}) appears in {} at offsets {}",
-                facts.key(key),
-                explain::and_list(&at)
-            ),
-        });
+        seen.sort_unstable();
+        for group in seen.chunk_by(|a, b| a.0 == b.0) {
+            let Some(&(value_id, _, _)) = group.first() else {
+                continue;
+            };
+            let Some(value) = facts.value(value_id) else {
+                continue;
+            };
+            let writer = facts.writer(value_id);
+            let mut ops: Vec<u64> = writer
+                .map(|w| facts.pair_indices(w.pair))
+                .unwrap_or_default();
+            ops.extend(group.iter().map(|&(_, _, op)| facts.index(op)));
+            let at: Vec<String> = group
+                .iter()
+                .map(|&(_, o, op)| format!("{o} ({})", explain::op(facts, op)))
+                .collect();
+            let origin = match writer {
+                Some(w) => format!("sent by process {}", w.process),
+                None => "never sent in this history".to_string(),
+            };
+            found.push(Anomaly {
+                kind: AnomalyKind::Duplicate,
+                key: facts.key(key).to_string(),
+                values: vec![value.clone()],
+                offsets: group.iter().map(|&(_, o, _)| o).collect(),
+                ops,
+                process: writer.map(|w| w.process.clone()),
+                explanation: format!(
+                    "{value} ({origin}) appears in {} at offsets {}",
+                    facts.key(key),
+                    explain::and_list(&at)
+                ),
+            });
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! One pass over a history that gathers everything the anomaly finders need:
-//! every write (send micro-operation) with its outcome, every record read,
-//! and per value and per offset what was observed. Keys are interned to small
+//! every write (send micro-operation) with its outcome, every record read
+//! (failed polls included, for the version order), and per value what was
+//! observed. Keys are interned to small
 //! integers and values borrowed from the history, so the pass allocates per
 //! record, not per string. Maps are only looked up or iterated in insertion
 //! order (`IndexMap`), so results never depend on hashing.
@@ -28,13 +29,15 @@ pub(crate) struct Write<'h> {
     pub outcome: OpType,
     /// The offset from an ok completion.
     pub ack_offset: Option<i64>,
+    /// The offset the completion gave, whatever its outcome (an `info` or
+    /// `fail` completion may carry one; Jepsen trusts it once proven).
+    pub offset: Option<i64>,
     pub in_txn: bool,
 }
 
 /// One record a read observed.
-pub(crate) struct Read<'h> {
+pub(crate) struct Read {
     pub offset: i64,
-    pub value: &'h Val,
     /// Its entry in `Facts::values`.
     pub value_id: usize,
 }
@@ -44,8 +47,9 @@ pub(crate) struct Poll<'h> {
     /// Position of the completion in `History::ops`.
     pub op: usize,
     pub process: &'h Process,
-    /// The process's assignment at the time (see `Facts::gather`).
-    pub epoch: u32,
+    /// The completion's type: a failed or unknown poll still tells the truth
+    /// about offsets (Jepsen's version order), but proves nothing committed.
+    pub outcome: OpType,
     pub key: KeyId,
     pub reads: Range<usize>,
 }
@@ -55,51 +59,15 @@ pub(crate) struct Poll<'h> {
 pub(crate) struct ValueFacts {
     /// The write that sent it (the first, should a history send it twice).
     pub write: Option<usize>,
-    /// Distinct offsets it was seen at (acknowledgement or read), each with
-    /// the first op that showed it; the first kept apart so the common case
-    /// of one offset allocates nothing.
-    pub first_offset: Option<(i64, usize)>,
-    pub more_offsets: Vec<(i64, usize)>,
-    /// How many reads observed it, and the first.
+    /// How many `ok` or `info` reads observed it, and the first.
     pub read_count: u64,
     pub first_read: Option<(i64, usize)>,
+    /// How many `ok` reads observed it, and the first: only these prove a
+    /// write committed or satisfy lost-write and unseen (Jepsen).
+    pub ok_read_count: u64,
+    pub first_ok_read: Option<(i64, usize)>,
     /// How many final reads observed it.
     pub final_read_count: u64,
-}
-
-impl ValueFacts {
-    fn note_offset(&mut self, offset: i64, op: usize) {
-        match self.first_offset {
-            None => self.first_offset = Some((offset, op)),
-            Some((o, _)) if o == offset => {}
-            Some(_) => {
-                if !self.more_offsets.iter().any(|&(o, _)| o == offset) {
-                    self.more_offsets.push((offset, op));
-                }
-            }
-        }
-    }
-
-    /// Every distinct offset, in the order first seen.
-    pub fn offsets(&self) -> impl Iterator<Item = (i64, usize)> + '_ {
-        self.first_offset
-            .into_iter()
-            .chain(self.more_offsets.iter().copied())
-    }
-}
-
-/// The distinct values reads observed at one offset of one key.
-/// Each as `(value_id, op)`: the value's entry in `Facts::values` and the
-/// first op that read it there.
-pub(crate) struct OffsetFacts {
-    pub first: (usize, usize),
-    pub more: Vec<(usize, usize)>,
-}
-
-impl OffsetFacts {
-    pub fn values(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        std::iter::once(self.first).chain(self.more.iter().copied())
-    }
 }
 
 /// How a final read covered one key.
@@ -117,15 +85,10 @@ pub(crate) struct Facts<'h> {
     pub keys: Vec<&'h str>,
     /// In issue order: by the op's first line, then position in its list.
     pub writes: Vec<Write<'h>>,
-    pub reads: Vec<Read<'h>>,
+    pub reads: Vec<Read>,
     /// In history order; the polls of one op are adjacent, as are their reads.
     pub polls: Vec<Poll<'h>>,
     pub values: OrderedMap<(KeyId, &'h Val), ValueFacts>,
-    /// From reads only: an acknowledgement is the producer's view, a read is
-    /// the log's (SEMANTICS.md: "holding different values in different reads").
-    pub offsets: OrderedMap<(KeyId, i64), OffsetFacts>,
-    /// Per key: the highest offset any read observed, and the op.
-    pub max_read: Vec<Option<(i64, usize)>>,
     /// Per key: how final reads covered it, if they did.
     pub final_cover: Vec<Option<FinalCover>>,
     pub stats: Stats,
@@ -142,8 +105,6 @@ impl<'h> Facts<'h> {
                 reads: Vec::new(),
                 polls: Vec::new(),
                 values: OrderedMap::default(),
-                offsets: OrderedMap::default(),
-                max_read: Vec::new(),
                 final_cover: Vec::new(),
                 stats: Stats {
                     ops: history.ops.len() as u64,
@@ -151,7 +112,6 @@ impl<'h> Facts<'h> {
                 },
             },
             key_ids: OrderedMap::default(),
-            epochs: OrderedMap::default(),
         };
         for i in 0..g.facts.pairs.len() {
             let pair = g.facts.pairs[i];
@@ -201,9 +161,6 @@ impl<'h> Facts<'h> {
 struct Gatherer<'h> {
     facts: Facts<'h>,
     key_ids: OrderedMap<&'h str, KeyId>,
-    /// Per process, a counter bumped at every new assignment: an `assign` or
-    /// `subscribe`, a `crash`, or an op during which a rebalance happened.
-    epochs: OrderedMap<&'h Process, u32>,
 }
 
 impl<'h> Gatherer<'h> {
@@ -214,7 +171,6 @@ impl<'h> Gatherer<'h> {
         let id = self.facts.keys.len();
         self.key_ids.insert(key, id);
         self.facts.keys.push(key);
-        self.facts.max_read.push(None);
         self.facts.final_cover.push(None);
         id
     }
@@ -229,12 +185,6 @@ impl<'h> Gatherer<'h> {
             return;
         }
         let f = head.f.as_str();
-        let new_assignment = matches!(f, "assign" | "subscribe" | "crash")
-            || invoke.is_some_and(Op::rebalanced)
-            || completion.is_some_and(Op::rebalanced);
-        if new_assignment {
-            *self.epochs.entry(&head.process).or_insert(0) += 1;
-        }
         if !matches!(f, "send" | "poll" | "txn") {
             return;
         }
@@ -262,20 +212,23 @@ impl<'h> Gatherer<'h> {
                 );
             }
         }
-        // A failed op definitely did not happen, so neither did its reads.
-        let (Some(done), true) = (pair.completion, outcome != OpType::Fail) else {
+        // A failed poll's records are gathered too: a poller tells the truth
+        // about offsets even when its transaction aborted (Jepsen's version
+        // order), though they prove nothing was committed.
+        let Some(done) = pair.completion else {
             return;
         };
         let final_read = head.final_read || completion.is_some_and(|op| op.final_read);
-        let epoch = self.epochs.get(&head.process).copied().unwrap_or(0);
         for micro in completed {
             if let MicroOp::Poll { reads: Some(reads) } = micro {
-                self.facts.stats.polls += 1;
-                if final_read {
-                    self.facts.stats.final_polls += 1;
+                if outcome != OpType::Fail {
+                    self.facts.stats.polls += 1;
+                    if final_read {
+                        self.facts.stats.final_polls += 1;
+                    }
                 }
                 for (key, records) in reads {
-                    self.poll(&head.process, done, epoch, final_read, key, records);
+                    self.poll(&head.process, done, outcome, final_read, key, records);
                 }
             }
         }
@@ -303,11 +256,7 @@ impl<'h> Gatherer<'h> {
         self.facts.stats.txn_sends += u64::from(in_txn);
         let entry = self.facts.values.entry((key, value));
         let value_id = entry.index();
-        let facts = entry.or_default();
-        facts.write.get_or_insert(id);
-        if let (Some(o), Some(done)) = (ack_offset, pair.completion) {
-            facts.note_offset(o, done);
-        }
+        entry.or_default().write.get_or_insert(id);
         self.facts.writes.push(Write {
             key,
             value,
@@ -316,65 +265,44 @@ impl<'h> Gatherer<'h> {
             pair,
             outcome,
             ack_offset,
+            offset,
             in_txn,
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn poll(
         &mut self,
         process: &'h Process,
         op: usize,
-        epoch: u32,
+        outcome: OpType,
         final_read: bool,
         key: &'h str,
         records: &'h [(i64, Val)],
     ) {
         let key = self.key_id(key);
         let start = self.facts.reads.len();
+        let counted = outcome != OpType::Fail;
+        let ok = outcome == OpType::Ok;
         for (offset, value) in records {
             let offset = *offset;
             let entry = self.facts.values.entry((key, value));
             let value_id = entry.index();
-            self.facts.reads.push(Read {
-                offset,
-                value,
-                value_id,
-            });
+            self.facts.reads.push(Read { offset, value_id });
+            if !counted {
+                entry.or_default();
+                continue;
+            }
             let facts = entry.or_default();
-            // Read again where it was first read: the offset already lists it,
-            // so skip the second lookup (most reads are such re-reads).
-            let known_here = facts.first_read.is_some_and(|(o, _)| o == offset);
             facts.read_count += 1;
             facts.final_read_count += u64::from(final_read);
             facts.first_read.get_or_insert((offset, op));
-            facts.note_offset(offset, op);
-            if !known_here {
-                match self.facts.offsets.entry((key, offset)) {
-                    indexmap::map::Entry::Vacant(slot) => {
-                        slot.insert(OffsetFacts {
-                            first: (value_id, op),
-                            more: Vec::new(),
-                        });
-                    }
-                    indexmap::map::Entry::Occupied(mut slot) => {
-                        let at = slot.get_mut();
-                        if at.first.0 != value_id && !at.more.iter().any(|&(v, _)| v == value_id) {
-                            at.more.push((value_id, op));
-                        }
-                    }
-                }
-            }
-            if let Some(max) = self.facts.max_read.get_mut(key) {
-                let higher = match *max {
-                    None => true,
-                    Some((m, _)) => offset > m,
-                };
-                if higher {
-                    *max = Some((offset, op));
-                }
+            if ok {
+                facts.ok_read_count += 1;
+                facts.first_ok_read.get_or_insert((offset, op));
             }
         }
-        if final_read {
+        if final_read && counted {
             if let Some(cover) = self.facts.final_cover.get_mut(key) {
                 let seen = records.iter().map(|(o, _)| *o).max();
                 let max_offset = cover.and_then(|c| c.max_offset).max(seen);
@@ -385,7 +313,7 @@ impl<'h> Gatherer<'h> {
         self.facts.polls.push(Poll {
             op,
             process,
-            epoch,
+            outcome,
             key,
             reads,
         });

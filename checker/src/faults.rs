@@ -15,6 +15,13 @@ pub struct FaultClasses {
     pub process_crash: bool,
     /// A broker lost power; unflushed writes are gone.
     pub power_loss: bool,
+    /// How many broker power losses and process crashes the run injected:
+    /// each is an unclean shutdown to Kafka 4.1 (KIP-966), which takes the
+    /// broker out of every ISR and ELR when it comes back. One that hit every
+    /// broker at once counts as `u32::MAX`. Eligible leader replicas keep
+    /// acknowledged records through fewer than `min.insync.replicas` of them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unclean_shutdowns: u32,
     /// A node stopped answering for a while.
     pub pause: bool,
     /// A client process killed.
@@ -49,8 +56,19 @@ impl FaultClasses {
         };
         match classify(&op.f, value) {
             Some(FaultClass::Partition) => self.partition = true,
-            Some(FaultClass::Crash) => self.process_crash = true,
-            Some(FaultClass::PowerLoss) => self.power_loss = true,
+            Some(FaultClass::Crash) => {
+                self.process_crash = true;
+                self.unclean_shutdowns = self.unclean_shutdowns.saturating_add(1);
+            }
+            Some(FaultClass::PowerLoss) => {
+                self.power_loss = true;
+                let hit = if op.f.starts_with("power-loss-all") {
+                    u32::MAX
+                } else {
+                    1
+                };
+                self.unclean_shutdowns = self.unclean_shutdowns.saturating_add(hit);
+            }
             // A stalled group member counts as a pause, as a paused node does.
             Some(FaultClass::Pause | FaultClass::ClientPause) => self.pause = true,
             Some(FaultClass::ClientCrash) => self.client_crash = true,
@@ -58,4 +76,8 @@ impl FaultClasses {
             None => {}
         }
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -6,14 +6,17 @@
 //! with a Kafka history (Jepsen's, their own rig's) can depend on it without
 //! the simulator. [`history`] is the format (HISTORY.md): reader and writer.
 //!
-//! It follows Jepsen's Kafka workload. A send is *committed* when its
-//! completion is `ok`, or when its outcome is unknown (`info`, or no
-//! completion) and some read observed its value; a `fail` send definitely did
-//! not happen. Reads are the poll results of `ok` and `info` completions.
+//! It follows Jepsen's Kafka checker's rules exactly where it uses Jepsen's
+//! names (docs/JEPSEN.md, with the places it deliberately differs). A send
+//! must have committed when its op completed `ok`, or `info` with one of the
+//! op's sends read by an `ok` op; a `fail` send definitely did not happen.
+//! Every poll result, whatever its outcome, tells the truth about offsets;
+//! only `ok` reads prove a write committed or satisfy lost-write and unseen.
 //! Final reads are the ops marked `"final": true`.
 //!
 //! Each anomaly has its own module with a `find` function over the facts
-//! gathered in one pass (`facts`); the group-level `lost-processing` and
+//! gathered in one pass (`facts`) and Jepsen's version order built from them
+//! (`version_order`); the group-level `lost-processing` and
 //! `duplicate-processing` make a second pass over the processing ops
 //! (`processing`). A new kind is a new module, a new [`AnomalyKind`] (its
 //! name comes from the variant; [`AnomalyKind::severity`] ranks it), and a
@@ -21,6 +24,7 @@
 //! each key's offsets once.
 mod aborted_read;
 mod anomaly;
+mod assignment;
 mod duplicate;
 mod explain;
 mod facts;
@@ -28,25 +32,29 @@ pub mod fault_class;
 mod faults;
 pub mod history;
 mod inconsistent_offsets;
+mod jepsen;
 mod lost_write;
 mod poll_order;
 mod precommitted_read;
 mod processing;
 pub mod promise;
+mod realtime_lag;
 mod replica_divergence;
 pub mod replicas;
 mod result;
 mod send_order;
 mod unseen;
 mod verdict;
+mod version_order;
 
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use fault_class::{FaultClass, FaultUndo};
 pub use faults::FaultClasses;
+pub use jepsen::{JepsenOptions, JepsenVerdict};
 pub use promise::{
     not_promised, promises, Acks, CommitMode, NotPromised, Promise, PromiseName, Semantics,
 };
-pub use result::{CheckResult, PromiseVerdict, Stats};
+pub use result::{CheckResult, KeyLag, PromiseVerdict, Series, SeriesPoint, Stats};
 
 use crate::history::{read_history_file, History, HistoryError};
 use anomaly::Findings;
@@ -62,6 +70,9 @@ pub struct CheckOptions {
     /// The fault classes injected; `None` derives them from the history's
     /// nemesis ops.
     pub faults: Option<FaultClasses>,
+    /// Also judge validity as Jepsen's Kafka checker does (`logjam check
+    /// --jepsen`), with its test options.
+    pub jepsen: Option<JepsenOptions>,
 }
 
 /// Check a history.
@@ -78,14 +89,14 @@ pub fn check_with_replicas(
     opts: &CheckOptions,
 ) -> CheckResult {
     let facts = facts::Facts::gather(history);
+    let order = version_order::VersionOrder::build(&facts);
     let mut found = Findings::default();
-    let lost = lost_write::find(&facts, &mut found);
-    let unseen = unseen::find(&facts, &lost, &mut found);
-    let gone: Vec<bool> = lost.iter().zip(&unseen).map(|(l, u)| *l || *u).collect();
-    duplicate::find(&facts, &mut found);
-    inconsistent_offsets::find(&facts, &mut found);
-    send_order::find(&facts, &gone, &mut found);
-    poll_order::find(&facts, &lost, &mut found);
+    lost_write::find(&facts, &order, &mut found);
+    unseen::find(&facts, &mut found);
+    duplicate::find(&facts, &order, &mut found);
+    inconsistent_offsets::find(&facts, &order, &mut found);
+    send_order::find(&facts, &order, &mut found);
+    poll_order::find(&facts, &order, &mut found);
     aborted_read::find(&facts, &mut found);
     precommitted_read::find(&facts, &mut found);
     let mut stats = facts.stats.clone();
@@ -94,10 +105,18 @@ pub fn check_with_replicas(
         found.push(anomaly);
     }
     stats.replica_logs = replicas.len() as u64;
+    let series = Series {
+        unseen: result::downsample(unseen::series(&facts)),
+        realtime_lag: realtime_lag::by_key(history),
+    };
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));
-    verdict::judge(found.by_kind, opts.semantics.as_ref(), faults, stats)
+    let jepsen = opts.jepsen.map(|o| jepsen::judge(&found, o, history));
+    let mut result = verdict::judge(found, opts.semantics.as_ref(), faults, stats);
+    result.series = series;
+    result.jepsen = jepsen;
+    result
 }
 
 /// Read a history file and check it. An unreadable history is an error

@@ -1,144 +1,178 @@
-//! `poll-skip` and `nonmonotonic-poll`: for one process and key, successive
-//! records read within one assignment should follow each other in the log.
-//! Going backwards, or reading an offset again, is `nonmonotonic-poll`;
-//! jumping over an offset known to hold a record is `poll-skip`. When both
-//! records come from the same op the `int-` variant is reported instead.
+//! Poll order, by Jepsen's rules over the version order (`version_order`):
+//! - `poll-skip` / `nonmonotonic-poll`: per process and key, the first value
+//!   an op read is more than one dense position after (skip) / at or before
+//!   (nonmonotonic) the last value the process's previous `ok` op read on
+//!   that key. Ops of any outcome are compared, but only an `ok` op becomes
+//!   the new last; an `ok` poll that returned `{k: []}` is the last read of k
+//!   with no value. An assignment that drops the key forgets it
+//!   (`assignment`); a crash forgets nothing.
+//! - `int-poll-skip` / `int-nonmonotonic-poll`: inside one op (whatever its
+//!   outcome), consecutive values read on a key are more than one dense
+//!   position apart / go backwards or repeat. Keys named in the op's
+//!   `rebalance_log` are excused.
 //!
-//! A new assignment (an `assign` or `subscribe`, a `crash`, or a rebalance
-//! during an op; see `facts`) starts the process afresh: it may legitimately
-//! resume anywhere.
-//!
-//! An offset is "known to hold a record" when a read found a value there that
-//! was not definitely aborted (a read_committed consumer rightly skips aborted
-//! records and transaction markers), or an acknowledgement placed a write
-//! there that was not lost (a lost write's offset was reused, see
-//! `lost_write`). Offsets with nothing known may be markers or gaps, so
-//! jumping over them is not reported.
+//! A value with no dense index gives delta 1: nothing is judged.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
+use super::assignment::{kept_keys, rebalanced_keys, retain_named};
 use super::explain;
-use super::facts::OrderedMap;
-use super::facts::{Facts, KeyId};
+use super::facts::{Facts, KeyId, OrderedMap};
+use super::version_order::VersionOrder;
 use crate::history::{OpType, Process};
 
-pub(crate) fn find(facts: &Facts<'_>, lost: &[bool], found: &mut Findings) {
-    let known = known_offsets(facts, lost);
-    // (process, key) -> (epoch, offset, op) of the last record read.
-    let mut last: OrderedMap<(&Process, KeyId), (u32, i64, usize)> = OrderedMap::default();
-    for poll in &facts.polls {
-        for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-            let previous =
-                last.insert((poll.process, poll.key), (poll.epoch, read.offset, poll.op));
-            let Some((epoch, prev_offset, prev_op)) = previous else {
-                continue;
-            };
-            if epoch != poll.epoch {
-                continue;
-            }
-            let same_op = prev_op == poll.op;
-            let key = facts.key(poll.key);
-            let (kind, detail) = if read.offset <= prev_offset {
-                let kind = if same_op {
-                    AnomalyKind::IntNonmonotonicPoll
-                } else {
-                    AnomalyKind::NonmonotonicPoll
-                };
-                (kind, "going backwards within one assignment".to_string())
-            } else {
-                let skipped = known
-                    .get(poll.key)
-                    .map_or(&[][..], |k| between(k, prev_offset, read.offset));
-                let Some(&(first, first_op)) = skipped.first() else {
-                    continue;
-                };
-                let kind = if same_op {
-                    AnomalyKind::IntPollSkip
-                } else {
-                    AnomalyKind::PollSkip
-                };
-                let what = if skipped.len() == 1 {
-                    format!(
-                        "offset {first}, which holds a record ({})",
-                        explain::op(facts, first_op)
-                    )
-                } else {
-                    format!(
-                        "{} offsets known to hold records, the first {first} ({})",
-                        skipped.len(),
-                        explain::op(facts, first_op)
-                    )
-                };
-                (kind, format!("skipping {what}"))
-            };
-            let ops = if same_op {
-                vec![facts.index(poll.op)]
-            } else {
-                vec![facts.index(prev_op), facts.index(poll.op)]
-            };
-            let at = if same_op {
-                format!(
-                    "{} by process {} read {key} at offset {prev_offset} then {}",
-                    explain::op(facts, poll.op),
-                    poll.process,
-                    read.offset
-                )
-            } else {
-                format!(
-                    "process {} read {key} at offset {prev_offset} ({}) then {} ({})",
-                    poll.process,
-                    explain::op(facts, prev_op),
-                    read.offset,
-                    explain::op(facts, poll.op)
-                )
-            };
-            found.push(Anomaly {
-                kind,
-                key: key.to_string(),
-                values: vec![read.value.clone()],
-                offsets: vec![prev_offset, read.offset],
-                ops,
-                process: Some(poll.process.clone()),
-                explanation: format!("{at}, {detail}"),
-            });
-        }
-    }
-}
+/// The last read of a key by a process's previous `ok` op: the value (none
+/// for an empty read) and the op.
+type LastRead = (Option<usize>, usize);
 
-/// The known offsets strictly between `low` and `high`.
-fn between(known: &[(i64, usize)], low: i64, high: i64) -> &[(i64, usize)] {
-    let from = known.partition_point(|&(o, _)| o <= low);
-    let to = known.partition_point(|&(o, _)| o < high);
-    known.get(from..to.max(from)).unwrap_or_default()
-}
-
-/// Per key, sorted and distinct: offsets known to hold a record, each with an
-/// op that shows it.
-fn known_offsets(facts: &Facts<'_>, lost: &[bool]) -> Vec<Vec<(i64, usize)>> {
-    let mut known: Vec<Vec<(i64, usize)>> = vec![Vec::new(); facts.keys.len()];
-    let aborted = |value_id| {
-        facts
-            .writer(value_id)
-            .is_some_and(|w| w.outcome == OpType::Fail)
-    };
-    for (&(key, offset), at) in &facts.offsets {
-        if let Some((_, op)) = at.values().find(|&(v, _)| !aborted(v)) {
-            if let Some(k) = known.get_mut(key) {
-                k.push((offset, op));
+pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
+    let mut last: OrderedMap<&Process, OrderedMap<KeyId, LastRead>> = OrderedMap::default();
+    let mut cursor = 0;
+    for &pair in &facts.pairs {
+        if let Some(named) = kept_keys(facts, pair) {
+            let process = pair
+                .completion
+                .and_then(|p| facts.ops.get(p))
+                .map(|op| &op.process);
+            if let Some(tracked) = process.and_then(|p| last.get_mut(p)) {
+                retain_named(facts, tracked, &named);
             }
-        }
-    }
-    for (id, w) in facts.writes.iter().enumerate() {
-        if lost.get(id).copied().unwrap_or(false) {
             continue;
         }
-        if let (Some(offset), Some(done), Some(k)) =
-            (w.ack_offset, w.pair.completion, known.get_mut(w.key))
-        {
-            k.push((offset, done));
+        let Some(done) = pair.completion else {
+            continue;
+        };
+        let start = cursor;
+        while facts.polls.get(cursor).is_some_and(|p| p.op == done) {
+            cursor += 1;
+        }
+        let Some(first) = facts.polls.get(start) else {
+            continue;
+        };
+        // Each key's values, all the op's poll micro-ops concatenated.
+        let mut per_key: Vec<(KeyId, Vec<usize>)> = Vec::new();
+        for poll in facts.polls.get(start..cursor).unwrap_or_default() {
+            let values = facts
+                .reads
+                .get(poll.reads.clone())
+                .unwrap_or_default()
+                .iter()
+                .map(|r| r.value_id);
+            match per_key.iter_mut().find(|(k, _)| *k == poll.key) {
+                Some((_, vs)) => vs.extend(values),
+                None => per_key.push((poll.key, values.collect())),
+            }
+        }
+        let excused = rebalanced_keys(facts.ops.get(done));
+        let tracked = last.entry(first.process).or_default();
+        for (key, values) in &per_key {
+            if let Some(&(prev, prev_op)) = tracked.get(key) {
+                if let (Some(prev), Some(&next)) = (prev, values.first()) {
+                    judge(
+                        facts,
+                        order,
+                        first.process,
+                        *key,
+                        (prev, prev_op),
+                        (next, done),
+                        found,
+                    );
+                }
+            }
+            if !excused.iter().any(|k| k == facts.key(*key)) {
+                for w in values.windows(2) {
+                    judge(
+                        facts,
+                        order,
+                        first.process,
+                        *key,
+                        (w[0], done),
+                        (w[1], done),
+                        found,
+                    );
+                }
+            }
+            if first.outcome == OpType::Ok {
+                tracked.insert(*key, (values.last().copied(), done));
+            }
         }
     }
-    for k in &mut known {
-        k.sort_unstable();
-        k.dedup_by_key(|&mut (o, _)| o);
+}
+
+/// Judge two consecutive reads `(value, op)` of one key by one process.
+fn judge(
+    facts: &Facts<'_>,
+    order: &VersionOrder,
+    process: &Process,
+    key: KeyId,
+    (prev, prev_op): (usize, usize),
+    (next, op): (usize, usize),
+    found: &mut Findings,
+) {
+    let delta = order.delta(Some(prev), Some(next));
+    if delta == 1 {
+        return;
     }
-    known
+    let same_op = prev_op == op;
+    let kind = match (delta > 1, same_op) {
+        (true, true) => AnomalyKind::IntPollSkip,
+        (true, false) => AnomalyKind::PollSkip,
+        (false, true) => AnomalyKind::IntNonmonotonicPoll,
+        (false, false) => AnomalyKind::NonmonotonicPoll,
+    };
+    let name = facts.key(key);
+    let shown = |v: usize| facts.value(v).map_or_else(String::new, ToString::to_string);
+    let at = |v: usize| {
+        order
+            .offset_of(key, v)
+            .map_or_else(|| "?".to_string(), |o| o.to_string())
+    };
+    let detail = if delta > 1 {
+        let skipped: Vec<String> = order
+            .skipped(key, prev, next)
+            .iter()
+            .map(|p| format!("{} ({})", shown(p.value_id), explain::op(facts, p.op)))
+            .collect();
+        format!("skipping {}", explain::and_list(&skipped))
+    } else {
+        format!("going backwards (delta {delta})")
+    };
+    let read = if same_op {
+        format!(
+            "{} by process {process} read {name} {} at offset {} then {} at offset {}",
+            explain::op(facts, op),
+            shown(prev),
+            at(prev),
+            shown(next),
+            at(next)
+        )
+    } else {
+        format!(
+            "process {process} read {name} {} at offset {} ({}) then {} at offset {} ({})",
+            shown(prev),
+            at(prev),
+            explain::op(facts, prev_op),
+            shown(next),
+            at(next),
+            explain::op(facts, op)
+        )
+    };
+    let ops = if same_op {
+        vec![facts.index(op)]
+    } else {
+        vec![facts.index(prev_op), facts.index(op)]
+    };
+    found.push(Anomaly {
+        kind,
+        key: name.to_string(),
+        values: [prev, next]
+            .iter()
+            .filter_map(|&v| facts.value(v).cloned())
+            .collect(),
+        offsets: [order.offset_of(key, prev), order.offset_of(key, next)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ops,
+        process: Some(process.clone()),
+        explanation: format!("{read}, {detail}"),
+    });
 }

@@ -1,6 +1,7 @@
 //! `precommitted-read`: a transaction reading its own uncommitted write
-//! (SEMANTICS.md). Within one `txn` op, a poll returned a value that the same
-//! op sends. The op's polls happen before it commits, and a committed read
+//! (SEMANTICS.md). Within one `txn` op of any outcome (Jepsen: an aborted
+//! transaction's poll must not see its own writes either), a poll returned a
+//! value that the same op sends. The op's polls happen before it commits, and a committed read
 //! (read_committed) stops at the last stable offset, below every record of
 //! a transaction still open, so the value cannot have been visible yet.
 //!
@@ -12,7 +13,7 @@
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::explain;
 use super::facts::Facts;
-use crate::history::{MicroOp, OpType, Val};
+use crate::history::{MicroOp, Val};
 use std::collections::BTreeSet;
 
 pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
@@ -23,7 +24,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         let Some(op) = facts.ops.get(done) else {
             continue;
         };
-        if op.f != "txn" || op.op_type == OpType::Fail || op.process.is_nemesis() {
+        if op.f != "txn" || op.process.is_nemesis() {
             continue;
         }
         let invoked = pair

@@ -80,6 +80,11 @@ pub struct Semantics {
     pub legacy_hw_truncation: bool,
     /// Offset commits from stale generations accepted.
     pub legacy_no_commit_fencing: bool,
+    /// Eligible leader replicas and unclean-shutdown handling (KIP-966,
+    /// Kafka 4.1): a broker that restarts without a clean shutdown leaves
+    /// every ISR and ELR, so a replica that lost unflushed records to a
+    /// power loss is never elected cleanly again.
+    pub eligible_leader_replicas: bool,
 }
 
 impl Default for Semantics {
@@ -100,6 +105,7 @@ impl Default for Semantics {
             commit_mode: None,
             legacy_hw_truncation: false,
             legacy_no_commit_fencing: false,
+            eligible_leader_replicas: false,
         }
     }
 }
@@ -118,9 +124,33 @@ impl Semantics {
 
     /// Acknowledged data can vanish from the log itself: a truncation that
     /// the leader-epoch protocol would have prevented, or a power loss with
-    /// unflushed data.
+    /// unflushed data on a replica that may still lead. With eligible leader
+    /// replicas (KIP-966) the replica that lost power leaves every ISR and
+    /// ELR when it registers again, so it never leads without the records
+    /// (the partition stays offline instead, unless unclean election is on).
     fn log_can_rewind(&self, faults: &FaultClasses) -> bool {
-        self.legacy_hw_truncation || (faults.power_loss && self.flush_messages != Some(1))
+        self.legacy_hw_truncation || (faults.power_loss && !self.power_loss_covered(faults))
+    }
+
+    /// The run's power losses cannot take acknowledged records: every
+    /// append is fsynced, or KIP-966 keeps a replica that lost them from
+    /// being elected and the run had fewer unclean shutdowns (power losses
+    /// and crashes) than min.insync.replicas: each committed record is on
+    /// min.insync.replicas replicas, so one that shut down cleanly still
+    /// holds it and stays eligible (KIP-966 tolerates min ISR - 1).
+    fn power_loss_covered(&self, faults: &FaultClasses) -> bool {
+        self.flush_messages == Some(1)
+            || (self.eligible_leader_replicas
+                && faults.unclean_shutdowns < self.min_insync_replicas)
+    }
+
+    /// Why power loss is covered, for a promise's reason.
+    fn power_loss_reason(&self) -> &'static str {
+        if self.flush_messages == Some(1) {
+            "flush.messages=1"
+        } else {
+            "eligible leader replicas (KIP-966, Kafka 4.1) and fewer unclean shutdowns (power losses, crashes) than min.insync.replicas"
+        }
     }
 }
 
@@ -233,9 +263,9 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
     let durable = sem.acks == Acks::All && sem.min_insync_replicas >= 2 && offsets_stable;
     if durable {
         let power = if faults.power_loss {
-            " and, with flush.messages=1, power loss"
+            format!(" and, with {}, power loss", sem.power_loss_reason())
         } else {
-            ""
+            String::new()
         };
         promise(
             PromiseName::NoAckedLoss,
@@ -285,9 +315,9 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
 
     if offsets_stable {
         let power = if faults.power_loss {
-            ", flush.messages=1 under power loss"
+            format!(", {} under power loss", sem.power_loss_reason())
         } else {
-            ""
+            String::new()
         };
         promise(
             PromiseName::ConsistentOffsets,

@@ -1,6 +1,7 @@
 //! What a check returns, as written to `result.json`.
 use super::anomaly::{Anomaly, AnomalyKind};
 use super::faults::FaultClasses;
+use super::jepsen::JepsenVerdict;
 use super::promise::PromiseName;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,18 +23,90 @@ pub struct CheckResult {
     /// The fault classes the promises were judged under.
     pub faults: FaultClasses,
     pub stats: Stats,
+    /// Informational series (Jepsen's plots): unseen over time, realtime
+    /// lag per key. They judge nothing.
+    #[serde(default)]
+    pub series: Series,
+    /// Validity as Jepsen's Kafka checker computes it, when asked for
+    /// (`logjam check --jepsen`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jepsen: Option<JepsenVerdict>,
+}
+
+/// At most this many points per series in `result.json`.
+pub const SERIES_POINTS: usize = 200;
+
+/// One point of a series over simulated time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    pub time_ns: u64,
+    pub value: u64,
+}
+
+/// Realtime lag of one key (Jepsen's `realtime-lag`): at each `ok` poll by a
+/// process holding the key, how long since the offset after the last one it
+/// had read was first known to exist (a lower bound on how far behind it was).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLag {
+    /// The worst lag, when it was measured (the poll's invocation) and by whom.
+    pub worst_lag_ns: u64,
+    pub worst_at_ns: u64,
+    pub worst_process: Option<super::history::Process>,
+    /// The lag over time, the worst in each of at most [`SERIES_POINTS`] spans.
+    pub series: Vec<SeriesPoint>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Series {
+    /// Values sent by `ok` ops that no `ok` poll had read yet, over time (the
+    /// last point of each of at most [`SERIES_POINTS`] spans).
+    pub unseen: Vec<SeriesPoint>,
+    /// Realtime lag per key; empty when the history carries no times.
+    pub realtime_lag: BTreeMap<String, KeyLag>,
+}
+
+/// Thin a time-ordered series to at most [`SERIES_POINTS`] points: equal
+/// spans of time, each keeping its last point (what the count was then).
+pub(crate) fn downsample(points: Vec<SeriesPoint>) -> Vec<SeriesPoint> {
+    thin(points, |kept, p| *kept = p)
+}
+
+fn thin(
+    mut points: Vec<SeriesPoint>,
+    keep: impl Fn(&mut SeriesPoint, SeriesPoint),
+) -> Vec<SeriesPoint> {
+    if points.len() <= SERIES_POINTS {
+        return points;
+    }
+    points.sort_by_key(|p| p.time_ns);
+    let lo = points.iter().map(|p| p.time_ns).min().unwrap_or(0);
+    let hi = points.iter().map(|p| p.time_ns).max().unwrap_or(0);
+    let span = (hi - lo) / SERIES_POINTS as u64 + 1;
+    let mut out: Vec<(u64, SeriesPoint)> = Vec::with_capacity(SERIES_POINTS);
+    for p in points {
+        let bucket = (p.time_ns - lo) / span;
+        match out.last_mut() {
+            Some((b, kept)) if *b == bucket => keep(kept, p),
+            _ => out.push((bucket, p)),
+        }
+    }
+    out.into_iter().map(|(_, p)| p).collect()
 }
 
 impl CheckResult {
     /// The exit status of `logjam check`: 0 when every promise was kept (or,
-    /// without a configuration, when nothing was found), 1 otherwise. Status 2
+    /// without a configuration, when nothing was found), 1 a promise broken,
+    /// 4 anomalies found with no configuration (nothing promised), 5 a
+    /// configuration none of whose promises the history exercised. Status 2
     /// (bad input) is the caller's.
     pub fn exit_code(&self) -> i32 {
         match self.valid {
-            Some(true) => 0,
             Some(false) => 1,
+            Some(true) if self.nothing_exercised() => 5,
+            Some(true) => 0,
             None if self.counts.is_empty() => 0,
-            None => 1,
+            None => 4,
         }
     }
 
@@ -49,8 +122,25 @@ pub struct PromiseVerdict {
     /// Why the configuration promises it (the SEMANTICS.md row).
     pub reason: String,
     pub kept: bool,
+    /// The history could have shown it broken (`verdict::exercised`):
+    /// a promise kept but not exercised is reported as "not exercised", never
+    /// "kept". Results written before this field read as exercised.
+    #[serde(default = "exercised_by_default")]
+    pub exercised: bool,
     /// The anomaly kinds that broke it, with their counts.
     pub broken_by: BTreeMap<AnomalyKind, u64>,
+}
+
+fn exercised_by_default() -> bool {
+    true
+}
+
+impl CheckResult {
+    /// A configuration was given and the history exercised none of its
+    /// promises: nothing can be said to be kept.
+    pub fn nothing_exercised(&self) -> bool {
+        self.valid.is_some() && !self.promises.iter().any(|p| p.exercised)
+    }
 }
 
 /// Sizes of the history, for reports.
@@ -96,6 +186,10 @@ impl Stats {
             LostProcessing | DuplicateProcessing => self.processed > 0,
             // Two replicas of one partition at least.
             ReplicaDivergence => self.replica_logs > 1,
+            IntSendSkip => sends > 0 && self.polls > 0,
+            // No cycle search runs yet (the kinds are named for Jepsen's
+            // validity): never shown as checked.
+            G0 | G0Process | G0Realtime | G1c | G1cProcess | G1cRealtime => false,
         }
     }
 

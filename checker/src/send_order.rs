@@ -1,79 +1,170 @@
-//! `nonmonotonic-send`: for one process and key, sends taken in issue order
-//! (op, then position in the op's list) whose offsets do not increase.
-//! `int-nonmonotonic-send` is the same inside one op.
+//! Send order, by Jepsen's rules over the version order (`version_order`):
+//! - `nonmonotonic-send`: per process and key, over its `ok` and `info` send
+//!   and txn ops, an op's first send to the key lands at or before the
+//!   previous such op's last send to it (delta ≤ 0). An assignment that drops
+//!   the key forgets the previous op (`assignment`).
+//! - `int-nonmonotonic-send`: inside one op (whatever its outcome), a later
+//!   send to a key lands at or before an earlier one.
+//! - `int-send-skip`: inside one op, another value landed between two
+//!   consecutive sends to a key (always allowed: transactions interleave).
 //!
-//! A send takes part once it is known to have happened: acknowledged, or of
-//! unknown outcome and observed by a read (Jepsen's rule). Its offset is its
-//! acknowledged offset, or, without one, the lowest offset a read found it at.
-//! Lost and unseen writes are left out: the log no longer holds them where
-//! they were acknowledged (a truncation reused the offset, or ended below
-//! it), so a later send landing below them shows the loss, already reported,
-//! not a reordering.
+//! A value with no dense index (its outcome unproven, or its offset taken by
+//! another value) gives delta 1: nothing is judged.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
+use super::assignment::{kept_keys, retain_named};
 use super::explain;
-use super::facts::OrderedMap;
-use super::facts::{Facts, KeyId};
+use super::facts::{Facts, KeyId, OrderedMap, Write};
+use super::version_order::VersionOrder;
 use crate::history::{OpType, Process};
 
-/// `gone[id]`: write `id` is a lost or unseen write.
-pub(crate) fn find(facts: &Facts<'_>, gone: &[bool], found: &mut Findings) {
-    // (process, key) -> the previous send: (offset, write id). Looked up only.
-    let mut last: OrderedMap<(&Process, KeyId), (i64, usize)> = OrderedMap::default();
-    for (id, w) in facts.writes.iter().enumerate() {
-        if w.outcome == OpType::Fail || gone.get(id).copied().unwrap_or(false) {
+pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
+    // Per process, per key: the last send (write id) of its last op.
+    let mut last: OrderedMap<&Process, OrderedMap<KeyId, usize>> = OrderedMap::default();
+    let mut cursor = 0;
+    for &pair in &facts.pairs {
+        let start = cursor;
+        while facts.writes.get(cursor).is_some_and(|w| w.pair == pair) {
+            cursor += 1;
+        }
+        if let Some(named) = kept_keys(facts, pair) {
+            let process = pair
+                .completion
+                .or(pair.invoke)
+                .and_then(|p| facts.ops.get(p))
+                .map(|op| &op.process);
+            if let Some(tracked) = process.and_then(|p| last.get_mut(p)) {
+                retain_named(facts, tracked, &named);
+            }
             continue;
         }
-        let value = facts.value_facts(w.value_id);
-        let read_offset = || {
-            value
-                .filter(|v| v.read_count > 0)
-                .and_then(|v| v.offsets().map(|(o, _)| o).min())
-        };
-        let offset = match w.outcome {
-            OpType::Ok => w.ack_offset.or_else(read_offset),
-            _ => read_offset(),
-        };
-        let Some(offset) = offset else {
+        let Some(first) = facts.writes.get(start) else {
             continue;
         };
-        let previous = last.insert((w.process, w.key), (offset, id));
-        let Some((prev_offset, prev_id)) = previous else {
-            continue;
-        };
-        let Some(prev) = facts.writes.get(prev_id) else {
-            continue;
-        };
-        if offset > prev_offset {
+        // Each key's sends, in the op's order.
+        let mut per_key: Vec<(KeyId, Vec<usize>)> = Vec::new();
+        for id in start..cursor {
+            let Some(w) = facts.writes.get(id) else {
+                continue;
+            };
+            match per_key.iter_mut().find(|(k, _)| *k == w.key) {
+                Some((_, ids)) => ids.push(id),
+                None => per_key.push((w.key, vec![id])),
+            }
+        }
+        for (key, ids) in &per_key {
+            internal(facts, order, *key, ids, found);
+        }
+        if !matches!(first.outcome, OpType::Ok | OpType::Info) {
             continue;
         }
-        let same_op = prev.pair == w.pair;
-        let kind = if same_op {
-            AnomalyKind::IntNonmonotonicSend
+        let tracked = last.entry(first.process).or_default();
+        for (key, ids) in &per_key {
+            let (Some(&head), Some(&tail)) = (ids.first(), ids.last()) else {
+                continue;
+            };
+            if let Some(prev) = tracked.insert(*key, tail) {
+                across_ops(facts, order, prev, head, found);
+            }
+        }
+    }
+}
+
+fn write<'a, 'h>(facts: &'a Facts<'h>, id: usize) -> Option<&'a Write<'h>> {
+    facts.writes.get(id)
+}
+
+fn at(order: &VersionOrder, w: &Write<'_>) -> String {
+    order
+        .offset_of(w.key, w.value_id)
+        .map_or_else(|| "?".to_string(), |o| o.to_string())
+}
+
+fn across_ops(
+    facts: &Facts<'_>,
+    order: &VersionOrder,
+    prev: usize,
+    next: usize,
+    found: &mut Findings,
+) {
+    let (Some(p), Some(n)) = (write(facts, prev), write(facts, next)) else {
+        return;
+    };
+    let delta = order.delta(Some(p.value_id), Some(n.value_id));
+    if delta >= 1 {
+        return;
+    }
+    let mut ops = facts.pair_indices(p.pair);
+    ops.extend(facts.pair_indices(n.pair));
+    let (po, no) = (at(order, p), at(order, n));
+    found.push(Anomaly {
+        kind: AnomalyKind::NonmonotonicSend,
+        key: facts.key(n.key).to_string(),
+        values: vec![p.value.clone(), n.value.clone()],
+        offsets: [order.offset_of(p.key, p.value_id), order.offset_of(n.key, n.value_id)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ops,
+        process: Some(n.process.clone()),
+        explanation: format!(
+            "process {} sent {} then, in a later operation, {} to {}, but they landed at offsets {po} then {no} (delta {delta})",
+            n.process,
+            p.value,
+            n.value,
+            facts.key(n.key)
+        ),
+    });
+}
+
+fn internal(
+    facts: &Facts<'_>,
+    order: &VersionOrder,
+    key: KeyId,
+    ids: &[usize],
+    found: &mut Findings,
+) {
+    for pair in ids.windows(2) {
+        let (Some(a), Some(b)) = (write(facts, pair[0]), write(facts, pair[1])) else {
+            continue;
+        };
+        let delta = order.delta(Some(a.value_id), Some(b.value_id));
+        if delta == 1 {
+            continue;
+        }
+        let within = explain::op(facts, b.pair.last());
+        let (ao, bo) = (at(order, a), at(order, b));
+        let (kind, detail) = if delta > 1 {
+            let skipped: Vec<String> = order
+                .skipped(key, a.value_id, b.value_id)
+                .iter()
+                .filter_map(|p| facts.value(p.value_id).map(ToString::to_string))
+                .collect();
+            (
+                AnomalyKind::IntSendSkip,
+                format!("with {} between them", explain::and_list(&skipped)),
+            )
         } else {
-            AnomalyKind::NonmonotonicSend
-        };
-        let mut ops = facts.pair_indices(prev.pair);
-        if !same_op {
-            ops.extend(facts.pair_indices(w.pair));
-        }
-        let within = if same_op {
-            format!("within {}, ", explain::op(facts, w.pair.first()))
-        } else {
-            String::new()
+            (
+                AnomalyKind::IntNonmonotonicSend,
+                format!("going backwards (delta {delta})"),
+            )
         };
         found.push(Anomaly {
             kind,
-            key: facts.key(w.key).to_string(),
-            values: vec![prev.value.clone(), w.value.clone()],
-            offsets: vec![prev_offset, offset],
-            ops,
-            process: Some(w.process.clone()),
+            key: facts.key(key).to_string(),
+            values: vec![a.value.clone(), b.value.clone()],
+            offsets: [order.offset_of(key, a.value_id), order.offset_of(key, b.value_id)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            ops: facts.pair_indices(b.pair),
+            process: Some(b.process.clone()),
             explanation: format!(
-                "{within}process {} sent {} then {} to {}, but they landed at offsets {prev_offset} then {offset}",
-                w.process,
-                prev.value,
-                w.value,
-                facts.key(w.key)
+                "within {within}, process {} sent {} then {} to {}, landing at offsets {ao} then {bo}, {detail}",
+                b.process,
+                a.value,
+                b.value,
+                facts.key(key)
             ),
         });
     }

@@ -1,5 +1,6 @@
 //! logjam's harness: builds simulations from scenarios, injects faults, drives
 //! workloads, records histories and hands them to `logjam-checker`.
+pub mod limits;
 pub mod nemesis;
 pub mod replica_dump;
 pub mod rng;

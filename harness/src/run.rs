@@ -26,8 +26,25 @@ const END_SLACK_MS: u64 = 1_000;
 pub enum RunError {
     #[error("invalid configuration: {0}")]
     Config(#[from] ConfigError),
+    /// A fault schedule that cannot fire in this scenario (a target that
+    /// does not exist, a time past the fault window): bad input.
+    #[error("invalid fault schedule: {0}")]
+    Schedule(String),
     #[error("simulation failed: {0}")]
     Sim(String),
+}
+
+/// How many of the schedule's faults fired, for the summary line and
+/// `result.json` ("2 of 12 faults did not fire").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FaultTally {
+    /// Entries of the schedule (generated or given).
+    pub scheduled: u64,
+    /// Of those, the ones that did nothing: skipped when they came due
+    /// because their role had no holder then (no lagging follower while all
+    /// are in sync, a broker already down, a member already killed), or due
+    /// after the fault window's last step.
+    pub not_fired: u64,
 }
 
 #[derive(Debug)]
@@ -46,6 +63,7 @@ pub struct RunOutput {
     /// The cluster's own account of the run (`events.jsonl`): for
     /// explanations, never the checker's input.
     pub events: Vec<TimedEvent>,
+    pub fault_tally: FaultTally,
 }
 
 /// The fault schedule a run of `scenario` with `seed` uses.
@@ -80,6 +98,21 @@ pub fn run(
     seed: u64,
     schedule: Option<Vec<ScheduledFault>>,
 ) -> Result<RunOutput, RunError> {
+    run_with_progress(scenario, seed, schedule, &mut |_, _| {})
+}
+
+/// [`run`], calling `progress(simulated_ms, total_ms)` every simulated
+/// second (for a progress line; nothing in the run depends on it).
+pub fn run_with_progress(
+    scenario: &Scenario,
+    seed: u64,
+    schedule: Option<Vec<ScheduledFault>>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<RunOutput, RunError> {
+    if let Some(given) = &schedule {
+        crate::nemesis::targets::check_schedule(given, scenario, "faults")
+            .map_err(RunError::Schedule)?;
+    }
     let config = workload::cluster_config(&scenario.workload, scenario.cluster.clone());
     let cluster = Cluster::new(config.clone())?;
     let knobs = &scenario.sim;
@@ -116,6 +149,10 @@ pub fn run(
     let mut steps = 0u64;
     let mut step = |sim: &mut turmoil::Sim<'_>| -> Result<(), RunError> {
         steps += 1;
+        let ms = sim.elapsed().as_millis() as u64;
+        if ms / 1_000 != ms.saturating_sub(knobs.tick_ms) / 1_000 {
+            progress(ms, total_ms);
+        }
         sim.step()
             .map(|_| ())
             .map_err(|e| RunError::Sim(e.to_string()))
@@ -156,8 +193,14 @@ pub fn run(
     let options = CheckOptions {
         semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
+        // Jepsen's verdict beside the promises, for the run page.
+        jepsen: Some(logjam_checker::JepsenOptions::default()),
     };
     let result = check_with_replicas(&history, &replicas, &options);
+    let fault_tally = FaultTally {
+        scheduled: schedule.len() as u64,
+        not_fired: nemesis.skipped + (schedule.len() as u64).saturating_sub(nemesis.fired),
+    };
     Ok(RunOutput {
         seed,
         history,
@@ -169,6 +212,7 @@ pub fn run(
         simulated_ms,
         final_reads_complete: final_reads.partitions_read(),
         events: cluster.events(),
+        fault_tally,
     })
 }
 
@@ -205,6 +249,7 @@ mod tests {
             preset: None,
             cluster: ClusterConfig {
                 brokers: 1,
+                kafka_version: Default::default(),
                 broker: BrokerConfig::scaled_for_simulation(),
                 topics: vec![TopicConfig {
                     name: "t".into(),

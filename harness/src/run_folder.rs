@@ -2,7 +2,7 @@
 //! history, the faults as fired, each replica's log at the end, and the
 //! checker's result.
 use crate::nemesis::fault::ScheduledFault;
-use crate::run::RunOutput;
+use crate::run::{FaultTally, RunOutput};
 use crate::scenario::Scenario;
 use logjam_checker::history::write_jsonl;
 use logjam_checker::replicas::write_replicas;
@@ -35,6 +35,25 @@ pub fn run_dir(root: &Path, scenario: &Scenario, seed: u64) -> PathBuf {
         .join(seed.to_string())
 }
 
+/// The folder of a run whose faults a schedule file replaced (`logjam run
+/// --faults F`): beside the scenario's own run, never on it, named by a hash
+/// of the schedule and its fault window, so each schedule keeps its folder:
+/// `<root>/runs/<scenario>/<preset>/<seed>-faults-<hash>`.
+pub fn run_dir_with_faults(
+    root: &Path,
+    scenario: &Scenario,
+    seed: u64,
+    schedule: &[ScheduledFault],
+) -> PathBuf {
+    let text =
+        serde_json::to_string(&(scenario.duration_ms, schedule)).expect("a schedule serializes");
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = text.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    run_dir(root, scenario, seed).with_file_name(format!("{seed}-faults-{hash:08x}"))
+}
+
 pub fn write_run_folder(dir: &Path, scenario: &Scenario, out: &RunOutput) -> io::Result<RunMeta> {
     fs::create_dir_all(dir)?;
     let meta = RunMeta {
@@ -42,7 +61,13 @@ pub fn write_run_folder(dir: &Path, scenario: &Scenario, out: &RunOutput) -> io:
         preset: scenario.preset.clone(),
         seed: out.seed,
         logjam_version: env!("CARGO_PKG_VERSION").to_string(),
-        replay_command: format!("logjam replay {}", dir.display()),
+        // Absolute, so the command works from any folder.
+        replay_command: format!(
+            "logjam replay {}",
+            std::path::absolute(dir)
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .display()
+        ),
         steps: out.steps,
         simulated_ms: out.simulated_ms,
         final_reads_complete: out.final_reads_complete,
@@ -65,8 +90,37 @@ pub fn write_run_folder(dir: &Path, scenario: &Scenario, out: &RunOutput) -> io:
     let mut replicas = BufWriter::new(fs::File::create(dir.join("replicas.jsonl"))?);
     write_replicas(&out.replicas, &mut replicas)?;
     replicas.flush()?;
-    write_json(&dir.join("result.json"), &out.result)?;
+    write_json(
+        &dir.join("result.json"),
+        &ResultFile {
+            result: &out.result,
+            fault_tally: out.fault_tally,
+        },
+    )?;
     Ok(meta)
+}
+
+/// `result.json`: the checker's result, and how many of the schedule's
+/// faults fired (a page banner says "2 of 12 faults did not fire").
+#[derive(Serialize)]
+struct ResultFile<'a> {
+    #[serde(flatten)]
+    result: &'a logjam_checker::CheckResult,
+    fault_tally: FaultTally,
+}
+
+/// The fault tally a run folder's `result.json` holds (zero for folders
+/// written before it was recorded).
+pub fn read_fault_tally(dir: &Path) -> FaultTally {
+    #[derive(Deserialize)]
+    struct Tally {
+        #[serde(default)]
+        fault_tally: FaultTally,
+    }
+    fs::read_to_string(dir.join("result.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Tally>(&t).ok())
+        .map_or_else(FaultTally::default, |t| t.fault_tally)
 }
 
 pub fn read_run_meta(dir: &Path) -> Result<RunMeta, String> {

@@ -41,6 +41,21 @@ impl Scenario {
         self.preset.as_deref().unwrap_or(NO_PRESET)
     }
 
+    /// The name is a folder name under `--out` (`runs/<name>/...`), so it is
+    /// letters, digits, `-`, `_` and `.` only, not `.` or `..`: no separator
+    /// can take a run folder outside `--out` (issue 14).
+    pub fn check_name(&self) -> Result<(), String> {
+        let name = &self.name;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        if name.is_empty() || name == "." || name == ".." || !name.chars().all(allowed) {
+            return Err(format!(
+                "`name`: expected letters, digits, `-`, `_` and `.` only (it names the run's \
+                 folder), got {name:?}"
+            ));
+        }
+        Ok(())
+    }
+
     /// The scenario's own times are each within [`MAX_SIMULATED_MS`]; the
     /// error names the field.
     pub fn check_times(&self) -> Result<(), String> {

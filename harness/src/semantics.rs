@@ -37,6 +37,7 @@ pub fn semantics_of(c: &ClusterConfig) -> Semantics {
         commit_mode: None,
         legacy_hw_truncation: c.broker.legacy_hw_truncation,
         legacy_no_commit_fencing: c.broker.legacy_no_commit_fencing,
+        eligible_leader_replicas: c.kafka_version.eligible_leader_replicas(),
     }
 }
 

@@ -31,6 +31,7 @@ fn scenario(name: &str, mode: CommitMode) -> Scenario {
         preset: None,
         cluster: ClusterConfig {
             brokers: 3,
+            kafka_version: Default::default(),
             broker: BrokerConfig {
                 min_insync_replicas: 2,
                 ..BrokerConfig::scaled_for_simulation()

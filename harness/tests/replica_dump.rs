@@ -18,6 +18,7 @@ fn durable_scenario() -> Scenario {
         preset: None,
         cluster: ClusterConfig {
             brokers: 3,
+            kafka_version: Default::default(),
             broker: BrokerConfig {
                 min_insync_replicas: 2,
                 ..BrokerConfig::scaled_for_simulation()
@@ -69,6 +70,7 @@ fn a_durable_run_dumps_every_replica_and_they_agree() {
     let options = CheckOptions {
         semantics: Some(semantics_of_workload(&scenario.cluster, &scenario.workload)),
         faults: None,
+        jepsen: None,
     };
     let result = check_with_replicas(&out.history, &diverged, &options);
     let found = &result.anomalies[&AnomalyKind::ReplicaDivergence];
@@ -79,4 +81,84 @@ fn a_durable_run_dumps_every_replica_and_they_agree() {
     );
     let broken: Vec<PromiseName> = result.broken().map(|p| p.name).collect();
     assert_eq!(broken, vec![PromiseName::ConsistentOffsets]);
+}
+
+/// KIP-101 scenario 2 as a run (ZooKeeper-era restarts keep the ISR, so
+/// both directions differ in `logjam.legacy.hw.truncation` alone): broker 2
+/// loses power with its last second of records unwritten-back, cut off from
+/// the leader 1, and restarts at once; 1 loses power 450 ms later, keeping
+/// records 2 lost. 2 is elected and writes at those offsets. 1 comes back
+/// as a follower: pre-KIP-101 it truncates to its HW and fetches on from
+/// there with no epoch check, so both replicas hold different records at
+/// the same committed offsets for good, which `replica-divergence` reports
+/// from the end-of-run dump; with leader-epoch truncation 1 cuts where the
+/// epochs diverge and refetches, and the dump agrees.
+fn kip101_scenario_2(legacy_hw_truncation: bool) -> Scenario {
+    use logjam_harness::nemesis::fault::{Fault, ScheduledFault, Target};
+    let mut s = durable_scenario();
+    s.name = "kip101-scenario-2".into();
+    s.cluster.broker.min_insync_replicas = 1;
+    s.cluster.broker.legacy_hw_truncation = legacy_hw_truncation;
+    s.cluster.broker.legacy_restart_keeps_isr = true;
+    s.cluster.broker.page_cache_writeback_age_ms = 1_000;
+    s.cluster.topics[0].partitions = 1;
+    s.cluster.topics[0].replication_factor = 2;
+    s.duration_ms = 8_000;
+    let (leader, follower) = (Target::Broker(1), Target::Broker(2));
+    s.faults.schedule = vec![
+        ScheduledFault::at(
+            3_000,
+            Fault::Cut {
+                a: leader.clone(),
+                b: follower.clone(),
+            },
+        ),
+        ScheduledFault::at(3_000, Fault::PowerLoss { target: follower }),
+        ScheduledFault::at(3_010, Fault::Restart),
+        ScheduledFault::at(3_450, Fault::PowerLoss { target: leader }),
+        ScheduledFault::at(5_000, Fault::Heal),
+        ScheduledFault::at(5_000, Fault::Restart),
+    ];
+    s
+}
+
+#[test]
+fn kip101_scenario_2_diverges_for_good_with_legacy_truncation_and_not_with_leader_epochs() {
+    for seed in 0..3 {
+        let legacy = run(&kip101_scenario_2(true), seed, None).expect("run");
+        assert!(
+            legacy
+                .result
+                .anomalies
+                .contains_key(&AnomalyKind::ReplicaDivergence),
+            "seed {seed}: legacy truncation to the HW left the replicas in agreement: {:?}",
+            legacy.result.counts
+        );
+        let modern = run(&kip101_scenario_2(false), seed, None).expect("run");
+        assert!(
+            !modern
+                .result
+                .anomalies
+                .contains_key(&AnomalyKind::ReplicaDivergence),
+            "seed {seed}: leader-epoch truncation left replicas diverged"
+        );
+        let epoch_truncations = modern
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.event,
+                    logjam_models::events::ClusterEvent::Truncation {
+                        broker: 1,
+                        reason: logjam_models::events::TruncationReason::LeaderEpoch,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert!(
+            epoch_truncations > 0,
+            "seed {seed}: the returning broker 1 did not cut its log by leader epoch: the dangerous state was not reached"
+        );
+    }
 }

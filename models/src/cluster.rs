@@ -43,6 +43,11 @@ impl Default for SimSettings {
     }
 }
 
+/// How many connections a simulated host queues before accepting them
+/// (turmoil's `tcp_capacity`): one more panics inside turmoil ("server
+/// socket buffer full"), so scenarios are sized to stay under it.
+pub const LISTEN_BACKLOG: usize = 4096;
+
 /// A fixed epoch: nothing in a run may depend on the wall clock.
 pub const SIM_EPOCH_SECS: u64 = 1_700_000_000;
 
@@ -54,7 +59,7 @@ pub fn new_sim<'a>(s: &SimSettings) -> turmoil::Sim<'a> {
         .simulation_duration(Duration::from_millis(s.duration_ms))
         .min_message_latency(Duration::from_millis(s.min_latency_ms))
         .max_message_latency(Duration::from_millis(s.max_latency_ms))
-        .tcp_capacity(4096)
+        .tcp_capacity(LISTEN_BACKLOG)
         .build()
 }
 
@@ -197,6 +202,12 @@ impl Cluster {
 
     pub fn isr_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {
         self.partition(tp, |p| p.isr.clone()).unwrap_or_default()
+    }
+
+    /// The partition's eligible leader replicas (KIP-966; always empty
+    /// before `kafka.version` 4.1).
+    pub fn elr_of(&self, tp: &TopicPartition) -> Vec<BrokerId> {
+        self.partition(tp, |p| p.elr.clone()).unwrap_or_default()
     }
 
     /// The partition's replicas, from the controller's view (empty for an

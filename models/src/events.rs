@@ -34,6 +34,10 @@ pub enum FenceReason {
     SessionExpired,
     /// A new incarnation registered: the old one is fenced first (KIP-841/903).
     Restarted,
+    /// A new incarnation registered without having shut down cleanly
+    /// (`kafka.version` 4.1, KIP-966): as `restarted`, and the broker also
+    /// leaves every ISR (the last member too) and every ELR.
+    UncleanShutdown,
 }
 
 /// Why the controller's ISR changed.
@@ -44,6 +48,8 @@ pub enum IsrCause {
     AlterPartition,
     /// The controller removed a fenced broker.
     BrokerFenced,
+    /// An election from the ELR made the new leader the whole ISR (KIP-966).
+    Election,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +97,13 @@ pub enum ClusterEvent {
         leader_epoch: i32,
         /// Not from the ISR (`unclean.leader.election.enable`).
         unclean: bool,
+        /// From the eligible leader replicas, the ISR being empty (KIP-966):
+        /// clean, the new leader holds every committed record.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        from_elr: bool,
+        /// The ELR before the election (4.1 only).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        elr_before: Vec<BrokerId>,
         reason: ElectionReason,
         isr_before: Vec<BrokerId>,
         isr: Vec<BrokerId>,
@@ -107,6 +120,9 @@ pub enum ClusterEvent {
         tp: TopicPartition,
         leader_epoch: i32,
         isr: Vec<BrokerId>,
+        /// The eligible leader replicas, none of them live (4.1 only).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        elr: Vec<BrokerId>,
     },
     /// A leader sent AlterPartition (its pending, KIP-497 state).
     IsrProposed {
@@ -124,6 +140,17 @@ pub enum ClusterEvent {
         leader: Option<BrokerId>,
         old_isr: Vec<BrokerId>,
         new_isr: Vec<BrokerId>,
+        partition_epoch: i32,
+        cause: IsrCause,
+    },
+    /// The controller changed a partition's eligible leader replicas or last
+    /// known ELR (KIP-966, `kafka.version` 4.1), with the ISR they go with.
+    ElrChanged {
+        tp: TopicPartition,
+        isr: Vec<BrokerId>,
+        old_elr: Vec<BrokerId>,
+        elr: Vec<BrokerId>,
+        last_known_elr: Vec<BrokerId>,
         partition_epoch: i32,
         cause: IsrCause,
     },

@@ -11,6 +11,17 @@ pub struct PartitionState {
     /// Bumped on every leader change.
     pub leader_epoch: i32,
     pub isr: Vec<BrokerId>,
+    /// Eligible leader replicas (KIP-966, `kafka.version` 4.1): replicas that
+    /// left the ISR while it was below `min.insync.replicas`, when the HW could
+    /// not pass them, so they hold every committed record; one may lead
+    /// cleanly once the ISR is empty. Always empty before 4.1.
+    #[serde(default)]
+    pub elr: Vec<BrokerId>,
+    /// KIP-966's last known ELR: replicas that were in the ISR or ELR and left
+    /// it (an unclean shutdown among them). Recorded, never elected here:
+    /// electing from it is unclean recovery, which needs unclean election.
+    #[serde(default)]
+    pub last_known_elr: Vec<BrokerId>,
     /// Bumped on every change (leader or ISR): the compare-and-set token of AlterPartition.
     pub partition_epoch: i32,
 }

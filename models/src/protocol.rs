@@ -96,7 +96,9 @@ pub enum Response {
         image: Option<MetadataImage>,
     },
     AlterPartition {
-        result: Result<PartitionState, ErrorCode>,
+        /// Boxed: with KIP-966's ELR fields the state would make every
+        /// response (and every producer event holding one) as large.
+        result: Result<Box<PartitionState>, ErrorCode>,
     },
     /// Each partition of a [`Request::ConsumerFetch`], in request order.
     ConsumerFetch {

@@ -248,3 +248,115 @@ fn a_returning_leader_truncates_its_unreplicated_tail_by_leader_epoch() {
         "B cut offsets 1..3 where its epoch-0 log diverged from A's"
     );
 }
+
+/// What one run of KIP-101 scenario 2 left on the replicas.
+struct Scenario2 {
+    /// A's and B's final logs: (value, leader epoch) by offset.
+    a_final: Vec<(u64, i32)>,
+    b_final: Vec<(u64, i32)>,
+    /// B led after A lost power.
+    b_led: bool,
+    /// Truncations A made after its restart: (from, to, why).
+    a_truncations: Vec<(i64, i64, TruncationReason)>,
+}
+
+/// KIP-101 scenario 2 ("replica divergence on restart after multiple hard
+/// failures"): A leads and both replicas hold m1 and m2 (A's HW 2), but only
+/// m1 has been written back to B's disk when B loses power; A loses power
+/// later, with both written back. B restarts first (a ZooKeeper-era restart,
+/// keeping its ISR place), is elected, and writes m3 at offset 1. A comes
+/// back as a follower: pre-KIP-101 it truncates to its HW (2), keeping m2 at
+/// offset 1, and fetches from offset 2 with no epoch check, so the two
+/// replicas hold different records at offset 1 for good.
+fn scenario_2(hw_truncation: bool) -> Scenario2 {
+    let (a, b) = (1, 2);
+    let mut c = config(Acks::All, 1);
+    c.topics[0].replication_factor = 2;
+    c.broker.legacy_hw_truncation = hw_truncation;
+    c.broker.legacy_restart_keeps_isr = true;
+    // The kernel writes a dirty page back after 1 s: old enough records
+    // survive a power loss, fresh ones do not.
+    c.broker.page_cache_writeback_age_ms = 1_000;
+    let mut t = TestCluster::new(c, 53);
+    t.run_for(1_000);
+    assert_eq!(t.leader(), a);
+    let (_, first) = t.produce(producer_config(Acks::All), vec![1]);
+    t.wait_outcomes(&first, 1, 5_000);
+    t.run_for(1_200); // m1 written back on both
+    let (_, second) = t.produce(producer_config(Acks::All), vec![2]);
+    t.wait_outcomes(&second, 1, 5_000);
+    t.run_for(600); // B learns HW 2 and A checkpoints it; m2 not written back yet
+    assert_eq!((t.log_end(a), t.log_end(b)), (2, 2));
+    // B loses power (m2 with it) and restarts; cut off from A it cannot
+    // fetch m2 again, and A loses power before its lag drops B from the ISR.
+    t.cut(a, b);
+    t.lose_power(b);
+    t.restart(b);
+    assert_eq!(t.log_end(b), 1, "B kept only m1");
+    t.run_for(450);
+    t.lose_power(a);
+    assert_eq!(t.log_end(a), 2, "m2 was written back on A");
+    let b_led = t.run_until(3_000, |t| t.cluster.leader_of(&tp0()) == Some(b));
+    if b_led {
+        let (_, third) = t.produce(producer_config(Acks::All), vec![3]);
+        t.wait_outcomes(&third, 1, 3_000);
+    }
+    let from = t.events().len();
+    t.repair(a, b);
+    t.restart(a);
+    t.run_for(3_000);
+    let a_truncations = t.events()[from..]
+        .iter()
+        .filter_map(|e| match e.event {
+            ClusterEvent::Truncation {
+                broker,
+                from_offset,
+                to_offset,
+                reason,
+                ..
+            } if broker == a => Some((from_offset, to_offset, reason)),
+            _ => None,
+        })
+        .collect();
+    Scenario2 {
+        a_final: log_of(&t, a),
+        b_final: log_of(&t, b),
+        b_led,
+        a_truncations,
+    }
+}
+
+#[test]
+fn kip101_scenario_2_leaves_replicas_diverged_for_good_with_legacy_hw_truncation() {
+    let s = scenario_2(true);
+    assert!(s.b_led, "B, restarted with m1 only, was elected");
+    let a: Vec<u64> = s.a_final.iter().map(|&(v, _)| v).collect();
+    let b: Vec<u64> = s.b_final.iter().map(|&(v, _)| v).collect();
+    assert_eq!(b, vec![1, 3], "B wrote m3 at offset 1");
+    assert_eq!(
+        a,
+        vec![1, 2],
+        "A truncated to its HW (2), kept m2 at offset 1 and never learned otherwise"
+    );
+    assert!(
+        s.a_truncations
+            .iter()
+            .all(|&(from, to, _)| to >= from.min(2)),
+        "A never cut below its HW: {:?}",
+        s.a_truncations
+    );
+}
+
+#[test]
+fn kip101_scenario_2_converges_with_leader_epoch_truncation() {
+    let s = scenario_2(false);
+    assert!(s.b_led);
+    assert_eq!(
+        s.a_truncations,
+        vec![(2, 1, TruncationReason::LeaderEpoch)],
+        "A cut m2 where its epoch-0 log diverged from B's"
+    );
+    assert_eq!(s.a_final, s.b_final, "and fetched B's m3");
+    let values: Vec<u64> = s.b_final.iter().map(|&(v, _)| v).collect();
+    assert_eq!(values, vec![1, 3]);
+}

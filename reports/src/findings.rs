@@ -55,6 +55,9 @@ pub enum Standing {
     Breaks(Vec<(PromiseName, String)>),
     /// The promise that would forbid it is not made, for this reason.
     NotPromised(PromiseName, String),
+    /// The promise is made and kept: the checker does not count these
+    /// against it (e.g. an offset's second value that a loss explains).
+    DoesNotBreak(PromiseName),
     /// No row of the promise table ever forbids it (poll order, ...).
     NeverPromised,
     /// Checked without a configuration.
@@ -101,6 +104,12 @@ pub fn what_was_found(kind: AnomalyKind, n: u64) -> String {
         AnomalyKind::DuplicateProcessing => ("record", "records", "processed more than once"),
         AnomalyKind::ReplicaDivergence => {
             ("replica", "replicas", "diverging below the high watermark")
+        }
+        AnomalyKind::IntSendSkip => ("send", "sends", "with another value between them"),
+        // Jepsen's dependency cycles keep Jepsen's names.
+        other => {
+            let noun = if n == 1 { "cycle" } else { "cycles" };
+            return format!("{} {} {noun}", thousands(n), other.as_str());
         }
     };
     format!(
@@ -159,7 +168,13 @@ pub fn headline(result: &CheckResult, semantics: Option<&Semantics>) -> Headline
             f.kind.severity(),
         )
     });
-    let exercised = !result.stats.exercised().is_empty();
+    // Green only for what the run exercised: a promise counts when the
+    // history exercised one of the kinds that would break it.
+    let exercised = if result.promises.is_empty() {
+        !result.stats.exercised().is_empty()
+    } else {
+        !result.nothing_exercised()
+    };
     let tone = if result.valid.is_none() {
         Tone::Unjudged
     } else if findings
@@ -219,6 +234,7 @@ fn sentence(tone: Tone, findings: &[Finding], result: &CheckResult) -> String {
                     .join(", ")
             ),
             Standing::NotPromised(_, reason) => format!("not promised by {reason}"),
+            Standing::DoesNotBreak(p) => format!("does not break {}", p.as_str()),
             Standing::NeverPromised => "no configuration promises against this".into(),
             Standing::Unjudged => "no configuration given: not judged".into(),
         };

@@ -52,6 +52,7 @@ pub fn write_folder(
         &CheckOptions {
             semantics: Some(sem),
             faults: None,
+            jepsen: None,
         },
     );
     let last_ns = history

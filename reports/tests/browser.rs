@@ -203,6 +203,7 @@ fn simulated_run(dir: &Path) {
         preset: Some("leader-ack".into()),
         cluster: ClusterConfig {
             brokers: 3,
+            kafka_version: Default::default(),
             broker: BrokerConfig::scaled_for_simulation(),
             topics: vec![TopicConfig {
                 name: "orders".into(),

@@ -60,7 +60,7 @@ fn run_page_has_verdict_cards_timeline_grid_and_ops() {
     // Issue 14: the banner leads with what was found and says what it broke;
     // the verdict table also lists what the configuration does not promise.
     assert!(
-        page.contains("class=\"verdict broken\" id=\"verdict\">1 acknowledged write lost (breaks no-acked-loss)"),
+        page.contains("class=\"verdict broken\" id=\"verdict\">1 acknowledged write lost and 1 acknowledged write never read (breaks no-acked-loss)"),
         "{}",
         &page[page.find("id=\"verdict\"").unwrap()..][..300]
     );
@@ -108,6 +108,42 @@ fn history_strings_are_escaped() {
             || page.contains("&#34;&lt;script&gt;alert(1)")
     );
     assert!(page.contains("t&lt;b&gt;x&lt;/b&gt;/0"));
+    // User strings are isolated, so a right-to-left override in one cannot
+    // reverse the text around it.
+    assert!(
+        page.contains("<bdi>t&lt;b&gt;x&lt;/b&gt;/0</bdi>"),
+        "card key"
+    );
+    assert!(
+        page.contains("<td><bdi>&lt;i&gt;n&lt;/i&gt;</bdi></td>"),
+        "node cell"
+    );
+}
+
+#[test]
+fn a_history_that_check_accepts_renders_however_late_its_times() {
+    // One op at the last nanosecond a history may name (2^63 - 1): the
+    // charts once allocated a bucket per second up to it.
+    let text = testkit::hostile_history().to_jsonl().replace(
+        "\"time\":9500000,",
+        &format!("\"time\":{},", logjam_checker::history::MAX_TIME_NS),
+    );
+    let history = logjam_checker::history::parse_history(&text).expect("check accepts it");
+    assert_eq!(
+        history.ops[5].time_ns,
+        Some(logjam_checker::history::MAX_TIME_NS)
+    );
+    let dir = fresh_dir("run-page-late-time");
+    let sc = testkit::scenario(
+        "late",
+        "leader-ack",
+        1,
+        serde_json::json!({}),
+        serde_json::json!({}),
+    );
+    testkit::write_folder(&dir, &sc, 1, &history, &[]).unwrap();
+    let page = render_run_page(&dir).expect("renders");
+    assert!(page.contains("sends per second"));
 }
 
 #[test]
@@ -126,7 +162,9 @@ fn large_histories_are_capped_with_a_note() {
     // Three adjacent lost writes after one crash are one incident, one card.
     assert!(page.contains("× 3 in 1 incident<"), "incident count");
     assert!(
-        page.contains("<b>3 acknowledged writes lost</b> on <b>orders/1</b>, offsets 64–66"),
+        page.contains(
+            "<b>3 acknowledged writes lost</b> on <b><bdi>orders/1</bdi></b>, offsets 64–66"
+        ),
         "incident card"
     );
     assert_eq!(page.matches("class=\"card\" id=\"a-lost-write-").count(), 1);

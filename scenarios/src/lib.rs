@@ -12,3 +12,4 @@ pub mod seeds;
 pub mod source;
 pub mod summary;
 pub mod table;
+pub mod terminal;

@@ -93,6 +93,7 @@ pub fn load_with(
 
 /// What Kafka's rules and the workload need of a scenario that parsed.
 fn validate(scenario: &Scenario) -> Result<(), String> {
+    scenario.check_name()?;
     scenario
         .cluster
         .validate()
@@ -110,7 +111,13 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
         return Err("`sim.tick_ms`: expected a positive number of milliseconds".into());
     }
     scenario.sim.check_latency()?;
-    scenario.check_times()
+    scenario.check_times()?;
+    logjam_harness::limits::check_sizes(scenario)?;
+    logjam_harness::nemesis::targets::check_schedule(
+        &scenario.faults.schedule,
+        scenario,
+        "faults.schedule",
+    )
 }
 
 /// One step of a path into the scenario document.

@@ -1,8 +1,9 @@
 //! `logjam`: run scenarios under faults, replay a run byte for byte, check any
 //! history, list what there is. This file parses the command line and hands
 //! it to the command's module in `commands/`; `commands/exit.rs` says what
-//! the exit status means (0 every promise kept, 1 a promise broken or a
-//! simulation failed, 2 bad usage or bad input, 130 an interrupted sweep).
+//! the exit status means (0 nothing broken, 1 a promise broken, 2 bad usage
+//! or bad input, 3 a replay differed, 4 anomalies found with nothing
+//! promised, 5 nothing exercised, 6 a simulation failed, 130 interrupted).
 mod commands;
 
 use clap::{Parser, Subcommand};

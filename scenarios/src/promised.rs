@@ -5,14 +5,25 @@ use crate::load::{load_scenario_str, LoadError};
 use crate::presets::preset_table;
 use logjam_checker::{promises, FaultClasses, PromiseName, Semantics};
 use logjam_harness::semantics::semantics_of;
+use logjam_models::config::KafkaVersion;
 use std::path::Path;
 
 /// The checker's description of a preset's configuration, including the commit
 /// mode of its consumer side when it has one.
 pub fn preset_semantics(name: &str) -> Option<Result<Semantics, LoadError>> {
+    preset_semantics_on(name, None)
+}
+
+/// [`preset_semantics`] with `kafka.version` set to `version` (the preset's
+/// own, 3.7 unless it says otherwise, for `None`).
+fn preset_semantics_on(
+    name: &str,
+    version: Option<KafkaVersion>,
+) -> Option<Result<Semantics, LoadError>> {
     let table = preset_table(name)?;
+    let version_line = version.map_or(String::new(), |v| format!("\"kafka.version\" = \"{v}\"\n"));
     let text = format!(
-        "name = \"preset {name}\"\npreset = \"{name}\"\n[cluster]\n[[cluster.topics]]\nname = \"t\"\n"
+        "name = \"preset-{name}\"\npreset = \"{name}\"\n[cluster]\n{version_line}[[cluster.topics]]\nname = \"t\"\n"
     );
     Some(
         load_scenario_str(&text, &format!("preset {name}")).map(|s| {
@@ -36,7 +47,18 @@ pub type Promised = (Vec<PromiseName>, Vec<PromiseName>);
 /// that keep page caches (partitions, process crashes, pauses, rebalances) and
 /// under power loss as well.
 pub fn promised(name: &str) -> Option<Result<Promised, LoadError>> {
-    let semantics = match preset_semantics(name)? {
+    promised_on(name, None)
+}
+
+/// What a preset promises on Kafka `version` (`kafka.version`), its other
+/// settings unchanged: 4.1's eligible leader replicas extend the durable
+/// presets' promises to power loss. An error if the preset cannot run on
+/// that version.
+pub fn promised_on(
+    name: &str,
+    version: Option<KafkaVersion>,
+) -> Option<Result<Promised, LoadError>> {
+    let semantics = match preset_semantics_on(name, version)? {
         Ok(s) => s,
         Err(e) => return Some(Err(e)),
     };
@@ -47,9 +69,12 @@ pub fn promised(name: &str) -> Option<Result<Promised, LoadError>> {
         client_crash: true,
         rebalance: true,
         power_loss: false,
+        unclean_shutdowns: 1,
     };
+    // One lossy crash: what KIP-966 makes safe with min.insync.replicas=2.
     let power_loss = FaultClasses {
         power_loss: true,
+        unclean_shutdowns: 1,
         ..crashes
     };
     let names = |faults: &FaultClasses| {
@@ -85,5 +110,33 @@ pub fn semantics_from(config: &str) -> Result<Semantics, String> {
         toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| format!("{config}: {}", e.message()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The promise table knows which version makes which promise: durable
+    /// promises no-acked-loss under power loss on 4.1 only; 4.0 is 3.7.
+    #[test]
+    fn durable_promises_no_acked_loss_under_power_loss_from_4_1() {
+        let on = |v| {
+            promised_on("durable", Some(v))
+                .expect("a preset")
+                .expect("loads")
+        };
+        let (crashes_3_7, power_3_7) = on(KafkaVersion::V3_7);
+        let (crashes_4_1, power_4_1) = on(KafkaVersion::V4_1);
+        assert!(crashes_3_7.contains(&PromiseName::NoAckedLoss));
+        assert!(!power_3_7.contains(&PromiseName::NoAckedLoss));
+        assert_eq!(crashes_4_1, crashes_3_7);
+        assert!(power_4_1.contains(&PromiseName::NoAckedLoss));
+        assert_eq!(on(KafkaVersion::V4_0), on(KafkaVersion::V3_7));
+        assert_eq!(
+            promised("durable").expect("a preset").expect("loads"),
+            (crashes_3_7, power_3_7),
+            "a preset runs 3.7 unless it says otherwise"
+        );
     }
 }

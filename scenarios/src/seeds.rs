@@ -1,13 +1,17 @@
-//! Seed arguments: `--seed N` or `--seeds A..B` (end exclusive) / `A..=B`.
+//! Seed arguments: `--seed N`, or `--seeds N` (`0..N`), `A..B` (end
+//! exclusive) or `A..=B`.
 use std::ops::Range;
 
 /// The largest seed a range can hold (its end is exclusive).
 const MAX_SEED: u64 = u64::MAX - 1;
 
 pub fn parse_seed_range(s: &str) -> Result<Range<u64>, String> {
-    let bad = || format!("expected A..B or A..=B with whole numbers, A before B, got {s:?}");
+    let bad =
+        || format!("expected N (0..N), A..B or A..=B with whole numbers, A before B, got {s:?}");
     let (a, b, inclusive) = match s.split_once("..=") {
         Some((a, b)) => (a, b, true),
+        // A count: `--seeds 40` is seeds 0..40.
+        None if !s.contains("..") => ("0", s, false),
         None => s
             .split_once("..")
             .map(|(a, b)| (a, b, false))
@@ -62,6 +66,8 @@ mod tests {
     #[test]
     fn ranges() {
         assert_eq!(parse_seed_range("0..5"), Ok(0..5));
+        assert_eq!(parse_seed_range("40"), Ok(0..40));
+        assert!(parse_seed_range("0").is_err());
         assert_eq!(parse_seed_range("3..=3"), Ok(3..4));
         assert!(parse_seed_range("5..2").is_err());
         assert!(parse_seed_range("x").is_err());

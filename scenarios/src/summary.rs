@@ -127,8 +127,17 @@ pub fn print_table(rows: &[RunRow]) {
     }
     let broke = headlines.iter().filter(|h| h.tone == Tone::Broken).count();
     let found_any = headlines.iter().filter(|h| !h.findings.is_empty()).count();
+    let idle = headlines
+        .iter()
+        .filter(|h| h.tone == Tone::Unexercised)
+        .count();
+    let idle = if idle > 0 {
+        format!(", {idle} exercised none")
+    } else {
+        String::new()
+    };
     println!(
-        "\n{} runs: {} found anomalies, {}",
+        "\n{} runs: {} found anomalies, {}{idle}",
         rows.len(),
         found_any,
         match broke {

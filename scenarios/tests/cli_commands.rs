@@ -164,12 +164,20 @@ fn shrink_prints_commands_that_reproduce_the_smaller_failure() {
     let (code, ran) = logjam(&args);
     assert_eq!(code, 0, "{ran}");
     assert!(ran.contains("acknowledged writes lost"), "{ran}");
-    let history = |root: &Path| {
-        std::fs::read(root.join(format!("runs/{CHEAP}/legacy-hw-truncation/0/history.jsonl")))
-            .unwrap()
-    };
+    // `run --faults` writes a folder of its own, `<seed>-faults-<hash>`.
+    let seeds = rerun.join(format!("runs/{CHEAP}/legacy-hw-truncation"));
+    let folders: Vec<String> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    assert!(folders[0].starts_with("0-faults-"), "{folders:?}");
+    let rerun_history = std::fs::read(seeds.join(&folders[0]).join("history.jsonl")).unwrap();
+    let shrunk_history =
+        std::fs::read(out.join(format!("runs/{CHEAP}/legacy-hw-truncation/0/history.jsonl")))
+            .unwrap();
     assert!(
-        history(&rerun) == history(&out),
+        rerun_history == shrunk_history,
         "run --faults differs from the shrunk run"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -210,7 +218,7 @@ fn run_json_parses_and_replay_compares_line_by_line() {
     history.push_str("{}\n");
     std::fs::write(&path, history).unwrap();
     let (code, text) = logjam(&["replay", folder]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 3, "a replay that differs exits 3: {text}");
     assert!(
         text.contains(&format!(
             "DIFFERS: differs from line {}: the recorded history has 1 more line",

@@ -1,5 +1,5 @@
 //! Bad input gets a clear error naming the problem and exit status 2, never a
-//! panic; a simulation that fails (a logjam bug, not the input) exits 1.
+//! panic; a simulation that fails (a logjam bug, not the input) exits 6.
 mod common;
 use common::{logjam, write};
 
@@ -97,6 +97,33 @@ fn check_exit_status_follows_the_promises() {
 }
 
 #[test]
+fn check_jepsen_judges_as_jepsen_with_subscribe_allowing_poll_skip() {
+    // Process 2 reads 1 then 3, skipping 2 at offset 1: bad for Jepsen unless
+    // consumers subscribe. --ww-deps needs --jepsen.
+    let h = write(
+        "skip.jsonl",
+        concat!(
+            "{\"process\":0,\"type\":\"ok\",\"f\":\"send\",\"value\":[[\"send\",\"t/0\",[0,1]],[\"send\",\"t/0\",[1,2]],[\"send\",\"t/0\",[2,3]]]}\n",
+            "{\"process\":1,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"t/0\":[[0,1],[1,2],[2,3]]}]]}\n",
+            "{\"process\":2,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"t/0\":[[0,1]]}]]}\n",
+            "{\"process\":2,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"t/0\":[[2,3]]}]]}\n",
+        ),
+    );
+    let file = h.to_str().unwrap();
+    let (code, text) = logjam(&["check", file, "--jepsen"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("jepsen: INVALID") && text.contains("bad: poll-skip"),
+        "{text}"
+    );
+    let (code, text) = logjam(&["check", file, "--jepsen", "--subscribe"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("jepsen: valid (subscribe true"), "{text}");
+    let (code, text) = logjam(&["check", file, "--ww-deps"]);
+    assert_eq!(code, 2, "{text}");
+}
+
+#[test]
 fn a_wrong_type_names_the_file_line_and_key() {
     let p = write(
         "three.toml",
@@ -134,16 +161,16 @@ fn the_largest_seed_is_a_clear_error() {
     assert!(text.contains("the largest seed is"), "{text}");
 }
 
-/// A simulation that fails is a logjam bug, not the user's input: exit 1, not 2.
+/// A simulation that fails is a logjam bug, not the user's input: exit 6, not 2.
 /// A tick longer than the run's slack past its final reads overruns turmoil's
 /// time limit on the first step (nothing validates the tick against it).
 #[test]
-fn a_failed_simulation_exits_1() {
+fn a_failed_simulation_exits_6() {
     let p = write(
         "overrun.toml",
         "name = \"overrun\"\nduration_ms = 1000\n[sim]\ntick_ms = 10000\nrecovery_ms = 0\nfinal_read_timeout_ms = 0\n[[cluster.topics]]\nname = \"t\"\n",
     );
     let (code, text) = logjam(&["run", "--file", p.to_str().unwrap(), "--seed", "0"]);
-    assert_eq!(code, 1, "{text}");
+    assert_eq!(code, 6, "{text}");
     assert!(text.contains("error: simulation failed"), "{text}");
 }

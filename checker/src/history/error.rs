@@ -47,4 +47,14 @@ pub enum LineProblem {
     /// which part and what was expected.
     #[error("\"value\" {0}")]
     BadValue(String),
+    /// HISTORY.md: a process performs one operation at a time.
+    #[error("process {process} invokes an operation while its operation invoked at line {open_line} is still open (a process performs one operation at a time; a restarted client needs a new process id)")]
+    ProcessBusy { process: String, open_line: usize },
+    #[error("a completion with no invocation: process {process} has no open operation (a process that records its invocations must record every one)")]
+    NoInvocation { process: String },
+    #[error("missing \"value\": a {f} completion must carry its micro-operations")]
+    MissingCompletionValue { f: String },
+    /// An EDN form that is not one operation map.
+    #[error("invalid EDN: {0}")]
+    InvalidEdn(String),
 }

@@ -3,7 +3,10 @@
 //! exactly that format and reports the first problem with its line; the
 //! writer ([`write_jsonl`], [`Op::to_json_line`]) produces byte-stable output
 //! that reads back to the same [`History`]; [`Recorder`] builds one in code.
+mod contract;
+mod edn;
 mod error;
+mod fast;
 mod op;
 mod pairs;
 mod read;
@@ -12,10 +15,12 @@ pub mod synthetic;
 mod value;
 mod write;
 
+pub use contract::{MAX_TIME_NS, WALL_CLOCK_NS};
+pub use edn::{parse_edn_history, read_edn_history_file};
 pub use error::{HistoryError, LineProblem};
 pub use op::{History, Op, OpType, Process};
 pub use pairs::OpPair;
-pub use read::{parse_history, read_history_file, HISTORY_VERSION};
+pub use read::{parse_history, read_history, read_history_file, HISTORY_VERSION};
 pub use recorder::Recorder;
 pub use value::{MicroOp, OpValue, Reads, Val};
 pub use write::{header_line, write_jsonl};

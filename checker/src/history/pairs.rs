@@ -3,7 +3,7 @@
 //! invocation of the same process; an invocation that never completes is
 //! treated as `info` (unknown).
 use super::op::{History, OpType, Process};
-use indexmap::IndexMap;
+use rustc_hash::FxHashMap;
 
 /// An invocation and its completion, as positions in [`History::ops`] (not
 /// their `index` fields, which need not be dense). At least one is present:
@@ -49,7 +49,7 @@ impl History {
         let mut pairs: Vec<OpPair> = Vec::with_capacity(self.ops.len() / 2 + 1);
         // Process -> the pair (position in `pairs`) it has open. Looked up,
         // never iterated, so its order cannot leak into results.
-        let mut open: IndexMap<&Process, usize> = IndexMap::new();
+        let mut open: FxHashMap<&Process, usize> = FxHashMap::default();
         for (pos, op) in self.ops.iter().enumerate() {
             if op.op_type == OpType::Invoke {
                 open.insert(&op.process, pairs.len());
@@ -57,8 +57,7 @@ impl History {
                     invoke: Some(pos),
                     completion: None,
                 });
-            } else if let Some(slot) = open.swap_remove(&op.process).and_then(|i| pairs.get_mut(i))
-            {
+            } else if let Some(slot) = open.remove(&op.process).and_then(|i| pairs.get_mut(i)) {
                 slot.completion = Some(pos);
             } else {
                 pairs.push(OpPair {

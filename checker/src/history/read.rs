@@ -1,11 +1,14 @@
 //! The history reader: JSON Lines in, a [`History`] out, or the first problem
 //! with its line number. It never panics, whatever the input.
+use super::contract::{normalise_times, Contract};
 use super::error::{HistoryError, LineProblem};
+use super::fast;
 use super::op::{History, Op, OpType, Process};
 use super::value::{MicroOp, OpValue, Reads, Val, ValueShape};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::path::Path;
 
 /// The major version of the format this reader understands.
@@ -15,37 +18,51 @@ pub const HISTORY_VERSION: u64 = 1;
 pub fn parse_history(text: &str) -> Result<History, HistoryError> {
     let mut reader = Reader::default();
     for (i, line) in text.lines().enumerate() {
-        let line_no = i + 1;
-        reader.line(line).map_err(|problem| HistoryError::Line {
-            line: line_no,
-            problem,
-        })?;
+        reader.line(line, i + 1)?;
     }
-    Ok(reader.history)
+    Ok(reader.finish())
 }
 
-/// Read and parse a history file.
+/// Read and parse a history file, a line at a time: the file's text is never
+/// held whole, only the operations read from it.
 pub fn read_history_file(path: impl AsRef<Path>) -> Result<History, HistoryError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| HistoryError::Io {
+    let io_error = |e: std::io::Error| HistoryError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
-    })?;
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => parse_history(text),
-        Err(e) => {
-            // Lines before the bad byte may hold a more useful error of their own.
-            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            let prefix_end = valid.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-            let before =
-                std::str::from_utf8(valid.get(..prefix_end).unwrap_or_default()).unwrap_or("");
-            parse_history(before)?;
-            Err(HistoryError::Line {
-                line,
-                problem: LineProblem::NotUtf8,
-            })
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    read_history(std::io::BufReader::with_capacity(1 << 16, file)).map_err(|e| match e {
+        HistoryError::Io { message, .. } => HistoryError::Io {
+            path: path.display().to_string(),
+            message,
+        },
+        other => other,
+    })
+}
+
+/// Parse a history from any reader of JSON Lines, a line at a time.
+pub fn read_history(mut input: impl BufRead) -> Result<History, HistoryError> {
+    let mut reader = Reader::default();
+    let mut buf = Vec::new();
+    let mut line_no = 0;
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| HistoryError::Io {
+                path: "the history".to_string(),
+                message: e.to_string(),
+            })?;
+        if n == 0 {
+            return Ok(reader.finish());
         }
+        line_no += 1;
+        let text = std::str::from_utf8(&buf).map_err(|_| HistoryError::Line {
+            line: line_no,
+            problem: LineProblem::NotUtf8,
+        })?;
+        reader.line(text, line_no)?;
     }
 }
 
@@ -69,20 +86,67 @@ struct RawOp {
     logjam_history: Option<Value>,
 }
 
+/// Builds a [`History`] from lines (JSONL) or objects (EDN), checking each
+/// op against HISTORY.md's contract as it comes.
 #[derive(Default)]
-struct Reader {
+pub(super) struct Reader {
     history: History,
     /// Set once a non-blank line was read: the metadata line may only come first.
     started: bool,
     previous_index: Option<u64>,
+    contract: Contract,
 }
 
 impl Reader {
-    fn line(&mut self, line: &str) -> Result<(), LineProblem> {
+    /// One line of JSONL; `line_no` is 1-based.
+    pub fn line(&mut self, line: &str, line_no: usize) -> Result<(), HistoryError> {
+        self.json_line(line)
+            .and_then(|op| match op {
+                Some(op) => self.push(op, line_no),
+                None => Ok(()),
+            })
+            .map_err(|problem| HistoryError::Line {
+                line: line_no,
+                problem,
+            })
+    }
+
+    /// One operation given as a JSON object (the EDN reader's translation).
+    pub fn object(
+        &mut self,
+        object: Map<String, Value>,
+        line_no: usize,
+    ) -> Result<(), HistoryError> {
+        self.started = true;
+        serde_json::from_value::<RawOp>(Value::Object(object))
+            .map_err(json_problem)
+            .and_then(|raw| self.op(raw))
+            .and_then(|op| self.push(op, line_no))
+            .map_err(|problem| HistoryError::Line {
+                line: line_no,
+                problem,
+            })
+    }
+
+    fn push(&mut self, op: Op, line_no: usize) -> Result<(), LineProblem> {
+        self.contract.check(&op, line_no)?;
+        self.previous_index = Some(op.index);
+        self.history.ops.push(op);
+        Ok(())
+    }
+
+    /// The history read, its times made relative to its start.
+    pub fn finish(mut self) -> History {
+        normalise_times(&mut self.history);
+        self.history
+    }
+
+    /// The op on a line; `None` for a blank or metadata line.
+    fn json_line(&mut self, line: &str) -> Result<Option<Op>, LineProblem> {
         // A byte-order mark some editors put first is not part of the JSON.
         let text = line.trim().trim_start_matches('\u{feff}');
         if text.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         let first = !self.started;
         self.started = true;
@@ -94,6 +158,16 @@ impl Reader {
                 Ok(_) => Err(LineProblem::NotAnObject),
             };
         }
+        if let Some((index, mut op)) = fast::op(text) {
+            op.index = self.index(index.map(Value::from))?;
+            return Ok(Some(op));
+        }
+        self.general_line(text, first)
+    }
+
+    /// A line the fast path left alone, read field by field through
+    /// `serde_json::Value` so each problem is named precisely.
+    fn general_line(&mut self, text: &str, first: bool) -> Result<Option<Op>, LineProblem> {
         let raw: RawOp = serde_json::from_str(text).map_err(json_problem)?;
         if let Some(version) = &raw.logjam_history {
             if !first {
@@ -103,12 +177,9 @@ impl Reader {
             // The metadata keeps every field, so read the line again whole.
             let header: Map<String, Value> = serde_json::from_str(text).map_err(json_problem)?;
             self.history.header = Some(header);
-            return Ok(());
+            return Ok(None);
         }
-        let op = self.op(raw)?;
-        self.previous_index = Some(op.index);
-        self.history.ops.push(op);
-        Ok(())
+        self.op(raw).map(Some)
     }
 
     fn op(&self, raw: RawOp) -> Result<Op, LineProblem> {
@@ -381,4 +452,11 @@ fn val(v: Value) -> Option<Val> {
         Value::Number(n) => n.as_i64().map(Val::Int),
         _ => None,
     }
+}
+
+/// The general reader alone on one line, for the test that holds the fast
+/// path to it: the op (index 0 when absent), or the problem.
+#[cfg(test)]
+pub(super) fn general_op(text: &str) -> Result<Option<Op>, LineProblem> {
+    Reader::default().general_line(text, true)
 }

@@ -30,6 +30,7 @@ fn derived_from_nemesis_ops() {
         crash,
         FaultClasses {
             process_crash: true,
+            unclean_shutdowns: 1,
             ..FaultClasses::default()
         }
     );
@@ -39,11 +40,13 @@ fn derived_from_nemesis_ops() {
         plain_crash,
         FaultClasses {
             process_crash: true,
+            unclean_shutdowns: 1,
             ..FaultClasses::default()
         }
     );
     let power = FaultClasses {
         power_loss: true,
+        unclean_shutdowns: 1,
         ..FaultClasses::default()
     };
     assert_eq!(
@@ -52,7 +55,11 @@ fn derived_from_nemesis_ops() {
     );
     assert_eq!(
         classes(r#"{"process":"nemesis","type":"info","f":"power-loss-all"}"#),
-        power
+        FaultClasses {
+            unclean_shutdowns: u32::MAX,
+            ..power
+        },
+        "every broker at once"
     );
     let client = FaultClasses {
         client_crash: true,

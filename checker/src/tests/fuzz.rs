@@ -75,7 +75,7 @@ proptest! {
     fn any_history_checks_without_panicking_and_deterministically(ops in prop::collection::vec(op(), 0..30)) {
         let ops = ops.into_iter().enumerate().map(|(i, mut op)| { op.index = i as u64; op }).collect();
         let history = History { header: None, ops };
-        let opts = CheckOptions { semantics: Some(Semantics::default()), faults: None };
+        let opts = CheckOptions { semantics: Some(Semantics::default()), faults: None, jepsen: None };
         let first = check(&history, &opts);
         let second = check(&history, &opts);
         prop_assert_eq!(&first, &second);

@@ -27,6 +27,13 @@ fn anomaly_kinds_keep_their_published_names() {
             "lost-processing",
             "duplicate-processing",
             "replica-divergence",
+            "int-send-skip",
+            "G0",
+            "G0-process",
+            "G0-realtime",
+            "G1c",
+            "G1c-process",
+            "G1c-realtime",
         ]
     );
     for kind in AnomalyKind::ALL {

@@ -36,6 +36,7 @@ fn another_op_reading_before_the_commit_was_acknowledged_is_fine() {
 fn a_transaction_reading_other_values_is_fine() {
     let r = check_text(
         r#"{"process":3,"type":"ok","f":"txn","value":[["send","k",[18,41]],["poll",{"k":[[17,40]]}]]}
+{"process":4,"type":"ok","f":"poll","value":[["poll",{"k":[[18,41]]}]]}
 "#,
     );
     assert!(r.anomalies.is_empty(), "{:?}", r.anomalies);

@@ -21,6 +21,7 @@ const CRASHES_AND_PARTITIONS: FaultClasses = FaultClasses {
     process_crash: true,
     pause: true,
     power_loss: false,
+    unclean_shutdowns: 0,
     client_crash: false,
     rebalance: false,
 };
@@ -29,6 +30,7 @@ const POWER_LOSS: FaultClasses = FaultClasses {
     process_crash: false,
     pause: false,
     power_loss: true,
+    unclean_shutdowns: 1,
     client_crash: false,
     rebalance: false,
 };
@@ -118,6 +120,52 @@ fn acks_all_min_insync_2_unclean_off_promises_no_acked_loss_except_under_power_l
         Vec::<PromiseName>::new(),
         "KIP-101 scenario 1"
     );
+}
+
+/// Kafka 4.1's eligible leader replicas (KIP-966): a replica that lost
+/// unflushed records to a power loss leaves every ISR and ELR when it
+/// restarts, so the durable row covers power loss without fsync; unclean
+/// election still gives it up.
+#[test]
+fn eligible_leader_replicas_extend_the_durable_row_to_power_loss() {
+    let elr = Semantics {
+        min_insync_replicas: 2,
+        eligible_leader_replicas: true,
+        ..plain(Acks::All)
+    };
+    assert_eq!(
+        names(&elr, &POWER_LOSS),
+        vec![NoAckedLoss, ConsistentOffsets]
+    );
+    let reason = &promises(&elr, &POWER_LOSS)[0].reason;
+    assert!(reason.contains("KIP-966"), "{reason}");
+    let unclean = Semantics {
+        unclean_leader_election: true,
+        ..elr.clone()
+    };
+    assert_eq!(names(&unclean, &POWER_LOSS), Vec::<PromiseName>::new());
+    // KIP-966 tolerates min.insync.replicas - 1 unclean shutdowns: a
+    // second power loss may take the last copy, and a crash of the last
+    // complete replica (an unclean shutdown too) leaves it out of the ELR
+    // and the partition offline (compound-power-loss on 4.1 shows both).
+    let twice = FaultClasses {
+        unclean_shutdowns: 2,
+        ..POWER_LOSS
+    };
+    assert_eq!(names(&elr, &twice), Vec::<PromiseName>::new());
+    let min_isr_3 = Semantics {
+        min_insync_replicas: 3,
+        ..elr.clone()
+    };
+    assert_eq!(
+        names(&min_isr_3, &twice),
+        vec![NoAckedLoss, ConsistentOffsets]
+    );
+    let kafka_3_7 = Semantics {
+        eligible_leader_replicas: false,
+        ..elr
+    };
+    assert_eq!(names(&kafka_3_7, &POWER_LOSS), Vec::<PromiseName>::new());
 }
 
 #[test]

@@ -18,6 +18,7 @@ fn check_with(text: &str, semantics: Semantics) -> CheckResult {
         &CheckOptions {
             semantics: Some(semantics),
             faults: None,
+            jepsen: None,
         },
     )
 }
@@ -68,9 +69,13 @@ fn an_anomaly_the_configuration_allows_is_counted_not_failed() {
 fn without_a_configuration_anomalies_are_reported_with_no_verdict() {
     let r = check_text(LOST);
     assert_eq!((r.valid, r.promises.len(), r.allowed.len()), (None, 0, 0));
-    assert_eq!(kinds(&r), vec!["lost-write"]);
-    assert_eq!(r.exit_code(), 1);
-    let clean = check_text(r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,1]]]}"#);
+    // A lost write no ok read observed is unseen too (Jepsen's rule).
+    assert_eq!(kinds(&r), vec!["lost-write", "unseen"]);
+    assert_eq!(r.exit_code(), 4);
+    let clean = check_text(
+        r#"{"process":0,"type":"ok","f":"send","value":[["send","k",[0,1]]]}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{"k":[[0,1]]}]]}"#,
+    );
     assert_eq!((clean.valid, clean.exit_code()), (None, 0));
 }
 
@@ -97,6 +102,7 @@ fn faults_come_from_the_history_unless_given() {
         &CheckOptions {
             semantics: Some(sem),
             faults: Some(FaultClasses::default()),
+            jepsen: None,
         },
     );
     assert_eq!(given.valid, Some(false));
@@ -165,7 +171,7 @@ fn check_file_reads_and_checks() {
     std::fs::write(&path, "not json\n").expect("write temp file");
     let bad = check_file(&path, &CheckOptions::default());
     let _ = std::fs::remove_file(&path);
-    assert_eq!(r.map(|r| r.counts.len()), Ok(1));
+    assert_eq!(r.map(|r| r.counts.len()), Ok(2));
     assert_eq!(bad.map(|_| ()).map_err(|e| e.line()), Err(Some(1)));
 }
 

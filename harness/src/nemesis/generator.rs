@@ -12,9 +12,22 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-/// Fault classes a generator can draw from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Fault classes a generator can draw from (`[faults.mix] kinds`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum FaultKind {
     /// Random halves, bridge, isolating a partition leader, or a one-way cut.
     Partition,
@@ -41,6 +54,36 @@ pub enum FaultKind {
     /// Messages from one node to another are dropped, the other direction
     /// works; both ends drawn from the roles (`targets`, or every role).
     OneWay,
+}
+
+impl FaultKind {
+    /// Every kind, in declaration order, for `logjam list`.
+    pub fn all() -> impl Iterator<Item = FaultKind> {
+        <FaultKind as strum::IntoEnumIterator>::iter()
+    }
+
+    /// The name a mix gives in `kinds`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// One line for `logjam list`.
+    pub fn description(self) -> &'static str {
+        match self {
+            FaultKind::Partition => "random halves, a bridge, an isolated leader, or a one-way cut",
+            FaultKind::ControllerIsolation => "isolate the controller from the brokers",
+            FaultKind::ClientPartition => "cut a client off from a partition leader",
+            FaultKind::Crash => "a broker process crashes (page cache survives)",
+            FaultKind::PowerLoss => "power loss of one broker",
+            FaultKind::PowerLossAll => "power loss of every broker at once",
+            FaultKind::Pause => "a broker stops answering for a while",
+            FaultKind::ConsumerCrash => "a group member is killed, later replaced",
+            FaultKind::ConsumerPause => "a group member stalls past its session timeout",
+            FaultKind::ConsumerChurn => "a group member leaves and a new one joins",
+            FaultKind::CoordinatorFailure => "the group's coordinator crashes or is isolated",
+            FaultKind::OneWay => "messages from one node to another dropped, one direction",
+        }
+    }
 }
 
 /// A node named by its role, resolved when the fault fires.

@@ -7,6 +7,7 @@ pub mod consumer_faults;
 pub mod fault;
 pub mod generator;
 pub mod schedule;
+pub mod targets;
 
 use crate::rng;
 use crate::workload::group::GroupControls;
@@ -69,6 +70,11 @@ pub struct Nemesis {
     pending: Vec<PendingUndo>,
     undo_seq: u64,
     pub records: Vec<FaultRecord>,
+    /// Schedule entries that fired so far, and of those the ones skipped
+    /// because their role had no holder then (a lagging follower while all
+    /// are in sync): the run reports them as faults that did not fire.
+    pub fired: u64,
+    pub skipped: u64,
     /// The group workload's member controls (empty without a group).
     group_controls: GroupControls,
 }
@@ -95,6 +101,8 @@ impl Nemesis {
             pending: Vec::new(),
             undo_seq: 0,
             records: Vec::new(),
+            fired: 0,
+            skipped: 0,
             group_controls: clients.group_controls,
         }
     }
@@ -128,11 +136,13 @@ impl Nemesis {
                 (Some(_), _) => {
                     let entry = self.schedule[self.next].clone();
                     self.next += 1;
+                    self.fired += 1;
                     if entry.fault == Fault::Heal {
                         fired.extend(self.heal(now_ms, sim, cluster));
                     } else {
                         let record =
                             self.apply_held(&entry.fault, entry.hold_ms, now_ms, sim, cluster);
+                        self.skipped += u64::from(record.value.get("skipped").is_some());
                         fired.push(record);
                     }
                 }

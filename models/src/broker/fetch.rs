@@ -214,6 +214,8 @@ mod tests {
                 leader: Some(1),
                 leader_epoch: 0,
                 isr: vec![1, 2],
+                elr: Vec::new(),
+                last_known_elr: Vec::new(),
                 partition_epoch: 0,
             };
             replica.apply(1, &state, log, false, 0);

@@ -395,6 +395,8 @@ mod tests {
             leader: Some(leader),
             leader_epoch,
             isr,
+            elr: Vec::new(),
+            last_known_elr: Vec::new(),
             partition_epoch: leader_epoch,
         }
     }

@@ -25,6 +25,7 @@ mod error;
 pub mod partitioner;
 mod producer;
 mod topic;
+mod version;
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,7 @@ pub use error::ConfigError;
 pub use partitioner::{murmur2, partition_for_key, to_positive};
 pub use producer::{Acks, ProducerConfig, MAX_IN_FLIGHT_FOR_IDEMPOTENCE};
 pub use topic::{EffectiveTopicConfig, TopicConfig, MAX_TOPIC_NAME_LENGTH};
+pub use version::{KafkaVersion, KAFKA_VERSIONS};
 
 /// The whole simulated cluster: broker count, shared broker settings, topics, and
 /// the settings of the clients the workload runs.
@@ -46,6 +48,13 @@ pub struct ClusterConfig {
     /// cluster where replication factor 3 with min.insync.replicas 2 tolerates a
     /// broker loss.
     pub brokers: u32,
+    /// `kafka.version` (logjam setting): the Kafka release every broker and
+    /// the controller run, "3.7" (default), "4.0" or "4.1"; it turns on what
+    /// that release has (4.1: eligible leader replicas, KIP-966). Cluster-wide
+    /// because the mechanisms it switches are cluster-wide in Kafka
+    /// (`metadata.version` and feature levels).
+    #[serde(rename = "kafka.version")]
+    pub kafka_version: KafkaVersion,
     /// `[broker]`: settings every broker shares.
     pub broker: BrokerConfig,
     /// `[[topics]]`: topics created at start. Default none (Kafka starts empty).
@@ -61,6 +70,7 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         Self {
             brokers: 3,
+            kafka_version: KafkaVersion::default(),
             broker: BrokerConfig::default(),
             topics: Vec::new(),
             producer: ProducerConfig::default(),
@@ -78,6 +88,20 @@ impl ClusterConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         error::at_least("brokers", self.brokers, 1)?;
         self.broker.validate().map_err(|e| e.prefixed("broker."))?;
+        // A ZooKeeper-era restart that keeps the ISR cannot run on a
+        // controller that removes a broker which did not shut down cleanly
+        // from every ISR and ELR at registration (KIP-966).
+        if self.kafka_version.eligible_leader_replicas() && self.broker.legacy_restart_keeps_isr {
+            return Err(ConfigError::new(
+                "broker.logjam.legacy.restart.keeps.isr",
+                format!(
+                    "a restarted broker keeping its ISR place is ZooKeeper-era behaviour; kafka.version {} \
+                     removes a broker that restarts without a clean shutdown from every ISR and ELR \
+                     (KIP-966): use kafka.version \"3.7\" or \"4.0\", or turn the switch off",
+                    self.kafka_version
+                ),
+            ));
+        }
         // Topic name -> the first topic that claimed it, after unifying '.' and '_'.
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for topic in &self.topics {
@@ -150,6 +174,23 @@ mod tests {
         let e = err(&c);
         assert_eq!(e.setting, "producer.transactional.id");
         assert!(e.message.contains("not modelled"), "{e}");
+    }
+
+    #[test]
+    fn kafka_version_reads_from_the_cluster_table_and_refuses_a_zookeeper_restart_on_4_1() {
+        let c: ClusterConfig = toml::from_str("\"kafka.version\" = \"4.1\"").unwrap();
+        assert_eq!(c.kafka_version, KafkaVersion::V4_1);
+        let e = toml::from_str::<ClusterConfig>("\"kafka.version\" = \"5.0\"").unwrap_err();
+        assert!(e.message().contains(r#"one of "3.7", "4.0", "4.1""#), "{e}");
+        let mut c = ClusterConfig {
+            topics: vec![topic("a")],
+            kafka_version: KafkaVersion::V4_1,
+            ..Default::default()
+        };
+        c.broker.legacy_restart_keeps_isr = true;
+        assert_eq!(err(&c).setting, "broker.logjam.legacy.restart.keeps.isr");
+        c.kafka_version = KafkaVersion::V4_0;
+        assert_eq!(c.validate(), Ok(()));
     }
 
     #[test]

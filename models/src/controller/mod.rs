@@ -55,14 +55,16 @@ fn handle(state: &SharedController, req: Request) -> Response {
             partition_epoch,
             new_isr,
         } => Response::AlterPartition {
-            result: s.alter_partition(
-                broker,
-                incarnation,
-                &tp,
-                leader_epoch,
-                partition_epoch,
-                &new_isr,
-            ),
+            result: s
+                .alter_partition(
+                    broker,
+                    incarnation,
+                    &tp,
+                    leader_epoch,
+                    partition_epoch,
+                    &new_isr,
+                )
+                .map(Box::new),
         },
         Request::Metadata => Response::Metadata(s.image().clone()),
         _ => Response::Metadata(s.image().clone()),

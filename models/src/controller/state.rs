@@ -1,7 +1,7 @@
 //! The controller's state machine: broker registrations and liveness, partition
 //! leadership and ISR. Every change bumps the metadata version that brokers and
 //! clients poll.
-use super::election::{elect, ElectionOutcome};
+use super::election::{elect, eligible_after, ElectionOutcome};
 use crate::config::ClusterConfig;
 use crate::error_code::ErrorCode;
 use crate::events::{BrokerOffset, ClusterEvent, ElectionReason, EventLog, FenceReason, IsrCause};
@@ -26,6 +26,12 @@ pub struct ControllerState {
     /// within its session simply stayed in the ISR (KIP-101 scenario 1).
     fence_on_restart: bool,
     unclean_by_topic: BTreeMap<String, bool>,
+    /// `kafka.version` 4.1: eligible leader replicas and unclean-shutdown
+    /// handling (KIP-966). Off, the ISR never empties and no ELR is kept.
+    elr_enabled: bool,
+    /// Each topic's effective `min.insync.replicas`: below it, replicas
+    /// leaving the ISR become eligible leader replicas.
+    min_isr_by_topic: BTreeMap<String, u32>,
     brokers: BTreeMap<BrokerId, Registration>,
     image: MetadataImage,
     /// Unclean elections performed, by partition (for tests and reports).
@@ -49,9 +55,11 @@ impl ControllerState {
         let n = config.brokers;
         let mut partitions = BTreeMap::new();
         let mut unclean_by_topic = BTreeMap::new();
+        let mut min_isr_by_topic = BTreeMap::new();
         for topic in &config.topics {
             let eff = topic.effective(&config.broker);
             unclean_by_topic.insert(topic.name.clone(), eff.unclean_leader_election_enable);
+            min_isr_by_topic.insert(topic.name.clone(), eff.min_insync_replicas);
             for p in 0..topic.partitions {
                 let replicas: Vec<BrokerId> = (0..topic.replication_factor)
                     .map(|i| (p + i) % n + 1)
@@ -63,6 +71,8 @@ impl ControllerState {
                         leader_epoch: 0,
                         isr: replicas.clone(),
                         replicas,
+                        elr: Vec::new(),
+                        last_known_elr: Vec::new(),
                         partition_epoch: 0,
                     },
                 );
@@ -89,6 +99,8 @@ impl ControllerState {
             session_timeout_ms: config.broker.broker_session_timeout_ms,
             fence_on_restart: !config.broker.legacy_restart_keeps_isr,
             unclean_by_topic,
+            elr_enabled: config.kafka_version.eligible_leader_replicas(),
+            min_isr_by_topic,
             brokers,
             image,
             unclean_elections: 0,
@@ -104,6 +116,37 @@ impl ControllerState {
     /// missing there is new). A model bug must crash where it happens.
     fn assert_partition_rules(&self, before: &BTreeMap<TopicPartition, PartitionState>) {
         for (tp, p) in &self.image.partitions {
+            // KIP-966: the ELR lies within the replicas, apart from the ISR,
+            // and exists only while the ISR is below min.insync.replicas; the
+            // ISR may empty only with ELR on, and then nobody leads.
+            assert!(
+                p.elr
+                    .iter()
+                    .all(|b| p.replicas.contains(b) && !p.isr.contains(b)),
+                "{tp}: the ELR {:?} must be replicas {:?} outside the ISR {:?}",
+                p.elr,
+                p.replicas,
+                p.isr
+            );
+            if self.elr_enabled {
+                assert!(
+                    p.elr.is_empty() || (p.isr.len() as u32) < self.min_isr(tp),
+                    "{tp}: an ELR {:?} beside an ISR {:?} at min.insync.replicas",
+                    p.elr,
+                    p.isr
+                );
+            } else {
+                assert!(
+                    p.elr.is_empty() && p.last_known_elr.is_empty() && !p.isr.is_empty(),
+                    "{tp}: before 4.1 there is no ELR ({:?}) and the ISR ({:?}) never empties",
+                    p.elr,
+                    p.isr
+                );
+            }
+            assert!(
+                !p.isr.is_empty() || p.leader.is_none(),
+                "{tp}: a leader with an empty ISR"
+            );
             assert!(
                 p.isr.iter().all(|b| p.replicas.contains(b)),
                 "{tp}: the ISR {:?} must be a subset of the replicas {:?}",
@@ -153,15 +196,22 @@ impl ControllerState {
                 p.leader
             );
             assert!(
-                (p.leader == old.leader && p.isr == old.isr)
+                (p.leader == old.leader
+                    && p.isr == old.isr
+                    && p.elr == old.elr
+                    && p.last_known_elr == old.last_known_elr)
                     || p.partition_epoch > old.partition_epoch,
-                "{tp}: leader or ISR changed without a new partition epoch"
+                "{tp}: leader, ISR or ELR changed without a new partition epoch"
             );
         }
     }
 
     pub fn image(&self) -> &MetadataImage {
         &self.image
+    }
+
+    fn min_isr(&self, tp: &TopicPartition) -> u32 {
+        self.min_isr_by_topic.get(&tp.topic).copied().unwrap_or(1)
     }
 
     /// A heartbeat. A new incarnation means the broker restarted: its old
@@ -175,7 +225,16 @@ impl ControllerState {
             return; // a message from a dead process
         }
         if incarnation > reg.incarnation && reg.incarnation != 0 && self.fence_on_restart {
-            self.fence(broker, FenceReason::Restarted);
+            // logjam's brokers never shut down cleanly (a crash or a power
+            // loss), so with KIP-966 every re-registration is an unclean
+            // shutdown (BrokerRegistrationRequest's previousBrokerEpoch does
+            // not match): ReplicationControlManager.handleBrokerUncleanShutdown.
+            let reason = if self.elr_enabled {
+                FenceReason::UncleanShutdown
+            } else {
+                FenceReason::Restarted
+            };
+            self.fence(broker, reason);
         }
         let reg = self.brokers.get_mut(&broker).expect("checked above");
         reg.incarnation = incarnation;
@@ -220,13 +279,17 @@ impl ControllerState {
         self.image.live_brokers.remove(&broker);
         self.events
             .record(at_ms, ClusterEvent::BrokerFenced { broker, reason });
+        let unclean_shutdown = (reason == FenceReason::UncleanShutdown).then_some(broker);
         let mut orphaned = BTreeSet::new();
-        for (tp, p) in self.image.partitions.iter_mut() {
+        for tp in before.keys() {
+            let min_isr = self.min_isr(tp);
+            let p = self.image.partitions.get_mut(tp).expect("same keys");
+            let old = p.clone();
             let mut changed = false;
-            // KRaft keeps the last ISR member even when fenced: it is the only
-            // replica known to hold every committed record.
-            if p.isr.len() > 1 && p.isr.contains(&broker) {
-                let old_isr = p.isr.clone();
+            // KRaft before KIP-966 keeps the last ISR member even when fenced:
+            // it is the only replica known to hold every committed record.
+            // With ELR the ISR may empty: the ELR remembers who holds them.
+            if p.isr.contains(&broker) && (p.isr.len() > 1 || self.elr_enabled) {
                 p.isr.retain(|&b| b != broker);
                 changed = true;
                 self.events.record(
@@ -234,12 +297,18 @@ impl ControllerState {
                     ClusterEvent::IsrCommitted {
                         tp: tp.clone(),
                         leader: p.leader.filter(|&l| l != broker),
-                        old_isr,
+                        old_isr: old.isr.clone(),
                         new_isr: p.isr.clone(),
                         partition_epoch: p.partition_epoch + 1,
                         cause: IsrCause::BrokerFenced,
                     },
                 );
+            }
+            if self.elr_enabled && (old.isr.contains(&broker) || old.elr.contains(&broker)) {
+                let (elr, last_known_elr) = eligible_after(&old, &p.isr, min_isr, unclean_shutdown);
+                changed |= elr != p.elr || last_known_elr != p.last_known_elr;
+                p.elr = elr;
+                p.last_known_elr = last_known_elr;
             }
             if p.leader == Some(broker) {
                 p.leader = None;
@@ -249,6 +318,7 @@ impl ControllerState {
             }
             if changed {
                 p.partition_epoch += 1;
+                record_elr_change(&self.events, at_ms, tp, &old, p, IsrCause::BrokerFenced);
             }
         }
         self.elect_leaderless(ElectionReason::LeaderFenced, &orphaned);
@@ -273,13 +343,33 @@ impl ControllerState {
                 .get(&tp.topic)
                 .copied()
                 .unwrap_or(false);
+            let old = p.clone();
             let isr_before = p.isr.clone();
             let outcome = elect(p, live, unclean);
             match outcome {
                 ElectionOutcome::Clean(b) => p.leader = Some(b),
+                // PartitionChangeBuilder.tryElection: an ELR leader becomes
+                // the ISR and leaves the ELR; the ISR stays below min ISR, so
+                // the other ELR members stay eligible.
+                ElectionOutcome::Eligible(b) => {
+                    p.leader = Some(b);
+                    p.isr = vec![b];
+                    p.elr.retain(|&e| e != b);
+                    // With min.insync.replicas=1 the new ISR is at min ISR:
+                    // no ELR there (Kafka clears it at the next change).
+                    let min_isr = self.min_isr_by_topic.get(&tp.topic).copied().unwrap_or(1);
+                    if min_isr <= 1 {
+                        p.elr.clear();
+                        p.last_known_elr.clear();
+                    }
+                }
+                // An unclean election clears the ELR fields
+                // (maybeUpdateRecordElr): nobody is known to be complete.
                 ElectionOutcome::Unclean(b) => {
                     p.leader = Some(b);
                     p.isr = vec![b];
+                    p.elr.clear();
+                    p.last_known_elr.clear();
                     self.unclean_elections += 1;
                 }
                 ElectionOutcome::Offline => {
@@ -290,6 +380,7 @@ impl ControllerState {
                                 tp: tp.clone(),
                                 leader_epoch: p.leader_epoch,
                                 isr: p.isr.clone(),
+                                elr: p.elr.clone(),
                             },
                         );
                     }
@@ -300,6 +391,7 @@ impl ControllerState {
             p.partition_epoch += 1;
             let leader = p.leader.expect("just elected");
             let is_unclean = matches!(outcome, ElectionOutcome::Unclean(_));
+            let from_elr = matches!(outcome, ElectionOutcome::Eligible(_));
             let log_end = |b: BrokerId| {
                 self.disks
                     .get(&b)
@@ -313,6 +405,8 @@ impl ControllerState {
                     leader,
                     leader_epoch: p.leader_epoch,
                     unclean: is_unclean,
+                    from_elr,
+                    elr_before: old.elr.clone(),
                     reason,
                     isr: p.isr.clone(),
                     leader_log_end_offset: is_unclean.then(|| log_end(leader)),
@@ -330,6 +424,7 @@ impl ControllerState {
                     isr_before,
                 },
             );
+            record_elr_change(&self.events, at_ms, tp, &old, p, IsrCause::Election);
         }
     }
 
@@ -379,6 +474,8 @@ impl ControllerState {
             _ => return Err(ErrorCode::StaleBrokerEpoch),
         }
         let live = self.image.live_brokers.clone();
+        let min_isr = self.min_isr(tp);
+        let elr_enabled = self.elr_enabled;
         let p = self
             .image
             .partitions
@@ -404,6 +501,9 @@ impl ControllerState {
             return Ok(p.clone());
         }
         let old = p.clone();
+        if elr_enabled {
+            (p.elr, p.last_known_elr) = eligible_after(&old, &isr, min_isr, None);
+        }
         p.isr = isr;
         p.partition_epoch += 1;
         let new = p.clone();
@@ -418,8 +518,42 @@ impl ControllerState {
                 cause: IsrCause::AlterPartition,
             },
         );
+        record_elr_change(
+            &self.events,
+            now_ms(),
+            tp,
+            &old,
+            &new,
+            IsrCause::AlterPartition,
+        );
         self.image.version += 1;
         self.assert_partition_rules(&BTreeMap::from([(tp.clone(), old)]));
         Ok(new)
     }
+}
+
+/// Record a change of the ELR or last known ELR (KIP-966), if there was one.
+fn record_elr_change(
+    events: &EventLog,
+    at_ms: u64,
+    tp: &TopicPartition,
+    old: &PartitionState,
+    new: &PartitionState,
+    cause: IsrCause,
+) {
+    if old.elr == new.elr && old.last_known_elr == new.last_known_elr {
+        return;
+    }
+    events.record(
+        at_ms,
+        ClusterEvent::ElrChanged {
+            tp: tp.clone(),
+            isr: new.isr.clone(),
+            old_elr: old.elr.clone(),
+            elr: new.elr.clone(),
+            last_known_elr: new.last_known_elr.clone(),
+            partition_epoch: new.partition_epoch,
+            cause,
+        },
+    );
 }

@@ -42,6 +42,7 @@ pub fn config(acks: Acks, min_insync: u32) -> ClusterConfig {
         }],
         producer,
         consumer,
+        ..ClusterConfig::default()
     }
 }
 

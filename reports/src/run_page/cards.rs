@@ -114,6 +114,9 @@ pub fn sections(
                     Some(crate::findings::Standing::NotPromised(_, reason)) => {
                         format!("not promised by {reason}")
                     }
+                    Some(crate::findings::Standing::DoesNotBreak(p)) => {
+                        format!("allowed: does not break {}", p.as_str())
+                    }
                     _ => "no configuration promises against this".to_string(),
                 },
             ),

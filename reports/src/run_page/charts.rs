@@ -20,14 +20,20 @@ struct Second {
     latencies_ms: Vec<f64>,
 }
 
+/// However long a history says it ran (a `time` near 2^63 ns is valid
+/// input), the charts draw at most this many buckets (issue 14 §6).
+const MAX_BUCKETS: u64 = 2_000;
+
 /// The bucket width: a simulated second, or a twentieth of a run shorter
-/// than five seconds (rates are still per second).
-fn bucket_ns(data: &RunData) -> u64 {
-    if data.end_ns >= 5_000_000_000 {
+/// than five seconds (rates are still per second), widened so a run is at
+/// most `MAX_BUCKETS` buckets.
+pub(super) fn bucket_ns(data: &RunData) -> u64 {
+    let width = if data.end_ns >= 5_000_000_000 {
         1_000_000_000
     } else {
         (data.end_ns / 20).max(1_000_000)
-    }
+    };
+    width.max(data.end_ns / MAX_BUCKETS + 1)
 }
 
 fn seconds(data: &RunData) -> Vec<Second> {

@@ -63,7 +63,9 @@ pub fn lane_of(e: &ClusterEvent) -> Option<(EventLane, &'static str)> {
         ClusterEvent::BrokerFenced { .. } | ClusterEvent::BrokerUnfenced { .. } => {
             (EventLane::Elections, "ev ev-fence")
         }
-        ClusterEvent::IsrCommitted { .. } => (EventLane::Isr, "ev ev-isr"),
+        ClusterEvent::IsrCommitted { .. } | ClusterEvent::ElrChanged { .. } => {
+            (EventLane::Isr, "ev ev-isr")
+        }
         ClusterEvent::IsrRejected { .. } => (EventLane::Isr, "ev ev-fence"),
         ClusterEvent::HwFrozen { .. } | ClusterEvent::HwUnfrozen { .. } => {
             (EventLane::Isr, "ev ev-freeze")
@@ -92,6 +94,8 @@ pub fn describe(e: &ClusterEvent) -> String {
             isr,
             leader_log_end_offset,
             isr_before_log_end_offsets,
+            from_elr,
+            elr_before,
         } => {
             let why = match reason {
                 ElectionReason::LeaderFenced => "its leader was fenced",
@@ -113,6 +117,11 @@ pub fn describe(e: &ClusterEvent) -> String {
                     "broker {leader} was elected leader of {tp} uncleanly, from outside the ISR {} (leader epoch {leader_epoch}, after {why}){lacked}",
                     list(isr_before)
                 )
+            } else if *from_elr {
+                format!(
+                    "broker {leader} was elected leader of {tp} from the eligible leader replicas {} (KIP-966; the ISR was empty; leader epoch {leader_epoch}, after {why})",
+                    list(elr_before)
+                )
             } else {
                 format!(
                     "broker {leader} was elected leader of {tp} (leader epoch {leader_epoch}, ISR {}, after {why})",
@@ -120,10 +129,17 @@ pub fn describe(e: &ClusterEvent) -> String {
                 )
             }
         }
-        ClusterEvent::PartitionOffline { tp, isr, .. } => format!(
-            "{tp} went offline: no replica may lead (ISR {})",
-            list(isr)
-        ),
+        ClusterEvent::PartitionOffline { tp, isr, elr, .. } => {
+            let eligible = if elr.is_empty() {
+                String::new()
+            } else {
+                format!(", eligible leader replicas {}, none live", list(elr))
+            };
+            format!(
+                "{tp} went offline: no replica may lead (ISR {}{eligible})",
+                list(isr)
+            )
+        }
         ClusterEvent::IsrProposed {
             broker,
             tp,
@@ -153,6 +169,7 @@ pub fn describe(e: &ClusterEvent) -> String {
             let by = match cause {
                 IsrCause::AlterPartition => "the leader's AlterPartition",
                 IsrCause::BrokerFenced => "fencing",
+                IsrCause::Election => "an election from the ELR",
             };
             format!(
                 "the controller changed the ISR of {tp} from {} to {} (partition epoch {partition_epoch}, by {by})",
@@ -160,6 +177,21 @@ pub fn describe(e: &ClusterEvent) -> String {
                 list(new_isr)
             )
         }
+        ClusterEvent::ElrChanged {
+            tp,
+            isr,
+            old_elr,
+            elr,
+            last_known_elr,
+            partition_epoch,
+            ..
+        } => format!(
+            "the eligible leader replicas of {tp} went from {} to {} (ISR {}, last known ELR {}, partition epoch {partition_epoch})",
+            list(old_elr),
+            list(elr),
+            list(isr),
+            list(last_known_elr)
+        ),
         ClusterEvent::IsrRejected {
             broker,
             tp,
@@ -187,6 +219,9 @@ pub fn describe(e: &ClusterEvent) -> String {
             let why = match reason {
                 FenceReason::SessionExpired => "its session expired",
                 FenceReason::Restarted => "it restarted",
+                FenceReason::UncleanShutdown => {
+                    "it restarted without a clean shutdown (it leaves every ISR and ELR)"
+                }
             };
             format!("the controller fenced broker {broker}: {why}")
         }

@@ -84,6 +84,9 @@ pub fn settings(data: &RunData) -> Vec<Setting> {
             },
         ));
     }
+    if sc.cluster.kafka_version != Default::default() {
+        out.push(set("kafka.version", sc.cluster.kafka_version));
+    }
     if s.legacy_hw_truncation {
         out.push(set("logjam.legacy.hw.truncation", true));
     }
@@ -101,6 +104,33 @@ pub fn settings(data: &RunData) -> Vec<Setting> {
     ));
     out.push(set("operations", thousands(data.result.stats.ops)));
     out
+}
+
+/// Jepsen's verdict in one sentence, when the check computed it.
+pub fn jepsen(data: &RunData) -> Option<String> {
+    let j = data.result.jepsen.as_ref()?;
+    let how = format!(
+        "consumers {}, ww edges {}",
+        if j.options.subscribe {
+            "subscribe"
+        } else {
+            "assign"
+        },
+        if j.options.ww_deps {
+            "inferred"
+        } else {
+            "not inferred"
+        }
+    );
+    Some(if j.valid {
+        format!("Jepsen's checker would call this run valid ({how}).")
+    } else {
+        let bad: Vec<&str> = j.bad.iter().map(|k| k.as_str()).collect();
+        format!(
+            "Jepsen's checker would call this run invalid ({how}): {}.",
+            bad.join(", ")
+        )
+    })
 }
 
 /// The run's semantics, as the checker judged it.

@@ -7,7 +7,8 @@ use crate::error::ReportError;
 use crate::summary::read_result;
 use logjam_checker::history::{read_history_file, History, Op, OpPair, OpType};
 use logjam_checker::CheckResult;
-use logjam_harness::run_folder::{read_run_meta, RunMeta};
+use logjam_harness::run::FaultTally;
+use logjam_harness::run_folder::{read_fault_tally, read_run_meta, RunMeta};
 use logjam_models::events::TimedEvent;
 use std::fs;
 use std::path::Path;
@@ -19,6 +20,8 @@ pub(crate) struct RunData {
     /// The cluster's own account (`events.jsonl`; empty without one).
     pub events: Vec<TimedEvent>,
     pub result: CheckResult,
+    /// Scheduled faults and those that did not fire (`result.json`).
+    pub fault_tally: FaultTally,
     pub pairs: Vec<OpPair>,
     /// For each op position, the position of its pair in `pairs`.
     pub pair_of: Vec<usize>,
@@ -50,6 +53,7 @@ impl RunData {
         };
         let mut data = Self::new(meta, history, faults, result);
         data.events = read_events(dir)?;
+        data.fault_tally = read_fault_tally(dir);
         Ok(data)
     }
 
@@ -102,6 +106,7 @@ impl RunData {
             faults,
             events: Vec::new(),
             result,
+            fault_tally: FaultTally::default(),
             pairs,
             pair_of,
             times,

@@ -16,6 +16,7 @@ mod losses;
 mod ops;
 mod plots;
 mod select;
+mod series;
 mod threads;
 mod timeline;
 
@@ -73,6 +74,8 @@ struct RunPage {
     settings: Vec<header::Setting>,
     verdict_class: &'static str,
     verdict: String,
+    /// "2 of 12 faults did not fire", when some did not.
+    faults_not_fired: Option<String>,
     promises: Vec<header::PromiseRow>,
     sections: Vec<cards::KindSection>,
     first_anomaly: Option<String>,
@@ -92,6 +95,11 @@ struct RunPage {
     has_events: bool,
     throughput: String,
     latency: String,
+    unseen_chart: String,
+    lag_chart: String,
+    lag_note: Option<String>,
+    /// Jepsen's verdict, when the check computed it.
+    jepsen: Option<String>,
     partitions: Vec<grid::PartitionGrid>,
     faults: Vec<FaultRow>,
     ops: Vec<ops::OpRow>,
@@ -132,6 +140,7 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
     let threads = threads::threads(data);
     let (timeline, lane_note) = timeline::render(data, &bands, &sel, &proof, &threads, &lost);
     let (throughput, latency) = charts::render(data, &bands);
+    let (unseen_chart, lag_chart, lag_note) = series::render(data, &bands);
     let meta = &data.meta;
     let preset = meta
         .preset
@@ -149,6 +158,13 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         settings: header::settings(data),
         verdict_class: headline.tone.class(),
         verdict: headline.text.clone(),
+        faults_not_fired: (data.fault_tally.not_fired > 0).then(|| {
+            let t = data.fault_tally;
+            format!(
+                "{} of {} faults did not fire (see Faults).",
+                t.not_fired, t.scheduled
+            )
+        }),
         promises: header::promises(data),
         first_anomaly: sections
             .first()
@@ -166,6 +182,10 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         loss_rate: plots::loss_rate(data, &bands, &lost).unwrap_or_default(),
         latency_raw: plots::latency_raw(data, &bands),
         committed: plots::committed_offsets(data, &bands).unwrap_or_default(),
+        unseen_chart,
+        lag_chart,
+        lag_note,
+        jepsen: header::jepsen(data),
         partitions: grid::render(data, limits.offsets_per_partition),
         faults: data
             .faults

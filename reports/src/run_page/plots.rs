@@ -22,7 +22,8 @@ pub fn loss_rate(data: &RunData, bands: &[Band], lost: &[LostSend]) -> Option<St
     if lost.is_empty() {
         return None;
     }
-    let bucket = 1_000_000_000u64.min((data.end_ns / 20).max(1_000_000));
+    // The throughput chart's buckets: bounded in number whatever the times.
+    let bucket = super::charts::bucket_ns(data);
     let n = (data.end_ns / bucket + 1) as usize;
     let mut counts = vec![(0u64, 0u64); n];
     for l in lost {

@@ -34,14 +34,25 @@ pub fn repair_results(path: &Path) -> std::io::Result<()> {
 }
 
 /// The lines of a `results.jsonl`; a line cut short or otherwise unreadable
-/// is skipped, not fatal.
-pub fn read_results(path: &Path) -> Vec<ResultLine> {
+/// is skipped, not fatal, and comes back as a warning naming the file and
+/// the line (its run is done again).
+pub fn read_results(path: &Path) -> (Vec<ResultLine>, Vec<String>) {
     let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
-    text.lines()
-        .filter_map(|l| ResultLine::parse(l).ok())
-        .collect()
+    let mut lines = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        match ResultLine::parse(l) {
+            Ok(line) => lines.push(line),
+            Err(e) => warnings.push(format!(
+                "{}:{}: skipped, not a whole result ({e}); its run will be done again",
+                path.display(),
+                i + 1
+            )),
+        }
+    }
+    (lines, warnings)
 }
 
 #[cfg(test)]
@@ -68,7 +79,16 @@ mod tests {
         std::fs::write(&path, whole.trim_end()).unwrap();
         repair_results(&path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), whole);
-        assert_eq!(read_results(&path).len(), 1);
+        assert_eq!(read_results(&path).0.len(), 1);
+        // A line torn in the middle of the file is named.
+        std::fs::write(&path, format!("{whole}{{\"scen\n{whole}")).unwrap();
+        let (lines, warnings) = read_results(&path);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("results.jsonl:2: skipped"),
+            "{warnings:?}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -45,7 +45,11 @@ pub fn sweep(
     let results_path = plan.out.join(logjam_reports::RESULTS_FILE);
     let previous = if plan.resume {
         repair_results(&results_path)?;
-        read_results(&results_path)
+        let (lines, warnings) = read_results(&results_path);
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+        lines
     } else {
         std::fs::write(&results_path, b"")?;
         Vec::new()
@@ -108,14 +112,11 @@ pub fn sweep(
         outcome.new_runs += 1;
         progress.inc(1);
         let secs = started.elapsed().as_secs_f64().max(1e-3);
-        let failed_note = if failed > 0 {
-            format!(", {failed} FAILED to simulate")
-        } else {
-            String::new()
-        };
-        progress.set_message(format!(
-            "{:.1} runs/s, {anomalous} with anomalies, {broken} broke a promise{failed_note}",
-            outcome.new_runs as f64 / secs
+        progress.set_message(crate::progress::counts(
+            anomalous,
+            broken,
+            failed,
+            outcome.new_runs as f64 / secs,
         ));
         outcome.add(line);
     }

@@ -18,23 +18,27 @@ pub struct ChaosCommand {
     /// Presets to run each scenario with (repeatable; default: each scenario's own).
     #[arg(long)]
     preset: Vec<String>,
-    /// Seeds per (scenario, preset), A..B. Without it the sweep runs until --duration.
+    /// Seeds per (scenario, preset): N (0..N), A..B or A..=B. Without it the
+    /// sweep runs until --duration.
     #[arg(long, value_parser = seeds::parse_seed_range)]
     seeds: Option<Range<u64>>,
     /// Wall-clock budget, e.g. 60s, 10m (default 60s when no --seeds).
     #[arg(long, value_parser = humantime::parse_duration)]
     duration: Option<Duration>,
-    #[arg(long, default_value = "target/logjam/chaos")]
+    #[arg(long, default_value = "logjam-store/chaos")]
     out: PathBuf,
     /// Continue an interrupted sweep: skip runs already in results.jsonl.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fresh")]
     resume: bool,
+    /// Start over: replace the results.jsonl already in --out.
+    #[arg(long)]
+    fresh: bool,
     /// Run only shard K of N (0-based), e.g. 2/8: N machines split a sweep.
     #[arg(long, value_parser = seeds::parse_shard)]
     shard: Option<(u64, u64)>,
-    /// Worker threads (default: every core).
-    #[arg(long)]
-    jobs: Option<usize>,
+    /// Worker threads (default: every core), at least 1.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    jobs: Option<u64>,
 }
 
 impl ChaosCommand {
@@ -44,10 +48,20 @@ impl ChaosCommand {
             (None, None) => Some(Duration::from_secs(60)),
             (_, d) => d,
         };
-        let workers = self
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let workers = self.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |n| n as usize,
+        );
         let out = self.out.clone();
+        let results = out.join(logjam_reports::RESULTS_FILE);
+        // Never truncate a sweep's record by accident (issue 14).
+        if results.is_file() && !self.resume && !self.fresh {
+            return Err(CliError::BadInput(format!(
+                "{} already holds a sweep's results: --resume to continue it, --fresh to \
+                 replace it, or another --out",
+                results.display()
+            )));
+        }
         let plan = Arc::new(Plan {
             work: Work {
                 first_seed: self.seeds.as_ref().map_or(0, |r| r.start),

@@ -2,10 +2,11 @@
 //! against a configuration's promises.
 use super::exit::{CliError, ExitStatus};
 use super::format::Format;
-use logjam_checker::history::read_history_file;
+use logjam_checker::history::{read_edn_history_file, read_history_file};
 use logjam_checker::replicas::read_replicas;
-use logjam_checker::{check_with_replicas, CheckOptions};
+use logjam_checker::{check_with_replicas, CheckOptions, JepsenOptions};
 use logjam_scenarios::promised::semantics_from;
+use logjam_scenarios::terminal::escape;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -21,14 +22,49 @@ pub struct CheckCommand {
     replicas: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also judge validity as Jepsen's Kafka checker does (docs/JEPSEN.md):
+    /// valid when none of Jepsen's "bad" kinds was found.
+    #[arg(long)]
+    jepsen: bool,
+    /// With --jepsen: consumers subscribed (Jepsen's `:sub-via :subscribe`),
+    /// so poll-skip and nonmonotonic-poll are allowed. A history with a
+    /// `subscribe` op counts as such anyway.
+    #[arg(long, requires = "jepsen")]
+    subscribe: bool,
+    /// With --jepsen: write-write edges are inferred (Jepsen's `:ww-deps`),
+    /// so G1c cycles are allowed.
+    #[arg(long, requires = "jepsen")]
+    ww_deps: bool,
+    /// How FILE is written: JSON Lines (HISTORY.md) or a Jepsen store's
+    /// `history.edn`. Default: by extension (`.edn` is EDN, anything else JSONL).
+    #[arg(long, value_enum)]
+    history_format: Option<HistoryFormat>,
+}
+
+/// The history file formats `check` reads.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum HistoryFormat {
+    Jsonl,
+    Edn,
 }
 
 impl CheckCommand {
     pub fn run(self) -> Result<ExitStatus, CliError> {
         let file = &self.file;
         let semantics = self.config.as_deref().map(semantics_from).transpose()?;
-        let history = read_history_file(file)
-            .map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
+        let by_extension = if file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("edn"))
+        {
+            HistoryFormat::Edn
+        } else {
+            HistoryFormat::Jsonl
+        };
+        let history = match self.history_format.unwrap_or(by_extension) {
+            HistoryFormat::Jsonl => read_history_file(file),
+            HistoryFormat::Edn => read_edn_history_file(file),
+        }
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
         let replicas = match &self.replicas {
             None => Vec::new(),
             Some(path) => {
@@ -44,6 +80,10 @@ impl CheckCommand {
             &CheckOptions {
                 semantics,
                 faults: None,
+                jepsen: self.jepsen.then_some(JepsenOptions {
+                    subscribe: self.subscribe,
+                    ww_deps: self.ww_deps,
+                }),
             },
         );
         if self.format == Format::Json {
@@ -51,16 +91,26 @@ impl CheckCommand {
         } else {
             println!(
                 "{}: {} ops, {} sends ok, {} info, {} failed",
-                file.display(),
+                escape(&file.display().to_string()),
                 result.stats.ops,
                 result.stats.sends_ok,
                 result.stats.sends_info,
                 result.stats.sends_fail
             );
+            if result.nothing_exercised() {
+                println!(
+                    "  nothing exercised: no operation could have broken a promise (no \
+                     acknowledged send read back, no polls, no processing), so none is kept"
+                );
+            }
             for p in &result.promises {
                 println!(
                     "  {} {} ({})",
-                    if p.kept { "kept  " } else { "BROKEN" },
+                    match (p.kept, p.exercised) {
+                        (false, _) => "BROKEN       ",
+                        (true, true) => "kept         ",
+                        (true, false) => "not exercised",
+                    },
                     p.name,
                     p.reason
                 );
@@ -68,13 +118,41 @@ impl CheckCommand {
             for (kind, list) in &result.anomalies {
                 println!("  {kind}: {}", list.len());
                 for a in list.iter().take(3) {
-                    println!("    {}", a.explanation);
+                    println!("    {}", escape(&a.explanation));
                 }
             }
             if result.counts.is_empty() {
                 println!("  no anomalies");
             }
+            if let Some(j) = &result.jepsen {
+                let bad: Vec<&str> = j.bad.iter().map(|k| k.as_str()).collect();
+                println!(
+                    "  jepsen: {} (subscribe {}, ww-deps {}){}",
+                    if j.valid { "valid" } else { "INVALID" },
+                    j.options.subscribe,
+                    j.options.ww_deps,
+                    if bad.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", bad: {}", bad.join(", "))
+                    }
+                );
+            }
         }
-        Ok(ExitStatus::kept_if(result.exit_code() == 0))
+        // Every verdict asked for must hold: the promises (--config) and
+        // Jepsen's (--jepsen). With --jepsen alone, Jepsen's verdict decides.
+        let jepsen_ok = result.jepsen.as_ref().is_none_or(|j| j.valid);
+        if !jepsen_ok {
+            return Ok(ExitStatus::Broken);
+        }
+        Ok(match (&result.valid, &result.jepsen) {
+            (None, Some(_)) => ExitStatus::Kept,
+            _ => match result.exit_code() {
+                0 => ExitStatus::Kept,
+                1 => ExitStatus::Broken,
+                4 => ExitStatus::AnomaliesFound,
+                _ => ExitStatus::NothingExercised,
+            },
+        })
     }
 }

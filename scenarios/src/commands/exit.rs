@@ -1,18 +1,28 @@
-//! What `logjam`'s exit status means, and the error that ends a command:
-//! 0 every promise kept, 1 a promise broken or a simulation failed, 2 bad
-//! usage or bad input, 130 a sweep interrupted by Ctrl-C. A verdict is never
-//! an error, and a simulation that fails (a logjam bug) is never bad input.
+//! What `logjam`'s exit status means, and the error that ends a command. Each
+//! code means one thing (issue 14): 0 nothing broken, 1 a promise broken,
+//! 2 bad usage or bad input, 3 a replay whose history differs, 4 `check`
+//! without `--config` found anomalies (nothing was promised, so nothing is
+//! broken), 5 `check` whose history exercised no promise, 6 a simulation
+//! that failed (a logjam bug), 130 a sweep interrupted by Ctrl-C. A verdict
+//! is never an error, and a simulation that fails is never bad input.
 use logjam_harness::run::RunError;
 use std::process::ExitCode;
 
 /// How a command that ran to its end went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// Every promise kept (or nothing to judge): 0.
+    /// Nothing broken: 0.
     Kept,
-    /// A promise broken, or a replay whose history differs: 1.
+    /// A promise broken: 1.
     Broken,
-    /// A sweep in which some run's simulation failed: 1.
+    /// A replay whose history differs from the recorded one: 3.
+    ReplayDiffered,
+    /// `check` without a configuration found anomalies: 4.
+    AnomaliesFound,
+    /// `check` with a configuration on a history that exercised none of
+    /// its promises (empty, header-only, every outcome unknown): 5.
+    NothingExercised,
+    /// A sweep in which some run's simulation failed: 6.
     SimulationFailed,
     /// A sweep ended by Ctrl-C, after its summary: 130 (128 + SIGINT).
     Interrupted,
@@ -31,7 +41,11 @@ impl ExitStatus {
     pub fn code(self) -> u8 {
         match self {
             ExitStatus::Kept => 0,
-            ExitStatus::Broken | ExitStatus::SimulationFailed => 1,
+            ExitStatus::Broken => 1,
+            ExitStatus::ReplayDiffered => 3,
+            ExitStatus::AnomaliesFound => 4,
+            ExitStatus::NothingExercised => 5,
+            ExitStatus::SimulationFailed => SIMULATION_FAILED,
             ExitStatus::Interrupted => INTERRUPTED,
         }
     }
@@ -40,6 +54,9 @@ impl ExitStatus {
 /// The exit status of a command interrupted by Ctrl-C (128 + SIGINT).
 pub const INTERRUPTED: u8 = 130;
 
+/// The exit status of a command whose simulation failed (a logjam bug).
+pub const SIMULATION_FAILED: u8 = 6;
+
 /// Why a command stopped before its verdict.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -47,7 +64,7 @@ pub enum CliError {
     /// and files that cannot be read or written: exit 2.
     #[error("{0}")]
     BadInput(String),
-    /// A simulation itself failed: a logjam bug, never a verdict: exit 1.
+    /// A simulation itself failed: a logjam bug, never a verdict: exit 6.
     #[error("{0}")]
     SimulationFailed(RunError),
 }
@@ -56,7 +73,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::BadInput(_) => 2,
-            CliError::SimulationFailed(_) => 1,
+            CliError::SimulationFailed(_) => SIMULATION_FAILED,
         }
     }
 
@@ -71,7 +88,7 @@ impl CliError {
 impl From<RunError> for CliError {
     fn from(e: RunError) -> Self {
         match e {
-            RunError::Config(_) => CliError::bad_input(e),
+            RunError::Config(_) | RunError::Schedule(_) => CliError::bad_input(e),
             RunError::Sim(_) => CliError::SimulationFailed(e),
         }
     }
@@ -101,7 +118,10 @@ pub fn exit_code(outcome: Result<ExitStatus, CliError>) -> ExitCode {
     match outcome {
         Ok(status) => ExitCode::from(status.code()),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!(
+                "error: {}",
+                logjam_scenarios::terminal::escape(&e.to_string())
+            );
             ExitCode::from(e.exit_code())
         }
     }
@@ -112,9 +132,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_failed_simulation_exits_1_and_bad_input_2() {
+    fn a_failed_simulation_exits_6_and_bad_input_2() {
         let failed = CliError::from(RunError::Sim("Ran for duration".into()));
-        assert_eq!(failed.exit_code(), 1);
+        assert_eq!(failed.exit_code(), 6);
         assert_eq!(
             failed.to_string(),
             "simulation failed: Ran for duration",
@@ -132,7 +152,10 @@ mod tests {
     fn verdicts_map_to_their_codes() {
         assert_eq!(ExitStatus::kept_if(true).code(), 0);
         assert_eq!(ExitStatus::kept_if(false).code(), 1);
-        assert_eq!(ExitStatus::SimulationFailed.code(), 1);
+        assert_eq!(ExitStatus::ReplayDiffered.code(), 3);
+        assert_eq!(ExitStatus::AnomaliesFound.code(), 4);
+        assert_eq!(ExitStatus::NothingExercised.code(), 5);
+        assert_eq!(ExitStatus::SimulationFailed.code(), 6);
         assert_eq!(ExitStatus::Interrupted.code(), 130);
     }
 }

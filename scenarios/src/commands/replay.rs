@@ -45,8 +45,11 @@ impl ReplayCommand {
                 Ok(ExitStatus::Kept)
             }
             Some(difference) => {
-                println!("{what}: history DIFFERS: {difference}");
-                Ok(ExitStatus::Broken)
+                println!(
+                    "{what}: history DIFFERS: {}",
+                    logjam_scenarios::terminal::escape(&difference.to_string())
+                );
+                Ok(ExitStatus::ReplayDiffered)
             }
         }
     }

@@ -18,7 +18,7 @@ pub struct ShrinkCommand {
     /// The anomaly kind to keep (default: what broke a promise, else the first found).
     #[arg(long)]
     anomaly: Option<String>,
-    #[arg(long, default_value = "target/logjam/shrink")]
+    #[arg(long, default_value = "logjam-store/shrink")]
     out: PathBuf,
 }
 

@@ -1,12 +1,26 @@
-//! The reader never panics: arbitrary text, JSON-ish fragments, and mutations
-//! of a valid history either parse or give a line-numbered error.
+//! The readers never panic: arbitrary text, JSON-ish and EDN-ish fragments,
+//! and mutations of a valid history either parse or give a line-numbered
+//! error. Case counts are bounded so this runs in CI in a few seconds.
+use super::edn::JEPSEN;
 use super::EXAMPLE;
 use crate::history::*;
 use proptest::prelude::*;
 
 fn assert_no_panic(text: &str) -> Result<(), TestCaseError> {
-    let lines = text.lines().count().max(1);
-    match parse_history(text) {
+    assert_names_line(text, parse_history(text))
+}
+
+fn assert_edn_no_panic(text: &str) -> Result<(), TestCaseError> {
+    assert_names_line(text, parse_edn_history(text))
+}
+
+fn assert_names_line(
+    text: &str,
+    parsed: Result<History, HistoryError>,
+) -> Result<(), TestCaseError> {
+    // `lines()` drops a last empty line that an error may still name.
+    let lines = text.split('\n').count().max(1);
+    match parsed {
         Ok(h) => {
             // Whatever parsed must also pair and write without panicking.
             let _ = h.pairs();
@@ -66,8 +80,117 @@ const FRAGMENTS: &[&str] = &[
     "[\"poll\",{\"k\":[[0,1]]}]",
 ];
 
+const EDN_FRAGMENTS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "#{",
+    "#_",
+    "#jepsen.history.Op",
+    "#inst",
+    " ",
+    ",",
+    "\n",
+    ";",
+    "\"",
+    "\\",
+    "nil",
+    "true",
+    "1",
+    "-1",
+    "1.5",
+    "1/2",
+    "18446744073709551616",
+    "\\a",
+    ":type",
+    ":f",
+    ":process",
+    ":value",
+    ":index",
+    ":time",
+    ":error",
+    ":rebalance-log",
+    ":invoke",
+    ":ok",
+    ":fail",
+    ":info",
+    ":send",
+    ":poll",
+    ":txn",
+    ":nemesis",
+    ":crash",
+    "3",
+    "[:send 3 1]",
+    "[:send 3 [0 1]]",
+    "[:poll {3 [[0 1]]}]",
+    "sym",
+    "\"s\"",
+];
+
+/// A mutation of `base`: insert a fragment, delete a character, or cut the text.
+fn mutate(base: &str, edits: Vec<(prop::sample::Index, usize, &str)>) -> String {
+    let mut text = base.to_string();
+    for (at, action, fragment) in edits {
+        // Cut only at character boundaries so the text stays valid UTF-8.
+        let cuts: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .collect();
+        let pos = cuts[at.index(cuts.len())];
+        match action {
+            0 => text.insert_str(pos, fragment),
+            1 => {
+                let end = cuts.iter().copied().find(|&c| c > pos).unwrap_or(pos);
+                text.replace_range(pos..end, "");
+            }
+            _ => text.truncate(pos),
+        }
+    }
+    text
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics_the_edn_reader(text in "\\PC*") {
+        assert_edn_no_panic(&text)?;
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_either_file_reader(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let parsed = read_history(bytes.as_slice());
+        if let Err(e) = &parsed {
+            prop_assert!(e.line().is_some(), "{}", e);
+        }
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            assert_edn_no_panic(text)?;
+            assert_no_panic(text)?;
+        }
+    }
+
+    #[test]
+    fn edn_fragments_never_panic(parts in prop::collection::vec(prop::sample::select(EDN_FRAGMENTS), 0..40)) {
+        assert_edn_no_panic(&parts.join(" "))?;
+        assert_edn_no_panic(&parts.concat())?;
+    }
+
+    #[test]
+    fn mutated_edn_histories_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(EDN_FRAGMENTS)), 1..6)) {
+        assert_edn_no_panic(&mutate(JEPSEN, edits))?;
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash(depth in 1usize..5000) {
+        assert_edn_no_panic(&format!("{{:value {}}}", "[".repeat(depth)))?;
+        assert_edn_no_panic(&format!("{{:type :invoke :process 0 :f :poll :value {}{}}}", "[".repeat(depth), "]".repeat(depth)))?;
+        assert_no_panic(&format!("{{\"value\":{}{}}}", "[".repeat(depth), "]".repeat(depth)))?;
+    }
+
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC*") {
@@ -81,17 +204,32 @@ proptest! {
 
     #[test]
     fn mutated_histories_never_panic(edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(FRAGMENTS)), 1..6)) {
-        let mut text = EXAMPLE.to_string();
-        for (at, action, fragment) in edits {
-            // Cut only at character boundaries so the text stays valid UTF-8.
-            let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
-            let pos = cuts[at.index(cuts.len())];
-            match action {
-                0 => text.insert_str(pos, fragment),
-                1 => { let end = cuts.iter().copied().find(|&c| c > pos).unwrap_or(pos); text.replace_range(pos..end, ""); }
-                _ => text.truncate(pos),
+        assert_no_panic(&mutate(EXAMPLE, edits))?;
+    }
+
+    #[test]
+    fn the_fast_path_reads_exactly_what_the_general_reader_reads(edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(FRAGMENTS)), 0..4)) {
+        for line in mutate(EXAMPLE, edits).lines().chain(EXAMPLE.lines()) {
+            let text = line.trim();
+            if let Some((index, mut fast)) = crate::history::fast::op(text) {
+                fast.index = index.unwrap_or(0);
+                prop_assert_eq!(crate::history::read::general_op(text), Ok(Some(fast)), "{}", text);
             }
         }
-        assert_no_panic(&text)?;
+    }
+}
+
+#[test]
+fn logjams_own_lines_take_the_fast_path() {
+    // The speed comes from here: every op line of the example (send, nemesis
+    // and poll shapes) is read without the general reader; the metadata
+    // line is not.
+    let lines: Vec<&str> = EXAMPLE.lines().collect();
+    assert!(crate::history::fast::op(lines[0]).is_none());
+    for line in &lines[1..] {
+        if line.contains("\"nemesis\"") {
+            continue; // an object value: the general reader's
+        }
+        assert!(crate::history::fast::op(line).is_some(), "{line}");
     }
 }

@@ -1,4 +1,5 @@
 //! Tests of the history reader, writer, pairing and recorder.
+mod edn;
 mod fuzz;
 mod pairs;
 mod reader;

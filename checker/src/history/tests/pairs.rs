@@ -8,7 +8,7 @@ fn pairs_invocations_with_completions_of_the_same_process() {
 {"process":1,"type":"ok","f":"poll","value":[["poll",{}]]}
 {"process":0,"type":"fail","f":"send","value":[["send","k",1]]}
 {"process":2,"type":"invoke","f":"send","value":[["send","k",2]]}
-{"process":2,"type":"invoke","f":"send","value":[["send","k",3]]}
+{"process":4,"type":"invoke","f":"send","value":[["send","k",3]]}
 {"process":3,"type":"ok","f":"send","value":[["send","k",[0,4]]]}
 "#;
     let h = parse_history(text).expect("parses");
@@ -23,7 +23,7 @@ fn pairs_invocations_with_completions_of_the_same_process() {
             (Some(0), Some(4), OpType::Fail),
             (Some(1), Some(3), OpType::Ok),
             (None, Some(2), OpType::Info),
-            // An invocation followed by another of the same process never completed.
+            // An invocation that never completed.
             (Some(5), None, OpType::Info),
             (Some(6), None, OpType::Info),
             (None, Some(7), OpType::Ok),

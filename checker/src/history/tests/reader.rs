@@ -64,7 +64,7 @@ fn reads_the_example_of_history_md() {
 
 #[test]
 fn accepts_a_file_without_metadata_and_numbers_absent_indices_in_file_order() {
-    let text = "\n{\"process\":1,\"type\":\"invoke\",\"f\":\"poll\",\"value\":[[\"poll\"]]}\r\n\n   \n{\"process\":1,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"k\":[[0,\"a\"]]}]]}\n{\"index\":7,\"process\":2,\"type\":\"invoke\",\"f\":\"poll\"}\n{\"process\":2,\"type\":\"fail\",\"f\":\"poll\"}\n";
+    let text = "\n{\"process\":1,\"type\":\"invoke\",\"f\":\"poll\",\"value\":[[\"poll\"]]}\r\n\n   \n{\"process\":1,\"type\":\"ok\",\"f\":\"poll\",\"value\":[[\"poll\",{\"k\":[[0,\"a\"]]}]]}\n{\"index\":7,\"process\":2,\"type\":\"invoke\",\"f\":\"poll\"}\n{\"process\":2,\"type\":\"fail\",\"f\":\"poll\",\"value\":[[\"poll\"]]}\n";
     let h = parse_history(text).expect("parses");
     assert!(h.header.is_none());
     let indices: Vec<u64> = h.ops.iter().map(|o| o.index).collect();
@@ -201,7 +201,7 @@ fn reads_a_file() {
 
 #[test]
 fn ignores_a_byte_order_mark_and_unknown_fields() {
-    let text = "\u{feff}{\"logjam_history\":1}\n{\"process\":0,\"type\":\"ok\",\"f\":\"poll\",\"clock\":[1,2],\"value\":[[\"poll\"]]}\n";
+    let text = "\u{feff}{\"logjam_history\":1}\n{\"process\":0,\"type\":\"ok\",\"f\":\"poll\",\"clock\":[1,2],\"value\":[[\"poll\",{}]]}\n";
     let h = parse_history(text).expect("parses");
     assert!(h.header.is_some());
     assert_eq!(h.ops.len(), 1);

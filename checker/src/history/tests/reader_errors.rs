@@ -210,7 +210,11 @@ fn values_that_do_not_match_f() {
 fn invalid_utf8_names_its_line() {
     let path =
         std::env::temp_dir().join(format!("logjam-history-utf8-{}.jsonl", std::process::id()));
-    let mut bytes = format!("{OK_LINE}\n{OK_LINE}\n").into_bytes();
+    let mut bytes = format!(
+        "{OK_LINE}\n{}\n",
+        OK_LINE.replace("\"process\":0", "\"process\":1")
+    )
+    .into_bytes();
     bytes.extend_from_slice(b"{\"process\":\"\xff\"}\n");
     std::fs::write(&path, &bytes).expect("write temp file");
     let err = read_history_file(&path);
@@ -233,3 +237,143 @@ fn a_missing_file_is_an_io_error() {
     );
     assert_eq!(err.line(), None);
 }
+
+/// The text with `lines` after a first good line, and the error's line and problem.
+fn contract_problem(lines: &[&str]) -> (usize, LineProblem) {
+    let text = lines.join("\n");
+    match parse_history(&text) {
+        Err(HistoryError::Line { line, problem }) => (line, problem),
+        other => panic!("expected a contract error, got {other:?}"),
+    }
+}
+
+#[test]
+fn two_open_operations_on_one_process() {
+    let (line, problem) = contract_problem(&[
+        r#"{"process":0,"type":"invoke","f":"send","value":[["send","k",1]]}"#,
+        r#"{"process":"nemesis","type":"info","f":"partition","value":null}"#,
+        r#"{"process":0,"type":"invoke","f":"send","value":[["send","k",2]]}"#,
+    ]);
+    assert_eq!(line, 3);
+    assert_eq!(
+        problem,
+        LineProblem::ProcessBusy {
+            process: "0".into(),
+            open_line: 1
+        }
+    );
+    assert!(
+        problem.to_string().contains("one operation at a time"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_completion_with_no_invocation_once_the_process_records_invocations() {
+    let (line, problem) = contract_problem(&[
+        r#"{"process":3,"type":"invoke","f":"poll","value":[["poll"]]}"#,
+        r#"{"process":3,"type":"ok","f":"poll","value":[["poll",{}]]}"#,
+        r#"{"process":3,"type":"ok","f":"poll","value":[["poll",{}]]}"#,
+    ]);
+    assert_eq!(
+        (line, problem),
+        (
+            3,
+            LineProblem::NoInvocation {
+                process: "3".into()
+            }
+        )
+    );
+    // A history of outcomes only, the nemesis's lone faults, and a crash
+    // ending an open op stay readable.
+    let ok = r#"{"process":1,"type":"ok","f":"send","value":[["send","k",[0,1]]]}
+{"process":1,"type":"ok","f":"send","value":[["send","k",[1,2]]]}
+{"process":"nemesis","type":"info","f":"kill","value":null}
+{"process":2,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":2,"type":"info","f":"crash","value":null}
+{"process":4,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":4,"type":"ok","f":"poll","value":[["poll",{}]]}
+{"process":4,"type":"info","f":"crash","value":null}
+"#;
+    assert_eq!(parse_history(ok).map(|h| h.ops.len()), Ok(8));
+}
+
+#[test]
+fn send_and_poll_completions_must_carry_a_value() {
+    for (f, line) in [
+        ("send", r#"{"process":0,"type":"ok","f":"send"}"#),
+        (
+            "poll",
+            r#"{"process":0,"type":"info","f":"poll","value":null}"#,
+        ),
+        (
+            "txn",
+            r#"{"process":0,"type":"fail","f":"txn","value":{"a":1}}"#,
+        ),
+    ] {
+        let text = format!(r#"{{"process":0,"type":"invoke","f":"{f}","value":[]}}"#) + "\n" + line;
+        let err = parse_history(&text).expect_err(line);
+        assert_eq!(err.line(), Some(2), "{err}");
+        if f != "txn" {
+            assert_eq!(
+                err,
+                HistoryError::Line {
+                    line: 2,
+                    problem: LineProblem::MissingCompletionValue { f: f.into() }
+                }
+            );
+        }
+    }
+    // An ok poll must say what it returned; a failed one need not.
+    let p = problem(r#"{"process":9,"type":"ok","f":"poll","value":[["poll"]]}"#);
+    assert!(p.to_string().contains("what each poll returned"), "{p}");
+    let text = r#"{"process":9,"type":"fail","f":"poll","value":[["poll"]]}"#;
+    assert!(parse_history(text).is_ok());
+}
+
+#[test]
+fn final_committed_offsets_are_non_negative_integers() {
+    for bad in [r#"{"k":-1}"#, r#"{"k":1.5}"#, r#"{"k":"3"}"#, "[3]", "null"] {
+        let p = problem(&format!(
+            r#"{{"process":7,"type":"ok","f":"committed","value":{bad},"final":true}}"#
+        ));
+        assert!(
+            p.to_string().contains("non-negative integer offsets"),
+            "{bad}: {p}"
+        );
+    }
+    let good = r#"{"process":7,"type":"ok","f":"committed","value":{"k":0,"j":12},"final":true}"#;
+    assert!(parse_history(good).is_ok());
+}
+
+#[test]
+fn times_beyond_2_63_are_refused_and_wall_clock_times_start_at_zero() {
+    let p = problem(
+        r#"{"process":9,"type":"invoke","f":"poll","value":[["poll"]],"time":9223372036854775808}"#,
+    );
+    assert_eq!(
+        p,
+        LineProblem::BadField {
+            field: "time",
+            expected: "a non-negative integer below 2^63 (nanoseconds since the start)"
+        }
+    );
+    // Epoch nanoseconds (2026) become nanoseconds since the earliest op.
+    let text = r#"{"process":1,"type":"invoke","f":"poll","value":[["poll"]],"time":1780000000000000500}
+{"process":1,"type":"ok","f":"poll","value":[["poll",{}]],"time":1780000000000000900}
+{"process":"nemesis","type":"info","f":"kill","value":null,"time":1780000000000000000}
+"#;
+    let times: Vec<Option<u64>> = parse_history(text)
+        .expect("parses")
+        .ops
+        .iter()
+        .map(|op| op.time_ns)
+        .collect();
+    assert_eq!(times, vec![Some(500), Some(900), Some(0)]);
+    // Times since the start are kept as they are.
+    let small = parse_history(&EXAMPLE_TIMES.replace("T", "123")).expect("parses");
+    assert_eq!(small.ops[0].time_ns, Some(123));
+}
+
+const EXAMPLE_TIMES: &str =
+    r#"{"process":1,"type":"invoke","f":"poll","value":[["poll"]],"time":T}"#;

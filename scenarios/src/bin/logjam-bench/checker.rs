@@ -1,61 +1,141 @@
 //! The checker on a synthetic history (`logjam_checker::history::synthetic`):
-//! write it as JSONL, parse it back, check it; medians over several rounds,
-//! and the process's peak resident memory.
+//! written once as a JSONL file, then read (streaming, as `logjam check`
+//! does) and checked by a fresh child process per round, so each round's
+//! peak memory is what parsing and checking that file take, nothing else.
+//! Medians over the rounds: wall and CPU time of each half, and peak
+//! resident memory against the file's size.
+use logjam_checker::history::read_history_file;
 use logjam_checker::history::synthetic::synthetic_history;
-use logjam_checker::history::{parse_history, MicroOp};
 use logjam_checker::{check, CheckOptions};
+use std::path::Path;
+use std::process::Command;
 use std::time::Instant;
 
 pub fn bench(ops: u64, rounds: u64) {
     let history = synthetic_history(ops as usize, 1);
-    let (mut write, mut parse, mut checks) = (Vec::new(), Vec::new(), Vec::new());
-    let mut bytes = 0;
-    let mut found = 0;
-    for _ in 0..rounds.max(1) {
-        let t = Instant::now();
-        let text = history.to_jsonl();
-        write.push(t.elapsed().as_secs_f64() * 1e3);
-        bytes = text.len();
-        let t = Instant::now();
-        let parsed = parse_history(&text).expect("our own history parses");
-        parse.push(t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let result = check(&parsed, &CheckOptions::default());
-        checks.push(t.elapsed().as_secs_f64() * 1e3);
-        found = result.counts.values().sum::<u64>();
-    }
     let n = history.ops.len();
-    let records_read: usize = history
-        .ops
-        .iter()
-        .flat_map(|op| op.value.micro_ops())
-        .map(|m| match m {
-            MicroOp::Poll { reads: Some(r) } => r.values().map(Vec::len).sum(),
-            _ => 0,
-        })
-        .sum();
+    let path = std::env::temp_dir().join(format!("logjam-bench-{}.jsonl", std::process::id()));
+    let t = Instant::now();
+    let text = history.to_jsonl();
+    let write_ms = t.elapsed().as_secs_f64() * 1e3;
+    drop(history);
+    std::fs::write(&path, &text).expect("write the synthetic history");
+    let bytes = text.len();
+    drop(text);
+    let exe = std::env::current_exe().expect("this binary's path");
+    let mut runs: Vec<Round> = Vec::new();
+    for _ in 0..rounds.max(1) {
+        let out = Command::new(&exe)
+            .arg("checker-file")
+            .arg(&path)
+            .output()
+            .expect("run a checking round");
+        let text = String::from_utf8_lossy(&out.stdout);
+        match Round::parse(&text) {
+            Some(r) => runs.push(r),
+            None => panic!(
+                "a round failed: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    let median = |f: fn(&Round) -> f64| super::median_ms(runs.iter().map(f).collect());
     println!(
-        "checker: synthetic history of {n} operations, {records_read} records read ({:.1} MB of JSONL), {rounds} rounds, one core",
-        bytes as f64 / 1e6
+        "checker: synthetic history of {n} operations ({:.1} MB of JSONL), {} rounds, each in a fresh process on one core",
+        bytes as f64 / 1e6,
+        runs.len()
     );
-    println!("  write  median {:.0} ms", super::median_ms(write));
-    println!("  parse  median {:.0} ms", super::median_ms(parse));
-    let check_ms = super::median_ms(checks);
+    println!("  write  {write_ms:.0} ms (once)");
     println!(
-        "  check  median {check_ms:.0} ms ({:.2} µs per operation; {found} anomalies found)",
-        check_ms * 1e3 / n as f64
+        "  parse  median {:.0} ms wall, {:.0} ms CPU",
+        median(|r| r.parse_wall),
+        median(|r| r.parse_cpu)
     );
-    if let Some(kb) = peak_rss_kb() {
-        println!(
-            "  peak resident memory of this process: {:.0} MB",
-            kb as f64 / 1024.0
-        );
+    let check_ms = median(|r| r.check_wall);
+    println!(
+        "  check  median {check_ms:.0} ms wall, {:.0} ms CPU ({:.2} µs per operation; {} anomalies found)",
+        median(|r| r.check_cpu),
+        check_ms * 1e3 / n as f64,
+        runs.first().map_or(0.0, |r| r.found)
+    );
+    println!(
+        "  total  median {:.0} ms wall, {:.0} ms CPU",
+        median(|r| r.parse_wall + r.check_wall),
+        median(|r| r.parse_cpu + r.check_cpu)
+    );
+    let peak_mb = median(|r| r.peak_kb) / 1024.0;
+    println!(
+        "  peak resident memory (parse + check): median {peak_mb:.0} MB, {:.1}x the file",
+        peak_mb * 1e6 * 1.048_576 / bytes as f64
+    );
+}
+
+/// One round's figures, as the child prints them.
+struct Round {
+    parse_wall: f64,
+    parse_cpu: f64,
+    check_wall: f64,
+    check_cpu: f64,
+    peak_kb: f64,
+    found: f64,
+}
+
+impl Round {
+    fn parse(text: &str) -> Option<Self> {
+        let v: Vec<f64> = text
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        match v[..] {
+            [parse_wall, parse_cpu, check_wall, check_cpu, peak_kb, found] => Some(Round {
+                parse_wall,
+                parse_cpu,
+                check_wall,
+                check_cpu,
+                peak_kb,
+                found,
+            }),
+            _ => None,
+        }
     }
 }
 
-/// VmHWM from /proc (Linux); None elsewhere.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// The child's round: read and check `path`, print the figures.
+pub fn round(path: &Path) {
+    let (t, c) = (Instant::now(), cpu_ms());
+    let history = read_history_file(path).expect("the synthetic history reads");
+    let (parse_wall, parse_cpu) = (t.elapsed().as_secs_f64() * 1e3, cpu_ms() - c);
+    let (t, c) = (Instant::now(), cpu_ms());
+    let result = check(&history, &CheckOptions::default());
+    let (check_wall, check_cpu) = (t.elapsed().as_secs_f64() * 1e3, cpu_ms() - c);
+    let found = result.counts.values().sum::<u64>();
+    println!(
+        "{parse_wall} {parse_cpu} {check_wall} {check_cpu} {} {found}",
+        peak_rss_kb()
+    );
+}
+
+/// User + system CPU time of this process so far (it has one thread).
+fn cpu_ms() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; zeroed is a valid rusage.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+    ms(usage.ru_utime) + ms(usage.ru_stime)
+}
+
+/// Peak resident set size of this process (getrusage's maxrss, in KB on Linux).
+fn peak_rss_kb() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: as in `cpu_ms`.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    usage.ru_maxrss
 }

@@ -1,0 +1,211 @@
+//! Jepsen's version order (docs/JEPSEN.md, "Derived structures"): per key,
+//! offset → the values seen there, from **every** poll result (ok, info and
+//! fail: a poller tells the truth about offsets even when its transaction
+//! aborted) and from the send offsets of operations that must have committed.
+//! The dense index numbers the offsets ever observed, skipping holes
+//! (transaction markers leave holes).
+//!
+//! must-have-committed: an op is `ok`, or `info` with at least one value it
+//! sent read by some `ok` op; a send or txn op is atomic, so one proven send
+//! proves all of its sends.
+//!
+//! Jepsen's `by-value` index takes one value per offset (its choice among
+//! conflicting values is a hash order); here it is the value placed first in
+//! history order, so results are deterministic. A value at several offsets
+//! takes the last, as Jepsen's does.
+use super::facts::{Facts, KeyId};
+use crate::history::OpType;
+
+/// One value at one offset, with the first op that placed it there.
+#[derive(Clone, Copy)]
+pub(crate) struct Placed {
+    pub value_id: usize,
+    /// Position of that op's completion in `History::ops`.
+    pub op: usize,
+    /// The first read that returned it here, if any did (not only a send's
+    /// offset).
+    pub read: Option<usize>,
+}
+
+/// One offset of a key that holds at least one value.
+pub(crate) struct Slot {
+    pub offset: i64,
+    /// Distinct values, in the order first placed.
+    pub values: Vec<Placed>,
+}
+
+const NONE: u32 = u32::MAX;
+
+pub(crate) struct VersionOrder {
+    /// Per key, the slots in offset order: position = dense index.
+    pub logs: Vec<Vec<Slot>>,
+    /// Per write (`Facts::writes`): must-have-committed.
+    pub committed: Vec<bool>,
+    first_index: Vec<u32>,
+    last_index: Vec<u32>,
+    by_value: Vec<u32>,
+}
+
+impl VersionOrder {
+    pub fn build(facts: &Facts<'_>) -> Self {
+        let committed = must_have_committed(facts);
+        // (key, offset, op, value, read): sorted, so each key's offsets come
+        // in order and each offset's values in the order first placed.
+        let mut placed: Vec<(KeyId, i64, usize, usize, bool)> = Vec::new();
+        for poll in &facts.polls {
+            for r in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+                placed.push((poll.key, r.offset, poll.op, r.value_id, true));
+            }
+        }
+        for (id, w) in facts.writes.iter().enumerate() {
+            let (Some(offset), Some(done), true) = (
+                w.offset,
+                w.pair.completion,
+                committed.get(id).copied().unwrap_or(false),
+            ) else {
+                continue;
+            };
+            placed.push((w.key, offset, done, w.value_id, false));
+        }
+        placed.sort_unstable();
+        let mut logs: Vec<Vec<Slot>> = (0..facts.keys.len()).map(|_| Vec::new()).collect();
+        for (key, offset, op, value_id, read) in placed {
+            let Some(log) = logs.get_mut(key) else {
+                continue;
+            };
+            if log.last().is_none_or(|s| s.offset != offset) {
+                log.push(Slot {
+                    offset,
+                    values: Vec::new(),
+                });
+            }
+            let Some(slot) = log.last_mut() else {
+                continue;
+            };
+            let read = read.then_some(op);
+            match slot.values.iter_mut().find(|p| p.value_id == value_id) {
+                Some(p) => p.read = p.read.or(read),
+                None => slot.values.push(Placed { value_id, op, read }),
+            }
+        }
+        let n = facts.values.len();
+        let (mut first_index, mut last_index, mut by_value) =
+            (vec![NONE; n], vec![NONE; n], vec![NONE; n]);
+        for log in &logs {
+            for (i, slot) in log.iter().enumerate() {
+                let i = i as u32;
+                for p in &slot.values {
+                    if let Some(f) = first_index.get_mut(p.value_id) {
+                        *f = (*f).min(i);
+                    }
+                    if let Some(l) = last_index.get_mut(p.value_id) {
+                        *l = i;
+                    }
+                }
+                if let Some(b) = slot
+                    .values
+                    .first()
+                    .and_then(|p| by_value.get_mut(p.value_id))
+                {
+                    *b = i;
+                }
+            }
+        }
+        Self {
+            logs,
+            committed,
+            first_index,
+            last_index,
+            by_value,
+        }
+    }
+
+    fn get(v: &[u32], value_id: usize) -> Option<usize> {
+        v.get(value_id)
+            .copied()
+            .filter(|&i| i != NONE)
+            .map(|i| i as usize)
+    }
+
+    /// The earliest dense index a value appears at.
+    pub fn first_index(&self, value_id: usize) -> Option<usize> {
+        Self::get(&self.first_index, value_id)
+    }
+
+    /// The latest dense index a value appears at.
+    pub fn last_index(&self, value_id: usize) -> Option<usize> {
+        Self::get(&self.last_index, value_id)
+    }
+
+    /// Jepsen's `by-value`: the index that stands for a value in order
+    /// checks (none for a value that lost its offset to another).
+    pub fn index(&self, value_id: usize) -> Option<usize> {
+        Self::get(&self.by_value, value_id)
+    }
+
+    /// Jepsen's `by-index`: the value that stands for a dense index.
+    pub fn value_at(&self, key: KeyId, index: usize) -> Option<Placed> {
+        self.logs
+            .get(key)
+            .and_then(|log| log.get(index))
+            .and_then(|slot| slot.values.first().copied())
+    }
+
+    /// The offset standing for a value (at its `index`).
+    pub fn offset_of(&self, key: KeyId, value_id: usize) -> Option<i64> {
+        let i = self.index(value_id)?;
+        self.logs
+            .get(key)
+            .and_then(|log| log.get(i))
+            .map(|s| s.offset)
+    }
+
+    /// How far `to` lies after `from` in the order; 1 (no error) when either
+    /// has no index, as Jepsen assumes.
+    pub fn delta(&self, from: Option<usize>, to: Option<usize>) -> i64 {
+        match (
+            from.and_then(|v| self.index(v)),
+            to.and_then(|v| self.index(v)),
+        ) {
+            (Some(i), Some(j)) => j as i64 - i as i64,
+            _ => 1,
+        }
+    }
+
+    /// The values standing for the indices strictly between two values'.
+    pub fn skipped(&self, key: KeyId, from: usize, to: usize) -> Vec<Placed> {
+        let (Some(i), Some(j)) = (self.index(from), self.index(to)) else {
+            return Vec::new();
+        };
+        (i + 1..j).filter_map(|x| self.value_at(key, x)).collect()
+    }
+}
+
+/// Per write: its op is `ok`, or `info` with one of its sends read by an
+/// `ok` op. An op's writes are adjacent in `Facts::writes`.
+fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
+    let mut committed = vec![false; facts.writes.len()];
+    let mut start = 0;
+    while let Some(first) = facts.writes.get(start) {
+        let end = start
+            + facts.writes[start..]
+                .iter()
+                .take_while(|w| w.pair == first.pair)
+                .count();
+        let op_writes = facts.writes.get(start..end).unwrap_or_default();
+        let proven = match first.outcome {
+            OpType::Ok => true,
+            OpType::Info | OpType::Invoke => op_writes.iter().any(|w| {
+                facts
+                    .value_facts(w.value_id)
+                    .is_some_and(|v| v.ok_read_count > 0)
+            }),
+            OpType::Fail => false,
+        };
+        if let Some(flags) = committed.get_mut(start..end) {
+            flags.fill(proven);
+        }
+        start = end;
+    }
+    committed
+}
