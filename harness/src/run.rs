@@ -134,7 +134,7 @@ pub fn run_with_progress(
         max_latency_ms: knobs.max_latency_ms,
     });
     cluster.install(&mut sim);
-    let shared = Shared::new(seed, partitions(scenario));
+    let shared = Shared::new(seed, partitions(scenario), cluster.event_log());
     let clients = workload::install(&mut sim, &scenario.workload, &config, &shared);
     // Sorted as it enters the run (`schedule_for` sorts its own): run.json and
     // the nemesis see the order faults fire in.

@@ -58,7 +58,10 @@ impl Admin {
                 if let Ok(Response::Group(GroupResponse::OffsetFetch(Ok(offsets)))) =
                     coordinator.call(&fetch, timeout_ms).await
                 {
-                    return offsets;
+                    return offsets
+                        .into_iter()
+                        .map(|(tp, committed)| (tp, committed.map(|c| c.offset)))
+                        .collect();
                 }
             }
             tokio::time::sleep(Duration::from_millis(RETRY_BACKOFF_MS)).await;

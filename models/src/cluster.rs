@@ -181,6 +181,12 @@ impl Cluster {
         self.events.snapshot()
     }
 
+    /// The event log itself, for clients that record into it (a consumer's
+    /// position validation, [`crate::consumer::Consumer::record_events`]).
+    pub fn event_log(&self) -> EventLog {
+        self.events.clone()
+    }
+
     /// `read` of the controller's current state of `tp` (None: unknown partition).
     fn partition<T>(
         &self,

@@ -1,16 +1,21 @@
 //! The consumer client with manual assignment: fetch from each partition's leader,
-//! below its HW, from a position set by `auto.offset.reset` when there is none.
+//! below its HW, from a position set by `auto.offset.reset` when there is none;
+//! after a leader change, validate the position first (KIP-320, `validation`).
 pub mod group;
+mod position;
+mod validation;
 
 use crate::batch::Record;
 use crate::config::{AutoOffsetReset, ConsumerConfig};
 use crate::error_code::ErrorCode;
+use crate::events::{ClusterEvent, EventLog};
 use crate::ids::{broker_host, next_bootstrap, BrokerId, TopicPartition, BROKER_PORT};
 use crate::metadata::MetadataImage;
 use crate::protocol::{FetchData, OffsetSpec, PartitionFetch, Request, Response};
 use crate::rpc::Channel;
+use position::FetchPosition;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -21,6 +26,9 @@ use tokio::task::JoinHandle;
 pub struct ConsumedRecord {
     pub tp: TopicPartition,
     pub offset: i64,
+    /// The leader epoch of the batch it came in (Kafka's
+    /// `ConsumerRecord.leaderEpoch()`), what a commit of the offset after it carries.
+    pub leader_epoch: i32,
     pub record: Record,
 }
 
@@ -30,6 +38,14 @@ pub enum ConsumerError {
     NoOffset(TopicPartition),
     #[error("subscribe needs a group.id")]
     NoGroup,
+    /// Kafka's LogTruncationException: the position was truncated away on the
+    /// new leader and `auto.offset.reset=none` says not to guess.
+    #[error("log truncation detected for {tp} at offset {offset}, the first offset known to diverge is {divergent_offset:?}, and auto.offset.reset=none")]
+    LogTruncation {
+        tp: TopicPartition,
+        offset: i64,
+        divergent_offset: Option<i64>,
+    },
 }
 
 pub struct Consumer {
@@ -40,7 +56,12 @@ pub struct Consumer {
     metadata_stale: bool,
     channels: BTreeMap<BrokerId, Channel>,
     assigned: Vec<TopicPartition>,
-    positions: BTreeMap<TopicPartition, i64>,
+    positions: BTreeMap<TopicPartition, FetchPosition>,
+    /// Positions waiting for the leader to confirm their epoch (Kafka's
+    /// AWAIT_VALIDATION): not fetched until then.
+    awaiting_validation: BTreeSet<TopicPartition>,
+    /// Where to record what validation finds, and as which client.
+    events: Option<(EventLog, String)>,
     /// At most one fetch per broker in flight, as Kafka's consumer.
     in_flight: BTreeMap<BrokerId, InFlightFetch>,
     /// Woken by each fetch task when its answer (or failure) is in its slot.
@@ -76,22 +97,56 @@ impl Consumer {
             channels: BTreeMap::new(),
             assigned: Vec::new(),
             positions: BTreeMap::new(),
+            awaiting_validation: BTreeSet::new(),
+            events: None,
             in_flight: BTreeMap::new(),
             fetch_done: Rc::default(),
         }
     }
 
+    /// Record truncations this consumer detects, and its OFFSET_OUT_OF_RANGE
+    /// resets, into `log` as `client` (see docs/EVENTS.md). Recording changes
+    /// nothing the consumer does.
+    pub fn record_events(&mut self, log: EventLog, client: impl Into<String>) {
+        self.events = Some((log, client.into()));
+    }
+
     pub fn assign(&mut self, tps: Vec<TopicPartition>) {
         self.positions.retain(|tp, _| tps.contains(tp));
+        self.awaiting_validation.retain(|tp| tps.contains(tp));
         self.assigned = tps;
     }
 
+    /// Fetch `tp` from `offset` next, with no epoch to validate (Kafka's
+    /// `seek(TopicPartition, long)`).
     pub fn seek(&mut self, tp: TopicPartition, offset: i64) {
-        self.positions.insert(tp, offset);
+        self.seek_with_epoch(tp, offset, None);
+    }
+
+    /// Fetch `tp` from `offset` next, where `leader_epoch` is the epoch of the
+    /// record before it (a committed offset's, Kafka's
+    /// `seek(TopicPartition, OffsetAndMetadata)`): validated against the
+    /// current leader before the first fetch.
+    pub fn seek_with_epoch(&mut self, tp: TopicPartition, offset: i64, leader_epoch: Option<i32>) {
+        self.awaiting_validation.remove(&tp);
+        self.positions.insert(
+            tp,
+            FetchPosition {
+                offset,
+                offset_epoch: leader_epoch,
+                current_leader_epoch: None,
+            },
+        );
     }
 
     pub fn position(&self, tp: &TopicPartition) -> Option<i64> {
-        self.positions.get(tp).copied()
+        self.positions.get(tp).map(|p| p.offset)
+    }
+
+    fn record_event(&self, event: impl FnOnce(String) -> ClusterEvent) {
+        if let Some((log, client)) = &self.events {
+            log.record(crate::ids::now_ms(), event(client.clone()));
+        }
     }
 
     /// The leader's HW for `tp` (ListOffsets latest), for final reads.
@@ -140,10 +195,13 @@ impl Consumer {
         if self.metadata_stale {
             self.refresh_metadata().await;
         }
+        self.update_position_leaders();
         self.dispatch_fetches();
+        self.validate_positions().await?;
         for tp in self.assigned.clone() {
             if !self.positions.contains_key(&tp) && self.metadata.leader(&tp).is_some() {
                 self.ensure_position(&tp).await?;
+                self.update_position_leaders();
             }
         }
         self.dispatch_fetches();
@@ -160,16 +218,22 @@ impl Consumer {
             let Some(&position) = self.positions.get(tp) else {
                 continue;
             };
-            if self.in_flight.contains_key(&leader) {
+            if self.in_flight.contains_key(&leader) || self.awaiting_validation.contains(tp) {
                 continue;
             }
             by_leader.entry(leader).or_default().push(PartitionFetch {
                 tp: tp.clone(),
-                fetch_offset: position,
+                fetch_offset: position.offset,
                 // Trimmed to max.poll.records when collected; what is cut off
                 // is fetched again from the position after the last record
                 // returned.
                 max_batches: self.config.max_poll_records,
+                // A pre-KIP-320 client sends no epoch and is never fenced.
+                current_leader_epoch: if self.config.legacy_no_epoch_validation {
+                    None
+                } else {
+                    position.current_leader_epoch
+                },
             });
         }
         for (leader, partitions) in by_leader {
@@ -236,9 +300,11 @@ impl Consumer {
                 debug_assert_eq!(sent.tp, tp, "answers come in request order");
                 // Kafka's FetchCollector drops a fetch for a partition no longer
                 // assigned, or whose position moved since it was sent (a seek,
-                // a reset, a rebalance).
+                // a reset, a rebalance), or that is no longer fetchable (its
+                // position awaits validation after a leader change).
                 if !self.assigned.contains(&tp)
-                    || self.positions.get(&tp) != Some(&sent.fetch_offset)
+                    || self.position(&tp) != Some(sent.fetch_offset)
+                    || self.awaiting_validation.contains(&tp)
                 {
                     continue;
                 }
@@ -259,12 +325,18 @@ impl Consumer {
         match result {
             Ok(data) => {
                 let mut next = position;
+                // The epoch of the last batch consumed (Kafka's
+                // CompletedFetch.lastEpoch): what validates the position later.
+                let mut next_epoch = None;
                 'batches: for batch in data.batches {
                     if out.len() >= limit {
                         break;
                     }
                     if batch.control.is_some() {
-                        next = next.max(batch.next_offset());
+                        if batch.next_offset() > next {
+                            next = batch.next_offset();
+                            next_epoch = Some(batch.leader_epoch);
+                        }
                         continue;
                     }
                     for (i, record) in batch.records.into_iter().enumerate() {
@@ -278,23 +350,34 @@ impl Consumer {
                         out.push(ConsumedRecord {
                             tp: tp.clone(),
                             offset,
+                            leader_epoch: batch.leader_epoch,
                             record,
                         });
                         next = offset + 1;
+                        next_epoch = Some(batch.leader_epoch);
                     }
                 }
-                self.positions.insert(tp, next);
+                let p = self.positions.get_mut(&tp).expect("checked by the caller");
+                if next_epoch.is_some() {
+                    p.offset_epoch = next_epoch;
+                }
+                p.offset = next;
             }
             // The log was truncated below our position: reset as configured.
             Err(ErrorCode::OffsetOutOfRange) => {
                 self.positions.remove(&tp);
+                self.record_event(|client| ClusterEvent::ConsumerOffsetOutOfRange {
+                    client,
+                    tp,
+                    position,
+                });
             }
             Err(_) => self.metadata_stale = true,
         }
     }
 
     async fn ensure_position(&mut self, tp: &TopicPartition) -> Result<Option<i64>, ConsumerError> {
-        if let Some(&p) = self.positions.get(tp) {
+        if let Some(p) = self.position(tp) {
             return Ok(Some(p));
         }
         let spec = match self.config.auto_offset_reset {
@@ -304,7 +387,8 @@ impl Consumer {
         };
         let offset = self.list_offset(tp, spec).await;
         if let Some(o) = offset {
-            self.positions.insert(tp.clone(), o);
+            self.positions
+                .insert(tp.clone(), FetchPosition::unvalidated(o));
         }
         Ok(offset)
     }

@@ -14,6 +14,9 @@ pub enum ErrorCode {
     UnknownTopicOrPartition,
     OffsetOutOfRange,
     FencedLeaderEpoch,
+    /// The request's current leader epoch is newer than the broker's (KIP-320):
+    /// the broker has not yet heard of the leader change the client has.
+    UnknownLeaderEpoch,
     /// AlterPartition lost its compare-and-set on the partition epoch.
     InvalidUpdateVersion,
     StaleBrokerEpoch,
@@ -55,6 +58,7 @@ impl ErrorCode {
             ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
+            ErrorCode::UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::BrokerNotAvailable => "BROKER_NOT_AVAILABLE",

@@ -1,5 +1,6 @@
 //! The cluster's own account of what happened (elections, ISR changes,
-//! fencing, truncations, power loss, HW freezes, group coordinators), stamped
+//! fencing, truncations, power loss, HW freezes, group coordinators, and the
+//! consumers' own truncation findings when they are given the log), stamped
 //! with simulated time. It is an observer's record for explaining a run, never
 //! an input to the checker, and recording must not change what a run does: no
 //! awaits, no randomness, nothing the simulation reads back.
@@ -85,6 +86,20 @@ pub struct PartitionRange {
 pub struct BrokerOffset {
     pub broker: BrokerId,
     pub log_end_offset: i64,
+}
+
+/// What a consumer did about a position the new leader's log truncated
+/// (KIP-320).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TruncationAction {
+    /// Continued from the first offset known to diverge.
+    ResetToDivergence,
+    /// The leader knew no epoch at or before the position's: reset as
+    /// `auto.offset.reset` says.
+    ResetPerPolicy,
+    /// `auto.offset.reset=none`: the poll failed with LogTruncation.
+    Raised,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -248,6 +263,28 @@ pub enum ClusterEvent {
         group: String,
         generation: i32,
         members: Vec<String>,
+    },
+    /// A consumer validated its position after a leader change
+    /// (OffsetsForLeaderEpoch, KIP-320) and found it truncated: the leader's
+    /// log ends the position's epoch at `end_offset`, below `position`.
+    /// Recorded by the client, when it is given the log.
+    ConsumerTruncationDetected {
+        client: String,
+        tp: TopicPartition,
+        position: i64,
+        position_epoch: i32,
+        leader_epoch: i32,
+        end_epoch: i32,
+        end_offset: i64,
+        action: TruncationAction,
+    },
+    /// A consumer's fetch at `position` was answered OFFSET_OUT_OF_RANGE: it
+    /// resets as `auto.offset.reset` says (the pre-KIP-320 consumer's only
+    /// sign of a truncation past its position).
+    ConsumerOffsetOutOfRange {
+        client: String,
+        tp: TopicPartition,
+        position: i64,
     },
 }
 

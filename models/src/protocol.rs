@@ -57,6 +57,15 @@ pub enum Request {
     ConsumerFetch {
         partitions: Vec<PartitionFetch>,
     },
+    /// A consumer validating its position after a leader change (KIP-320):
+    /// where does `leader_epoch` (the epoch of the last record it consumed)
+    /// end on the leader's log? Kafka's OffsetsForLeaderEpoch, one partition.
+    OffsetsForLeaderEpoch {
+        tp: TopicPartition,
+        /// The leader epoch the consumer believes current, fenced as a fetch's.
+        current_leader_epoch: Option<i32>,
+        leader_epoch: i32,
+    },
 }
 
 /// One partition of a [`Request::ConsumerFetch`].
@@ -65,6 +74,10 @@ pub struct PartitionFetch {
     pub tp: TopicPartition,
     pub fetch_offset: i64,
     pub max_batches: u32,
+    /// The leader epoch the consumer believes current (KIP-320): an older one
+    /// is answered FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH.
+    /// `None` from a client without epoch validation.
+    pub current_leader_epoch: Option<i32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +116,11 @@ pub enum Response {
     /// Each partition of a [`Request::ConsumerFetch`], in request order.
     ConsumerFetch {
         partitions: Vec<(TopicPartition, Result<FetchData, ErrorCode>)>,
+    },
+    /// The largest epoch at most the requested one and where it ends on the
+    /// leader's log (UNDEFINED_EPOCH, UNDEFINED_OFFSET: no such epoch).
+    OffsetsForLeaderEpoch {
+        result: Result<(i32, i64), ErrorCode>,
     },
 }
 

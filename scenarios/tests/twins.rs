@@ -9,31 +9,37 @@ use logjam_checker::AnomalyKind;
 use logjam_harness::nemesis::fault::{Fault, Target};
 use logjam_harness::run::{run, RunOutput};
 use logjam_harness::scenario::Scenario;
-use logjam_models::config::BrokerConfig;
+use logjam_models::config::ClusterConfig;
+use logjam_models::events::{ClusterEvent, TruncationAction};
 use logjam_scenarios::catalogue;
 
-/// A legacy switch: its name and where it lives in the broker's settings.
+/// A legacy switch: its name and where it lives in the cluster's settings.
 struct Switch {
     name: &'static str,
-    get: fn(&BrokerConfig) -> bool,
-    set: fn(&mut BrokerConfig, bool),
+    get: fn(&ClusterConfig) -> bool,
+    set: fn(&mut ClusterConfig, bool),
 }
 
 const SWITCHES: &[Switch] = &[
     Switch {
         name: "logjam.legacy.hw.truncation",
-        get: |b| b.legacy_hw_truncation,
-        set: |b, on| b.legacy_hw_truncation = on,
+        get: |c| c.broker.legacy_hw_truncation,
+        set: |c, on| c.broker.legacy_hw_truncation = on,
     },
     Switch {
         name: "logjam.legacy.restart.keeps.isr",
-        get: |b| b.legacy_restart_keeps_isr,
-        set: |b, on| b.legacy_restart_keeps_isr = on,
+        get: |c| c.broker.legacy_restart_keeps_isr,
+        set: |c, on| c.broker.legacy_restart_keeps_isr = on,
     },
     Switch {
         name: "logjam.legacy.no.commit.fencing",
-        get: |b| b.legacy_no_commit_fencing,
-        set: |b, on| b.legacy_no_commit_fencing = on,
+        get: |c| c.broker.legacy_no_commit_fencing,
+        set: |c, on| c.broker.legacy_no_commit_fencing = on,
+    },
+    Switch {
+        name: "logjam.legacy.consumer.no.epoch.validation",
+        get: |c| c.consumer.legacy_no_epoch_validation,
+        set: |c, on| c.consumer.legacy_no_epoch_validation = on,
     },
 ];
 
@@ -57,9 +63,9 @@ fn body(s: &Scenario) -> Scenario {
 fn every_legacy_switch_in_the_catalogue_has_a_twin_with_that_switch_off() {
     let all: Vec<Scenario> = catalogue::names().map(load).collect();
     for legacy in &all {
-        for switch in SWITCHES.iter().filter(|w| (w.get)(&legacy.cluster.broker)) {
+        for switch in SWITCHES.iter().filter(|w| (w.get)(&legacy.cluster)) {
             let mut wanted = body(legacy);
-            (switch.set)(&mut wanted.cluster.broker, false);
+            (switch.set)(&mut wanted.cluster, false);
             assert!(
                 all.iter().any(|twin| body(twin) == wanted),
                 "{} turns on {} but no catalogue scenario is the same with it off",
@@ -268,6 +274,60 @@ fn group_zombie_fencing_refuses_a_zombie_commit() {
             count(&out, AnomalyKind::DuplicateProcessing),
             0,
             "seed {seed}"
+        );
+    }
+}
+
+/// The consumers' own account of a run: (truncations their validation
+/// found and moved to the divergence point, OFFSET_OUT_OF_RANGE resets).
+fn consumer_resets(out: &RunOutput) -> (usize, usize) {
+    let detected = out
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.event,
+                ClusterEvent::ConsumerTruncationDetected {
+                    action: TruncationAction::ResetToDivergence,
+                    ..
+                }
+            )
+        })
+        .count();
+    let out_of_range = out
+        .events
+        .iter()
+        .filter(|e| matches!(e.event, ClusterEvent::ConsumerOffsetOutOfRange { .. }))
+        .count();
+    (detected, out_of_range)
+}
+
+/// unclean-election-group: the unclean election truncates the log under the
+/// group's members on every seed (the dangerous state: each seed's events
+/// show a member's validation finding its position truncated and moving it to
+/// the divergence point, never an OFFSET_OUT_OF_RANGE reset), and the group
+/// processes nothing twice. The legacy twin, on the same seeds, meets the
+/// truncation as OFFSET_OUT_OF_RANGE, replays from offset 0 and processes
+/// records twice.
+#[test]
+fn unclean_election_group_validation_does_not_replay_what_the_legacy_consumer_does() {
+    for seed in 0..3 {
+        let twin = go("unclean-election-group", seed);
+        let legacy = go("unclean-election-group-legacy-consumer", seed);
+        let (detected, out_of_range) = consumer_resets(&twin);
+        assert!(detected > 0, "seed {seed}: no truncation under a member");
+        assert_eq!(out_of_range, 0, "seed {seed}");
+        assert_eq!(
+            count(&twin, AnomalyKind::DuplicateProcessing),
+            0,
+            "seed {seed}"
+        );
+        let (detected, out_of_range) = consumer_resets(&legacy);
+        assert_eq!(detected, 0, "seed {seed}: the legacy consumer validated");
+        assert!(out_of_range > 0, "seed {seed}");
+        assert!(
+            count(&legacy, AnomalyKind::DuplicateProcessing) > 0,
+            "seed {seed}: the legacy consumer did not replay"
         );
     }
 }

@@ -151,7 +151,8 @@ fn an_assignment_naming_the_key_keeps_its_position() {
         r#"{"process":5,"type":"invoke","f":"assign","value":["k","j"]}
 {"process":5,"type":"ok","f":"assign","value":["k","j"]}
 "#,
-        r#"{"process":5,"type":"ok","f":"subscribe","value":["k"]}
+        r#"{"process":5,"type":"invoke","f":"subscribe","value":["k"]}
+{"process":5,"type":"ok","f":"subscribe","value":["k"]}
 "#,
         r#"{"process":5,"type":"invoke","f":"assign","value":["j"]}
 {"process":5,"type":"fail","f":"assign","value":["j"]}
@@ -162,9 +163,11 @@ fn an_assignment_naming_the_key_keeps_its_position() {
     ] {
         let r = check_text(&with_sends(&format!(
             "{}{boundary}{}",
-            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
+            r#"{"process":5,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[2,12]]}]]}
 "#,
-            r#"{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]],"rebalance_log":[{"assigned":["k"]}]}
+            r#"{"process":5,"type":"invoke","f":"poll","value":[["poll"]]}
+{"process":5,"type":"ok","f":"poll","value":[["poll",{"k":[[0,10]]}]],"rebalance_log":[{"assigned":["k"]}]}
 "#
         )));
         assert_eq!(kinds(&r), vec!["nonmonotonic-poll"], "{boundary}");

@@ -22,6 +22,7 @@ pub fn install(
         }
         let process = Process::Id(shared.new_process());
         let mut consumer = Consumer::new(consumer_config, brokers);
+        consumer.record_events(shared.events.clone(), host_name.clone());
         let keys: Vec<String> = assigned.iter().map(key).collect();
         {
             let mut r = shared.recorder.borrow_mut();

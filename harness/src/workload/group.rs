@@ -226,6 +226,7 @@ impl Member {
             return;
         };
         gc.share_stall(stall);
+        gc.record_events(self.shared.events.clone());
         let topics = OpValue::Keys(self.topics.clone());
         self.record(
             Process::Id(process.get()),

@@ -15,6 +15,7 @@ pub use hosts::ClientHost;
 use group::GroupControls;
 use logjam_checker::history::Recorder;
 use logjam_models::config::ClusterConfig;
+use logjam_models::events::EventLog;
 use logjam_models::ids::TopicPartition;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,8 @@ impl Default for WorkloadSpec {
 }
 
 /// What every client process of a run shares: the recorder, id counters, the
-/// workload's random stream, and the flag that ends the fault window.
+/// workload's random stream, the flag that ends the fault window, and the
+/// cluster's event log (consumers record what their position validation finds).
 #[derive(Clone)]
 pub struct Shared {
     pub recorder: Rc<RefCell<Recorder>>,
@@ -72,10 +74,11 @@ pub struct Shared {
     pub rng: Rc<RefCell<ChaCha8Rng>>,
     pub stop: Rc<Cell<bool>>,
     pub partitions: Rc<Vec<TopicPartition>>,
+    pub events: EventLog,
 }
 
 impl Shared {
-    pub fn new(seed: u64, partitions: Vec<TopicPartition>) -> Self {
+    pub fn new(seed: u64, partitions: Vec<TopicPartition>, events: EventLog) -> Self {
         Self {
             recorder: Rc::new(RefCell::new(Recorder::default())),
             next_process: Rc::new(Cell::new(0)),
@@ -83,6 +86,7 @@ impl Shared {
             rng: Rc::new(RefCell::new(crate::rng::stream(seed, "workload"))),
             stop: Rc::new(Cell::new(false)),
             partitions: Rc::new(partitions),
+            events,
         }
     }
 

@@ -103,6 +103,57 @@ fn read(
     })
 }
 
+/// KIP-320's check of the leader epoch a consumer believes current, before
+/// anything is read for it (Kafka's Partition.getLocalLog with
+/// checkCurrentLeaderEpoch): an older epoch is FENCED_LEADER_EPOCH (the
+/// consumer missed a leader change and must refresh its metadata), a newer one
+/// UNKNOWN_LEADER_EPOCH (this broker has not heard of it yet). `None`, from a
+/// client that sends no epoch, is never fenced.
+pub fn check_consumer_epoch(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    current_leader_epoch: Option<i32>,
+) -> Result<(), ErrorCode> {
+    let b = h.state.borrow();
+    let r = b
+        .replicas
+        .get(tp)
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    match current_leader_epoch {
+        Some(e) if e < r.leader_epoch() => Err(ErrorCode::FencedLeaderEpoch),
+        Some(e) if e > r.leader_epoch() => Err(ErrorCode::UnknownLeaderEpoch),
+        _ => Ok(()),
+    }
+}
+
+/// A consumer's OffsetsForLeaderEpoch (KIP-320), answered by the leader from
+/// its epoch cache as it answers a follower's divergence check (Kafka's
+/// Partition.lastOffsetForLeaderEpoch with fetchOnlyFromLeader): the largest
+/// epoch at most `leader_epoch` and where it ends, the log end for the latest.
+pub fn offsets_for_leader_epoch(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    current_leader_epoch: Option<i32>,
+    leader_epoch: i32,
+) -> Response {
+    let result = check_consumer_epoch(h, tp, current_leader_epoch).and_then(|()| {
+        let b = h.state.borrow();
+        let r = b
+            .replicas
+            .get(tp)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        if !r.is_leader() {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        let disk = b.disk.borrow();
+        let log = disk.log(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        Ok(log
+            .epochs
+            .end_offset_for(leader_epoch, log.log_end_offset()))
+    });
+    Response::OffsetsForLeaderEpoch { result }
+}
+
 /// What a follower's fetch did on the leader.
 enum FollowerFetchRecorded {
     /// The logs diverge: the answer tells the follower where to truncate.
@@ -301,6 +352,60 @@ mod tests {
         assert!(third.batches.is_empty());
         assert_eq!(third.high_watermark, 2);
         assert_eq!(leader_hw(&h), 3);
+    }
+
+    /// KIP-320 on the leader: a consumer's current leader epoch is checked
+    /// before anything is read (older: FENCED_LEADER_EPOCH, newer:
+    /// UNKNOWN_LEADER_EPOCH, none: a pre-KIP-320 client, never fenced), and
+    /// OffsetsForLeaderEpoch answers from the epoch cache: an older epoch ends
+    /// where the next one starts, the current one at the log end.
+    #[test]
+    fn a_consumer_epoch_is_checked_and_its_end_comes_from_the_epoch_cache() {
+        let h = leader_with(3);
+        {
+            let mut guard = h.state.borrow_mut();
+            let b = &mut *guard;
+            let mut disk = b.disk.borrow_mut();
+            let log = disk.log_mut(&tp());
+            let state = PartitionState {
+                replicas: vec![1, 2],
+                leader: Some(1),
+                leader_epoch: 2,
+                isr: vec![1, 2],
+                partition_epoch: 1,
+            };
+            b.replicas
+                .get_mut(&tp())
+                .expect("replica")
+                .apply(1, &state, log, false, 0);
+            log.append_as_leader(RecordBatch::new(vec![]), 2);
+        }
+        assert_eq!(check_consumer_epoch(&h, &tp(), Some(2)), Ok(()));
+        assert_eq!(check_consumer_epoch(&h, &tp(), None), Ok(()));
+        assert_eq!(
+            check_consumer_epoch(&h, &tp(), Some(0)),
+            Err(ErrorCode::FencedLeaderEpoch)
+        );
+        assert_eq!(
+            check_consumer_epoch(&h, &tp(), Some(3)),
+            Err(ErrorCode::UnknownLeaderEpoch)
+        );
+        let answer = |current, epoch| match offsets_for_leader_epoch(&h, &tp(), current, epoch) {
+            Response::OffsetsForLeaderEpoch { result } => result,
+            other => panic!("expected an epoch end, got {other:?}"),
+        };
+        assert_eq!(
+            answer(Some(2), 0),
+            Ok((0, 3)),
+            "epoch 0 ends where 2 starts"
+        );
+        assert_eq!(answer(Some(2), 1), Ok((0, 3)), "no epoch 1: the one before");
+        assert_eq!(
+            answer(Some(2), 2),
+            Ok((2, 4)),
+            "the current epoch: the log end"
+        );
+        assert_eq!(answer(Some(1), 0), Err(ErrorCode::FencedLeaderEpoch));
     }
 
     /// A fetch with nothing to read waits (`replica.fetch.wait.max.ms`) and

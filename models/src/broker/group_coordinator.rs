@@ -16,7 +16,7 @@ use crate::events::ClusterEvent;
 use crate::group::assignor::Subscription;
 use crate::group::membership::{Group, JoinRequest};
 use crate::group::offsets::{commit_batch, group_metadata_batch, read_group, GroupLog};
-use crate::group::protocol::{GroupError, GroupRequest, GroupResponse, Joined};
+use crate::group::protocol::{CommittedOffset, GroupError, GroupRequest, GroupResponse, Joined};
 use crate::group::{is_internal, offsets_partition, OFFSETS_TOPIC};
 use crate::ids::{now_ms, TopicPartition};
 use crate::protocol::Response;
@@ -324,7 +324,7 @@ async fn commit(
     group: &str,
     member_id: &str,
     generation: i32,
-    offsets: &[(TopicPartition, i64)],
+    offsets: &[(TopicPartition, CommittedOffset)],
     timeout_ms: u64,
 ) -> Result<(), GroupError> {
     let legacy = h.state.borrow().config.legacy_no_commit_fencing;
@@ -349,7 +349,7 @@ fn fetch_offsets(
     h: &BrokerHandle,
     group: &str,
     partitions: Vec<TopicPartition>,
-) -> Result<Vec<(TopicPartition, Option<i64>)>, GroupError> {
+) -> Result<Vec<(TopicPartition, Option<CommittedOffset>)>, GroupError> {
     let (_, tp) = with_group(h, group, |_, tp| tp.clone())?;
     let b = h.state.borrow();
     let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark());

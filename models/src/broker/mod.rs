@@ -139,6 +139,10 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             // answers at once.
             let mut answers = Vec::with_capacity(partitions.len());
             for p in partitions {
+                if let Err(e) = fetch::check_consumer_epoch(h, &p.tp, p.current_leader_epoch) {
+                    answers.push((p.tp, Err(e)));
+                    continue;
+                }
                 let answer =
                     fetch::handle(h, p.tp.clone(), p.fetch_offset, None, p.max_batches, 0).await;
                 let Response::Fetch { result } = answer else {
@@ -151,6 +155,16 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             })
         }
         Request::ListOffsets { tp, spec } => Some(list_offsets(h, &tp, spec)),
+        Request::OffsetsForLeaderEpoch {
+            tp,
+            current_leader_epoch,
+            leader_epoch,
+        } => Some(fetch::offsets_for_leader_epoch(
+            h,
+            &tp,
+            current_leader_epoch,
+            leader_epoch,
+        )),
         Request::Metadata => Some(Response::Metadata(h.state.borrow().image.clone())),
         Request::InitProducerId => {
             let b = h.state.borrow();

@@ -138,6 +138,18 @@ pub struct ConsumerConfig {
     /// later poll returns their data. Default 1000.
     #[serde(rename = "logjam.poll.timeout.ms")]
     pub poll_timeout_ms: u64,
+
+    /// `logjam.legacy.consumer.no.epoch.validation` (logjam only): bring back
+    /// the pre-KIP-320 consumer, whose position carries no leader epoch: after
+    /// a leader change it fetches on without asking the new leader where its
+    /// epoch ends (OffsetsForLeaderEpoch), so a position the new leader's log
+    /// truncated is either past its end (OFFSET_OUT_OF_RANGE, reset per
+    /// `auto.offset.reset`: `earliest` replays from the log start) or within
+    /// it (records written into the truncated range are skipped). Its fetches
+    /// carry no current leader epoch either. Default false (Kafka ≥ 2.1
+    /// validates); see SEMANTICS.md, "Consumer position after truncation".
+    #[serde(rename = "logjam.legacy.consumer.no.epoch.validation")]
+    pub legacy_no_epoch_validation: bool,
 }
 
 impl Default for ConsumerConfig {
@@ -158,6 +170,7 @@ impl Default for ConsumerConfig {
             max_poll_interval_ms: 300_000,
             partition_assignment_strategy: AssignmentStrategy::Range,
             poll_timeout_ms: 1_000,
+            legacy_no_epoch_validation: false,
         }
     }
 }
@@ -300,6 +313,7 @@ mod tests {
         assert_eq!(c.session_timeout_ms, 45_000);
         assert_eq!(c.heartbeat_interval_ms, 3_000);
         assert_eq!(c.max_poll_interval_ms, 300_000);
+        assert!(!c.legacy_no_epoch_validation);
         assert_eq!(AutoOffsetReset::default(), AutoOffsetReset::Latest);
         assert_eq!(IsolationLevel::default(), IsolationLevel::ReadUncommitted);
         assert_eq!(c.validate(), Ok(()));
@@ -371,6 +385,7 @@ mod tests {
             "group.id" = "g1"
             "enable.auto.commit" = false
             "session.timeout.ms" = 10000
+            "logjam.legacy.consumer.no.epoch.validation" = true
             "#,
         )
         .unwrap();
@@ -382,6 +397,7 @@ mod tests {
                 group_id: Some("g1".into()),
                 enable_auto_commit: false,
                 session_timeout_ms: 10_000,
+                legacy_no_epoch_validation: true,
                 ..Default::default()
             }
         );

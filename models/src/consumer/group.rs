@@ -6,7 +6,7 @@
 //! Fetching is the manual-assignment [`Consumer`]'s.
 use super::{ConsumedRecord, Consumer, ConsumerError};
 use crate::config::ConsumerConfig;
-use crate::group::protocol::{GroupError, GroupRequest, GroupResponse, Joined};
+use crate::group::protocol::{CommittedOffset, GroupError, GroupRequest, GroupResponse, Joined};
 use crate::ids::{broker_host, next_bootstrap, now_ms, BrokerId, TopicPartition, BROKER_PORT};
 use crate::protocol::{Request, Response};
 use crate::rpc::{Channel, RpcError};
@@ -83,6 +83,9 @@ pub struct GroupConsumer {
     /// The position after the records polls returned, per owned partition:
     /// what auto-commit commits.
     consumed: BTreeMap<TopicPartition, i64>,
+    /// The leader epoch of the last record polls returned, per owned
+    /// partition: what a commit of the offset after it carries (KIP-320).
+    consumed_epochs: BTreeMap<TopicPartition, (i64, i32)>,
     last_auto_commit_ms: u64,
     /// Assignment changes made between polls, reported by the next one.
     pending: Vec<Rebalance>,
@@ -132,6 +135,7 @@ impl GroupConsumer {
             owned: BTreeSet::new(),
             unpositioned: BTreeSet::new(),
             consumed: BTreeMap::new(),
+            consumed_epochs: BTreeMap::new(),
             last_auto_commit_ms: now_ms(),
             pending: Vec::new(),
             heartbeat,
@@ -155,6 +159,12 @@ impl GroupConsumer {
         self.shared.borrow().stalled.set(stalled);
     }
 
+    /// Record what position validation finds into `log`, as this member's
+    /// client id ([`Consumer::record_events`]).
+    pub fn record_events(&mut self, log: crate::events::EventLog) {
+        self.fetcher.record_events(log, self.client_id.clone());
+    }
+
     /// Use `flag` as the stall switch, so something outside can stall this
     /// member at any moment.
     pub fn share_stall(&mut self, flag: Rc<Cell<bool>>) {
@@ -170,6 +180,7 @@ impl GroupConsumer {
         for tp in &owned {
             self.unpositioned.insert(tp.clone());
             self.consumed.remove(tp);
+            self.consumed_epochs.remove(tp);
         }
         self.pending.push(Rebalance {
             generation: self.generation(),
@@ -213,6 +224,10 @@ impl GroupConsumer {
         for r in &records {
             let next = self.consumed.entry(r.tp.clone()).or_insert(r.offset + 1);
             *next = (*next).max(r.offset + 1);
+            if *next == r.offset + 1 {
+                self.consumed_epochs
+                    .insert(r.tp.clone(), (r.offset + 1, r.leader_epoch));
+            }
         }
         Ok(PollResult {
             records,
@@ -281,6 +296,7 @@ impl GroupConsumer {
             self.owned.remove(tp);
             self.unpositioned.remove(tp);
             self.consumed.remove(tp);
+            self.consumed_epochs.remove(tp);
         }
     }
 
@@ -340,6 +356,9 @@ impl GroupConsumer {
     /// Newly assigned partitions start at the group's committed offset, or
     /// where `auto.offset.reset` says if it has none. A partition whose offset
     /// could not be fetched is not read at all: guessing would skip or repeat.
+    /// A committed offset with an epoch is validated against the current
+    /// leader before it is fetched from (KIP-320; Kafka's
+    /// `refreshCommittedOffsets` seeks unvalidated with the committed epoch).
     async fn position_new_partitions(&mut self) {
         if self.unpositioned.is_empty() {
             return;
@@ -352,7 +371,8 @@ impl GroupConsumer {
             Ok(GroupResponse::OffsetFetch(Ok(offsets))) => {
                 for (tp, offset) in offsets {
                     if let Some(o) = offset {
-                        self.fetcher.seek(tp.clone(), o);
+                        self.fetcher
+                            .seek_with_epoch(tp.clone(), o.offset, o.leader_epoch);
                     }
                     self.unpositioned.remove(&tp);
                 }
@@ -363,7 +383,10 @@ impl GroupConsumer {
     }
 
     /// Commit `offsets` (next offset to read, per partition) and wait for the
-    /// answer: Kafka's `commitSync`.
+    /// answer: Kafka's `commitSync`. An offset right after the last record a
+    /// poll returned carries that record's leader epoch, as an application
+    /// committing `record.leaderEpoch()` (and auto-commit) does; any other
+    /// offset none.
     pub async fn commit_sync(
         &mut self,
         offsets: &BTreeMap<TopicPartition, i64>,
@@ -384,7 +407,21 @@ impl GroupConsumer {
             group: self.group.clone(),
             member_id,
             generation,
-            offsets: offsets.iter().map(|(tp, o)| (tp.clone(), *o)).collect(),
+            offsets: offsets
+                .iter()
+                .map(|(tp, &offset)| {
+                    let leader_epoch = self
+                        .consumed_epochs
+                        .get(tp)
+                        .filter(|(next, _)| *next == offset)
+                        .map(|&(_, epoch)| epoch);
+                    let committed = CommittedOffset {
+                        offset,
+                        leader_epoch,
+                    };
+                    (tp.clone(), committed)
+                })
+                .collect(),
             timeout_ms: self.config.request_timeout_ms * 3 / 4,
         };
         match self.call(&req, self.config.request_timeout_ms).await {

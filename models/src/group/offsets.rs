@@ -5,6 +5,7 @@
 //! after a leader change "loads" the group simply by reading the log it was
 //! elected with.
 use super::membership::GroupMetadata;
+use super::protocol::CommittedOffset;
 use crate::batch::{Record, RecordBatch};
 use crate::ids::TopicPartition;
 use crate::log::PartitionLog;
@@ -18,6 +19,8 @@ enum OffsetsRecord {
         group: String,
         tp: TopicPartition,
         offset: i64,
+        /// The committed leader epoch (KIP-320).
+        leader_epoch: Option<i32>,
         generation: i32,
     },
     /// A completed rebalance: lets a new coordinator continue the generation
@@ -42,17 +45,18 @@ fn record(r: &OffsetsRecord, group: &str) -> Record {
 pub fn commit_batch(
     group: &str,
     generation: i32,
-    offsets: &[(TopicPartition, i64)],
+    offsets: &[(TopicPartition, CommittedOffset)],
 ) -> RecordBatch {
     RecordBatch::new(
         offsets
             .iter()
-            .map(|(tp, offset)| {
+            .map(|(tp, committed)| {
                 record(
                     &OffsetsRecord::Commit {
                         group: group.to_string(),
                         tp: tp.clone(),
-                        offset: *offset,
+                        offset: committed.offset,
+                        leader_epoch: committed.leader_epoch,
                         generation,
                     },
                     group,
@@ -89,7 +93,7 @@ pub fn group_metadata_batch(group: &str, metadata: GroupMetadata) -> RecordBatch
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GroupLog {
     /// The latest committed offset per partition.
-    pub offsets: BTreeMap<TopicPartition, i64>,
+    pub offsets: BTreeMap<TopicPartition, CommittedOffset>,
     /// The highest generation recorded (-1: none).
     pub generation: i32,
     /// The latest GroupMetadata record (Kafka: the last value of the group's
@@ -114,10 +118,17 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
                 Ok(OffsetsRecord::Commit {
                     tp,
                     offset,
+                    leader_epoch,
                     generation,
                     ..
                 }) => {
-                    out.offsets.insert(tp, offset);
+                    out.offsets.insert(
+                        tp,
+                        CommittedOffset {
+                            offset,
+                            leader_epoch,
+                        },
+                    );
                     out.generation = out.generation.max(generation);
                 }
                 Ok(OffsetsRecord::Generation { generation, .. }) => {
@@ -138,20 +149,28 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
 mod tests {
     use super::*;
 
+    fn at(offset: i64, leader_epoch: Option<i32>) -> CommittedOffset {
+        CommittedOffset {
+            offset,
+            leader_epoch,
+        }
+    }
+
     #[test]
     fn later_commits_win_and_other_groups_are_ignored() {
         let tp = TopicPartition::new("t", 0);
         let mut log = PartitionLog::default();
-        log.append_as_leader(commit_batch("g", 1, &[(tp.clone(), 5)]), 0);
-        log.append_as_leader(commit_batch("h", 9, &[(tp.clone(), 50)]), 0);
+        log.append_as_leader(commit_batch("g", 1, &[(tp.clone(), at(5, Some(2)))]), 0);
+        log.append_as_leader(commit_batch("h", 9, &[(tp.clone(), at(50, None))]), 0);
         log.append_as_leader(generation_batch("g", 3), 0);
-        log.append_as_leader(commit_batch("g", 3, &[(tp.clone(), 7)]), 0);
+        log.append_as_leader(commit_batch("g", 3, &[(tp.clone(), at(7, None))]), 0);
         let all = read_group(&log, log.log_end_offset(), "g");
-        assert_eq!(all.offsets.get(&tp), Some(&7));
+        assert_eq!(all.offsets.get(&tp), Some(&at(7, None)));
         assert_eq!(all.generation, 3);
-        // Below the HW only: the last commit is not visible yet.
+        // Below the HW only: the last commit is not visible yet; the epoch
+        // committed with an offset comes back with it.
         let committed = read_group(&log, 3, "g");
-        assert_eq!(committed.offsets.get(&tp), Some(&5));
+        assert_eq!(committed.offsets.get(&tp), Some(&at(5, Some(2))));
     }
 
     #[test]

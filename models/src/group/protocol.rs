@@ -42,7 +42,7 @@ pub enum GroupRequest {
         group: String,
         member_id: String,
         generation: i32,
-        offsets: Vec<(TopicPartition, i64)>,
+        offsets: Vec<(TopicPartition, CommittedOffset)>,
         /// How long the coordinator waits for the commit to replicate.
         timeout_ms: u64,
     },
@@ -68,7 +68,17 @@ pub enum GroupResponse {
     LeaveGroup(Result<(), GroupError>),
     OffsetCommit(Result<(), GroupError>),
     /// The committed offset of each requested partition, `None` if there is none.
-    OffsetFetch(Result<Vec<(TopicPartition, Option<i64>)>, GroupError>),
+    OffsetFetch(Result<Vec<(TopicPartition, Option<CommittedOffset>)>, GroupError>),
+}
+
+/// A committed offset (the next offset to read) with the leader epoch of the
+/// record before it: OffsetCommit's committedLeaderEpoch (KIP-320), so a
+/// consumer that starts from it can validate it against the current leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedOffset {
+    pub offset: i64,
+    /// `None`: committed without an epoch (nothing to validate).
+    pub leader_epoch: Option<i32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

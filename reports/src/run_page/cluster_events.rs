@@ -6,7 +6,7 @@ use crate::error::ReportError;
 use crate::html::ms_secs;
 use logjam_models::events::{
     ClusterEvent, ElectionReason, FenceReason, IsrCause, IsrChangeKind, TimedEvent,
-    TruncationReason,
+    TruncationAction, TruncationReason,
 };
 use logjam_models::ids::{BrokerId, TopicPartition};
 use std::fs;
@@ -304,6 +304,36 @@ pub fn describe(e: &ClusterEvent) -> String {
         } => format!(
             "group {group} completed generation {generation} with {} members",
             members.len()
+        ),
+        ClusterEvent::ConsumerTruncationDetected {
+            client,
+            tp,
+            position,
+            position_epoch,
+            leader_epoch,
+            end_offset,
+            action,
+            ..
+        } => {
+            let then = match action {
+                TruncationAction::ResetToDivergence => {
+                    format!("it went back to offset {end_offset}")
+                }
+                TruncationAction::ResetPerPolicy => {
+                    "it reset as auto.offset.reset says".to_string()
+                }
+                TruncationAction::Raised => "its poll failed with LogTruncation".to_string(),
+            };
+            format!(
+                "consumer {client} found its position {position} in {tp} (epoch {position_epoch}) truncated on the leader of epoch {leader_epoch}, whose log ends that epoch at {end_offset}: {then}"
+            )
+        }
+        ClusterEvent::ConsumerOffsetOutOfRange {
+            client,
+            tp,
+            position,
+        } => format!(
+            "consumer {client}'s fetch of {tp} at {position} was out of range: it resets as auto.offset.reset says"
         ),
     }
 }
