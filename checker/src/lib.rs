@@ -54,7 +54,9 @@ pub use anomaly::{Anomaly, AnomalyKind};
 pub use fault_class::{FaultClass, FaultUndo};
 pub use faults::FaultClasses;
 pub use jepsen::{JepsenOptions, JepsenVerdict};
-pub use promise::{promises, Acks, CommitMode, Promise, PromiseName, Semantics};
+pub use promise::{
+    not_promised, promises, Acks, CommitMode, NotPromised, Promise, PromiseName, Semantics,
+};
 pub use result::{CheckResult, KeyLag, PromiseVerdict, Series, SeriesPoint, Stats};
 
 use crate::history::{read_history_file, History, HistoryError};

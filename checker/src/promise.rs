@@ -413,3 +413,130 @@ pub fn promises(sem: &Semantics, faults: &FaultClasses) -> Vec<Promise> {
     }
     out
 }
+
+/// A promise the configuration does not make, and why: the other half of the
+/// promise table, so a report can say "not promised by acks=1: ..." next to
+/// what it found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotPromised {
+    pub name: PromiseName,
+    /// Why the table gives it up, led by the setting responsible.
+    pub reason: String,
+}
+
+/// Every promise of [`PromiseName`] that [`promises`] does not make for `sem`
+/// under `faults`, each with the table's reason, in [`PromiseName`] order.
+pub fn not_promised(sem: &Semantics, faults: &FaultClasses) -> Vec<NotPromised> {
+    let made: Vec<PromiseName> = promises(sem, faults).iter().map(|p| p.name).collect();
+    <PromiseName as strum::VariantArray>::VARIANTS
+        .iter()
+        .filter(|n| !made.contains(n))
+        .map(|&name| NotPromised {
+            name,
+            reason: why_not(name, sem, faults),
+        })
+        .collect()
+}
+
+/// Why the log may rewind under `sem` and `faults`, or `None` when its
+/// offsets are stable (the precondition of most rows).
+fn rewind_reason(sem: &Semantics, faults: &FaultClasses) -> Option<&'static str> {
+    if sem.unclean_leader_election {
+        Some("unclean.leader.election.enable=true: an out-of-sync replica can become leader and truncate acknowledged records, so offsets are reused")
+    } else if sem.legacy_hw_truncation {
+        Some("logjam.legacy.hw.truncation: a follower truncates to its own high watermark on becoming follower (before KIP-101), so acknowledged records can vanish and offsets are reused")
+    } else if sem.log_can_rewind(faults) {
+        Some("power loss without flush.messages=1: acknowledged records still in the page cache die with the broker, so offsets are reused")
+    } else {
+        None
+    }
+}
+
+fn why_not(name: PromiseName, sem: &Semantics, faults: &FaultClasses) -> String {
+    let rewind = rewind_reason(sem, faults);
+    match name {
+        PromiseName::NoAckedLoss => match (sem.acks, rewind) {
+            (Acks::Zero, _) => "acks=0: the producer counts a send as done once it is on the wire; no broker ever confirms it".into(),
+            (Acks::One, _) => "acks=1: the leader acknowledges before any follower has the record; a leader change loses it".into(),
+            (Acks::All, _) if sem.min_insync_replicas < 2 => format!(
+                "acks=all with min.insync.replicas={}: a leader alone in its ISR acknowledges what no follower has (as acks=1)",
+                sem.min_insync_replicas
+            ),
+            (Acks::All, Some(r)) => r.into(),
+            (Acks::All, None) => "not made by the promise table for this configuration".into(),
+        },
+        PromiseName::NoDuplicates => {
+            if sem.idempotent() {
+                format!("idempotence, but the broker rebuilds its de-duplication state from a log that can rewind ({})", rewind.unwrap_or("offsets are reused"))
+            } else if sem.enable_idempotence {
+                format!(
+                    "enable.idempotence is not in effect (it needs acks=all, retries>0, max.in.flight.requests.per.connection<=5; here acks={}, retries={}, in-flight={}): a retried batch that had been written is written again",
+                    acks_name(sem.acks), sem.retries, sem.max_in_flight
+                )
+            } else {
+                "retries without idempotence: a batch whose acknowledgement was lost is sent again and written twice".into()
+            }
+        }
+        PromiseName::PerPartitionOrder => match rewind {
+            Some(r) => r.into(),
+            None => format!(
+                "retries without idempotence and max.in.flight.requests.per.connection={}: a retried batch can land after a later one",
+                sem.max_in_flight
+            ),
+        },
+        PromiseName::ConsistentOffsets => rewind
+            .unwrap_or("not made by the promise table for this configuration")
+            .into(),
+        PromiseName::NoAbortedReads | PromiseName::NoTornTransactions => {
+            let durable = sem.acks == Acks::All && sem.min_insync_replicas >= 2 && rewind.is_none();
+            if !sem.transactional && name == PromiseName::NoTornTransactions {
+                "no transactional.id: no transaction to tear, there is nothing to promise".into()
+            } else if !sem.transactional {
+                "no transactional.id: nothing is aborted, there is nothing to promise".into()
+            } else if !sem.read_committed {
+                "isolation.level=read_uncommitted: consumers see records of open and aborted transactions by design".into()
+            } else if sem.transactions_can_mix(faults) {
+                "logjam.legacy.transaction.v1 under pauses, partitions or crashes: a delayed produce can join, or a delayed EndTxn end, \
+                 the next transaction (KIP-890)"
+                    .into()
+            } else if name == PromiseName::NoTornTransactions && !durable {
+                format!(
+                    "the logs are not durable (acks={}, min.insync.replicas={}{}): a transaction's write the log lost leaves it visible in part",
+                    acks_name(sem.acks),
+                    sem.min_insync_replicas,
+                    rewind.map(|r| format!("; {r}")).unwrap_or_default()
+                )
+            } else {
+                "not made by the promise table for this configuration".into()
+            }
+        }
+        PromiseName::NoLostProcessing | PromiseName::NoDuplicateProcessing => {
+            let durable = sem.acks == Acks::All && sem.min_insync_replicas >= 2 && rewind.is_none();
+            match (name, sem.commit_mode) {
+                (_, None) => "no consumer group in this workload".into(),
+                (PromiseName::NoLostProcessing, Some(CommitMode::BeforeProcessing)) => {
+                    "commit before processing (at most once): a member that dies after committing and before processing skips those records".into()
+                }
+                (PromiseName::NoDuplicateProcessing, Some(CommitMode::AfterProcessing | CommitMode::Auto)) => {
+                    "commit after processing or auto-commit (at least once): a member that dies after processing and before committing has those records processed again".into()
+                }
+                _ if sem.legacy_no_commit_fencing => "logjam.legacy.no.commit.fencing: commits from stale generations are accepted".into(),
+                _ if !durable => format!(
+                    "the logs are not durable (acks={}, min.insync.replicas={}{}): a committed offset or the records below it can vanish",
+                    acks_name(sem.acks),
+                    sem.min_insync_replicas,
+                    rewind.map(|r| format!("; {r}")).unwrap_or_default()
+                ),
+                _ => "not made by the promise table for this configuration".into(),
+            }
+        }
+    }
+}
+
+fn acks_name(acks: Acks) -> &'static str {
+    match acks {
+        Acks::Zero => "0",
+        Acks::One => "1",
+        Acks::All => "all",
+    }
+}

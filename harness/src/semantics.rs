@@ -37,9 +37,7 @@ pub fn semantics_of(c: &ClusterConfig) -> Semantics {
         commit_mode: None,
         legacy_hw_truncation: c.broker.legacy_hw_truncation,
         legacy_no_commit_fencing: c.broker.legacy_no_commit_fencing,
-        // `logjam.legacy.transaction.v1` is not in models/ yet (issue 12's
-        // models half sets it from the broker config).
-        legacy_transaction_v1: false,
+        legacy_transaction_v1: c.broker.legacy_transaction_v1,
         eligible_leader_replicas: c.kafka_version.eligible_leader_replicas(),
     }
 }

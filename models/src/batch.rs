@@ -24,6 +24,10 @@ pub struct RecordBatch {
     pub base_sequence: i32,
     pub is_transactional: bool,
     pub control: Option<ControlMarker>,
+    /// A marker's transaction-coordinator epoch (Kafka's EndTransactionMarker
+    /// `coordinatorEpoch`): a marker from an older coordinator is fenced.
+    /// -1 on every other batch.
+    pub coordinator_epoch: i32,
     pub records: Vec<Record>,
 }
 
@@ -37,6 +41,7 @@ impl RecordBatch {
             base_sequence: NO_SEQUENCE,
             is_transactional: false,
             control: None,
+            coordinator_epoch: -1,
             records,
         }
     }

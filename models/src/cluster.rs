@@ -76,6 +76,7 @@ impl Cluster {
         // Internal topics are the cluster's business, not the scenario's: added
         // after validation, which rejects nothing about them.
         let config = crate::group::with_offsets_topic(config);
+        let config = crate::txn::with_transaction_state_topic(config);
         let disks: BTreeMap<BrokerId, SharedDisk> =
             (1..=config.brokers).map(|b| (b, Disk::shared())).collect();
         let events = EventLog::default();

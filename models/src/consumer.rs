@@ -234,6 +234,7 @@ impl Consumer {
                 } else {
                     position.current_leader_epoch
                 },
+                isolation: self.config.isolation_level,
             });
         }
         for (leader, partitions) in by_leader {
@@ -328,11 +329,16 @@ impl Consumer {
                 // The epoch of the last batch consumed (Kafka's
                 // CompletedFetch.lastEpoch): what validates the position later.
                 let mut next_epoch = None;
+                let mut aborted = AbortedFilter::new(data.aborted);
                 'batches: for batch in data.batches {
                     if out.len() >= limit {
                         break;
                     }
-                    if batch.control.is_some() {
+                    // Markers take offsets but are never records; under
+                    // read_committed an aborted transaction's records are
+                    // dropped (the broker sent its aborted list only then).
+                    let dropped = aborted.drops(&batch);
+                    if batch.control.is_some() || dropped {
                         if batch.next_offset() > next {
                             next = batch.next_offset();
                             next_epoch = Some(batch.leader_epoch);
@@ -444,5 +450,43 @@ impl Consumer {
                 self.metadata_stale = false;
             }
         }
+    }
+}
+
+/// Kafka's read_committed filter (FetchCollector / CompletedFetch): walking
+/// the batches in offset order, a producer enters the aborted set when a batch
+/// reaches the first offset of one of its aborted transactions, and leaves it
+/// at that transaction's ABORT marker; its transactional batches in between
+/// are dropped.
+struct AbortedFilter {
+    /// Aborted transactions not yet reached, by first offset.
+    pending: Vec<crate::producer_state::AbortedTxn>,
+    active: std::collections::BTreeSet<crate::ids::ProducerId>,
+}
+
+impl AbortedFilter {
+    fn new(mut aborted: Vec<crate::producer_state::AbortedTxn>) -> Self {
+        aborted.sort_by_key(|a| std::cmp::Reverse(a.first_offset));
+        Self {
+            pending: aborted,
+            active: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// Should `batch` be dropped? Call for every batch, markers included.
+    fn drops(&mut self, batch: &crate::batch::RecordBatch) -> bool {
+        while self
+            .pending
+            .last()
+            .is_some_and(|a| a.first_offset <= batch.last_offset())
+        {
+            let a = self.pending.pop().expect("checked above");
+            self.active.insert(a.producer_id);
+        }
+        if batch.control == Some(crate::batch::ControlMarker::Abort) {
+            self.active.remove(&batch.producer_id);
+            return false;
+        }
+        batch.is_transactional && self.active.contains(&batch.producer_id)
     }
 }

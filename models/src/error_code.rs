@@ -22,12 +22,21 @@ pub enum ErrorCode {
     StaleBrokerEpoch,
     /// The broker has not been registered with the controller since it started.
     BrokerNotAvailable,
+    /// KIP-890: the coordinator says the partition is not in the producer's
+    /// open transaction; the write is refused (abortable for the producer).
+    InvalidTxnState,
+    /// A transaction marker from a coordinator older than one whose marker
+    /// this producer already has here.
+    TransactionCoordinatorFenced,
 }
 
 impl ErrorCode {
     /// Errors after which the producer may retry (Kafka's RetriableException).
     pub fn is_retriable(self) -> bool {
-        !matches!(self, ErrorCode::InvalidProducerEpoch)
+        !matches!(
+            self,
+            ErrorCode::InvalidProducerEpoch | ErrorCode::InvalidTxnState
+        )
     }
 
     /// Errors returned only when the record was certainly not appended. Not
@@ -43,6 +52,7 @@ impl ErrorCode {
                 | ErrorCode::UnknownTopicOrPartition
                 | ErrorCode::FencedLeaderEpoch
                 | ErrorCode::BrokerNotAvailable
+                | ErrorCode::InvalidTxnState
         )
     }
 
@@ -62,6 +72,8 @@ impl ErrorCode {
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::BrokerNotAvailable => "BROKER_NOT_AVAILABLE",
+            ErrorCode::InvalidTxnState => "INVALID_TXN_STATE",
+            ErrorCode::TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
         }
     }
 }

@@ -286,6 +286,42 @@ pub enum ClusterEvent {
         tp: TopicPartition,
         position: i64,
     },
+    /// A transaction coordinator moved a transactional.id to a new state
+    /// (written to `__transaction_state`; PrepareEpochFence is in memory only).
+    TxnStateChanged {
+        broker: BrokerId,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        /// Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort,
+        /// CompleteCommit, CompleteAbort, PrepareEpochFence.
+        state: String,
+        partitions: Vec<TopicPartition>,
+    },
+    /// A new transaction coordinator loaded a transactional.id's state from its
+    /// `__transaction_state` log.
+    TxnLoaded {
+        broker: BrokerId,
+        transactional_id: String,
+        producer_epoch: i16,
+        state: String,
+    },
+    /// A partition leader appended a transaction marker (control batch).
+    TxnMarkerWritten {
+        broker: BrokerId,
+        tp: TopicPartition,
+        producer_id: i64,
+        producer_epoch: i16,
+        commit: bool,
+        offset: i64,
+    },
+    /// A request of an older producer epoch was refused: the producer is fenced.
+    ProducerFenced {
+        broker: BrokerId,
+        transactional_id: String,
+        producer_epoch: i16,
+        current_epoch: i16,
+    },
 }
 
 /// The shared event log: one simulation runs on one thread, so an

@@ -19,6 +19,7 @@ mod error_code;
 pub mod events;
 mod group;
 pub mod ids;
+mod internal_topics;
 mod leader_epoch;
 mod log;
 mod metadata;
@@ -27,8 +28,10 @@ mod producer_state;
 mod protocol;
 mod rpc;
 mod storage;
+mod txn;
 mod wire;
 
 pub use admin::Admin;
 pub use batch::Record;
 pub use group::{offsets_partition, OFFSETS_TOPIC};
+pub use internal_topics::TRANSACTION_STATE_TOPIC;

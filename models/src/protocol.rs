@@ -1,10 +1,11 @@
 //! Requests and responses between hosts. The shapes follow Kafka's APIs; the wire
 //! encoding does not (see `wire`).
-use crate::batch::RecordBatch;
-use crate::config::Acks;
+use crate::batch::{ControlMarker, RecordBatch};
+use crate::config::{Acks, IsolationLevel};
 use crate::error_code::ErrorCode;
 use crate::ids::{BrokerId, ProducerId, TopicPartition};
 use crate::metadata::{MetadataImage, PartitionState};
+use crate::producer_state::AbortedTxn;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,9 @@ pub enum Request {
         acks: Acks,
         timeout_ms: u64,
         batch: RecordBatch,
+        /// Set by a transactional producer (Kafka's ProduceRequest carries it),
+        /// so the leader can verify the partition with the coordinator (KIP-890).
+        transactional_id: Option<String>,
     },
     Fetch {
         tp: TopicPartition,
@@ -37,6 +41,20 @@ pub enum Request {
     InitProducerId,
     /// Consumer group APIs, served by the group's coordinator (`group::protocol`).
     Group(crate::group::protocol::GroupRequest),
+    /// Transaction APIs, served by the transactional.id's coordinator (`txn::protocol`).
+    Txn(crate::txn::protocol::TxnRequest),
+    /// From a transaction coordinator to a partition leader: append this marker
+    /// (a control batch) for the producer's transaction.
+    WriteTxnMarker {
+        tp: TopicPartition,
+        producer_id: ProducerId,
+        producer_epoch: i16,
+        marker: ControlMarker,
+        /// The sender's leader epoch of the transactional id's state
+        /// partition: markers of an older coordinator are fenced.
+        coordinator_epoch: i32,
+        timeout_ms: u64,
+    },
     BrokerHeartbeat {
         broker: BrokerId,
         incarnation: u64,
@@ -78,6 +96,8 @@ pub struct PartitionFetch {
     /// is answered FENCED_LEADER_EPOCH, a newer one UNKNOWN_LEADER_EPOCH.
     /// `None` from a client without epoch validation.
     pub current_leader_epoch: Option<i32>,
+    /// read_committed reads below the last stable offset only.
+    pub isolation: IsolationLevel,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +125,11 @@ pub enum Response {
         result: Result<(ProducerId, i16), ErrorCode>,
     },
     Group(crate::group::protocol::GroupResponse),
+    Txn(crate::txn::protocol::TxnResponse),
+    /// The marker's offset.
+    WriteTxnMarker {
+        result: Result<i64, ErrorCode>,
+    },
     BrokerHeartbeat {
         image: Option<MetadataImage>,
     },
@@ -131,4 +156,8 @@ pub struct FetchData {
     pub batches: Vec<RecordBatch>,
     /// The leader's (epoch, end offset) where the follower's log diverges.
     pub diverging: Option<(i32, i64)>,
+    pub last_stable_offset: i64,
+    /// read_committed: the aborted transactions with records in the range
+    /// returned, whose records the consumer drops.
+    pub aborted: Vec<AbortedTxn>,
 }

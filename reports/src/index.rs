@@ -69,7 +69,11 @@ struct Failing {
 #[template(path = "index.html")]
 struct IndexPage {
     title: String,
+    /// One sentence answering the sweep, before anything else.
+    answer: String,
     kinds: Vec<&'static str>,
+    /// Kinds no run exercised, named instead of given grey columns.
+    folded_kinds: String,
     rows: Vec<Row>,
     configs: Vec<ConfigLine>,
     total_runs: String,
@@ -126,18 +130,25 @@ fn render_index(out_dir: &Path, input: &IndexInput) -> Result<String, ReportErro
             .or_default()
             .push(r);
     }
+    // Columns for kinds no run could exercise are folded into one line.
+    let (shown_kinds, folded_kinds): (Vec<AnomalyKind>, Vec<AnomalyKind>) =
+        AnomalyKind::ALL.iter().partition(|k| {
+            runs.values()
+                .any(|r| r.exercised.contains(k) || r.counts.get(k).is_some_and(|n| *n > 0))
+        });
     let rows: Vec<Row> = configs
         .iter()
         .map(|((scenario, preset), rs)| Row {
             scenario: scenario.clone(),
             preset: preset.clone(),
             runs: thousands(rs.len() as u64),
-            cells: AnomalyKind::ALL
+            cells: shown_kinds
                 .iter()
                 .map(|k| cell(*k, rs, &mut linker))
                 .collect(),
         })
         .collect();
+    let answer = sweep_answer(&configs);
     let config_lines = configs
         .iter()
         .map(|((scenario, preset), rs)| ConfigLine {
@@ -178,7 +189,13 @@ fn render_index(out_dir: &Path, input: &IndexInput) -> Result<String, ReportErro
     let page = IndexPage {
         has_commands,
         title: input.title.clone(),
-        kinds: AnomalyKind::ALL.iter().map(|k| k.as_str()).collect(),
+        kinds: shown_kinds.iter().map(|k| k.as_str()).collect(),
+        folded_kinds: folded_kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        answer,
         rows,
         configs: config_lines,
         total_runs: thousands(runs.len() as u64),
@@ -190,6 +207,81 @@ fn render_index(out_dir: &Path, input: &IndexInput) -> Result<String, ReportErro
         version: crate::LOGJAM_VERSION,
     };
     page.render().map_err(|e| ReportError::render("index", e))
+}
+
+/// What a kind of anomaly cost, for the sweep's one-sentence answer.
+fn cost(kind: AnomalyKind) -> &'static str {
+    match kind {
+        AnomalyKind::LostWrite
+        | AnomalyKind::Unseen
+        | AnomalyKind::LostProcessing
+        | AnomalyKind::InconsistentOffsets
+        | AnomalyKind::ReplicaDivergence => "lost",
+        AnomalyKind::Duplicate | AnomalyKind::IntDuplicate | AnomalyKind::DuplicateProcessing => {
+            "duplicated"
+        }
+        AnomalyKind::G1a | AnomalyKind::PrecommittedRead => "exposed uncommitted",
+        _ => "reordered",
+    }
+}
+
+/// "13 of 22 configurations lost or duplicated data (11 lost, 6
+/// duplicated); none broke a promise."
+fn sweep_answer(configs: &BTreeMap<(String, String), Vec<&RunSummary>>) -> String {
+    let n = configs.len();
+    let mut by_cost: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut affected = 0;
+    let mut broke = 0;
+    for rs in configs.values() {
+        let costs: BTreeSet<&'static str> = rs
+            .iter()
+            .flat_map(|r| {
+                r.counts
+                    .iter()
+                    .filter(|(_, c)| **c > 0)
+                    .map(|(k, _)| cost(*k))
+            })
+            .collect();
+        if !costs.is_empty() {
+            affected += 1;
+        }
+        for c in costs {
+            *by_cost.entry(c).or_insert(0) += 1;
+        }
+        if rs.iter().any(|r| r.valid == Some(false)) {
+            broke += 1;
+        }
+    }
+    let of = |k: usize| format!("{k} of {n} configuration{}", if n == 1 { "" } else { "s" });
+    let promises = match broke {
+        0 => "none broke a promise".to_string(),
+        b if b == n => "all broke a promise".to_string(),
+        b => format!("{b} broke a promise"),
+    };
+    if affected == 0 {
+        return format!(
+            "None of {n} configurations lost, duplicated or reordered data; {promises}."
+        );
+    }
+    let order = ["lost", "duplicated", "reordered", "exposed uncommitted"];
+    let verbs: Vec<String> = order
+        .iter()
+        .filter(|c| by_cost.contains_key(*c))
+        .map(|c| c.to_string())
+        .collect();
+    let detail: Vec<String> = order
+        .iter()
+        .filter_map(|c| by_cost.get(c).map(|k| format!("{k} {c}")))
+        .collect();
+    let mut sentence = format!(
+        "{} {} data",
+        of(affected),
+        crate::html::and_list(&verbs).replace(" and ", " or ")
+    );
+    if detail.len() > 1 {
+        sentence.push_str(&format!(" ({})", detail.join(", ")));
+    }
+    format!("{sentence}; {promises}.")
 }
 
 /// The command that reruns one run of a sweep.
@@ -213,11 +305,11 @@ fn cell(kind: AnomalyKind, rs: &[&RunSummary], linker: &mut Linker<'_>) -> Cell 
     let (class, what) = if !broken.is_empty() {
         ("red", "broke a promise")
     } else if !found.is_empty() {
-        ("amber", "allowed by the configuration")
+        ("amber", "not promised by the configuration")
     } else if exercised {
         ("green", "none found")
     } else {
-        ("grey", "never exercised")
+        ("grey", "not exercised by this configuration")
     };
     if found.is_empty() {
         return Cell {

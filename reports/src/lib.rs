@@ -14,6 +14,7 @@
 //! small drawing and escaping helpers both pages share).
 mod collect;
 mod error;
+pub mod findings;
 pub mod html;
 mod index;
 pub mod run_page;

@@ -54,6 +54,13 @@ impl Svg {
         self.close_with_title("rect", title);
     }
 
+    /// A path from drawing commands this crate generates (numbers and
+    /// command letters only; `d` is escaped all the same).
+    pub fn path(&mut self, d: &str, class: &str, title: Option<&str>) {
+        let _ = write!(self.buf, r#"<path d="{}" class="{}""#, esc(d), esc(class));
+        self.close_with_title("path", title);
+    }
+
     pub fn line(&mut self, x1: f64, y1: f64, x2: f64, y2: f64, class: &str) {
         let _ = write!(
             self.buf,
@@ -107,6 +114,22 @@ impl Svg {
 
     pub fn begin_group(&mut self, class: &str) {
         let _ = write!(self.buf, r#"<g class="{}">"#, esc(class));
+    }
+
+    /// A group clipped to a rectangle (`id` must be unique on the page), with
+    /// `data-*` attributes for a script to read.
+    pub fn begin_clipped_group(
+        &mut self,
+        class: &str,
+        id: &str,
+        (x, y, w, h): (f64, f64, f64, f64),
+    ) {
+        let _ = write!(
+            self.buf,
+            r#"<defs><clipPath id="{id}"><rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}"/></clipPath></defs><g class="{}" clip-path="url(#{id})">"#,
+            esc(class),
+            id = esc(id)
+        );
     }
 
     pub fn end_group(&mut self) {

@@ -1,5 +1,9 @@
 //! A real browser opens the pages: headless Chromium takes a screenshot and
-//! dumps the DOM, and must report no script errors. The pages are the sweep
+//! dumps the DOM, and must report no script errors. Then Playwright
+//! (`tests/interact/interact.mjs`, playwright-core driving the same
+//! Chromium) interacts with the run pages: a proof link scrolls to and
+//! highlights its operation, an offset tick opens its row, "zoom to this
+//! proof" zooms the timeline, and no console error is logged. The pages are the sweep
 //! index, the run page of a real simulated run (acks=1 with leader crashes),
 //! and the fixture pages. Skipped (with a message) when Chromium is not
 //! installed, unless `LOGJAM_REQUIRE_BROWSER=1`. Screenshots are kept in
@@ -142,6 +146,54 @@ fn check_page(browser: &Path, work: &Path, page: &Path, shot: &Path, markers: &[
     assert!(errors.is_empty(), "script errors: {errors:#?}");
 }
 
+/// The Playwright driver's folder, when `npm ci` has been run in it.
+fn playwright() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interact");
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (node_ok && dir.join("node_modules/playwright-core").is_dir()).then_some(dir)
+}
+
+/// Click through `page` with `interact.mjs`; screenshots go to `shots-*.png`.
+fn interact(browser: &Path, page: &Path, shots: &Path) {
+    let Some(dir) = playwright() else {
+        if std::env::var("LOGJAM_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("LOGJAM_REQUIRE_BROWSER=1 but node or playwright-core is missing (npm ci in reports/tests/interact)");
+        }
+        eprintln!("skipping the interaction test: node or playwright-core not found (npm ci in reports/tests/interact)");
+        return;
+    };
+    let out = Command::new("node")
+        .arg(dir.join("interact.mjs"))
+        .arg(browser)
+        .arg(page)
+        .arg(shots)
+        .current_dir(&dir)
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "interaction with {} failed: {stderr}{stdout}",
+        page.display()
+    );
+    assert!(
+        stdout.contains("\"clicked\""),
+        "no proof link was clicked: {stdout}"
+    );
+    assert!(
+        stdout.contains("\"tick\""),
+        "no offset tick was clicked: {stdout}"
+    );
+    assert!(
+        stdout.contains("\"zoomed\""),
+        "the timeline was not zoomed: {stdout}"
+    );
+}
+
 /// A short acks=1 run whose partition leaders crash: a page with real
 /// traffic, faults and (usually) lost writes.
 fn simulated_run(dir: &Path) {
@@ -237,6 +289,13 @@ fn pages_render_in_a_real_browser() {
         &simulated_page.canonicalize().unwrap(),
         &artifacts.join("simulated-run.png"),
         &["id=\"op-0\"", "class=\"timeline\"", "band f-crash"],
+    );
+    // Clicks, through Playwright: proof links, offset ticks, zoom.
+    interact(&browser, &run_page, &artifacts.join("run"));
+    interact(
+        &browser,
+        &simulated_page.canonicalize().unwrap(),
+        &artifacts.join("simulated-run"),
     );
     // The hostile page runs no injected script: its DOM has our script only.
     let hostile_page = write_run_report(&hostile).unwrap().canonicalize().unwrap();

@@ -89,6 +89,24 @@ fn matrix_comes_first_with_colours_and_links() {
         assert!(matrix < h2, "the matrix is the first thing");
     }
     assert!(page.contains("sweep &lt;test&gt;"));
+    // Issue 14: one sentence answers the sweep before anything else, the
+    // legend comes before the matrix, and kinds no run could exercise get
+    // no column (they are named instead).
+    let answer = page.find("id=\"answer\"").expect("the answer");
+    let legend = page.find("class=\"legend\"").expect("a legend");
+    assert!(answer < legend && legend < matrix, "answer, legend, matrix");
+    assert!(
+        page.contains("2 of 2 configurations lost or reordered data (2 lost, 1 reordered); 1 broke a promise."),
+        "{page}"
+    );
+    let header = &page[matrix..page[matrix..].find("</tr>").unwrap() + matrix];
+    assert!(
+        !header.contains("lost-processing"),
+        "folded column shown: {header}"
+    );
+    assert!(page.contains(
+        "no run here could exercise precommitted-read, torn-transaction, stuck-lso, lost-processing"
+    ));
     for class in ["c red", "c amber", "c green", "c grey"] {
         assert!(page.contains(class), "{class}");
     }

@@ -50,11 +50,32 @@ fn run_page_has_verdict_cards_timeline_grid_and_ops() {
     assert!(page.contains("band f-crash"));
     assert!(page.contains("sends per second") && page.contains("send latency"));
     assert!(
-        page.contains("<tr class=\"conflict anom\"><td>1</td><td>2 | 3</td>"),
+        page.contains(
+            "<tr id=\"p-orders%2F0-o-1\" class=\"conflict anom\"><td>1</td><td>2 | 3</td>"
+        ),
         "offset 1 holds two values"
     );
     assert!(page.contains("class=\"op fail\"") || page.contains("class=\"op fail proof\""));
     assert!(!page.contains("showing"), "a small history is not capped");
+    // Issue 14: the banner leads with what was found and says what it broke;
+    // the verdict table also lists what the configuration does not promise.
+    assert!(
+        page.contains("class=\"verdict broken\" id=\"verdict\">1 acknowledged write lost and 1 acknowledged write never read (breaks no-acked-loss)"),
+        "{}",
+        &page[page.find("id=\"verdict\"").unwrap()..][..300]
+    );
+    assert!(
+        page.contains("<td class=\"status\">not promised</td>")
+            || page.contains("no-lost-processing")
+    );
+    // Offset ticks link to their rows; clients drawn as thread lanes.
+    assert!(
+        page.contains("<a href=\"#p-orders%2F0-o-1\"><rect"),
+        "tick links to its row"
+    );
+    assert!(page.contains(">thread 1: "), "thread lanes");
+    assert!(page.contains("zoom to this proof"));
+    assert!(page.contains("latency of every operation"));
 }
 
 #[test]
@@ -138,10 +159,15 @@ fn large_histories_are_capped_with_a_note() {
     assert!(page.contains("Timeline: showing"), "timeline cap note");
     assert!(page.contains("Operations: showing"), "ops table cap note");
     assert!(page.contains("offsets not listed"), "grid cap note");
+    // Three adjacent lost writes after one crash are one incident, one card.
+    assert!(page.contains("× 3 in 1 incident<"), "incident count");
     assert!(
-        page.contains("more lost-write anomalies not shown"),
-        "card cap note"
+        page.contains(
+            "<b>3 acknowledged writes lost</b> on <b><bdi>orders/1</bdi></b>, offsets 64–66"
+        ),
+        "incident card"
     );
+    assert_eq!(page.matches("class=\"card\" id=\"a-lost-write-").count(), 1);
     assert!(page.contains("class=\"kind allowed\" id=\"kind-lost-write\""));
     let rows = page.matches("<tr id=\"op-").count();
     assert!(rows < 400, "{rows} rows drawn");
@@ -223,4 +249,47 @@ fn run_page_snapshot() {
     insta::with_settings!({filters => snapshot_filters()}, {
         insta::assert_snapshot!("lost_write_run_page", page);
     });
+}
+
+/// Issue 14, group runs: the offset grid says who processed each record and
+/// when the group's committed offset passed it, and a plot draws each
+/// partition's committed offset over time. Process 5 processes offsets 0
+/// and 1 of orders/0 and commits 2 at 0.05 s.
+#[test]
+fn group_runs_show_processing_and_commits() {
+    let dir = fresh_dir("run-page-group");
+    let history = logjam_checker::history::parse_history(
+        r#"{"logjam_history":1,"scenario":"group","seed":1}
+{"index":0,"time":1000000,"process":0,"type":"invoke","f":"send","value":[["send","orders/0",1],["send","orders/0",2]],"node":"producer-1"}
+{"index":1,"time":2000000,"process":0,"type":"ok","f":"send","value":[["send","orders/0",[0,1]],["send","orders/0",[1,2]]],"node":"producer-1"}
+{"index":2,"time":10000000,"process":5,"type":"invoke","f":"poll","value":[["poll"]],"node":"group-consumer-1"}
+{"index":3,"time":11000000,"process":5,"type":"ok","f":"poll","value":[["poll",{"orders/0":[[0,1],[1,2]]}]],"node":"group-consumer-1"}
+{"index":4,"time":20000000,"process":5,"type":"invoke","f":"process","value":{"orders/0":[[0,1],[1,2]]},"node":"group-consumer-1"}
+{"index":5,"time":30000000,"process":5,"type":"ok","f":"process","value":{"orders/0":[[0,1],[1,2]]},"node":"group-consumer-1"}
+{"index":6,"time":40000000,"process":5,"type":"invoke","f":"commit","value":{"orders/0":2},"node":"group-consumer-1"}
+{"index":7,"time":50000000,"process":5,"type":"ok","f":"commit","value":{"orders/0":2},"node":"group-consumer-1"}
+"#,
+    )
+    .unwrap();
+    let sc = testkit::scenario(
+        "group",
+        "at-least-once",
+        1,
+        serde_json::json!({"acks": "all"}),
+        serde_json::json!({}),
+    );
+    testkit::write_folder(&dir, &sc, 1, &history, &[]).unwrap();
+    let page = render_run_page(&dir).unwrap();
+    assert!(
+        page.contains("<th>processed by</th><th>committed at</th>"),
+        "group columns"
+    );
+    assert!(
+        page.contains("<td>0</td><td>1</td><td>0</td><td>5</td><td>5</td><td>0.050 s</td>"),
+        "offset 0: written by 0, read and processed by 5, committed at 0.05 s"
+    );
+    assert!(
+        page.contains("committed offset per partition"),
+        "the commit plot"
+    );
 }

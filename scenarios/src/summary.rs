@@ -1,52 +1,113 @@
-//! The short human summary `logjam run` prints: one row per run.
+//! The short human summary `logjam run` prints: one row per run, led by
+//! what was found and whether the configuration promised against it
+//! (`logjam_reports::findings`, as the run page says it).
 use crate::table::{render, Column};
-use logjam_checker::CheckResult;
+use logjam_checker::{CheckResult, Semantics};
+use logjam_reports::findings::{headline, reason_lead, Headline, Standing, Tone};
+use std::collections::BTreeSet;
 
 pub struct RunRow {
     pub scenario: String,
     pub preset: String,
     pub seed: u64,
     pub result: CheckResult,
+    /// The configuration the run was judged against.
+    pub semantics: Semantics,
     pub dir: String,
 }
 
-pub fn verdict(r: &CheckResult) -> &'static str {
-    match r.valid {
-        // Kept only what the run exercised (issue 14).
-        Some(true) if r.nothing_exercised() => "nothing exercised",
-        Some(true) => "kept",
-        Some(false) => "BROKEN",
-        None => "unknown",
+impl RunRow {
+    fn headline(&self) -> Headline {
+        headline(&self.result, Some(&self.semantics))
     }
 }
 
-fn anomalies(r: &CheckResult) -> String {
-    if r.counts.is_empty() {
-        return "none".into();
+/// The row's first column: what was found ("1,273 acknowledged writes lost,
+/// 3 values written more than once"), or "nothing found".
+fn found(h: &Headline) -> String {
+    if h.findings.is_empty() {
+        return "nothing found".into();
     }
-    r.counts
+    h.findings
         .iter()
-        .map(|(k, n)| format!("{k}×{n}"))
+        .map(|f| f.what.clone())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(", ")
+}
+
+/// The row's verdict: "BROKEN no-acked-loss", "not promised (acks=1)", "kept".
+fn verdict(h: &Headline) -> String {
+    match h.tone {
+        Tone::Broken => {
+            let names: BTreeSet<&str> = h
+                .findings
+                .iter()
+                .filter_map(|f| match &f.standing {
+                    Standing::Breaks(ps) => Some(ps.iter().map(|(p, _)| p.as_str())),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            format!(
+                "BROKEN {}",
+                names.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        }
+        Tone::Allowed => {
+            let leads: BTreeSet<&str> = h
+                .findings
+                .iter()
+                .filter_map(|f| match &f.standing {
+                    Standing::NotPromised(_, reason) => Some(reason_lead(reason)),
+                    _ => None,
+                })
+                .collect();
+            if leads.is_empty() {
+                "never promised".into()
+            } else {
+                format!(
+                    "not promised ({})",
+                    leads.into_iter().collect::<Vec<_>>().join("; ")
+                )
+            }
+        }
+        tone => tone.word().into(),
+    }
 }
 
 pub fn print_table(rows: &[RunRow]) {
-    let header = ["scenario", "preset", "seed", "promises", "anomalies"].map(String::from);
+    let header = ["scenario", "preset", "seed", "found", "verdict"].map(String::from);
+    let headlines: Vec<Headline> = rows.iter().map(RunRow::headline).collect();
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| {
+        .zip(&headlines)
+        .map(|(r, h)| {
             vec![
                 r.scenario.clone(),
                 r.preset.clone(),
                 r.seed.to_string(),
-                verdict(&r.result).to_string(),
-                anomalies(&r.result),
+                found(h),
+                verdict(h),
             ]
         })
         .collect();
     let columns = [Column::left(0).gap(2); 5];
     print!("{}", render(&columns, Some(header.to_vec()), cells));
+    // Each reason once, in full: the row only names the setting.
+    let reasons: BTreeSet<&str> = headlines
+        .iter()
+        .flat_map(|h| &h.findings)
+        .filter_map(|f| match &f.standing {
+            Standing::NotPromised(_, reason) => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !reasons.is_empty() {
+        println!();
+        for reason in reasons {
+            println!("not promised by {reason}");
+        }
+    }
     let broken: Vec<&RunRow> = rows
         .iter()
         .filter(|r| r.result.valid == Some(false))
@@ -64,24 +125,24 @@ pub fn print_table(rows: &[RunRow]) {
             );
         }
     }
-    let kept = rows
+    let broke = headlines.iter().filter(|h| h.tone == Tone::Broken).count();
+    let found_any = headlines.iter().filter(|h| !h.findings.is_empty()).count();
+    let idle = headlines
         .iter()
-        .filter(|r| r.result.valid == Some(true) && !r.result.nothing_exercised())
+        .filter(|h| h.tone == Tone::Unexercised)
         .count();
-    let broke = rows
-        .iter()
-        .filter(|r| r.result.valid == Some(false))
-        .count();
-    let idle = rows.len() - kept - broke;
     let idle = if idle > 0 {
         format!(", {idle} exercised none")
     } else {
         String::new()
     };
     println!(
-        "\n{} runs: {} kept every promise, {} broke one{idle}",
+        "\n{} runs: {} found anomalies, {}{idle}",
         rows.len(),
-        kept,
-        broke
+        found_any,
+        match broke {
+            0 => "none broke a promise".to_string(),
+            n => format!("{n} broke a promise"),
+        }
     );
 }

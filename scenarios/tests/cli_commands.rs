@@ -163,7 +163,7 @@ fn shrink_prints_commands_that_reproduce_the_smaller_failure() {
     args.extend_from_slice(&["--out", rerun.to_str().unwrap()]);
     let (code, ran) = logjam(&args);
     assert_eq!(code, 0, "{ran}");
-    assert!(ran.contains("lost-write"), "{ran}");
+    assert!(ran.contains("acknowledged writes lost"), "{ran}");
     // `run --faults` writes a folder of its own, `<seed>-faults-<hash>`.
     let seeds = rerun.join(format!("runs/{CHEAP}/legacy-hw-truncation"));
     let folders: Vec<String> = std::fs::read_dir(&seeds)

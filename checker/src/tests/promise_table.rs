@@ -537,3 +537,72 @@ fn order_is_not_promised_once_the_log_can_rewind() {
     };
     assert!(names(&fsync, &POWER_LOSS).contains(&PerPartitionOrder));
 }
+
+/// The table's other half: every promise is either made or given up with a
+/// reason naming the setting responsible, never both, never neither.
+#[test]
+fn every_promise_not_made_has_its_reason() {
+    use crate::not_promised;
+    use strum::VariantArray;
+    let configs = [
+        plain(Acks::Zero),
+        plain(Acks::One),
+        Semantics {
+            min_insync_replicas: 1,
+            ..Semantics::default()
+        },
+        Semantics {
+            min_insync_replicas: 2,
+            unclean_leader_election: true,
+            ..Semantics::default()
+        },
+        Semantics {
+            min_insync_replicas: 2,
+            commit_mode: Some(CommitMode::BeforeProcessing),
+            transactional: true,
+            ..Semantics::default()
+        },
+    ];
+    for sem in &configs {
+        for faults in [CRASHES_AND_PARTITIONS, POWER_LOSS] {
+            let made = names(sem, &faults);
+            let not = not_promised(sem, &faults);
+            for name in PromiseName::VARIANTS {
+                let given_up = not.iter().filter(|n| n.name == *name).count();
+                assert_eq!(
+                    made.contains(name) as usize + given_up,
+                    1,
+                    "{name} for {sem:?}"
+                );
+            }
+            for n in &not {
+                assert!(
+                    !n.reason.contains("not made by the promise table"),
+                    "{} for {sem:?} has no specific reason",
+                    n.name
+                );
+            }
+        }
+    }
+    let acks1 = not_promised(&plain(Acks::One), &CRASHES_AND_PARTITIONS);
+    let loss = acks1
+        .iter()
+        .find(|n| n.name == NoAckedLoss)
+        .expect("given up");
+    assert!(
+        loss.reason
+            .starts_with("acks=1: the leader acknowledges before any follower"),
+        "{}",
+        loss.reason
+    );
+    let rf = Semantics {
+        min_insync_replicas: 2,
+        unclean_leader_election: true,
+        ..Semantics::default()
+    };
+    let order = not_promised(&rf, &CRASHES_AND_PARTITIONS);
+    assert!(order
+        .iter()
+        .all(|n| n.name != NoAckedLoss
+            || n.reason.starts_with("unclean.leader.election.enable=true")));
+}

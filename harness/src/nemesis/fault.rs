@@ -26,6 +26,10 @@ pub enum Target {
     /// The coordinator of a consumer group: the leader of the group's
     /// `__consumer_offsets` partition.
     CoordinatorOf(String),
+    /// A transaction coordinator: the leader of a `__transaction_state`
+    /// partition drawn from the nemesis stream (each hosts some of the
+    /// workload's transactional ids).
+    TxnCoordinator,
 }
 
 /// A fault. The variant names are the single source of the kind names: serde
@@ -63,6 +67,19 @@ pub enum Fault {
     },
     /// Cut a client host off from a broker.
     PartitionClient {
+        client: String,
+        target: Target,
+    },
+    /// Hold every message between a client host and everything else until
+    /// the fault is undone (a stopped process, as the network sees it):
+    /// requests it sent arrive late, all at once.
+    PauseClient {
+        client: String,
+    },
+    /// Hold the messages between a client host and one broker, then deliver
+    /// them when the fault is undone: requests arrive late and out of order
+    /// with those sent meanwhile on other connections (turmoil hold/release).
+    DelayClient {
         client: String,
         target: Target,
     },
@@ -150,6 +167,10 @@ impl FaultTag {
             }
             FaultTag::Cut => "cut the link between two nodes",
             FaultTag::PartitionClient => "cut a client off from a broker",
+            FaultTag::PauseClient => "a client host stops: everything it sends is held",
+            FaultTag::DelayClient => {
+                "hold a client's messages to one broker, deliver them late on resume"
+            }
             FaultTag::Heal => "repair every link, release paused nodes",
             FaultTag::Crash => "kill a broker process (page cache survives)",
             FaultTag::PowerLoss => "power loss on a broker (unflushed writes lost)",
@@ -186,6 +207,13 @@ impl FaultTag {
             FaultTag::PartitionClient => Fault::PartitionClient {
                 client: ClientHost::Producer(1).name(),
                 target: leader(),
+            },
+            FaultTag::PauseClient => Fault::PauseClient {
+                client: ClientHost::Producer(1).name(),
+            },
+            FaultTag::DelayClient => Fault::DelayClient {
+                client: ClientHost::Producer(1).name(),
+                target: Target::TxnCoordinator,
             },
             FaultTag::Heal => Fault::Heal,
             FaultTag::Crash => Fault::Crash { target: leader() },

@@ -54,6 +54,14 @@ pub enum FaultKind {
     /// Messages from one node to another are dropped, the other direction
     /// works; both ends drawn from the roles (`targets`, or every role).
     OneWay,
+    /// A transaction coordinator crashes or is isolated.
+    TxnCoordinatorFailure,
+    /// A producer host stops (all its messages held) for the fault's
+    /// duration: past `transaction.timeout.ms` it comes back as a zombie.
+    ProducerPause,
+    /// A producer's link to one broker (a partition leader or a transaction
+    /// coordinator) is held, then released: delayed requests.
+    DelayedRequests,
 }
 
 impl FaultKind {
@@ -82,6 +90,13 @@ impl FaultKind {
             FaultKind::ConsumerChurn => "a group member leaves and a new one joins",
             FaultKind::CoordinatorFailure => "the group's coordinator crashes or is isolated",
             FaultKind::OneWay => "messages from one node to another dropped, one direction",
+            FaultKind::TxnCoordinatorFailure => "a transaction coordinator crashes or is isolated",
+            FaultKind::ProducerPause => {
+                "a producer host stops (past transaction.timeout.ms it returns a zombie)"
+            }
+            FaultKind::DelayedRequests => {
+                "a producer's link to a leader or coordinator is held, then released"
+            }
         }
     }
 }
@@ -254,6 +269,18 @@ impl Draw<'_> {
         }
     }
 
+    fn producer(&self, rng: &mut ChaCha8Rng) -> String {
+        let producers: Vec<&String> = self
+            .clients
+            .iter()
+            .filter(|c| c.starts_with("producer-"))
+            .collect();
+        producers
+            .get(rng.random_range(0..producers.len().max(1)))
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    }
+
     fn member(&self, rng: &mut ChaCha8Rng) -> String {
         let members: Vec<&String> = self
             .clients
@@ -331,6 +358,29 @@ impl Draw<'_> {
                 },
                 Fault::ResumeConsumers,
             ),
+            FaultKind::TxnCoordinatorFailure => {
+                let target = Target::TxnCoordinator;
+                if rng.random_bool(0.5) {
+                    (Fault::Crash { target }, Fault::Restart)
+                } else {
+                    (Fault::Isolate { target }, Fault::Heal)
+                }
+            }
+            FaultKind::ProducerPause => (
+                Fault::PauseClient {
+                    client: self.producer(rng),
+                },
+                Fault::Resume,
+            ),
+            FaultKind::DelayedRequests => {
+                let client = self.producer(rng);
+                let target = if rng.random_bool(0.5) {
+                    Target::TxnCoordinator
+                } else {
+                    Target::LeaderOf(self.random_tp(rng))
+                };
+                (Fault::DelayClient { client, target }, Fault::Resume)
+            }
             FaultKind::CoordinatorFailure => {
                 let target = Target::CoordinatorOf(crate::workload::group::DEFAULT_GROUP.into());
                 if rng.random_bool(0.5) {
@@ -539,6 +589,7 @@ mod tests {
                     Target::LaggingFollowerOf(_) => "lagging-follower",
                     Target::Controller => "controller",
                     Target::CoordinatorOf(_) => "coordinator",
+                    Target::TxnCoordinator => "txn-coordinator",
                     Target::RandomBroker => "random-broker",
                     other => panic!("{other:?}"),
                 };

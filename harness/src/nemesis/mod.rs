@@ -38,6 +38,8 @@ enum Undo {
     Links(Vec<(String, String)>),
     /// A node it paused.
     Unpause(String),
+    /// A client–broker link it held (delayed requests).
+    Release(String, String),
     /// Brokers it stopped.
     Restart(Vec<BrokerId>),
     /// A group member it killed.
@@ -66,6 +68,9 @@ pub struct Nemesis {
     cuts: BTreeMap<(String, String), u32>,
     /// How many held faults pause each node; `resume` clears it.
     holds: BTreeMap<String, u32>,
+    /// Client–broker links held by delayed-request faults; `resume`
+    /// releases them.
+    delayed: BTreeSet<(String, String)>,
     /// Undos of held faults, by time then firing order.
     pending: Vec<PendingUndo>,
     undo_seq: u64,
@@ -98,6 +103,7 @@ impl Nemesis {
             paused: BTreeSet::new(),
             cuts: BTreeMap::new(),
             holds: BTreeMap::new(),
+            delayed: BTreeSet::new(),
             pending: Vec::new(),
             undo_seq: 0,
             records: Vec::new(),
@@ -247,6 +253,15 @@ impl Nemesis {
                 };
                 (Fault::Resume, value)
             }
+            Undo::Release(client, node) => {
+                let value = if self.delayed.remove(&(client.clone(), node.clone())) {
+                    self.release_link(sim, &client, &node);
+                    json!({ "client": client, "node": node })
+                } else {
+                    json!({ "skipped": format!("{client}–{node} is not held") })
+                };
+                (Fault::Resume, value)
+            }
             Undo::Restart(ids) => {
                 let ids: Vec<BrokerId> =
                     ids.into_iter().filter(|id| self.down.remove(id)).collect();
@@ -325,7 +340,7 @@ impl Nemesis {
         cluster: &Cluster,
     ) -> Vec<FaultRecord> {
         let mut out = vec![self.apply(&Fault::Heal, now_ms, sim, cluster)];
-        if !self.paused.is_empty() {
+        if !self.paused.is_empty() || !self.delayed.is_empty() {
             out.push(self.apply(&Fault::Resume, now_ms, sim, cluster));
         }
         out
@@ -354,6 +369,21 @@ impl Nemesis {
         out
     }
 
+    /// Deliver what a delayed-request fault held between `client` and
+    /// `node`, unless a pause still holds the link; a link another fault
+    /// cuts is cut again.
+    fn release_link(&self, sim: &mut turmoil::Sim<'_>, client: &str, node: &str) {
+        if self.held(client, node) {
+            return;
+        }
+        sim.release(client, node);
+        for (a, b) in [(client, node), (node, client)] {
+            if self.cuts.contains_key(&(a.to_string(), b.to_string())) {
+                sim.partition_oneway(a, b);
+            }
+        }
+    }
+
     fn servers(cluster: &Cluster) -> Vec<String> {
         let mut s: Vec<String> = cluster.broker_ids().map(broker_host).collect();
         s.push(CONTROLLER_HOST.to_string());
@@ -367,6 +397,17 @@ impl Nemesis {
             Target::Controller => Some(CONTROLLER_HOST.to_string()),
             Target::CoordinatorOf(group) => {
                 consumer_faults::coordinator_of(cluster, group).and_then(broker)
+            }
+            Target::TxnCoordinator => {
+                let partitions = cluster
+                    .config
+                    .topics
+                    .iter()
+                    .find(|t| t.name == logjam_models::TRANSACTION_STATE_TOPIC)?
+                    .partitions;
+                let p = self.rng.random_range(0..partitions.max(1));
+                let tp = TopicPartition::new(logjam_models::TRANSACTION_STATE_TOPIC, p);
+                cluster.leader_of(&tp).and_then(broker)
             }
             Target::LeaderOf(tp) => parse_tp(tp)
                 .and_then(|tp| cluster.leader_of(&tp))
@@ -559,10 +600,32 @@ impl Nemesis {
                 }
                 Ok((json!({ "brokers": ids }), None))
             }
-            Fault::Pause { target } => {
+            Fault::DelayClient { client, target } => {
+                if !self.clients.contains(client) {
+                    return Err(format!("no client host {client}"));
+                }
                 let node = self
                     .resolve(target, cluster)
                     .ok_or_else(|| unresolved(target))?;
+                if !self.delayed.insert((client.clone(), node.clone())) {
+                    return Err(format!("{client}–{node} is already held"));
+                }
+                sim.hold(client.as_str(), node.as_str());
+                Ok((
+                    json!({ "client": client, "node": node }),
+                    Some(Undo::Release(client.clone(), node)),
+                ))
+            }
+            Fault::Pause { .. } | Fault::PauseClient { .. } => {
+                let node = match fault {
+                    Fault::Pause { target } => self
+                        .resolve(target, cluster)
+                        .ok_or_else(|| unresolved(target))?,
+                    Fault::PauseClient { client } if self.clients.contains(client) => {
+                        client.clone()
+                    }
+                    _ => return Err(format!("no client host in {fault:?}")),
+                };
                 let count = self.holds.entry(node.clone()).or_insert(0);
                 *count += 1;
                 if *count == 1 || !held {
@@ -594,7 +657,20 @@ impl Nemesis {
                         sim.release(node.as_str(), o.as_str());
                     }
                 }
-                Ok((json!({ "nodes": paused }), None))
+                let delayed = std::mem::take(&mut self.delayed);
+                for (client, node) in &delayed {
+                    self.release_link(sim, client, node);
+                }
+                // Only delayed-request faults add `released`: other runs'
+                // resume records stay as they were.
+                let value = if delayed.is_empty() {
+                    json!({ "nodes": paused })
+                } else {
+                    let links: Vec<String> =
+                        delayed.iter().map(|(c, n)| format!("{c}–{n}")).collect();
+                    json!({ "nodes": paused, "released": links })
+                };
+                Ok((value, None))
             }
         }
     }

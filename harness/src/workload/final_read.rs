@@ -60,6 +60,10 @@ impl FinalReads {
     }
 }
 
+/// How long the final reader waits at one position before it gives up on the
+/// partition (only a read_committed reader under a stuck LSO ever waits).
+const STALLED_READ_MS: u64 = 5_000;
+
 /// Install the final reader; the returned flag turns true when it is done.
 fn install_reader(
     sim: &mut turmoil::Sim<'_>,
@@ -84,7 +88,20 @@ fn install_reader(
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             };
+            // A read_committed reader stops at the last stable offset: under a
+            // transaction left open for good (a hanging transaction) it would
+            // wait forever, so it gives up after this long without progress
+            // (what it did not reach is the stuck LSO the checker judges).
+            let mut last_progress_ms = logjam_models::ids::now_ms();
+            let mut last_position = consumer.position(tp).unwrap_or(0);
             while consumer.position(tp).unwrap_or(0) < end {
+                let position = consumer.position(tp).unwrap_or(0);
+                let now = logjam_models::ids::now_ms();
+                if position != last_position {
+                    (last_position, last_progress_ms) = (position, now);
+                } else if now.saturating_sub(last_progress_ms) > STALLED_READ_MS {
+                    break;
+                }
                 let invoke = OpValue::Micro(vec![MicroOp::Poll { reads: None }]);
                 shared.recorder.borrow_mut().invoke_final(
                     now_ns(),

@@ -1,6 +1,7 @@
 //! Workloads: the client hosts that drive the models' clients and record
 //! every call as history operations (HISTORY.md): producers, consumers with
-//! manual assignment, consumer group members (`group`), and the final reads
+//! manual assignment, consumer group members (`group`), transactional
+//! producers (`transactional`, when `transactional.id` is set), and the final reads
 //! after recovery (`final_read`). A run installs them all through [`install`]
 //! and [`FinalReads`]; host names come from [`ClientHost`].
 pub mod consumer;
@@ -8,6 +9,7 @@ pub mod final_read;
 pub mod group;
 pub mod hosts;
 pub mod producer;
+pub mod transactional;
 
 pub use final_read::FinalReads;
 pub use hosts::ClientHost;
@@ -151,6 +153,9 @@ pub fn install(
     for host in hosts::workload_hosts(spec) {
         let name = host.name();
         match host {
+            ClientHost::Producer(_) if config.producer.transactional_id.is_some() => {
+                transactional::install(sim, &name, spec, config, shared.clone())
+            }
             ClientHost::Producer(_) => producer::install(sim, &name, spec, config, shared.clone()),
             ClientHost::Consumer(i) => {
                 let assigned: Vec<TopicPartition> = shared

@@ -1,7 +1,10 @@
 //! The fetch path on a leader, for followers (which also moves the ISR and the HW)
-//! and for consumers (who only ever see records below the HW).
+//! and for consumers (who only ever see records below the HW; read_committed
+//! ones only below the last stable offset, with the aborted transactions of
+//! the range).
 use super::controller_link::submit_alter_partition;
 use super::BrokerHandle;
+use crate::config::IsolationLevel;
 use crate::error_code::ErrorCode;
 use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::leader_epoch::UNDEFINED_EPOCH;
@@ -15,6 +18,7 @@ pub async fn handle(
     follower: Option<FollowerFetch>,
     max_batches: u32,
     max_wait_ms: u64,
+    isolation: IsolationLevel,
 ) -> Response {
     let reply = |result| Response::Fetch { result };
     // The HW a follower's answer carries if it is answered at once: the one
@@ -49,6 +53,7 @@ pub async fn handle(
             fetch_offset,
             follower.is_some(),
             max_batches as usize,
+            isolation,
         );
         // Only the first read answers with the HW from before the fetch; a
         // parked fetch reads again when it completes and carries the HW of
@@ -78,6 +83,7 @@ fn read(
     fetch_offset: i64,
     is_follower: bool,
     max_batches: usize,
+    isolation: IsolationLevel,
 ) -> Result<FetchData, ErrorCode> {
     let b = h.state.borrow();
     let r = b
@@ -93,13 +99,32 @@ fn read(
     if fetch_offset > leo {
         return Err(ErrorCode::OffsetOutOfRange);
     }
+    let hw = r.high_watermark();
+    // The LSO: no read_committed consumer reads past an open transaction.
+    let lso = log
+        .producers()
+        .first_unstable_offset()
+        .map_or(hw, |first| first.min(hw));
     // Followers replicate everything; consumers see only committed records.
-    let limit = if is_follower { leo } else { r.high_watermark() };
+    let limit = match (is_follower, isolation) {
+        (true, _) => leo,
+        (false, IsolationLevel::ReadUncommitted) => hw,
+        (false, IsolationLevel::ReadCommitted) => lso,
+    };
+    let batches = log.read(fetch_offset, limit, max_batches);
+    let aborted = match (is_follower, isolation, batches.last()) {
+        (false, IsolationLevel::ReadCommitted, Some(last)) => {
+            log.producers().aborted_in(fetch_offset, last.next_offset())
+        }
+        _ => Vec::new(),
+    };
     Ok(FetchData {
-        high_watermark: r.high_watermark(),
+        high_watermark: hw,
         log_end_offset: leo,
-        batches: log.read(fetch_offset, limit, max_batches),
+        batches,
         diverging: None,
+        last_stable_offset: lso,
+        aborted,
     })
 }
 
@@ -208,6 +233,8 @@ fn record_follower_fetch(
                 log_end_offset: leo,
                 batches: vec![],
                 diverging: Some(d),
+                last_stable_offset: r.high_watermark(),
+                aborted: Vec::new(),
             })
         } else {
             let hw_before = r.high_watermark();
@@ -288,6 +315,7 @@ mod tests {
             })),
             controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
             groups: Rc::default(),
+            txns: Rc::default(),
         }
     }
 
@@ -313,7 +341,15 @@ mod tests {
             leader_epoch: 0,
             last_fetched_epoch: (offset > 0).then_some(0),
         };
-        match rt.block_on(handle(h, tp(), offset, Some(follower), 64, max_wait_ms)) {
+        match rt.block_on(handle(
+            h,
+            tp(),
+            offset,
+            Some(follower),
+            64,
+            max_wait_ms,
+            IsolationLevel::ReadUncommitted,
+        )) {
             Response::Fetch { result: Ok(d) } => d,
             other => panic!("expected fetch data, got {other:?}"),
         }
@@ -373,8 +409,8 @@ mod tests {
                 leader_epoch: 2,
                 isr: vec![1, 2],
                 partition_epoch: 1,
-                elr: Vec::new(),
-                last_known_elr: Vec::new(),
+                elr: vec![],
+                last_known_elr: vec![],
             };
             b.replicas
                 .get_mut(&tp())

@@ -15,7 +15,9 @@ use crate::error_code::ErrorCode;
 use crate::events::ClusterEvent;
 use crate::group::assignor::Subscription;
 use crate::group::membership::{Group, JoinRequest};
-use crate::group::offsets::{commit_batch, group_metadata_batch, read_group, GroupLog};
+use crate::group::offsets::{
+    commit_batch, group_metadata_batch, read_group, txn_commit_batch, GroupLog,
+};
 use crate::group::protocol::{CommittedOffset, GroupError, GroupRequest, GroupResponse, Joined};
 use crate::group::{is_internal, offsets_partition, OFFSETS_TOPIC};
 use crate::ids::{now_ms, TopicPartition};
@@ -259,6 +261,33 @@ pub async fn handle(h: &BrokerHandle, req: GroupRequest) -> GroupResponse {
         } => GroupResponse::OffsetCommit(
             commit(h, &group, &member_id, generation, &offsets, timeout_ms).await,
         ),
+        GroupRequest::TxnOffsetCommit {
+            group,
+            producer_id,
+            producer_epoch,
+            member_id,
+            generation,
+            offsets,
+            timeout_ms,
+        } => {
+            // The transactional producer sends offsets without their leader
+            // epoch (Kafka's TxnOffsetCommit can carry one; logjam's
+            // send_offsets_to_transaction does not yet).
+            let offsets: Vec<(TopicPartition, CommittedOffset)> = offsets
+                .into_iter()
+                .map(|(tp, offset)| {
+                    let at = CommittedOffset {
+                        offset,
+                        leader_epoch: None,
+                    };
+                    (tp, at)
+                })
+                .collect();
+            let batch = txn_commit_batch(&group, generation, &offsets, producer_id, producer_epoch);
+            GroupResponse::TxnOffsetCommit(
+                store_commit(h, &group, &member_id, generation, batch, timeout_ms).await,
+            )
+        }
         GroupRequest::OffsetFetch { group, partitions } => {
             GroupResponse::OffsetFetch(fetch_offsets(h, &group, partitions))
         }
@@ -327,17 +356,47 @@ async fn commit(
     offsets: &[(TopicPartition, CommittedOffset)],
     timeout_ms: u64,
 ) -> Result<(), GroupError> {
+    let batch = commit_batch(group, generation, offsets);
+    store_commit(h, group, member_id, generation, batch, timeout_ms).await
+}
+
+/// Append a commit batch (plain or transactional) to the group's offsets
+/// partition with acks=all, after the generation check.
+async fn store_commit(
+    h: &BrokerHandle,
+    group: &str,
+    member_id: &str,
+    generation: i32,
+    batch: crate::batch::RecordBatch,
+    timeout_ms: u64,
+) -> Result<(), GroupError> {
     let legacy = h.state.borrow().config.legacy_no_commit_fencing;
+    // Kafka's TxnOffsetCommit without group metadata (generation -1, no
+    // member: sendOffsetsToTransaction(offsets, groupId)) is not fenced by
+    // membership, only by the producer epoch.
+    let standalone = batch.is_transactional && generation < 0 && member_id.is_empty();
     let (_, allowed) = with_group(h, group, |g, _| {
-        g.check_commit(member_id, generation, legacy)
+        if standalone {
+            Ok(())
+        } else {
+            g.check_commit(member_id, generation, legacy)
+        }
     })?;
     allowed?;
-    if offsets.is_empty() {
+    if batch.records.is_empty() {
         return Ok(());
     }
     let (tp, _) = leadership(h, group)?;
-    let batch = commit_batch(group, generation, offsets);
-    match produce::handle(h, tp, Acks::All, timeout_ms, batch).await {
+    match produce::handle_from(
+        h,
+        tp,
+        Acks::All,
+        timeout_ms,
+        batch,
+        produce::Origin::Coordinator,
+    )
+    .await
+    {
         Some(Response::Produce { result: Ok(_) }) => Ok(()),
         Some(Response::Produce { result: Err(e) }) => Err(GroupError::Storage(e)),
         _ => Err(GroupError::Storage(ErrorCode::RequestTimedOut)),

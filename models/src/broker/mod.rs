@@ -7,6 +7,8 @@ mod group_coordinator;
 mod isr;
 mod produce;
 mod replica;
+mod txn_coordinator;
+mod txn_verify;
 
 use crate::config::{BrokerConfig, ClusterConfig, EffectiveTopicConfig};
 use crate::events::EventLog;
@@ -46,6 +48,8 @@ pub(crate) struct BrokerHandle {
     pub controller: Rc<Mutex<Channel>>,
     /// Consumer groups this broker coordinates (in memory, lost on restart).
     pub groups: Rc<RefCell<group_coordinator::GroupCoordinator>>,
+    /// Transactional ids this broker coordinates (in memory, lost on restart).
+    pub txns: Rc<RefCell<txn_coordinator::TxnCoordinator>>,
 }
 
 impl Broker {
@@ -102,6 +106,7 @@ pub(crate) async fn run_broker(
         })),
         controller: Rc::new(Mutex::new(Channel::new(CONTROLLER_HOST, CONTROLLER_PORT))),
         groups: Rc::default(),
+        txns: Rc::default(),
     };
     tokio::task::spawn_local(controller_link::heartbeat_loop(handle.clone()));
     tokio::task::spawn_local(isr_shrink_loop(handle.clone()));
@@ -110,6 +115,9 @@ pub(crate) async fn run_broker(
     }
     tokio::task::spawn_local(checkpoint_loop(handle.clone()));
     tokio::task::spawn_local(group_coordinator::tick_loop(handle.clone()));
+    if config.producer.transactional_id.is_some() {
+        tokio::task::spawn_local(txn_coordinator::tick_loop(handle.clone()));
+    }
     serve(BROKER_PORT, move |req| {
         let h = handle.clone();
         async move { handle_request(&h, req).await }
@@ -125,14 +133,32 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             acks,
             timeout_ms,
             batch,
-        } => produce::handle(h, tp, acks, timeout_ms, batch).await,
+            transactional_id,
+        } => match txn_verify::verify(h, &tp, &batch, transactional_id.as_deref()).await {
+            Err(e) if acks != crate::config::Acks::Zero => {
+                Some(Response::Produce { result: Err(e) })
+            }
+            Err(_) => None,
+            Ok(()) => produce::handle(h, tp, acks, timeout_ms, batch).await,
+        },
         Request::Fetch {
             tp,
             fetch_offset,
             replica,
             max_batches,
             max_wait_ms,
-        } => Some(fetch::handle(h, tp, fetch_offset, replica, max_batches, max_wait_ms).await),
+        } => Some(
+            fetch::handle(
+                h,
+                tp,
+                fetch_offset,
+                replica,
+                max_batches,
+                max_wait_ms,
+                crate::config::IsolationLevel::ReadUncommitted,
+            )
+            .await,
+        ),
         Request::ConsumerFetch { partitions } => {
             // Kafka's broker answers a multi-partition fetch with one response;
             // consumers never long-poll here (max wait 0), so each partition
@@ -143,8 +169,16 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
                     answers.push((p.tp, Err(e)));
                     continue;
                 }
-                let answer =
-                    fetch::handle(h, p.tp.clone(), p.fetch_offset, None, p.max_batches, 0).await;
+                let answer = fetch::handle(
+                    h,
+                    p.tp.clone(),
+                    p.fetch_offset,
+                    None,
+                    p.max_batches,
+                    0,
+                    p.isolation,
+                )
+                .await;
                 let Response::Fetch { result } = answer else {
                     unreachable!("fetch::handle answers with Response::Fetch")
                 };
@@ -166,19 +200,41 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
             leader_epoch,
         )),
         Request::Metadata => Some(Response::Metadata(h.state.borrow().image.clone())),
-        Request::InitProducerId => {
-            let b = h.state.borrow();
-            let mut disk = b.disk.borrow_mut();
-            disk.next_producer_id += 1;
-            // Ids are unique across brokers: a block per broker, as KRaft allocates.
-            let pid = i64::from(b.id) * 1_000_000_000 + disk.next_producer_id;
-            Some(Response::InitProducerId {
-                result: Ok((pid, 0)),
-            })
-        }
+        Request::InitProducerId => Some(Response::InitProducerId {
+            result: Ok((allocate_producer_id(h), 0)),
+        }),
         Request::Group(req) => Some(Response::Group(group_coordinator::handle(h, req).await)),
+        Request::Txn(req) => Some(Response::Txn(txn_coordinator::handle(h, req).await)),
+        Request::WriteTxnMarker {
+            tp,
+            producer_id,
+            producer_epoch,
+            marker,
+            coordinator_epoch,
+            timeout_ms,
+        } => Some(Response::WriteTxnMarker {
+            result: produce::write_marker(
+                h,
+                tp,
+                producer_id,
+                producer_epoch,
+                marker,
+                coordinator_epoch,
+                timeout_ms,
+            )
+            .await,
+        }),
         Request::BrokerHeartbeat { .. } | Request::AlterPartition { .. } => None,
     }
+}
+
+/// A new producer id. Ids are unique across brokers: a block per broker, as
+/// KRaft allocates them.
+pub(crate) fn allocate_producer_id(h: &BrokerHandle) -> crate::ids::ProducerId {
+    let b = h.state.borrow();
+    let mut disk = b.disk.borrow_mut();
+    disk.next_producer_id += 1;
+    i64::from(b.id) * 1_000_000_000 + disk.next_producer_id
 }
 
 fn list_offsets(h: &BrokerHandle, tp: &TopicPartition, spec: OffsetSpec) -> Response {

@@ -1,10 +1,12 @@
 //! The produce path on a partition leader: acks 0, 1 and all, the min.insync check
-//! before the append, idempotent de-duplication, and the wait for the HW.
+//! before the append, idempotent de-duplication, and the wait for the HW; and
+//! transaction markers (control batches) a coordinator writes, acks=all.
 use super::{flush_if_due, BrokerHandle};
-use crate::batch::RecordBatch;
+use crate::batch::{ControlMarker, RecordBatch};
 use crate::config::Acks;
 use crate::error_code::ErrorCode;
-use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
+use crate::events::ClusterEvent;
+use crate::ids::{deadline_after_ms, now_ms, ProducerId, TopicPartition};
 use crate::producer_state::{SequenceCheck, SequenceError};
 use crate::protocol::Response;
 
@@ -15,7 +17,27 @@ pub async fn handle(
     timeout_ms: u64,
     batch: RecordBatch,
 ) -> Option<Response> {
-    let appended = append(h, &tp, acks, batch);
+    handle_from(h, tp, acks, timeout_ms, batch, Origin::Client).await
+}
+
+/// Who wrote a batch (Kafka's AppendOrigin): a coordinator's own transactional
+/// offset commits carry the producer's id and epoch but no sequence, and are
+/// not sequence-checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Client,
+    Coordinator,
+}
+
+pub async fn handle_from(
+    h: &BrokerHandle,
+    tp: TopicPartition,
+    acks: Acks,
+    timeout_ms: u64,
+    batch: RecordBatch,
+    origin: Origin,
+) -> Option<Response> {
+    let appended = append(h, &tp, acks, batch, origin);
     let reply = |result| Some(Response::Produce { result });
     let (base_offset, next_offset, epoch) = match appended {
         Err(e) => {
@@ -38,12 +60,63 @@ pub async fn handle(
     }
 }
 
+/// WriteTxnMarkers for one partition (Kafka appends it with acks=-1): a
+/// control batch ending `producer_id`'s transaction here. Refused if a newer
+/// epoch of the producer has written here already.
+pub async fn write_marker(
+    h: &BrokerHandle,
+    tp: TopicPartition,
+    producer_id: ProducerId,
+    producer_epoch: i16,
+    marker: ControlMarker,
+    coordinator_epoch: i32,
+    timeout_ms: u64,
+) -> Result<i64, ErrorCode> {
+    {
+        let b = h.state.borrow();
+        let disk = b.disk.borrow();
+        if let Some(log) = disk.log(&tp) {
+            log.producers()
+                .check_marker(producer_id, producer_epoch, coordinator_epoch)
+                .map_err(|e| match e {
+                    SequenceError::CoordinatorFenced => ErrorCode::TransactionCoordinatorFenced,
+                    _ => ErrorCode::InvalidProducerEpoch,
+                })?;
+        }
+    }
+    let mut batch = RecordBatch::new(Vec::new());
+    batch.producer_id = producer_id;
+    batch.producer_epoch = producer_epoch;
+    batch.is_transactional = true;
+    batch.control = Some(marker);
+    batch.coordinator_epoch = coordinator_epoch;
+    let (offset, next, epoch) = append(h, &tp, Acks::All, batch, Origin::Coordinator)?;
+    {
+        let b = h.state.borrow();
+        b.events.record(
+            now_ms(),
+            ClusterEvent::TxnMarkerWritten {
+                broker: b.id,
+                tp: tp.clone(),
+                producer_id,
+                producer_epoch,
+                commit: marker == ControlMarker::Commit,
+                offset,
+            },
+        );
+    }
+    wait_for_hw(h, &tp, next, epoch, timeout_ms)
+        .await
+        .map(|()| offset)
+}
+
 /// Append on the leader. Returns (base offset, next offset, leader epoch).
 fn append(
     h: &BrokerHandle,
     tp: &TopicPartition,
     acks: Acks,
     batch: RecordBatch,
+    origin: Origin,
 ) -> Result<(i64, i64, i32), ErrorCode> {
     let mut guard = h.state.borrow_mut();
     let b = &mut *guard;
@@ -65,9 +138,29 @@ fn append(
     }
     let mut disk = b.disk.borrow_mut();
     let log = disk.log_mut(tp);
-    let (base, next) = match log.producers().check(&batch) {
+    let checked = match origin {
+        Origin::Client => log.producers().check(&batch),
+        Origin::Coordinator => log
+            .producers()
+            .check_marker(
+                batch.producer_id,
+                batch.producer_epoch,
+                // A transactional offset commit carries no coordinator
+                // epoch: only its producer epoch is checked.
+                if batch.control.is_some() {
+                    batch.coordinator_epoch
+                } else {
+                    i32::MAX
+                },
+            )
+            .map(|()| SequenceCheck::Append),
+    };
+    let (base, next) = match checked {
         Err(SequenceError::OutOfOrderSequence) => return Err(ErrorCode::OutOfOrderSequenceNumber),
         Err(SequenceError::InvalidProducerEpoch) => return Err(ErrorCode::InvalidProducerEpoch),
+        Err(SequenceError::CoordinatorFenced) => {
+            return Err(ErrorCode::TransactionCoordinatorFenced)
+        }
         // A retry of a batch we already have: answer with its original offset.
         Ok(SequenceCheck::Duplicate { base_offset }) => {
             (base_offset, base_offset + batch.record_count())

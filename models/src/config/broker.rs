@@ -143,6 +143,45 @@ pub struct BrokerConfig {
     /// "Zombie member".
     #[serde(rename = "logjam.legacy.no.commit.fencing")]
     pub legacy_no_commit_fencing: bool,
+
+    /// `transaction.state.log.num.partitions`: partitions of
+    /// `__transaction_state`, the internal topic holding transaction states; a
+    /// transactional.id's coordinator is the leader of its partition. Default
+    /// 50; the simulation uses 3, like the offsets topic.
+    #[serde(rename = "transaction.state.log.num.partitions")]
+    pub transaction_state_log_num_partitions: u32,
+
+    /// `transaction.state.log.replication.factor`: replication factor of
+    /// `__transaction_state`, capped at the number of brokers. Default 3.
+    #[serde(rename = "transaction.state.log.replication.factor")]
+    pub transaction_state_log_replication_factor: u32,
+
+    /// `transaction.state.log.min.isr`: min.insync.replicas of
+    /// `__transaction_state`, so a PrepareCommit written with acks=all is on
+    /// at least this many replicas. Default 2.
+    #[serde(rename = "transaction.state.log.min.isr")]
+    pub transaction_state_log_min_isr: u32,
+
+    /// `transaction.max.timeout.ms`: the largest `transaction.timeout.ms` a
+    /// producer may ask for (InitProducerId answers INVALID_TRANSACTION_TIMEOUT
+    /// past it). Default 900000 (15 minutes).
+    #[serde(rename = "transaction.max.timeout.ms")]
+    pub transaction_max_timeout_ms: u64,
+
+    /// `transaction.abort.timed.out.transaction.cleanup.interval.ms`: how often
+    /// the coordinator looks for transactions open past their timeout. Default
+    /// 10000.
+    #[serde(rename = "transaction.abort.timed.out.transaction.cleanup.interval.ms")]
+    pub transaction_abort_timed_out_transaction_cleanup_interval_ms: u64,
+
+    /// `logjam.legacy.transaction.v1` (logjam only): the transaction protocol
+    /// before KIP-890: partition leaders accept a transactional write without
+    /// asking the coordinator whether the partition is in the transaction, and
+    /// the producer epoch stays the same from one transaction to the next, so a
+    /// late produce or EndTxn can land in a later transaction. Default false
+    /// (transaction version 2, Kafka 4.0).
+    #[serde(rename = "logjam.legacy.transaction.v1")]
+    pub legacy_transaction_v1: bool,
 }
 
 impl Default for BrokerConfig {
@@ -167,6 +206,12 @@ impl Default for BrokerConfig {
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
             legacy_no_commit_fencing: false,
+            transaction_state_log_num_partitions: 50,
+            transaction_state_log_replication_factor: 3,
+            transaction_state_log_min_isr: 2,
+            transaction_max_timeout_ms: 900_000,
+            transaction_abort_timed_out_transaction_cleanup_interval_ms: 10_000,
+            legacy_transaction_v1: false,
         }
     }
 }
@@ -192,6 +237,7 @@ impl BrokerConfig {
     /// | replica.fetch.wait.max.ms | 500 | 100 |
     /// | replica.high.watermark.checkpoint.interval.ms | 5000 | 500 |
     /// | controller.socket.timeout.ms | 30000 | 500 |
+    /// | transaction.abort.timed.out.transaction.cleanup.interval.ms | 10000 | 200 |
     ///
     /// Everything that is not a timer keeps Kafka's default.
     pub fn scaled_for_simulation() -> Self {
@@ -204,6 +250,8 @@ impl BrokerConfig {
             replica_high_watermark_checkpoint_interval_ms: 500,
             controller_request_timeout_ms: 500,
             offsets_topic_num_partitions: 3,
+            transaction_state_log_num_partitions: 3,
+            transaction_abort_timed_out_transaction_cleanup_interval_ms: 200,
             ..Self::default()
         }
     }
@@ -244,6 +292,10 @@ impl BrokerConfig {
                     "logjam.page.cache.writeback.age.ms",
                     self.page_cache_writeback_age_ms,
                 ),
+                (
+                    "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                    self.transaction_abort_timed_out_transaction_cleanup_interval_ms,
+                ),
             ],
             JavaType::Long,
         )?;
@@ -256,6 +308,39 @@ impl BrokerConfig {
         at_least(
             "offsets.topic.replication.factor",
             self.offsets_topic_replication_factor,
+            1,
+        )?;
+        at_least(
+            "transaction.state.log.num.partitions",
+            self.transaction_state_log_num_partitions,
+            1,
+        )?;
+        at_least(
+            "transaction.state.log.replication.factor",
+            self.transaction_state_log_replication_factor,
+            1,
+        )?;
+        at_least(
+            "transaction.state.log.min.isr",
+            self.transaction_state_log_min_isr,
+            1,
+        )?;
+        all_fit(
+            &[(
+                "transaction.max.timeout.ms",
+                self.transaction_max_timeout_ms,
+            )],
+            JavaType::Int,
+        )?;
+        at_least(
+            "transaction.max.timeout.ms",
+            self.transaction_max_timeout_ms,
+            1,
+        )?;
+        // A zero period would be a busy loop, as for the flush scheduler.
+        at_least(
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+            self.transaction_abort_timed_out_transaction_cleanup_interval_ms,
             1,
         )?;
         if let Some(n) = self.flush_messages {

@@ -125,13 +125,18 @@ impl ClusterConfig {
         self.consumer
             .validate()
             .map_err(|e| e.prefixed("consumer."))?;
-        // Kafka accepts it; this simulation cannot honour it yet, and a run
-        // that silently ignored it would be judged by promises it never made.
-        if self.producer.transactional_id.is_some() {
+        // The coordinator's check at InitProducerId (INVALID_TRANSACTION_TIMEOUT):
+        // a producer whose timeout exceeds the brokers' maximum never starts.
+        if self.producer.transactional_id.is_some()
+            && self.producer.transaction_timeout_ms > self.broker.transaction_max_timeout_ms
+        {
             return Err(ConfigError::new(
-                "producer.transactional.id",
-                "transactions are not modelled yet (no transaction coordinator, markers or last stable offset): \
-                 leave transactional.id unset",
+                "producer.transaction.timeout.ms",
+                format!(
+                    "must be at most the brokers' transaction.max.timeout.ms ({}), got {} \
+                     (Kafka answers INVALID_TRANSACTION_TIMEOUT)",
+                    self.broker.transaction_max_timeout_ms, self.producer.transaction_timeout_ms
+                ),
             ));
         }
         Ok(())
@@ -162,8 +167,8 @@ mod tests {
     }
 
     #[test]
-    fn transactions_are_refused_until_they_are_modelled() {
-        let c = ClusterConfig {
+    fn transaction_timeout_at_most_the_brokers_maximum() {
+        let mut c = ClusterConfig {
             topics: vec![topic("a")],
             producer: ProducerConfig {
                 transactional_id: Some("tx".into()),
@@ -171,9 +176,14 @@ mod tests {
             },
             ..Default::default()
         };
+        assert_eq!(c.validate(), Ok(()));
+        c.producer.transaction_timeout_ms = c.broker.transaction_max_timeout_ms + 1;
         let e = err(&c);
-        assert_eq!(e.setting, "producer.transactional.id");
-        assert!(e.message.contains("not modelled"), "{e}");
+        assert_eq!(e.setting, "producer.transaction.timeout.ms");
+        assert!(e.message.contains("transaction.max.timeout.ms"), "{e}");
+        // Without a transactional.id the timeout is never used.
+        c.producer.transactional_id = None;
+        assert_eq!(c.validate(), Ok(()));
     }
 
     #[test]

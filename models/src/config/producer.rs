@@ -200,6 +200,13 @@ pub struct ProducerConfig {
     /// same id. Default none (no transactions); requires idempotence.
     #[serde(rename = "transactional.id")]
     pub transactional_id: Option<String>,
+
+    /// `transaction.timeout.ms`: how long the coordinator lets a transaction
+    /// stay open before it aborts it and bumps the epoch (fencing the
+    /// producer). Default 60000; at most the brokers'
+    /// `transaction.max.timeout.ms`.
+    #[serde(rename = "transaction.timeout.ms")]
+    pub transaction_timeout_ms: u64,
 }
 
 impl Default for ProducerConfig {
@@ -217,6 +224,7 @@ impl Default for ProducerConfig {
             max_in_flight_requests_per_connection: 5,
             metadata_max_age_ms: 300_000,
             transactional_id: None,
+            transaction_timeout_ms: 60_000,
         }
     }
 }
@@ -233,6 +241,7 @@ impl ProducerConfig {
     /// | retry.backoff.ms | 100 | 50 |
     /// | linger.ms | 0 | 0 |
     /// | metadata.max.age.ms | 300000 | 10000 |
+    /// | transaction.timeout.ms | 60000 | 3000 |
     ///
     /// Delivery timeout stays a few request timeouts (5 here, 4 in Kafka) so a
     /// batch gets several attempts. Everything else keeps Kafka's default.
@@ -243,6 +252,7 @@ impl ProducerConfig {
             retry_backoff_ms: 50,
             linger_ms: 0,
             metadata_max_age_ms: 10_000,
+            transaction_timeout_ms: 3_000,
             ..Self::default()
         }
     }
@@ -294,6 +304,7 @@ impl ProducerConfig {
                 ("request.timeout.ms", self.request_timeout_ms),
                 ("delivery.timeout.ms", self.delivery_timeout_ms),
                 ("retries", u64::from(self.retries)),
+                ("transaction.timeout.ms", self.transaction_timeout_ms),
             ],
             JavaType::Int,
         )?;
@@ -306,6 +317,7 @@ impl ProducerConfig {
             JavaType::Long,
         )?;
         at_least("request.timeout.ms", self.request_timeout_ms, 1)?;
+        at_least("transaction.timeout.ms", self.transaction_timeout_ms, 1)?;
         at_least(
             "max.in.flight.requests.per.connection",
             self.max_in_flight_requests_per_connection,

@@ -16,29 +16,12 @@ pub mod protocol;
 use crate::config::{ClusterConfig, TopicConfig};
 use crate::ids::TopicPartition;
 
-/// Kafka's name for the internal offsets topic.
-pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
-
-/// Java's `String.hashCode`, which Kafka uses to place a group: the same group
-/// id lands on the same partition in Kafka and here.
-fn java_string_hash(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, c| {
-        h.wrapping_mul(31).wrapping_add(i32::from(c as i16))
-    })
-}
+pub use crate::internal_topics::{is_internal, OFFSETS_TOPIC};
 
 /// The `__consumer_offsets` partition of `group` (Kafka's
 /// `Utils.abs(groupId.hashCode) % partitions`).
 pub fn offsets_partition(group: &str, partitions: u32) -> TopicPartition {
-    // Kafka's Utils.abs maps i32::MIN to 0 rather than overflowing.
-    let h = java_string_hash(group);
-    let abs = if h == i32::MIN { 0 } else { h.unsigned_abs() };
-    TopicPartition::new(OFFSETS_TOPIC, abs % partitions.max(1))
-}
-
-/// Is this an internal topic (hidden from group assignments and workloads)?
-pub fn is_internal(topic: &str) -> bool {
-    topic == OFFSETS_TOPIC
+    crate::internal_topics::placement(OFFSETS_TOPIC, group, partitions)
 }
 
 /// The configuration with `__consumer_offsets` added when the clients use a
@@ -67,9 +50,7 @@ mod tests {
 
     #[test]
     fn group_placement_matches_java_hash() {
-        // "".hashCode() == 0; "a".hashCode() == 97; "ab".hashCode() == 3105.
-        assert_eq!(java_string_hash(""), 0);
-        assert_eq!(java_string_hash("ab"), 3105);
+        // "a".hashCode() == 97; "ab".hashCode() == 3105.
         assert_eq!(offsets_partition("a", 3).partition, 97 % 3);
         assert_eq!(offsets_partition("ab", 50).partition, 3105 % 50);
     }

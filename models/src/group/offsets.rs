@@ -41,6 +41,24 @@ fn record(r: &OffsetsRecord, group: &str) -> Record {
     }
 }
 
+/// A transactional offset commit (TxnOffsetCommit): the offsets in a batch of
+/// the producer's transaction, pending until its marker lands on this
+/// partition: COMMIT makes them the group's offsets, ABORT drops them (Kafka's
+/// GroupMetadata.pendingTransactionalOffsetCommits).
+pub fn txn_commit_batch(
+    group: &str,
+    generation: i32,
+    offsets: &[(TopicPartition, CommittedOffset)],
+    producer_id: crate::ids::ProducerId,
+    producer_epoch: i16,
+) -> RecordBatch {
+    let mut batch = commit_batch(group, generation, offsets);
+    batch.producer_id = producer_id;
+    batch.producer_epoch = producer_epoch;
+    batch.is_transactional = true;
+    batch
+}
+
 /// One batch holding every offset of a commit.
 pub fn commit_batch(
     group: &str,
@@ -99,6 +117,9 @@ pub struct GroupLog {
     /// The latest GroupMetadata record (Kafka: the last value of the group's
     /// key wins).
     pub metadata: Option<GroupMetadata>,
+    /// Transactional commits whose marker has not landed (below the HW), by
+    /// producer id: invisible as committed offsets.
+    pub pending: BTreeMap<crate::ids::ProducerId, BTreeMap<TopicPartition, CommittedOffset>>,
 }
 
 /// Read `group`'s records below `upto` (the high watermark). Records of other
@@ -110,6 +131,14 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
         ..GroupLog::default()
     };
     for batch in log.read(0, upto, usize::MAX) {
+        if let Some(marker) = batch.control {
+            if let Some(offsets) = out.pending.remove(&batch.producer_id) {
+                if marker == crate::batch::ControlMarker::Commit {
+                    out.offsets.extend(offsets);
+                }
+            }
+            continue;
+        }
         for record in &batch.records {
             if record.key.as_deref() != Some(group.as_bytes()) {
                 continue;
@@ -122,13 +151,18 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
                     generation,
                     ..
                 }) => {
-                    out.offsets.insert(
-                        tp,
-                        CommittedOffset {
-                            offset,
-                            leader_epoch,
-                        },
-                    );
+                    let committed = CommittedOffset {
+                        offset,
+                        leader_epoch,
+                    };
+                    if batch.is_transactional {
+                        out.pending
+                            .entry(batch.producer_id)
+                            .or_default()
+                            .insert(tp, committed);
+                    } else {
+                        out.offsets.insert(tp, committed);
+                    }
                     out.generation = out.generation.max(generation);
                 }
                 Ok(OffsetsRecord::Generation { generation, .. }) => {
@@ -171,6 +205,55 @@ mod tests {
         // committed with an offset comes back with it.
         let committed = read_group(&log, 3, "g");
         assert_eq!(committed.offsets.get(&tp), Some(&at(5, Some(2))));
+    }
+
+    #[test]
+    fn transactional_commits_wait_for_their_marker() {
+        use crate::batch::ControlMarker;
+        let tp = TopicPartition::new("t", 0);
+        let marker = |pid, m| {
+            let mut b = RecordBatch::new(Vec::new());
+            b.producer_id = pid;
+            b.is_transactional = true;
+            b.control = Some(m);
+            b
+        };
+        let mut log = PartitionLog::default();
+        log.append_as_leader(commit_batch("g", 1, &[(tp.clone(), at(5, None))]), 0);
+        log.append_as_leader(
+            txn_commit_batch("g", 1, &[(tp.clone(), at(9, None))], 7, 0),
+            0,
+        );
+        log.append_as_leader(
+            txn_commit_batch("g", 1, &[(tp.clone(), at(11, None))], 8, 0),
+            0,
+        );
+        let before = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(
+            before.offsets.get(&tp),
+            Some(&at(5, None)),
+            "pending: invisible"
+        );
+        log.append_as_leader(marker(8, ControlMarker::Abort), 0);
+        let aborted = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(
+            aborted.offsets.get(&tp),
+            Some(&at(5, None)),
+            "abort drops them"
+        );
+        log.append_as_leader(marker(7, ControlMarker::Commit), 0);
+        let committed = read_group(&log, log.log_end_offset(), "g");
+        assert_eq!(
+            committed.offsets.get(&tp),
+            Some(&at(9, None)),
+            "commit materializes"
+        );
+        assert!(committed.pending.is_empty());
+        // Below the HW only: a marker past it has not landed yet.
+        assert_eq!(
+            read_group(&log, 4, "g").offsets.get(&tp),
+            Some(&at(5, None))
+        );
     }
 
     #[test]

@@ -50,6 +50,18 @@ pub enum GroupRequest {
         group: String,
         partitions: Vec<TopicPartition>,
     },
+    /// KIP-447: offsets committed inside a transaction, fenced by the
+    /// consumer's generation and member id like a plain commit; pending until
+    /// the transaction's marker lands.
+    TxnOffsetCommit {
+        group: String,
+        producer_id: crate::ids::ProducerId,
+        producer_epoch: i16,
+        member_id: String,
+        generation: i32,
+        offsets: Vec<(TopicPartition, i64)>,
+        timeout_ms: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +79,7 @@ pub enum GroupResponse {
     Heartbeat(Result<(), GroupError>),
     LeaveGroup(Result<(), GroupError>),
     OffsetCommit(Result<(), GroupError>),
+    TxnOffsetCommit(Result<(), GroupError>),
     /// The committed offset of each requested partition, `None` if there is none.
     OffsetFetch(Result<Vec<(TopicPartition, Option<CommittedOffset>)>, GroupError>),
 }

@@ -6,6 +6,7 @@ mod batch;
 mod event;
 mod link;
 mod sender;
+mod transactional;
 
 use crate::batch::Record;
 use crate::config::ProducerConfig;
@@ -16,6 +17,7 @@ pub use batch::{SendError, SendOutcome};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tokio::sync::{oneshot, Notify};
+pub use transactional::{TransactionalProducer, TxnClientError, TxnErrorClass};
 
 /// A producer handle; cheap to clone, shared by the application's tasks.
 #[derive(Clone)]

@@ -334,6 +334,7 @@ impl Sender {
             // The partition's epoch, which may be older than the producer's
             // latest (an epoch bump renumbers only the partitions that asked).
             batch: batch.to_wire(batch.sequenced_by.filter(|_| self.idempotent)),
+            transactional_id: None,
         };
         let (acks, timeout_ms, events) = (c.acks, c.request_timeout_ms, &self.events);
         self.links

@@ -13,6 +13,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
+pub mod txn;
+
 /// (offset, value) pairs of one partition, in offset order.
 type ValuesByOffset = Vec<(i64, u64)>;
 

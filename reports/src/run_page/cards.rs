@@ -1,4 +1,4 @@
-//! Anomaly cards, most severe first: kinds that broke a promise before kinds
+//! Anomaly cards, one per incident ([`incidents`]), most severe first: kinds that broke a promise before kinds
 //! the configuration allows, and within each group by
 //! [`AnomalyKind::severity`]: the kinds that cost data (loss, divergence)
 //! before those that add copies or cost order. Each card
@@ -6,9 +6,10 @@
 use super::cluster_events::cite_for_loss;
 use super::explain::story;
 use super::faults::Band;
+use super::incidents;
 use super::load::RunData;
-use crate::html::thousands;
-use logjam_checker::{Anomaly, AnomalyKind};
+use crate::html::{secs, thousands};
+use logjam_checker::AnomalyKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Proof-op links shown on one card.
@@ -21,16 +22,31 @@ pub struct KindSection {
     pub class: &'static str,
     pub heading: String,
     pub count: String,
+    /// "in 3 incidents".
+    pub incidents: String,
     pub cards: Vec<Card>,
-    /// Anomalies of this kind not shown as cards.
+    /// Incidents of this kind not shown as cards.
     pub more: u64,
 }
 
+/// One incident: its range, its cause, a few example values, and the proof
+/// of its first anomaly.
 pub struct Card {
     pub id: String,
+    /// "327 acknowledged writes lost".
+    pub what: String,
     pub key: String,
+    /// A few of the incident's values, and how many there are.
     pub values: String,
+    /// "offsets 1,204–1,530" or "offset 17"; "" when none is named.
     pub offsets: String,
+    /// The fault window the incident's writes were made in, "" for none.
+    pub cause: String,
+    /// The incident's time span, for "zoom to this proof" (simulated ns).
+    pub from_ns: u64,
+    pub to_ns: u64,
+    /// When it happened, for people: "12.3 s – 14.1 s".
+    pub when: String,
     pub process: String,
     pub ops: Vec<u64>,
     pub more_ops: usize,
@@ -47,6 +63,7 @@ pub fn sections(
     data: &RunData,
     bands: &[Band],
     per_kind: usize,
+    headline: &crate::findings::Headline,
 ) -> (Vec<KindSection>, BTreeSet<u64>) {
     let r = &data.result;
     let mut broken_by: BTreeMap<AnomalyKind, Vec<&str>> = BTreeMap::new();
@@ -86,41 +103,31 @@ pub fn sections(
                 ("broken", format!("breaks {names}"))
             }
             1 => ("unjudged", "no configuration given: not judged".to_string()),
-            _ => ("allowed", "allowed by this configuration".to_string()),
+            _ => (
+                "allowed",
+                match headline
+                    .findings
+                    .iter()
+                    .find(|f| f.kind == kind)
+                    .map(|f| &f.standing)
+                {
+                    Some(crate::findings::Standing::NotPromised(_, reason)) => {
+                        format!("not promised by {reason}")
+                    }
+                    Some(crate::findings::Standing::DoesNotBreak(p)) => {
+                        format!("allowed: does not break {}", p.as_str())
+                    }
+                    _ => "no configuration promises against this".to_string(),
+                },
+            ),
         };
-        let cards: Vec<Card> = list
+        let incidents = incidents::group(data, bands, list);
+        let incident_count = incidents.len();
+        let cards: Vec<Card> = incidents
             .iter()
             .take(per_kind)
             .enumerate()
-            .map(|(i, a)| {
-                proof.extend(a.ops.iter().take(MAX_LINKS).copied());
-                Card {
-                    id: format!("a-{}-{}", kind.as_str(), i + 1),
-                    key: a.key.clone(),
-                    values: a
-                        .values
-                        .iter()
-                        .map(|v| v.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    offsets: a
-                        .offsets
-                        .iter()
-                        .map(|o| o.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    process: a
-                        .process
-                        .as_ref()
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                    ops: a.ops.iter().take(MAX_LINKS).copied().collect(),
-                    more_ops: a.ops.len().saturating_sub(MAX_LINKS),
-                    checker: a.explanation.clone(),
-                    story: story(data, bands, a),
-                    cluster: cluster_citation(data, kind, a),
-                }
-            })
+            .map(|(i, inc)| card(data, bands, kind, inc, i, &mut proof))
             .collect();
         out.push(KindSection {
             kind: kind.as_str().to_string(),
@@ -128,30 +135,105 @@ pub fn sections(
             class,
             heading,
             count: thousands(total),
-            more: total.saturating_sub(cards.len() as u64),
+            incidents: match incident_count {
+                1 => "in 1 incident".to_string(),
+                n => format!("in {} incidents", thousands(n as u64)),
+            },
+            more: incident_count.saturating_sub(cards.len()) as u64,
             cards,
         });
     }
     (out, proof)
 }
 
+/// Example values shown on an incident's card.
+const MAX_EXAMPLES: usize = 5;
+
+fn card(
+    data: &RunData,
+    bands: &[Band],
+    kind: AnomalyKind,
+    inc: &incidents::Incident<'_>,
+    i: usize,
+    proof: &mut BTreeSet<u64>,
+) -> Card {
+    let first = inc.anomalies[0];
+    proof.extend(first.ops.iter().take(MAX_LINKS).copied());
+    let mut values: Vec<String> = Vec::new();
+    for v in inc.anomalies.iter().flat_map(|a| a.values.iter()) {
+        let v = v.to_string();
+        if !values.contains(&v) {
+            values.push(v);
+        }
+        if values.len() > MAX_EXAMPLES {
+            break;
+        }
+    }
+    let values = if inc.anomalies.len() == 1 || values.len() <= 1 {
+        values.join(", ")
+    } else {
+        let shown = values.len().min(MAX_EXAMPLES);
+        format!(
+            "{} (examples of {})",
+            values[..shown].join(", "),
+            thousands(inc.anomalies.len() as u64)
+        )
+    };
+    let offsets = match inc.offsets {
+        Some((lo, hi)) if lo == hi => format!("offset {lo}"),
+        Some((lo, hi)) => format!("offsets {lo}–{hi}"),
+        None => String::new(),
+    };
+    let cause = inc
+        .band
+        .map(|b| {
+            let band = &bands[b];
+            format!(
+                "fault window {}–{}: {}",
+                secs(band.start_ns),
+                if band.ended {
+                    secs(band.end_ns)
+                } else {
+                    "end".into()
+                },
+                band.label
+            )
+        })
+        .unwrap_or_default();
+    Card {
+        id: format!("a-{}-{}", kind.as_str(), i + 1),
+        what: crate::findings::what_was_found(kind, inc.anomalies.len() as u64),
+        key: first.key.clone(),
+        values,
+        offsets,
+        cause,
+        from_ns: inc.from_ns,
+        to_ns: inc.to_ns,
+        when: format!("{} – {}", secs(inc.from_ns), secs(inc.to_ns)),
+        process: first
+            .process
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        ops: first.ops.iter().take(MAX_LINKS).copied().collect(),
+        more_ops: first.ops.len().saturating_sub(MAX_LINKS),
+        checker: first.explanation.clone(),
+        story: story(data, bands, first),
+        cluster: cluster_citation(data, kind, inc),
+    }
+}
+
 /// Lost writes (read past, or never seen) cite the cluster's events on their
-/// partition between the first and the last proof op: when the write was
-/// made and when its absence was observed.
-fn cluster_citation(data: &RunData, kind: AnomalyKind, a: &Anomaly) -> String {
+/// partition over the incident's span: from the first write to the last
+/// read that missed one.
+fn cluster_citation(data: &RunData, kind: AnomalyKind, inc: &incidents::Incident<'_>) -> String {
     if !matches!(kind, AnomalyKind::LostWrite | AnomalyKind::Unseen) || data.events.is_empty() {
         return String::new();
     }
-    let (mut from_ns, mut to_ns) = (u64::MAX, 0);
-    for pos in a.ops.iter().filter_map(|i| data.pos_of(*i)) {
-        let pair = &data.pairs[data.pair_of[pos]];
-        from_ns = from_ns.min(data.times[pair.first()]);
-        to_ns = to_ns.max(data.times[pair.last()]);
-    }
-    if from_ns > to_ns {
+    if inc.from_ns > inc.to_ns {
         return String::new();
     }
-    cite_for_loss(&data.events, &a.key, from_ns, to_ns)
+    cite_for_loss(&data.events, inc.key(), inc.from_ns, inc.to_ns)
 }
 
 fn unallowed(data: &RunData, k: AnomalyKind) -> u64 {

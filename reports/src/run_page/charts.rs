@@ -8,9 +8,9 @@ use super::timeline::{time_scale, LABEL_W, WIDTH};
 use crate::svg::{ticks, Scale, Svg};
 use logjam_checker::history::{MicroOp, OpType};
 
-const H: f64 = 170.0;
-const TOP: f64 = 12.0;
-const BOTTOM: f64 = 24.0;
+pub(super) const H: f64 = 170.0;
+pub(super) const TOP: f64 = 12.0;
+pub(super) const BOTTOM: f64 = 24.0;
 
 #[derive(Default, Clone)]
 struct Second {
@@ -27,7 +27,7 @@ const MAX_BUCKETS: u64 = 2_000;
 /// The bucket width: a simulated second, or a twentieth of a run shorter
 /// than five seconds (rates are still per second), widened so a run is at
 /// most `MAX_BUCKETS` buckets.
-fn bucket_ns(data: &RunData) -> u64 {
+pub(super) fn bucket_ns(data: &RunData) -> u64 {
     let width = if data.end_ns >= 5_000_000_000 {
         1_000_000_000
     } else {
@@ -89,7 +89,8 @@ pub(super) fn frame(
             Some(&b.label),
         );
     }
-    for v in ticks(y_max, 4) {
+    // A plot with its own (log) axis passes 0 and draws its ticks itself.
+    for v in ticks(y_max, 4).into_iter().filter(|_| y_max > 0.0) {
         let py = y.at(v);
         svg.line(LABEL_W, py, WIDTH - 12.0, py, "grid");
         svg.text(

@@ -335,6 +335,47 @@ pub fn describe(e: &ClusterEvent) -> String {
         } => format!(
             "consumer {client}'s fetch of {tp} at {position} was out of range: it resets as auto.offset.reset says"
         ),
+        ClusterEvent::TxnStateChanged {
+            broker,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            state,
+            partitions,
+        } => {
+            let parts: Vec<String> = partitions.iter().map(|p| p.to_string()).collect();
+            format!(
+                "transaction coordinator {broker} moved {transactional_id} (producer {producer_id}, epoch {producer_epoch}) to {state} [{}]",
+                parts.join(", ")
+            )
+        }
+        ClusterEvent::TxnLoaded {
+            broker,
+            transactional_id,
+            producer_epoch,
+            state,
+        } => format!(
+            "broker {broker} loaded {transactional_id} in state {state} (epoch {producer_epoch}) from its transaction log"
+        ),
+        ClusterEvent::TxnMarkerWritten {
+            broker,
+            tp,
+            producer_id,
+            producer_epoch,
+            commit,
+            offset,
+        } => format!(
+            "broker {broker} wrote a {} marker for producer {producer_id} (epoch {producer_epoch}) on {tp} at offset {offset}",
+            if *commit { "COMMIT" } else { "ABORT" }
+        ),
+        ClusterEvent::ProducerFenced {
+            broker,
+            transactional_id,
+            producer_epoch,
+            current_epoch,
+        } => format!(
+            "transaction coordinator {broker} fenced {transactional_id}: epoch {producer_epoch} is older than {current_epoch}"
+        ),
     }
 }
 

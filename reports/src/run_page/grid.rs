@@ -7,7 +7,7 @@
 use super::load::RunData;
 use crate::html::thousands;
 use crate::svg::{Scale, Svg};
-use logjam_checker::history::{MicroOp, OpType, Process, Val};
+use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Reader names listed per value; more are counted.
@@ -19,11 +19,15 @@ struct Entry {
     writers: BTreeSet<Process>,
     readers: BTreeSet<Process>,
     final_read: bool,
+    /// Group members that finished processing it (`process` ok).
+    processors: BTreeSet<Process>,
 }
 
 type Cells = BTreeMap<i64, BTreeMap<Val, Entry>>;
 
 pub struct PartitionGrid {
+    /// The history has consumer-group commits: show processed-by / committed-at.
+    pub group: bool,
     pub key: String,
     pub anchor: String,
     pub summary: String,
@@ -35,12 +39,20 @@ pub struct PartitionGrid {
 }
 
 pub struct GridRow {
+    /// `{partition anchor}-o-{first offset}`: what a strip tick links to.
+    pub id: String,
+    /// The first offset of the row.
+    pub first: i64,
     pub offset: String,
     /// `ok`, `unread`, `gap`, `conflict`; `anom` added when an anomaly names the offset.
     pub class: String,
     pub values: String,
     pub writers: String,
     pub readers: String,
+    /// Consumer-group members that finished processing it ("" outside group runs).
+    pub processors: String,
+    /// When the group's committed offset first passed it ("" for never).
+    pub committed_at: String,
     pub note: String,
 }
 
@@ -65,6 +77,8 @@ impl Status {
 
 pub fn render(data: &RunData, cap: usize) -> Vec<PartitionGrid> {
     let mut keys: BTreeMap<String, Cells> = BTreeMap::new();
+    // Per key, (time, next offset) of each commit that moved it forward.
+    let mut commits: BTreeMap<String, Vec<(u64, i64)>> = BTreeMap::new();
     for (pos, op) in data.history.ops.iter().enumerate() {
         if op.op_type == OpType::Invoke || op.op_type == OpType::Fail {
             continue;
@@ -92,6 +106,29 @@ pub fn render(data: &RunData, cap: usize) -> Vec<PartitionGrid> {
                 _ => {}
             }
         }
+        if op.op_type == OpType::Ok && op.f == "process" {
+            if let OpValue::Records(reads) = &op.value {
+                for (key, recs) in reads {
+                    for (o, v) in recs {
+                        cell(&mut keys, key, *o, v)
+                            .processors
+                            .insert(op.process.clone());
+                    }
+                }
+            }
+        }
+        if op.op_type == OpType::Ok && op.f == "commit" {
+            if let (OpValue::Offsets(offsets), Some(t)) = (&op.value, op.time_ns) {
+                for (key, next) in offsets {
+                    let c = commits.entry(key.clone()).or_default();
+                    // The first time a commit passed each offset: commits only
+                    // count when they move the group's offset forward.
+                    if c.last().is_none_or(|(_, o)| next > o) {
+                        c.push((t, *next));
+                    }
+                }
+            }
+        }
     }
     let mut flagged: BTreeMap<&str, BTreeMap<i64, BTreeSet<&'static str>>> = BTreeMap::new();
     for (kind, list) in &data.result.anomalies {
@@ -107,7 +144,15 @@ pub fn render(data: &RunData, cap: usize) -> Vec<PartitionGrid> {
         }
     }
     keys.iter()
-        .map(|(key, cells)| partition(key, cells, flagged.get(key.as_str()), cap))
+        .map(|(key, cells)| {
+            partition(
+                key,
+                cells,
+                flagged.get(key.as_str()),
+                commits.get(key).map(Vec::as_slice).unwrap_or(&[]),
+                cap,
+            )
+        })
         .collect()
 }
 
@@ -131,6 +176,7 @@ fn partition(
     key: &str,
     cells: &Cells,
     flagged: Option<&BTreeMap<i64, BTreeSet<&'static str>>>,
+    commits: &[(u64, i64)],
     cap: usize,
 ) -> PartitionGrid {
     let empty = BTreeMap::new();
@@ -157,7 +203,7 @@ fn partition(
     for (a, b, s) in &rows {
         *tally.entry(*s).or_insert(0) += (b - a + 1) as u64;
     }
-    let strip = strip(key, &rows, flagged, max);
+    let anchor = format!("p-{}", crate::html::path_url(&[key.to_string()]));
     let mut shown = Vec::new();
     let mut hidden = 0u64;
     let extra_cap = cap / 4;
@@ -177,8 +223,10 @@ fn partition(
         if shown.len() >= cap {
             extra += 1;
         }
-        shown.push(row(a, b, s, cells, &marks));
+        shown.push(row(a, b, s, cells, &marks, &anchor, commits));
     }
+    let listed: BTreeSet<i64> = shown.iter().map(|r: &GridRow| r.first).collect();
+    let strip = strip(key, &rows, flagged, max, &anchor, &listed);
     let count = |s| tally.get(&s).copied().unwrap_or(0);
     let anomalous = flagged.len() as u64;
     let summary = format!(
@@ -197,8 +245,9 @@ fn partition(
         )
     });
     PartitionGrid {
+        group: !commits.is_empty(),
         key: key.to_string(),
-        anchor: format!("p-{}", crate::html::path_url(&[key.to_string()])),
+        anchor,
         summary,
         open: count(Status::Conflict) + anomalous > 0,
         strip,
@@ -207,7 +256,22 @@ fn partition(
     }
 }
 
-fn row(a: i64, b: i64, s: Status, cells: &Cells, marks: &[&str]) -> GridRow {
+fn row(
+    a: i64,
+    b: i64,
+    s: Status,
+    cells: &Cells,
+    marks: &[&str],
+    anchor: &str,
+    commits: &[(u64, i64)],
+) -> GridRow {
+    let id = format!("{anchor}-o-{a}");
+    // Committed once a commit's next offset is past it.
+    let committed_at = commits
+        .iter()
+        .find(|(_, next)| *next > a)
+        .map(|(t, _)| crate::html::secs(*t))
+        .unwrap_or_default();
     let mut class = s.class().to_string();
     if !marks.is_empty() {
         class.push_str(" anom");
@@ -215,6 +279,8 @@ fn row(a: i64, b: i64, s: Status, cells: &Cells, marks: &[&str]) -> GridRow {
     let note = marks.join(", ");
     if s == Status::Gap {
         return GridRow {
+            id,
+            first: a,
             offset: if a == b {
                 a.to_string()
             } else {
@@ -224,6 +290,8 @@ fn row(a: i64, b: i64, s: Status, cells: &Cells, marks: &[&str]) -> GridRow {
             values: String::new(),
             writers: String::new(),
             readers: String::new(),
+            processors: String::new(),
+            committed_at,
             note: if note.is_empty() {
                 "no record seen".into()
             } else {
@@ -234,6 +302,8 @@ fn row(a: i64, b: i64, s: Status, cells: &Cells, marks: &[&str]) -> GridRow {
     let vals = &cells[&a];
     let join = |f: &dyn Fn(&Entry) -> String| vals.values().map(f).collect::<Vec<_>>().join(" | ");
     GridRow {
+        id,
+        first: a,
         offset: a.to_string(),
         class,
         values: vals
@@ -250,6 +320,8 @@ fn row(a: i64, b: i64, s: Status, cells: &Cells, marks: &[&str]) -> GridRow {
                 n
             }
         }),
+        processors: join(&|e| names(&e.processors)),
+        committed_at,
         note,
     }
 }
@@ -261,6 +333,8 @@ fn strip(
     rows: &[(i64, i64, Status)],
     flagged: &BTreeMap<i64, BTreeSet<&'static str>>,
     max: i64,
+    anchor: &str,
+    listed: &BTreeSet<i64>,
 ) -> String {
     let x = Scale::new(0.0, (max + 1) as f64, 0.0, STRIP_W);
     let mut svg = Svg::new(STRIP_W, 22.0, "strip", &format!("offsets of {key}"));
@@ -304,14 +378,26 @@ fn strip(
             "offset {o}: {}",
             kinds.iter().copied().collect::<Vec<_>>().join(", ")
         );
+        // The tick opens the row holding its offset (a gap row starts below it).
+        let start = rows
+            .partition_point(|(a, _, _)| *a <= *o)
+            .checked_sub(1)
+            .map(|i| rows[i].0)
+            .filter(|a| listed.contains(a));
+        let href = match start {
+            Some(a) => format!("#{anchor}-o-{a}"),
+            None => format!("#{anchor}"),
+        };
+        svg.begin_link(&href);
         svg.rect(
-            x.at(*o as f64) - 1.0,
+            x.at(*o as f64) - 1.5,
             0.0,
-            3.0,
-            6.0,
+            4.0,
+            22.0,
             "cell anom",
             Some(&title),
         );
+        svg.end_link();
     }
     svg.finish()
 }

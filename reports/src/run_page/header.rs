@@ -12,7 +12,8 @@ pub struct Setting {
 
 pub struct PromiseRow {
     pub name: String,
-    pub kept: bool,
+    /// `kept`, `broken` or `not promised` (also the cell's CSS class, spaces as dashes).
+    pub status: &'static str,
     pub reason: String,
     pub broken_by: String,
 }
@@ -105,7 +106,6 @@ pub fn settings(data: &RunData) -> Vec<Setting> {
     out
 }
 
-/// (CSS class, one line).
 /// Jepsen's verdict in one sentence, when the check computed it.
 pub fn jepsen(data: &RunData) -> Option<String> {
     let j = data.result.jepsen.as_ref()?;
@@ -133,50 +133,51 @@ pub fn jepsen(data: &RunData) -> Option<String> {
     })
 }
 
-pub fn verdict(data: &RunData) -> (&'static str, String) {
-    let r = &data.result;
-    let found: u64 = r.counts.values().sum();
-    match r.valid {
-        Some(true) if found == 0 => ("kept", "Every promise kept; no anomaly found.".into()),
-        Some(true) => (
-            "kept",
-            format!(
-                "Every promise kept; {} allowed anomalies found.",
-                thousands(found)
-            ),
-        ),
-        Some(false) => {
-            let names: Vec<&str> = r.broken().map(|p| p.name.as_str()).collect();
-            ("broken", format!("Promise broken: {}.", names.join(", ")))
-        }
-        None if found == 0 => (
-            "unjudged",
-            "No configuration given; no anomaly found.".into(),
-        ),
-        None => (
-            "unjudged",
-            format!(
-                "No configuration given; {} anomalies found.",
-                thousands(found)
-            ),
-        ),
-    }
+/// The run's semantics, as the checker judged it.
+fn semantics(data: &RunData) -> logjam_checker::Semantics {
+    let sc = &data.meta.resolved_scenario;
+    semantics_of_workload(&sc.cluster, &sc.workload)
 }
 
+/// The verdict, led by what was found.
+pub fn verdict(data: &RunData) -> crate::findings::Headline {
+    let sem = semantics(data);
+    let judged = data.result.valid.is_some().then_some(&sem);
+    crate::findings::headline(&data.result, judged)
+}
+
+/// The verdict table: the promises made (kept or broken), then those the
+/// configuration does not make, each with the promise table's reason.
 pub fn promises(data: &RunData) -> Vec<PromiseRow> {
-    data.result
-        .promises
-        .iter()
-        .map(|p| PromiseRow {
-            name: p.name.as_str().into(),
-            kept: p.kept,
-            reason: p.reason.clone(),
-            broken_by: p
-                .broken_by
-                .iter()
-                .map(|(k, n)| format!("{k}×{n}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
-        .collect()
+    let made = data.result.promises.iter().map(|p| PromiseRow {
+        name: p.name.as_str().into(),
+        status: if p.kept { "kept" } else { "broken" },
+        reason: p.reason.clone(),
+        broken_by: p
+            .broken_by
+            .iter()
+            .map(|(k, n)| format!("{k}×{n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    });
+    let given_up: Vec<PromiseRow> = if data.result.valid.is_some() {
+        logjam_checker::not_promised(&semantics(data), &data.result.faults)
+            .into_iter()
+            .map(|n| PromiseRow {
+                name: n.name.as_str().into(),
+                status: "not promised",
+                reason: n.reason,
+                broken_by: n
+                    .name
+                    .broken_by()
+                    .iter()
+                    .filter_map(|k| data.result.counts.get(k).map(|c| format!("{k}×{c} found")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    made.chain(given_up).collect()
 }

@@ -10,15 +10,20 @@ mod explain;
 pub mod faults;
 mod grid;
 mod header;
+mod incidents;
 mod load;
+mod losses;
 mod ops;
+mod plots;
 mod select;
 mod series;
+mod threads;
 mod timeline;
 
 use crate::error::ReportError;
 use askama::Template;
 use load::RunData;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -76,6 +81,16 @@ struct RunPage {
     first_anomaly: Option<String>,
     timeline: String,
     timeline_notes: Vec<String>,
+    /// The timeline's plot area (px) and span (ns), for "zoom to this proof".
+    timeline_x0: f64,
+    timeline_x1: f64,
+    end_ns: u64,
+    /// Lost and unseen writes per second by send time ("" when none).
+    loss_rate: String,
+    /// Every operation's latency, log scale.
+    latency_raw: String,
+    /// Group runs: committed offset per partition over time ("" otherwise).
+    committed: String,
     /// The run folder has `events.jsonl`: the timeline has its lanes.
     has_events: bool,
     throughput: String,
@@ -112,12 +127,20 @@ pub fn render_run_page_with(run_dir: &Path, limits: &Limits) -> Result<String, R
 
 fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
     let bands = faults::bands(&data.faults, data.end_ns);
-    let (sections, proof) = cards::sections(data, &bands, limits.cards_per_kind);
-    let sel = select::Selection::new(data, limits.ops, &proof);
-    let (timeline, lane_note) = timeline::render(data, &bands, &sel, &proof);
+    let headline = header::verdict(data);
+    let (sections, proof) = cards::sections(data, &bands, limits.cards_per_kind, &headline);
+    let lost = losses::lost_sends(data);
+    // Every lost write's send gets a row, so its timeline mark has a target.
+    let rows_needed: BTreeSet<u64> = proof
+        .iter()
+        .copied()
+        .chain(lost.iter().map(|l| l.op))
+        .collect();
+    let sel = select::Selection::new(data, limits.ops, &rows_needed);
+    let threads = threads::threads(data);
+    let (timeline, lane_note) = timeline::render(data, &bands, &sel, &proof, &threads, &lost);
     let (throughput, latency) = charts::render(data, &bands);
     let (unseen_chart, lag_chart, lag_note) = series::render(data, &bands);
-    let (verdict_class, verdict) = header::verdict(data);
     let meta = &data.meta;
     let preset = meta
         .preset
@@ -133,8 +156,8 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         replay_command: meta.replay_command.clone(),
         final_reads_complete: meta.final_reads_complete,
         settings: header::settings(data),
-        verdict_class,
-        verdict,
+        verdict_class: headline.tone.class(),
+        verdict: headline.text.clone(),
         faults_not_fired: (data.fault_tally.not_fired > 0).then(|| {
             let t = data.fault_tally;
             format!(
@@ -153,6 +176,12 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         timeline_notes: sel.note("Timeline").into_iter().chain(lane_note).collect(),
         throughput,
         latency,
+        timeline_x0: timeline::LABEL_W,
+        timeline_x1: timeline::WIDTH - 12.0,
+        end_ns: data.end_ns,
+        loss_rate: plots::loss_rate(data, &bands, &lost).unwrap_or_default(),
+        latency_raw: plots::latency_raw(data, &bands),
+        committed: plots::committed_offsets(data, &bands).unwrap_or_default(),
         unseen_chart,
         lag_chart,
         lag_note,

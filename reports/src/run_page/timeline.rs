@@ -1,6 +1,8 @@
 //! The timeline: simulated time left to right; a lane for the nemesis, one
 //! per broker (and any other server a fault named), and one per client
-//! process grouped under its node. Operations are boxes from invocation to
+//! thread grouped under its node ([`super::threads`]: a process that replaced
+//! a crashed one continues its thread's lane). Lost and unseen writes are
+//! marked at their send time on their thread's lane, drawn or not. Operations are boxes from invocation to
 //! completion coloured by outcome, each a link to its row (`#op-N`) with the
 //! details in an SVG `<title>` tooltip; faults are shaded bands behind
 //! everything, and drawn again on the lanes of the nodes they hit. When the
@@ -10,10 +12,13 @@ use super::cluster_events::{self, describe, EventLane};
 use super::describe::value_summary;
 use super::faults::Band;
 use super::load::RunData;
+use super::losses::LostSend;
 use super::select::Selection;
+use super::threads::Threads;
 use crate::html::{ms_secs, secs};
 use crate::svg::{ticks, Scale, Svg};
-use logjam_checker::history::{OpType, Process};
+use logjam_checker::history::OpType;
+use logjam_checker::AnomalyKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const WIDTH: f64 = 1320.0;
@@ -33,7 +38,8 @@ enum Lane {
     Nemesis,
     Server(String),
     Events(EventLane),
-    Client(Process),
+    /// A thread of [`Threads`].
+    Client(usize),
 }
 
 /// The SVG, and a note when lanes had to be left out.
@@ -42,6 +48,8 @@ pub fn render(
     bands: &[Band],
     sel: &Selection,
     proof: &BTreeSet<u64>,
+    threads: &Threads,
+    lost: &[LostSend],
 ) -> (String, Option<String>) {
     let x = time_scale(data);
     // Servers: every broker of the cluster, plus whatever else faults named
@@ -62,13 +70,12 @@ pub fn render(
             }
         }
     }
-    // Clients: the processes of the drawn ops, grouped by node.
-    let mut groups: BTreeMap<String, BTreeSet<Process>> = BTreeMap::new();
-    for &pi in &sel.pairs {
+    // Clients: the threads of the drawn ops, and of every lost write.
+    let mut drawn: BTreeSet<usize> = BTreeSet::new();
+    for &pi in sel.pairs.iter().chain(lost.iter().map(|l| &l.pair)) {
         let op = data.outcome_op(&data.pairs[pi]);
-        if !op.process.is_nemesis() {
-            let node = op.node.clone().unwrap_or_else(|| "(no node)".into());
-            groups.entry(node).or_default().insert(op.process.clone());
+        if let Some(t) = threads.of.get(&op.process) {
+            drawn.insert(*t);
         }
     }
     let mut lanes = vec![
@@ -81,24 +88,23 @@ pub fn render(
         lanes.push(Lane::Header("cluster events".into()));
         lanes.extend(EventLane::ALL.into_iter().map(Lane::Events));
     }
-    let mut lane_of: BTreeMap<Process, usize> = BTreeMap::new();
+    let mut lane_of: BTreeMap<usize, usize> = BTreeMap::new();
     let mut clients = 0usize;
     let mut dropped_lanes = 0usize;
-    for (node, procs) in &groups {
+    let mut node: Option<&str> = None;
+    for t in drawn {
         if clients >= MAX_CLIENT_LANES {
-            dropped_lanes += procs.len();
+            dropped_lanes += 1;
             continue;
         }
-        lanes.push(Lane::Header(node.clone()));
-        for p in procs {
-            if clients >= MAX_CLIENT_LANES {
-                dropped_lanes += 1;
-                continue;
-            }
-            clients += 1;
-            lane_of.insert(p.clone(), lanes.len());
-            lanes.push(Lane::Client(p.clone()));
+        let thread = &threads.threads[t];
+        if node != Some(thread.node.as_str()) {
+            node = Some(thread.node.as_str());
+            lanes.push(Lane::Header(thread.node.clone()));
         }
+        clients += 1;
+        lane_of.insert(t, lanes.len());
+        lanes.push(Lane::Client(t));
     }
     let lane_y = |i: usize| AXIS_H + i as f64 * LANE_H;
     let height = lane_y(lanes.len()) + 6.0;
@@ -108,6 +114,33 @@ pub fn render(
         "timeline",
         "timeline of operations and faults",
     );
+    // Lane labels first, outside the plot: zooming moves only the plot.
+    for (i, lane) in lanes.iter().enumerate() {
+        let y = lane_y(i);
+        match lane {
+            Lane::Header(name) => svg.text(4.0, y + 9.0, "lane-head", "start", name),
+            Lane::Nemesis => svg.text(14.0, y + 9.0, "lane", "start", "nemesis"),
+            Lane::Server(name) => svg.text(14.0, y + 9.0, "lane", "start", name),
+            Lane::Events(which) => svg.text(14.0, y + 9.0, "lane", "start", which.label()),
+            Lane::Client(t) => {
+                svg.text(14.0, y + 9.0, "lane", "start", &threads.threads[*t].label())
+            }
+        }
+    }
+    // Axis (hidden while zoomed: the page names the zoomed span instead).
+    let end_s = data.end_ns as f64 / 1e9;
+    svg.begin_group("axis");
+    for t in ticks(end_s, 12) {
+        let px = x.at(t * 1e9);
+        svg.text(px, AXIS_H - 8.0, "tick", "middle", &format!("{t}s"));
+    }
+    svg.end_group();
+    svg.begin_clipped_group(
+        "plot",
+        "timeline-clip",
+        (LABEL_W - 2.0, 0.0, WIDTH - LABEL_W + 2.0, height),
+    );
+    svg.begin_group("zoom");
     // Fault bands behind everything.
     for b in bands {
         let (x0, x1) = (x.at(b.start_ns as f64), x.at(b.end_ns as f64));
@@ -130,25 +163,20 @@ pub fn render(
             Some(&title),
         );
     }
-    // Axis.
-    let end_s = data.end_ns as f64 / 1e9;
     for t in ticks(end_s, 12) {
         let px = x.at(t * 1e9);
         svg.line(px, AXIS_H - 4.0, px, height, "grid");
-        svg.text(px, AXIS_H - 8.0, "tick", "middle", &format!("{t}s"));
     }
-    // Lane labels and fault marks on server and nemesis lanes.
+    // Fault marks on server and nemesis lanes, cluster events on theirs.
     for (i, lane) in lanes.iter().enumerate() {
         let y = lane_y(i);
         match lane {
-            Lane::Header(name) => svg.text(4.0, y + 9.0, "lane-head", "start", name),
+            Lane::Header(_) | Lane::Client(_) => {}
             Lane::Nemesis | Lane::Server(_) => {
                 let server = match lane {
                     Lane::Server(name) => Some(name),
                     _ => None,
                 };
-                let label = server.map_or("nemesis", String::as_str);
-                svg.text(14.0, y + 9.0, "lane", "start", label);
                 // The nemesis lane marks every fault; a server lane those that hit it.
                 for b in bands
                     .iter()
@@ -166,7 +194,6 @@ pub fn render(
                 }
             }
             Lane::Events(which) => {
-                svg.text(14.0, y + 9.0, "lane", "start", which.label());
                 for e in &data.events {
                     let Some((_, class)) =
                         cluster_events::lane_of(&e.event).filter(|(l, _)| l == which)
@@ -184,7 +211,6 @@ pub fn render(
                     );
                 }
             }
-            Lane::Client(p) => svg.text(14.0, y + 9.0, "lane", "start", &format!("process {p}")),
         }
     }
     // Operations.
@@ -196,7 +222,7 @@ pub fn render(
         let lane = if op.process.is_nemesis() {
             nemesis_lane
         } else {
-            match lane_of.get(&op.process) {
+            match threads.of.get(&op.process).and_then(|t| lane_of.get(t)) {
                 Some(l) => *l,
                 None => continue,
             }
@@ -243,8 +269,39 @@ pub fn render(
         svg.end_link();
     }
     svg.end_group();
+    // Lost and unseen writes at their send time, whether or not the send's
+    // box is drawn: a tall tick through the thread's lane.
+    svg.begin_group("losses");
+    for l in lost {
+        let op = data.outcome_op(&data.pairs[l.pair]);
+        let Some(lane) = threads.of.get(&op.process).and_then(|t| lane_of.get(t)) else {
+            continue;
+        };
+        let (class, what) = match l.kind {
+            AnomalyKind::LostWrite => ("lost lost-write", "lost write"),
+            _ => ("lost unseen", "unseen write"),
+        };
+        svg.begin_link(&format!("#op-{}", l.op));
+        svg.rect(
+            x.at(l.at_ns as f64) - 1.0,
+            lane_y(*lane) - 1.0,
+            2.5,
+            LANE_H + 2.0,
+            class,
+            Some(&format!(
+                "{what}: op {} to {}, sent at {}",
+                l.op,
+                l.key,
+                secs(l.at_ns)
+            )),
+        );
+        svg.end_link();
+    }
+    svg.end_group();
+    svg.end_group();
+    svg.end_group();
     let note = (dropped_lanes > 0).then(|| {
-        format!("{dropped_lanes} client process lanes not drawn (at most {MAX_CLIENT_LANES}); their operations are in the table below.")
+        format!("{dropped_lanes} client thread lanes not drawn (at most {MAX_CLIENT_LANES}); their operations are in the table below.")
     });
     (svg.finish(), note)
 }

@@ -88,6 +88,10 @@ impl RunCommand {
                 logjam_reports::write_run_report(&dir)?;
                 let shown = std::path::absolute(&dir).unwrap_or_else(|_| dir.clone());
                 rows.push(RunRow {
+                    semantics: logjam_harness::semantics::semantics_of_workload(
+                        &scenario.cluster,
+                        &scenario.workload,
+                    ),
                     scenario: scenario.name.clone(),
                     preset: scenario.preset_label().to_string(),
                     seed,
