@@ -220,19 +220,40 @@ mod tests {
         };
         let mut log = PartitionLog::default();
         log.append_as_leader(commit_batch("g", 1, &[(tp.clone(), at(5, None))]), 0);
-        log.append_as_leader(txn_commit_batch("g", 1, &[(tp.clone(), at(9, None))], 7, 0), 0);
-        log.append_as_leader(txn_commit_batch("g", 1, &[(tp.clone(), at(11, None))], 8, 0), 0);
+        log.append_as_leader(
+            txn_commit_batch("g", 1, &[(tp.clone(), at(9, None))], 7, 0),
+            0,
+        );
+        log.append_as_leader(
+            txn_commit_batch("g", 1, &[(tp.clone(), at(11, None))], 8, 0),
+            0,
+        );
         let before = read_group(&log, log.log_end_offset(), "g");
-        assert_eq!(before.offsets.get(&tp), Some(&at(5, None)), "pending: invisible");
+        assert_eq!(
+            before.offsets.get(&tp),
+            Some(&at(5, None)),
+            "pending: invisible"
+        );
         log.append_as_leader(marker(8, ControlMarker::Abort), 0);
         let aborted = read_group(&log, log.log_end_offset(), "g");
-        assert_eq!(aborted.offsets.get(&tp), Some(&at(5, None)), "abort drops them");
+        assert_eq!(
+            aborted.offsets.get(&tp),
+            Some(&at(5, None)),
+            "abort drops them"
+        );
         log.append_as_leader(marker(7, ControlMarker::Commit), 0);
         let committed = read_group(&log, log.log_end_offset(), "g");
-        assert_eq!(committed.offsets.get(&tp), Some(&at(9, None)), "commit materializes");
+        assert_eq!(
+            committed.offsets.get(&tp),
+            Some(&at(9, None)),
+            "commit materializes"
+        );
         assert!(committed.pending.is_empty());
         // Below the HW only: a marker past it has not landed yet.
-        assert_eq!(read_group(&log, 4, "g").offsets.get(&tp), Some(&at(5, None)));
+        assert_eq!(
+            read_group(&log, 4, "g").offsets.get(&tp),
+            Some(&at(5, None))
+        );
     }
 
     #[test]
