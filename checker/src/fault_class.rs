@@ -24,6 +24,9 @@ pub enum FaultClass {
     ClientPause,
     /// A consumer group rebalance forced by the nemesis (churn).
     Rebalance,
+    /// A client's requests to one node held, then released: they arrive late
+    /// and out of order across connections (`delay-client`).
+    Delay,
 }
 
 /// The nemesis op that undoes a fault.
@@ -76,6 +79,8 @@ pub fn classify(fault_name: &str, value: &Value) -> Option<FaultClass> {
             FaultClass::Pause
         } else if f.starts_with("rebalance") {
             FaultClass::Rebalance
+        } else if f.starts_with("delay") {
+            FaultClass::Delay
         } else {
             return None;
         },
@@ -89,7 +94,7 @@ impl FaultClass {
         match self {
             FaultClass::Partition => Some(FaultUndo::Heal),
             FaultClass::Crash | FaultClass::PowerLoss => Some(FaultUndo::Restart),
-            FaultClass::Pause => Some(FaultUndo::Resume),
+            FaultClass::Pause | FaultClass::Delay => Some(FaultUndo::Resume),
             FaultClass::ClientCrash => Some(FaultUndo::RestartConsumers),
             FaultClass::ClientPause => Some(FaultUndo::ResumeConsumers),
             FaultClass::Rebalance => None,

@@ -28,6 +28,9 @@ pub struct FaultClasses {
     pub client_crash: bool,
     /// A consumer group rebalance forced by the nemesis.
     pub rebalance: bool,
+    /// A client's requests to a node held, then released (delayed requests).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delay: bool,
 }
 
 impl FaultClasses {
@@ -73,6 +76,7 @@ impl FaultClasses {
             Some(FaultClass::Pause | FaultClass::ClientPause) => self.pause = true,
             Some(FaultClass::ClientCrash) => self.client_crash = true,
             Some(FaultClass::Rebalance) => self.rebalance = true,
+            Some(FaultClass::Delay) => self.delay = true,
             None => {}
         }
     }

@@ -164,7 +164,11 @@ impl Semantics {
     /// (TRANSACTIONS.md, "The historical protocol hazard").
     fn transactions_can_mix(&self, faults: &FaultClasses) -> bool {
         self.legacy_transaction_v1
-            && (faults.pause || faults.partition || faults.process_crash || faults.client_crash)
+            && (faults.pause
+                || faults.delay
+                || faults.partition
+                || faults.process_crash
+                || faults.client_crash)
     }
 }
 
@@ -496,7 +500,7 @@ fn why_not(name: PromiseName, sem: &Semantics, faults: &FaultClasses) -> String 
             } else if !sem.read_committed {
                 "isolation.level=read_uncommitted: consumers see records of open and aborted transactions by design".into()
             } else if sem.transactions_can_mix(faults) {
-                "logjam.legacy.transaction.v1 under pauses, partitions or crashes: a delayed produce can join, or a delayed EndTxn end, \
+                "logjam.legacy.transaction.v1 under pauses, delayed requests, partitions or crashes: a delayed produce can join, or a delayed EndTxn end, \
                  the next transaction (KIP-890)"
                     .into()
             } else if name == PromiseName::NoTornTransactions && !durable {

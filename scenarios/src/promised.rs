@@ -68,6 +68,7 @@ pub fn promised_on(
         pause: true,
         client_crash: true,
         rebalance: true,
+        delay: true,
         power_loss: false,
         unclean_shutdowns: 1,
     };

@@ -95,6 +95,7 @@ fn fault_names_classify_and_name_their_undo() {
         ("kill-consumer", Some(FaultClass::ClientCrash)),
         ("pause-consumer", Some(FaultClass::ClientPause)),
         ("rebalance-churn", Some(FaultClass::Rebalance)),
+        ("delay-client", Some(FaultClass::Delay)),
         ("heal", None),
         ("restart", None),
         ("resume-consumers", None),

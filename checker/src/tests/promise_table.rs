@@ -24,6 +24,7 @@ const CRASHES_AND_PARTITIONS: FaultClasses = FaultClasses {
     unclean_shutdowns: 0,
     client_crash: false,
     rebalance: false,
+    delay: false,
 };
 const POWER_LOSS: FaultClasses = FaultClasses {
     partition: false,
@@ -33,6 +34,7 @@ const POWER_LOSS: FaultClasses = FaultClasses {
     unclean_shutdowns: 1,
     client_crash: false,
     rebalance: false,
+    delay: false,
 };
 
 #[test]
@@ -330,7 +332,11 @@ fn legacy_transaction_v1_promises_nothing_about_aborted_reads_torn_transactions_
         pause: true,
         ..FaultClasses::default()
     };
-    for faults in [pauses, CRASHES_AND_PARTITIONS] {
+    let delays = FaultClasses {
+        delay: true,
+        ..FaultClasses::default()
+    };
+    for faults in [pauses, delays, CRASHES_AND_PARTITIONS] {
         let got = names(&v1, &faults);
         assert_eq!(
             got,

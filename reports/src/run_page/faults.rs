@@ -228,7 +228,7 @@ fn band_kind(ev: &FaultEvent) -> Option<(&'static str, Option<FaultUndo>)> {
                 FaultClass::Partition => "f-part",
                 FaultClass::Crash => "f-crash",
                 FaultClass::PowerLoss => "f-power",
-                FaultClass::Pause => "f-pause",
+                FaultClass::Pause | FaultClass::Delay => "f-pause",
                 FaultClass::ClientCrash | FaultClass::ClientPause | FaultClass::Rebalance => {
                     "f-client"
                 }
