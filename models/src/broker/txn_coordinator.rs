@@ -189,6 +189,19 @@ async fn transition(
                 if e.pending {
                     return Err(TxnError::ConcurrentTransactions);
                 }
+                // Ending a transaction ends all of it: the Prepare state names
+                // every partition of the current Ongoing state (Kafka's
+                // prepareAbortOrCommit keeps topicPartitions), else a partition
+                // gets no marker and the transaction is torn.
+                assert!(
+                    !(e.meta.state == TxnState::Ongoing
+                        && next.state.is_preparing()
+                        && next.partitions != e.meta.partitions),
+                    "{id}: {} with partitions {:?} built from a stale state; the open transaction has {:?}",
+                    next.state.name(),
+                    next.partitions,
+                    e.meta.partitions
+                );
                 e.pending = true;
                 entry
             }
@@ -600,21 +613,26 @@ pub async fn tick_loop(h: BrokerHandle) {
                 load(&h, &tp, epoch);
             }
         }
-        let now = now_ms();
-        let timed_out: Vec<(String, u64, TxnMetadata)> = h
-            .txns
-            .borrow()
-            .txns
-            .iter()
-            .filter(|(_, e)| !e.pending)
-            .filter_map(|(id, e)| {
-                e.meta
-                    .abort_if_timed_out(now)
-                    .map(|next| (id.clone(), e.id, next))
-            })
-            .collect();
-        for (id, entry, next) in timed_out {
-            let Ok((tp, _)) = leadership(&h, &id) else {
+        let candidates: Vec<String> = {
+            let now = now_ms();
+            let c = h.txns.borrow();
+            c.txns
+                .iter()
+                .filter(|(_, e)| !e.pending && e.meta.abort_if_timed_out(now).is_some())
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        for id in candidates {
+            // Each abort's write is awaited, and meanwhile the other ids'
+            // requests go on (an AddPartitions completes, adding a partition),
+            // so the abort is decided from the state as it is now, not from
+            // a copy taken before the loop: Kafka's abortTimedOutTransactions
+            // re-reads the metadata under its lock, skips an id whose
+            // pendingState is set, and aborts the metadata's topicPartitions
+            // as of its last completed transition. An abort built from a
+            // stale copy would write markers to fewer partitions than the
+            // transaction wrote to, tearing it.
+            let Some((tp, entry, next)) = timed_out_abort(&h, &id) else {
                 continue;
             };
             if let Ok(entry) = transition(&h, &tp, entry, next.clone()).await {
@@ -622,4 +640,20 @@ pub async fn tick_loop(h: BrokerHandle) {
             }
         }
     }
+}
+
+/// The abort of `transactional_id`'s open transaction if it is past its
+/// timeout now and no state write of it is in flight, computed from the
+/// current state (the caller writes it without an await in between).
+fn timed_out_abort(
+    h: &BrokerHandle,
+    transactional_id: &str,
+) -> Option<(TopicPartition, u64, TxnMetadata)> {
+    let (tp, found) = current(h, transactional_id).ok()?;
+    let (entry, meta, pending) = found?;
+    if pending {
+        return None;
+    }
+    let next = meta.abort_if_timed_out(now_ms())?;
+    Some((tp, entry, next))
 }
