@@ -15,10 +15,11 @@ pub use final_read::FinalReads;
 pub use hosts::ClientHost;
 
 use group::GroupControls;
-use logjam_checker::history::Recorder;
+use logjam_checker::history::{OpType, OpValue, Process, Recorder};
 use logjam_models::config::ClusterConfig;
 use logjam_models::events::EventLog;
 use logjam_models::ids::TopicPartition;
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -96,6 +97,39 @@ impl Shared {
         let p = self.next_process.get();
         self.next_process.set(p + 1);
         p
+    }
+
+    /// Record a producer operation's completion, then wait before the next
+    /// one. After an unknown outcome the process id is never reused
+    /// (HISTORY.md), so this returns the id to go on with. The wait is
+    /// jittered (half to one and a half intervals) so seeds explore different
+    /// interleavings of operations with faults and the cluster's timers.
+    pub async fn complete_then_wait(
+        &self,
+        process: u64,
+        completion: (OpType, &str, OpValue, Option<String>),
+        interval_ms: u64,
+    ) -> u64 {
+        let (op_type, f, value, error) = completion;
+        self.recorder.borrow_mut().complete(
+            now_ns(),
+            Process::Id(process),
+            op_type,
+            f,
+            value,
+            error,
+        );
+        let next = if op_type == OpType::Info {
+            self.new_process()
+        } else {
+            process
+        };
+        let pause_ms = self
+            .rng
+            .borrow_mut()
+            .random_range(interval_ms / 2..=interval_ms + interval_ms / 2);
+        tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
+        next
     }
 
     /// Values are unique across the whole history: that is what lets the checker

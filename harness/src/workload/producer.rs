@@ -109,25 +109,13 @@ async fn send_loop(
                 _ => None,
             })
             .collect();
-        shared.recorder.borrow_mut().complete(
-            now_ns(),
-            Process::Id(process),
-            op_type,
-            "send",
-            micro(&offsets),
-            error,
-        );
-        if op_type == OpType::Info {
-            // HISTORY.md: after an unknown outcome the process id is never reused.
-            process = shared.new_process();
-        }
-        // Jitter (half to one and a half intervals) so seeds explore different
-        // interleavings of sends with faults and the cluster's timers.
-        let pause_ms = shared
-            .rng
-            .borrow_mut()
-            .random_range(interval_ms / 2..=interval_ms + interval_ms / 2);
-        tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+        process = shared
+            .complete_then_wait(
+                process,
+                (op_type, "send", micro(&offsets), error),
+                interval_ms,
+            )
+            .await;
     }
 }
 

@@ -119,23 +119,13 @@ async fn txn_loop(
         );
         let (op_type, offsets, error) =
             run_transaction(p, &sends, &values, abort_on_purpose, interval_ms).await;
-        shared.recorder.borrow_mut().complete(
-            now_ns(),
-            Process::Id(process),
-            op_type,
-            "txn",
-            micro(&offsets),
-            error,
-        );
-        if op_type == OpType::Info {
-            // HISTORY.md: after an unknown outcome the process id is never reused.
-            process = shared.new_process();
-        }
-        let pause_ms = shared
-            .rng
-            .borrow_mut()
-            .random_range(interval_ms / 2..=interval_ms + interval_ms / 2);
-        tokio::time::sleep(Duration::from_millis(pause_ms)).await;
+        process = shared
+            .complete_then_wait(
+                process,
+                (op_type, "txn", micro(&offsets), error),
+                interval_ms,
+            )
+            .await;
     }
 }
 
