@@ -3,11 +3,13 @@
 //! ones only below the last stable offset, with the aborted transactions of
 //! the range).
 use super::controller_link::submit_alter_partition;
+use super::replica::Replica;
 use super::BrokerHandle;
 use crate::config::IsolationLevel;
 use crate::error_code::ErrorCode;
 use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::leader_epoch::UNDEFINED_EPOCH;
+use crate::log::PartitionLog;
 use crate::protocol::{FetchData, FollowerFetch, Response};
 use tokio::time::Instant;
 
@@ -85,16 +87,20 @@ fn read(
     max_batches: usize,
     isolation: IsolationLevel,
 ) -> Result<FetchData, ErrorCode> {
-    let b = h.state.borrow();
-    let r = b
-        .replicas
-        .get(tp)
-        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-    if !r.is_leader() {
-        return Err(ErrorCode::NotLeaderOrFollower);
-    }
-    let disk = b.disk.borrow();
-    let log = disk.log(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    with_leader_log(h, tp, |r, log| {
+        read_led(r, log, fetch_offset, is_follower, max_batches, isolation)
+    })
+}
+
+/// [`read`] on a partition this broker leads.
+fn read_led(
+    r: &Replica,
+    log: &PartitionLog,
+    fetch_offset: i64,
+    is_follower: bool,
+    max_batches: usize,
+    isolation: IsolationLevel,
+) -> Result<FetchData, ErrorCode> {
     let leo = log.log_end_offset();
     if fetch_offset > leo {
         return Err(ErrorCode::OffsetOutOfRange);
@@ -126,6 +132,27 @@ fn read(
         last_stable_offset: lso,
         aborted,
     })
+}
+
+/// `f` on this broker's replica and log of `tp`, which it must lead:
+/// UNKNOWN_TOPIC_OR_PARTITION without a replica or log, NOT_LEADER_OR_FOLLOWER
+/// if it follows (consumers and followers read from the leader only).
+fn with_leader_log<T>(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    f: impl FnOnce(&Replica, &PartitionLog) -> Result<T, ErrorCode>,
+) -> Result<T, ErrorCode> {
+    let b = h.state.borrow();
+    let r = b
+        .replicas
+        .get(tp)
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    if !r.is_leader() {
+        return Err(ErrorCode::NotLeaderOrFollower);
+    }
+    let disk = b.disk.borrow();
+    let log = disk.log(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    f(r, log)
 }
 
 /// KIP-320's check of the leader epoch a consumer believes current, before
@@ -162,19 +189,11 @@ pub fn offsets_for_leader_epoch(
     leader_epoch: i32,
 ) -> Response {
     let result = check_consumer_epoch(h, tp, current_leader_epoch).and_then(|()| {
-        let b = h.state.borrow();
-        let r = b
-            .replicas
-            .get(tp)
-            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        if !r.is_leader() {
-            return Err(ErrorCode::NotLeaderOrFollower);
-        }
-        let disk = b.disk.borrow();
-        let log = disk.log(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        Ok(log
-            .epochs
-            .end_offset_for(leader_epoch, log.log_end_offset()))
+        with_leader_log(h, tp, |_, log| {
+            Ok(log
+                .epochs
+                .end_offset_for(leader_epoch, log.log_end_offset()))
+        })
     });
     Response::OffsetsForLeaderEpoch { result }
 }
