@@ -85,6 +85,9 @@ pub enum AnomalyKind {
     G1cProcess,
     #[strum(serialize = "G1c-realtime")]
     G1cRealtime,
+    /// No operation depends on another: the history is not a valid test
+    /// (Jepsen's verdict only, `empty_transaction_graph`).
+    EmptyTransactionGraph,
 }
 
 fn unknown_kind(name: &str) -> String {
@@ -155,7 +158,14 @@ impl AnomalyKind {
             AnomalyKind::G0Realtime => 22,
             AnomalyKind::G0Process => 23,
             AnomalyKind::IntSendSkip => 24,
+            AnomalyKind::EmptyTransactionGraph => 25,
         }
+    }
+
+    /// Judged in Jepsen's verdict only, never among a result's anomalies:
+    /// `empty-transaction-graph`, a history that tests nothing.
+    pub fn is_jepsen_verdict_only(self) -> bool {
+        matches!(self, AnomalyKind::EmptyTransactionGraph)
     }
 
     /// A kind Jepsen's Kafka checker also reports, by the same name and rule

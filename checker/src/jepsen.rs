@@ -7,7 +7,9 @@
 //! Always allowed: `int-send-skip` and the G0 cycles (Kafka does not isolate
 //! writes). With consumers that subscribe, `poll-skip` and
 //! `nonmonotonic-poll` (a rebalance may move a partition between two polls).
-//! With ww edges inferred (`ww_deps`), the G1c cycles.
+//! With ww edges inferred (`ww_deps`), the G1c cycles. Never allowed:
+//! `empty-transaction-graph`, a history in which no operation depends on
+//! another (`empty_transaction_graph`), judged here only.
 use super::anomaly::{AnomalyKind, Findings};
 use crate::history::{History, OpType};
 use serde::{Deserialize, Serialize};
@@ -51,7 +53,14 @@ impl JepsenOptions {
     }
 }
 
-pub(crate) fn judge(found: &Findings, options: JepsenOptions, history: &History) -> JepsenVerdict {
+/// `empty_graph`: the history gave the cycle search no dependency at all
+/// (`empty_transaction_graph`), which Jepsen reports as a bad error type.
+pub(crate) fn judge(
+    found: &Findings,
+    options: JepsenOptions,
+    history: &History,
+    empty_graph: bool,
+) -> JepsenVerdict {
     let client = |op: &&crate::history::Op| !op.process.is_nemesis();
     let subscribes = history
         .ops
@@ -62,7 +71,7 @@ pub(crate) fn judge(found: &Findings, options: JepsenOptions, history: &History)
         subscribe: options.subscribe || subscribes,
         ..options
     };
-    let counts: BTreeMap<AnomalyKind, u64> = found
+    let mut counts: BTreeMap<AnomalyKind, u64> = found
         .by_kind
         .iter()
         .filter(|(k, _)| k.is_jepsen())
@@ -72,6 +81,9 @@ pub(crate) fn judge(found: &Findings, options: JepsenOptions, history: &History)
         })
         .filter(|(_, n)| *n > 0)
         .collect();
+    if empty_graph {
+        counts.insert(AnomalyKind::EmptyTransactionGraph, 1);
+    }
     let bad: Vec<AnomalyKind> = counts
         .keys()
         .copied()

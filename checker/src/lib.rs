@@ -27,6 +27,7 @@ mod anomaly;
 mod assignment;
 mod cycles;
 mod duplicate;
+mod empty_transaction_graph;
 mod explain;
 mod facts;
 pub mod fault_class;
@@ -131,7 +132,10 @@ pub fn check_with_replicas(
     let faults = opts
         .faults
         .unwrap_or_else(|| FaultClasses::from_history(history));
-    let jepsen = opts.jepsen.map(|o| jepsen::judge(&found, o, history));
+    let jepsen = opts.jepsen.map(|o| {
+        let empty_graph = empty_transaction_graph::is_empty(&facts, &order, o.ww_deps);
+        jepsen::judge(&found, o, history, empty_graph)
+    });
     let mut result = verdict::judge(
         found,
         opts.semantics.as_ref(),

@@ -106,6 +106,11 @@ pub fn what_was_found(kind: AnomalyKind, n: u64) -> String {
             ("replica", "replicas", "diverging below the high watermark")
         }
         AnomalyKind::IntSendSkip => ("send", "sends", "with another value between them"),
+        AnomalyKind::EmptyTransactionGraph => (
+            "history",
+            "histories",
+            "with no dependency between operations",
+        ),
         // Jepsen's dependency cycles keep Jepsen's names.
         other => {
             let noun = if n == 1 { "cycle" } else { "cycles" };

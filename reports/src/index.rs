@@ -130,9 +130,12 @@ fn render_index(out_dir: &Path, input: &IndexInput) -> Result<String, ReportErro
             .or_default()
             .push(r);
     }
-    // Columns for kinds no run could exercise are folded into one line.
-    let (shown_kinds, folded_kinds): (Vec<AnomalyKind>, Vec<AnomalyKind>) =
-        AnomalyKind::ALL.iter().partition(|k| {
+    // Columns for kinds no run could exercise are folded into one line; a
+    // kind of Jepsen's verdict only is never a column.
+    let (shown_kinds, folded_kinds): (Vec<AnomalyKind>, Vec<AnomalyKind>) = AnomalyKind::ALL
+        .iter()
+        .filter(|k| !k.is_jepsen_verdict_only())
+        .partition(|k| {
             runs.values()
                 .any(|r| r.exercised.contains(k) || r.counts.get(k).is_some_and(|n| *n > 0))
         });

@@ -36,6 +36,7 @@ fn anomaly_kinds_keep_their_published_names() {
             "G1c",
             "G1c-process",
             "G1c-realtime",
+            "empty-transaction-graph",
         ]
     );
     for kind in AnomalyKind::ALL {

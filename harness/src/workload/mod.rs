@@ -10,6 +10,7 @@ pub mod group;
 pub mod hosts;
 pub mod producer;
 pub mod transactional;
+pub mod txn_mixed;
 
 pub use final_read::FinalReads;
 pub use hosts::ClientHost;
@@ -49,6 +50,32 @@ pub struct WorkloadSpec {
     pub commit_mode: logjam_checker::CommitMode,
     /// Simulated time one processing step takes.
     pub processing_ms: u64,
+    /// What a transactional producer's `txn` operations hold: sends only, or
+    /// Jepsen's transactional mode, sends and polls mixed (`txn_mixed`).
+    /// Ignored unless producers are transactional (`transactional.id`), so
+    /// a sweep may cross the scenario with any preset. Left out of a
+    /// written scenario at its default.
+    #[serde(skip_serializing_if = "TxnMode::is_sends")]
+    pub txn_mode: TxnMode,
+}
+
+/// What the micro-operations of a transactional process's `txn` are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TxnMode {
+    /// 1–4 sends per transaction (`transactional`).
+    #[default]
+    Sends,
+    /// Jepsen's transactional mode: each process is a transactional producer
+    /// and a consumer, its transactions 1–4 micro-ops each a send or a poll,
+    /// the consumed positions sent to the transaction (`txn_mixed`).
+    Mixed,
+}
+
+impl TxnMode {
+    pub fn is_sends(&self) -> bool {
+        *self == TxnMode::Sends
+    }
 }
 
 impl Default for WorkloadSpec {
@@ -62,6 +89,7 @@ impl Default for WorkloadSpec {
             group_consumers: 0,
             commit_mode: logjam_checker::CommitMode::AfterProcessing,
             processing_ms: 20,
+            txn_mode: TxnMode::Sends,
         }
     }
 }
@@ -151,9 +179,11 @@ pub fn key(tp: &TopicPartition) -> String {
 }
 
 /// The cluster configuration the workload runs with: with a consumer group,
-/// its group id and the earliest reset ([`group::cluster_config`]).
+/// its group id and the earliest reset ([`group::cluster_config`]); with
+/// mixed transactions, a group id too ([`txn_mixed::cluster_config`]).
 pub fn cluster_config(spec: &WorkloadSpec, config: ClusterConfig) -> ClusterConfig {
-    group::cluster_config(spec.group_consumers, config)
+    let config = group::cluster_config(spec.group_consumers, config);
+    txn_mixed::cluster_config(spec.txn_mode, config)
 }
 
 /// The names of the workload's client hosts, in the order [`install`]

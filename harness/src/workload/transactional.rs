@@ -6,7 +6,7 @@
 //! (HISTORY.md): `ok` committed, `fail` aborted, `info` unknown. A fenced
 //! (fatal) producer is closed and the process starts a new one with the same
 //! transactional.id, as an application would.
-use super::{key, now_ns, Shared, WorkloadSpec};
+use super::{key, now_ns, Shared, TxnMode, WorkloadSpec};
 use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
 use logjam_models::config::ClusterConfig;
 use logjam_models::producer::{TransactionalProducer, TxnClientError, TxnErrorClass};
@@ -27,10 +27,11 @@ pub fn install(
     config: &ClusterConfig,
     shared: Shared,
 ) {
-    let (config, processes, interval_ms) = (
+    let (config, processes, interval_ms, mode) = (
         config.clone(),
         spec.processes_per_producer,
         spec.send_interval_ms,
+        spec.txn_mode,
     );
     let host_name = host.to_string();
     sim.client(host, async move {
@@ -39,13 +40,23 @@ pub fn install(
                 let mut producer_config = config.producer.clone();
                 let base = producer_config.transactional_id.clone().unwrap_or_default();
                 producer_config.transactional_id = Some(format!("{base}-{host_name}-{i}"));
-                tokio::task::spawn_local(txn_loop(
-                    producer_config,
-                    config.brokers,
-                    shared.clone(),
-                    interval_ms,
-                    host_name.clone(),
-                ))
+                match mode {
+                    TxnMode::Sends => tokio::task::spawn_local(txn_loop(
+                        producer_config,
+                        config.brokers,
+                        shared.clone(),
+                        interval_ms,
+                        host_name.clone(),
+                    )),
+                    TxnMode::Mixed => tokio::task::spawn_local(super::txn_mixed::mixed_loop(
+                        producer_config,
+                        config.consumer.clone(),
+                        config.brokers,
+                        shared.clone(),
+                        interval_ms,
+                        host_name.clone(),
+                    )),
+                }
             })
             .collect();
         for t in tasks {
@@ -56,7 +67,7 @@ pub fn install(
 }
 
 /// A producer that has run `init_transactions`, or `None` if that failed.
-async fn initialised(
+pub(super) async fn initialised(
     config: &logjam_models::config::ProducerConfig,
     brokers: u32,
 ) -> Option<TransactionalProducer> {
@@ -159,34 +170,46 @@ async fn run_transaction(
             }
         }
     }
+    let (op_type, error) = end_transaction(p, failed, abort_on_purpose).await;
+    (op_type, offsets, error)
+}
+
+/// End a transaction whose body ran: abort it after the body's first error
+/// (`failed`) or on purpose, else commit it. Its outcome as a `txn` op
+/// records it (ok committed, fail aborted, info unknown), and the error.
+pub(super) async fn end_transaction(
+    p: &mut TransactionalProducer,
+    failed: Option<TxnClientError>,
+    abort_on_purpose: bool,
+) -> (OpType, Option<String>) {
     if let Some(e) = failed {
         if e.class == TxnErrorClass::Fatal {
             // Fenced mid-transaction: whoever fenced it aborts it, but this
             // process cannot know that it has.
-            return (OpType::Info, offsets, Some(e.error));
+            return (OpType::Info, Some(e.error));
         }
         return match p.abort_transaction().await {
-            Ok(()) => (OpType::Fail, offsets, Some(e.error)),
-            Err(abort) => (OpType::Info, offsets, Some(abort.error)),
+            Ok(()) => (OpType::Fail, Some(e.error)),
+            Err(abort) => (OpType::Info, Some(abort.error)),
         };
     }
     if abort_on_purpose {
         return match p.abort_transaction().await {
-            Ok(()) => (OpType::Fail, offsets, Some("aborted on purpose".into())),
-            Err(e) => (OpType::Info, offsets, Some(e.error)),
+            Ok(()) => (OpType::Fail, Some("aborted on purpose".into())),
+            Err(e) => (OpType::Info, Some(e.error)),
         };
     }
     match p.commit_transaction().await {
-        Ok(()) => (OpType::Ok, offsets, None),
+        Ok(()) => (OpType::Ok, None),
         // Refused outright (fenced on the only EndTxn): the transaction was
         // aborted by whoever fenced the producer.
         Err(e) if e.definitely_not_done && e.error == "PRODUCER_FENCED" => {
-            (OpType::Fail, offsets, Some(e.error))
+            (OpType::Fail, Some(e.error))
         }
         Err(e) if e.class == TxnErrorClass::Abortable => match p.abort_transaction().await {
-            Ok(()) => (OpType::Fail, offsets, Some(e.error)),
-            Err(abort) => (OpType::Info, offsets, Some(abort.error)),
+            Ok(()) => (OpType::Fail, Some(e.error)),
+            Err(abort) => (OpType::Info, Some(abort.error)),
         },
-        Err(e) => (OpType::Info, offsets, Some(e.error)),
+        Err(e) => (OpType::Info, Some(e.error)),
     }
 }
