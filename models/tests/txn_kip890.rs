@@ -387,7 +387,9 @@ fn delayed_end_txn(legacy_v1: bool) -> LateEnd {
         p.send(tp(0), record(1)).await.expect("N 1");
         ns.set(true);
         wait_for(&gc).await;
-        p.commit_transaction().await.expect("N commits (retried at X)");
+        p.commit_transaction()
+            .await
+            .expect("N commits (retried at X)");
         nd.set(true);
         p.begin_transaction().unwrap();
         p.send(tp(1), record(2)).await.expect("N+1 2");
@@ -526,7 +528,9 @@ fn version_2_fences_the_delayed_end_txn() {
         r.states
     );
     assert!(
-        r.fenced.iter().any(|&(b, late, current)| b == a && late < current),
+        r.fenced
+            .iter()
+            .any(|&(b, late, current)| b == a && late < current),
         "A refused the held EndTxn as PRODUCER_FENCED: {:?}",
         r.fenced
     );

@@ -142,7 +142,10 @@ fn version_1_hangs_a_transaction_within_the_seed_budget_by_a_late_write() {
 fn held_links(out: &RunOutput) -> Vec<(String, String, u64, u64)> {
     let mut open: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut windows = Vec::new();
-    let link = |s: &str| s.split_once('–').map(|(c, n)| (c.to_string(), n.to_string()));
+    let link = |s: &str| {
+        s.split_once('–')
+            .map(|(c, n)| (c.to_string(), n.to_string()))
+    };
     for f in &out.faults {
         let client = f.value.get("client").and_then(|v| v.as_str());
         let node = f.value.get("node").and_then(|v| v.as_str());
