@@ -56,11 +56,16 @@ fn a_fence_written_before_a_coordinator_crash_is_finished_by_the_next_coordinato
         wait_for(&c).await;
         *l.borrow_mut() = Some(p.commit_transaction().await);
     });
-    assert!(t.run_until(20_000, |_| opened.get()), "the first transaction is open");
+    assert!(
+        t.run_until(20_000, |_| opened.get()),
+        "the first transaction is open"
+    );
     let second_epoch = Rc::new(Cell::new(-1i16));
     let s = second_epoch.clone();
     let (_, second_done) = t.txn_client(config.clone(), move |mut p| async move {
-        p.init_transactions().await.expect("the second producer initialises");
+        p.init_transactions()
+            .await
+            .expect("the second producer initialises");
         s.set(p.producer_id_and_epoch().1);
         p.begin_transaction().unwrap();
         p.send(tp(0), record(3)).await.expect("send 3");
@@ -89,8 +94,10 @@ fn a_fence_written_before_a_coordinator_crash_is_finished_by_the_next_coordinato
     );
     let events = t.events();
     assert!(
-        !events.iter().any(|e| e.at_ms <= crashed_at
-            && matches!(e.event, ClusterEvent::TxnMarkerWritten { .. })),
+        !events
+            .iter()
+            .any(|e| e.at_ms <= crashed_at
+                && matches!(e.event, ClusterEvent::TxnMarkerWritten { .. })),
         "the crash came before any marker of the fence's abort"
     );
     let e0 = first_epoch.get();

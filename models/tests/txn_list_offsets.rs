@@ -52,13 +52,19 @@ fn reset_to_latest_during_a_transaction() -> (Seen, Seen) {
         wait_for(&s[1]).await;
         p.commit_transaction().await.expect("second commit");
     });
-    assert!(t.run_until(20_000, |_| steps[0].get()), "the transaction is open");
+    assert!(
+        t.run_until(20_000, |_| steps[0].get()),
+        "the transaction is open"
+    );
     // Let the open transaction's record replicate: the HW passes it.
     t.run_for(500);
     let mut seen = Vec::new();
-    for (i, isolation) in [IsolationLevel::ReadCommitted, IsolationLevel::ReadUncommitted]
-        .into_iter()
-        .enumerate()
+    for (i, isolation) in [
+        IsolationLevel::ReadCommitted,
+        IsolationLevel::ReadUncommitted,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let out: Rc<RefCell<Seen>> = Rc::default();
         seen.push(out.clone());
@@ -91,7 +97,10 @@ fn reset_to_latest_during_a_transaction() -> (Seen, Seen) {
         "both readers reset"
     );
     steps[1].set(true);
-    assert!(t.run_until(20_000, |_| done.get()), "the transaction committed");
+    assert!(
+        t.run_until(20_000, |_| done.get()),
+        "the transaction committed"
+    );
     t.run_for(5_000);
     let take = |s: &Rc<RefCell<Seen>>| std::mem::take(&mut *s.borrow_mut());
     (take(&seen[0]), take(&seen[1]))

@@ -94,7 +94,10 @@ fn member_joins_during_transaction(commit: bool) -> (TestCluster, Option<i64>, u
         end.expect("the second transaction ends");
         s[2].set(true);
     });
-    assert!(t.run_until(20_000, |_| steps[0].get()), "the transaction is open");
+    assert!(
+        t.run_until(20_000, |_| steps[0].get()),
+        "the transaction is open"
+    );
     let first: FirstReads = Rc::default();
     let reads = first.clone();
     let consumer = config.consumer.clone();
@@ -155,8 +158,8 @@ fn a_member_waits_for_a_pending_transactional_commit_and_starts_at_it() {
 }
 
 #[test]
-fn a_member_waits_for_a_pending_transactional_commit_and_after_an_abort_starts_at_the_older_offset(
-) {
+fn a_member_waits_for_a_pending_transactional_commit_and_after_an_abort_starts_at_the_older_offset()
+{
     let (mut t, started, _) = member_joins_during_transaction(false);
     assert_eq!(
         started,

@@ -16,8 +16,7 @@ use crate::events::ClusterEvent;
 use crate::group::assignor::Subscription;
 use crate::group::membership::{Group, JoinRequest};
 use crate::group::offsets::{
-    commit_batch, group_metadata_batch, read_group, txn_commit_batch, unstable_partitions,
-    GroupLog,
+    commit_batch, group_metadata_batch, read_group, txn_commit_batch, unstable_partitions, GroupLog,
 };
 use crate::group::protocol::{
     CommittedOffset, FetchedOffset, GroupError, GroupRequest, GroupResponse, Joined,
