@@ -456,6 +456,10 @@ fn rewind_reason(sem: &Semantics, faults: &FaultClasses) -> Option<&'static str>
     }
 }
 
+/// The reason when no row of the table makes a promise and no setting is to
+/// blame; it reads after "not promised by".
+const NO_ROW: &str = "the promise table: no row of it makes this promise for this configuration";
+
 fn why_not(name: PromiseName, sem: &Semantics, faults: &FaultClasses) -> String {
     let rewind = rewind_reason(sem, faults);
     match name {
@@ -467,7 +471,13 @@ fn why_not(name: PromiseName, sem: &Semantics, faults: &FaultClasses) -> String 
                 sem.min_insync_replicas
             ),
             (Acks::All, Some(r)) => r.into(),
-            (Acks::All, None) => "not made by the promise table for this configuration".into(),
+            (Acks::All, None) if sem.transactional && sem.transactions_can_mix(faults) => {
+                "logjam.legacy.transaction.v1 under pauses, delayed requests, partitions or crashes: a delayed produce that lands after its \
+                 transaction's ABORT marker can be committed by the next transaction, which proves the aborted one committed while its \
+                 other writes stay aborted (KIP-890)"
+                    .into()
+            }
+            (Acks::All, None) => NO_ROW.into(),
         },
         PromiseName::NoDuplicates => {
             if sem.idempotent() {
@@ -489,7 +499,7 @@ fn why_not(name: PromiseName, sem: &Semantics, faults: &FaultClasses) -> String 
             ),
         },
         PromiseName::ConsistentOffsets => rewind
-            .unwrap_or("not made by the promise table for this configuration")
+            .unwrap_or(NO_ROW)
             .into(),
         PromiseName::NoAbortedReads | PromiseName::NoTornTransactions => {
             let durable = sem.acks == Acks::All && sem.min_insync_replicas >= 2 && rewind.is_none();
@@ -511,7 +521,7 @@ fn why_not(name: PromiseName, sem: &Semantics, faults: &FaultClasses) -> String 
                     rewind.map(|r| format!("; {r}")).unwrap_or_default()
                 )
             } else {
-                "not made by the promise table for this configuration".into()
+                NO_ROW.into()
             }
         }
         PromiseName::NoLostProcessing | PromiseName::NoDuplicateProcessing => {
@@ -531,7 +541,7 @@ fn why_not(name: PromiseName, sem: &Semantics, faults: &FaultClasses) -> String 
                     sem.min_insync_replicas,
                     rewind.map(|r| format!("; {r}")).unwrap_or_default()
                 ),
-                _ => "not made by the promise table for this configuration".into(),
+                _ => NO_ROW.into(),
             }
         }
     }

@@ -10,31 +10,45 @@ use super::result::{KeyLag, SeriesPoint, SERIES_POINTS};
 use crate::history::{History, MicroOp, Op, OpType, OpValue, Process};
 use std::collections::BTreeMap;
 
-/// Per key, the highest offset each op read or sent.
-fn max_offsets(op: &Op) -> BTreeMap<&str, i64> {
-    let mut out: BTreeMap<&str, i64> = BTreeMap::new();
+/// A key, interned: this pass looks keys up once per poll per key held, so
+/// they are small integers rather than strings (issue 13, "Speed").
+type KeyId = usize;
+
+#[derive(Default)]
+struct KeyIds<'h> {
+    ids: OrderedMap<&'h str, KeyId>,
+}
+
+impl<'h> KeyIds<'h> {
+    fn id(&mut self, key: &'h str) -> KeyId {
+        let next = self.ids.len();
+        *self.ids.entry(key).or_insert(next)
+    }
+}
+
+/// Per key, the highest offset an op read or sent, into `out` (cleared first).
+fn max_offsets<'h>(op: &'h Op, keys: &mut KeyIds<'h>, out: &mut Vec<(KeyId, i64)>) {
+    out.clear();
+    let mut note = |key: KeyId, offset: i64| match out.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, o)) => *o = (*o).max(offset),
+        None => out.push((key, offset)),
+    };
     for micro in op.value.micro_ops() {
         match micro {
             MicroOp::Send {
                 key,
                 offset: Some(o),
                 ..
-            } => {
-                let e = out.entry(key.as_str()).or_insert(*o);
-                *e = (*e).max(*o);
-            }
+            } => note(keys.id(key), *o),
             MicroOp::Poll { reads: Some(reads) } => {
                 for (key, records) in reads {
-                    let e = out.entry(key.as_str()).or_insert(-1);
-                    for (o, _) in records {
-                        *e = (*e).max(*o);
-                    }
+                    let highest = records.iter().map(|(o, _)| *o).fold(-1, i64::max);
+                    note(keys.id(key), highest);
                 }
             }
             _ => {}
         }
     }
-    out
 }
 
 /// When each offset of a key was first known to exist: breakpoints
@@ -56,6 +70,24 @@ impl Known {
     }
 }
 
+/// A key a process holds: its position, and when the offset after it was
+/// first known to exist (`Known::since`, computed when the position moves,
+/// not at every poll).
+#[derive(Clone, Copy)]
+struct Held {
+    offset: i64,
+    since: Option<u64>,
+}
+
+impl Held {
+    fn at(offset: i64, known: &[Known], key: KeyId) -> Self {
+        Held {
+            offset,
+            since: known.get(key).and_then(|k| k.since(offset + 1)),
+        }
+    }
+}
+
 pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
     let pairs = history.pairs();
     let mut invoked_at: Vec<Option<u64>> = vec![None; history.ops.len()];
@@ -66,9 +98,12 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
             }
         }
     }
+    drop(pairs);
     let is_client_rw =
         |op: &Op| !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn");
-    let mut known: BTreeMap<&str, Known> = BTreeMap::new();
+    let mut keys = KeyIds::default();
+    let mut highest: Vec<(KeyId, i64)> = Vec::new();
+    let mut known: Vec<Known> = Vec::new();
     for op in &history.ops {
         let (true, true, Some(t)) = (
             matches!(op.op_type, OpType::Ok | OpType::Info),
@@ -77,8 +112,12 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
         ) else {
             continue;
         };
-        for (k, o) in max_offsets(op) {
-            known.entry(k).or_default().note(o, t);
+        max_offsets(op, &mut keys, &mut highest);
+        for &(k, o) in &highest {
+            if known.len() <= k {
+                known.resize_with(k + 1, Known::default);
+            }
+            known[k].note(o, t);
         }
     }
     // Lags go straight into SERIES_POINTS equal spans of the history's time,
@@ -86,38 +125,49 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
     let times = history.ops.iter().filter_map(|op| op.time_ns);
     let (lo, hi) = times.fold((u64::MAX, 0), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let span = hi.saturating_sub(lo) / SERIES_POINTS as u64 + 1;
-    let mut positions: OrderedMap<&Process, BTreeMap<&str, i64>> = OrderedMap::default();
-    let mut lags: BTreeMap<&str, KeyLag> = BTreeMap::new();
-    let mut spans: BTreeMap<&str, Vec<Option<SeriesPoint>>> = BTreeMap::new();
+    let mut positions: OrderedMap<&Process, OrderedMap<KeyId, Held>> = OrderedMap::default();
+    // Per key id: its worst lag so far, and the worst in each span.
+    let mut lags: Vec<Option<KeyLag>> = Vec::new();
+    let mut spans: Vec<Vec<Option<SeriesPoint>>> = Vec::new();
     for (pos, op) in history.ops.iter().enumerate() {
         if op.op_type != OpType::Ok || op.process.is_nemesis() {
             continue;
         }
         match (op.f.as_str(), &op.value) {
-            ("assign", OpValue::Keys(keys)) => {
+            ("assign", OpValue::Keys(assigned)) => {
                 let held = positions.entry(&op.process).or_default();
-                let kept: BTreeMap<&str, i64> = keys
+                let kept: OrderedMap<KeyId, Held> = assigned
                     .iter()
-                    .map(|k| (k.as_str(), held.get(k.as_str()).copied().unwrap_or(-1)))
+                    .map(|k| {
+                        let k = keys.id(k);
+                        (k, held.get(&k).copied().unwrap_or(Held::at(-1, &known, k)))
+                    })
                     .collect();
                 *held = kept;
             }
             ("subscribe", _) => {
-                positions.insert(&op.process, BTreeMap::new());
+                positions.insert(&op.process, OrderedMap::default());
             }
             ("poll" | "txn", _) => {
                 let Some(invoke_ns) = invoked_at.get(pos).copied().flatten().or(op.time_ns) else {
                     continue;
                 };
                 let held = positions.entry(&op.process).or_default();
-                for (k, o) in max_offsets(op) {
-                    let e = held.entry(k).or_insert(o);
-                    *e = (*e).max(o);
+                max_offsets(op, &mut keys, &mut highest);
+                for &(k, o) in &highest {
+                    let h = held.entry(k).or_insert(Held::at(o, &known, k));
+                    if o > h.offset {
+                        *h = Held::at(o, &known, k);
+                    }
                 }
-                for (&k, &offset) in held.iter() {
-                    let since = known.get(k).and_then(|kn| kn.since(offset + 1));
-                    let lag = since.map_or(0, |t| invoke_ns.saturating_sub(t));
-                    let worst = lags.entry(k).or_insert_with(|| KeyLag {
+                if lags.len() < keys.ids.len() {
+                    lags.resize_with(keys.ids.len(), || None);
+                    spans.resize_with(keys.ids.len(), Vec::new);
+                }
+                let bucket = (invoke_ns.saturating_sub(lo) / span) as usize;
+                for (&k, h) in held.iter() {
+                    let lag = h.since.map_or(0, |t| invoke_ns.saturating_sub(t));
+                    let worst = lags[k].get_or_insert_with(|| KeyLag {
                         worst_lag_ns: lag,
                         worst_at_ns: invoke_ns,
                         worst_process: Some(op.process.clone()),
@@ -128,17 +178,16 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
                         worst.worst_at_ns = invoke_ns;
                         worst.worst_process = Some(op.process.clone());
                     }
-                    let point = SeriesPoint {
-                        time_ns: invoke_ns,
-                        value: lag,
-                    };
-                    let bucket = (invoke_ns.saturating_sub(lo) / span) as usize;
-                    let k_spans = spans
-                        .entry(k)
-                        .or_insert_with(|| vec![None; SERIES_POINTS + 1]);
+                    let k_spans = &mut spans[k];
+                    if k_spans.is_empty() {
+                        k_spans.resize(SERIES_POINTS + 1, None);
+                    }
                     if let Some(slot) = k_spans.get_mut(bucket) {
                         if slot.is_none_or(|p| lag > p.value) {
-                            *slot = Some(point);
+                            *slot = Some(SeriesPoint {
+                                time_ns: invoke_ns,
+                                value: lag,
+                            });
                         }
                     }
                 }
@@ -146,13 +195,15 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
             _ => {}
         }
     }
-    for (k, lag) in lags.iter_mut() {
-        lag.series = spans
-            .remove(k)
-            .unwrap_or_default()
-            .into_iter()
-            .flatten()
-            .collect();
+    let mut out = BTreeMap::new();
+    for (&name, &k) in &keys.ids {
+        if let Some(mut lag) = lags.get_mut(k).and_then(Option::take) {
+            lag.series = std::mem::take(&mut spans[k])
+                .into_iter()
+                .flatten()
+                .collect();
+            out.insert(name.to_string(), lag);
+        }
     }
-    lags.into_iter().map(|(k, l)| (k.to_string(), l)).collect()
+    out
 }

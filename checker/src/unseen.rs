@@ -60,58 +60,61 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
 /// Unseen values over time: one point per `ok` send, poll or txn completion
 /// that carries a time (total over keys).
 pub(crate) fn series(facts: &Facts<'_>) -> Vec<SeriesPoint> {
-    // (completion position, what, value id), what being 0 for the op
-    // itself (a point even when it sent and read nothing), 1 a send, 2 a
-    // read: an op's sends before its reads, as Jepsen merges both before
-    // counting.
-    let mut events: Vec<(usize, u8, usize)> = Vec::new();
-    for pair in &facts.pairs {
-        let Some(done) = pair.completion else {
-            continue;
-        };
-        if facts.ops.get(done).is_some_and(|op| {
-            op.op_type == OpType::Ok
-                && !op.process.is_nemesis()
-                && matches!(op.f.as_str(), "send" | "poll" | "txn")
-        }) {
-            events.push((done, 0, 0));
+    // Per completion position, where its `ok` sends start in `Facts::writes`
+    // and its `ok` polls in `Facts::polls` (each op's are adjacent), so the
+    // completions are visited in history order without sorting every send
+    // and read (issue 13, "Speed": that sort was the check's largest
+    // allocation).
+    let n = facts.ops.len();
+    let (mut sends_at, mut polls_at) = (vec![NONE; n], vec![NONE; n]);
+    for (id, w) in facts.writes.iter().enumerate().rev() {
+        if let (OpType::Ok, Some(slot)) = (
+            w.outcome,
+            w.pair.completion.and_then(|d| sends_at.get_mut(d)),
+        ) {
+            *slot = id as u32;
         }
     }
-    for w in facts.writes.iter().filter(|w| w.outcome == OpType::Ok) {
-        if let Some(done) = w.pair.completion {
-            events.push((done, 1, w.value_id));
+    for (id, p) in facts.polls.iter().enumerate().rev() {
+        if let (OpType::Ok, Some(slot)) = (p.outcome, polls_at.get_mut(p.op)) {
+            *slot = id as u32;
         }
     }
-    for poll in facts.polls.iter().filter(|p| p.outcome == OpType::Ok) {
-        for r in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-            events.push((poll.op, 2, r.value_id));
-        }
-    }
-    events.sort_unstable();
     // Per value: 0 nothing yet, 1 sent and unseen, 2 read.
     let mut state = vec![0u8; facts.values.len()];
     let mut unseen: u64 = 0;
     let mut points: Vec<SeriesPoint> = Vec::new();
-    for group in events.chunk_by(|a, b| a.0 == b.0) {
-        for &(_, what, v) in group {
-            let Some(s) = state.get_mut(v).filter(|_| what > 0) else {
-                continue;
-            };
-            match (what, *s) {
-                (1, 0) => {
-                    *s = 1;
-                    unseen += 1;
-                }
-                (2, 1) => {
-                    *s = 2;
-                    unseen = unseen.saturating_sub(1);
-                }
-                (2, 0) => *s = 2,
-                _ => {}
+    for (done, op) in facts.ops.iter().enumerate() {
+        let counted = op.op_type == OpType::Ok
+            && !op.process.is_nemesis()
+            && matches!(op.f.as_str(), "send" | "poll" | "txn");
+        let (first_send, first_poll) = (sends_at[done], polls_at[done]);
+        if !counted && first_send == NONE && first_poll == NONE {
+            continue;
+        }
+        // An op's sends before its reads, as Jepsen merges both before
+        // counting.
+        let sends = facts.writes.get(first_send as usize..).unwrap_or_default();
+        for w in sends.iter().take_while(|w| w.pair.completion == Some(done)) {
+            if let Some(s @ 0) = state.get_mut(w.value_id) {
+                *s = 1;
+                unseen += 1;
             }
         }
-        let at = group.first().and_then(|&(op, _, _)| facts.ops.get(op));
-        if let Some(time_ns) = at.and_then(|op| op.time_ns) {
+        let polls = facts.polls.get(first_poll as usize..).unwrap_or_default();
+        for poll in polls.iter().take_while(|p| p.op == done) {
+            for r in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+                match state.get_mut(r.value_id) {
+                    Some(s @ 1) => {
+                        *s = 2;
+                        unseen = unseen.saturating_sub(1);
+                    }
+                    Some(s @ 0) => *s = 2,
+                    _ => {}
+                }
+            }
+        }
+        if let Some(time_ns) = op.time_ns {
             points.push(SeriesPoint {
                 time_ns,
                 value: unseen,
@@ -120,3 +123,6 @@ pub(crate) fn series(facts: &Facts<'_>) -> Vec<SeriesPoint> {
     }
     points
 }
+
+/// No send or poll completes at a position.
+const NONE: u32 = u32::MAX;

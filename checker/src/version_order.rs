@@ -46,47 +46,65 @@ pub(crate) struct VersionOrder {
     by_value: Vec<u32>,
 }
 
+/// One value placed at one offset of a key: by a read (`read`), or by the
+/// offset a committed send was given. Ordered as a key's log is built: by
+/// offset, then by the op that placed it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Placement {
+    offset: i64,
+    op: usize,
+    value_id: usize,
+    read: bool,
+}
+
 impl VersionOrder {
     pub fn build(facts: &Facts<'_>) -> Self {
         let committed = must_have_committed(facts);
-        // (key, offset, op, value, read): sorted, so each key's offsets come
-        // in order and each offset's values in the order first placed.
-        let mut placed: Vec<(KeyId, i64, usize, usize, bool)> = Vec::new();
-        for poll in &facts.polls {
-            for r in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-                placed.push((poll.key, r.offset, poll.op, r.value_id, true));
+        // Per key, the polls and committed sends that place values in it, so
+        // each key's placements are gathered and sorted alone (issue 13,
+        // "Speed": one sort of every read at once held them all and was
+        // the checker's largest allocation).
+        let mut polls_of: Vec<Vec<usize>> = vec![Vec::new(); facts.keys.len()];
+        for (id, poll) in facts.polls.iter().enumerate() {
+            if let Some(list) = polls_of.get_mut(poll.key) {
+                list.push(id);
             }
         }
+        let mut writes_of: Vec<Vec<usize>> = vec![Vec::new(); facts.keys.len()];
         for (id, w) in facts.writes.iter().enumerate() {
-            let (Some(offset), Some(done), true) = (
-                w.offset,
-                w.pair.completion,
-                committed.get(id).copied().unwrap_or(false),
-            ) else {
-                continue;
-            };
-            placed.push((w.key, offset, done, w.value_id, false));
+            let placed = w.offset.is_some()
+                && w.pair.completion.is_some()
+                && committed.get(id).copied().unwrap_or(false);
+            if let (true, Some(list)) = (placed, writes_of.get_mut(w.key)) {
+                list.push(id);
+            }
         }
-        placed.sort_unstable();
-        let mut logs: Vec<Vec<Slot>> = (0..facts.keys.len()).map(|_| Vec::new()).collect();
-        for (key, offset, op, value_id, read) in placed {
-            let Some(log) = logs.get_mut(key) else {
-                continue;
-            };
-            if log.last().is_none_or(|s| s.offset != offset) {
-                log.push(Slot {
-                    offset,
-                    values: Vec::new(),
-                });
+        let mut placed: Vec<Placement> = Vec::new();
+        let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(facts.keys.len());
+        for (polls, writes) in polls_of.iter().zip(&writes_of) {
+            placed.clear();
+            for poll in polls.iter().filter_map(|&p| facts.polls.get(p)) {
+                for r in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+                    placed.push(Placement {
+                        offset: r.offset,
+                        op: poll.op,
+                        value_id: r.value_id,
+                        read: true,
+                    });
+                }
             }
-            let Some(slot) = log.last_mut() else {
-                continue;
-            };
-            let read = read.then_some(op);
-            match slot.values.iter_mut().find(|p| p.value_id == value_id) {
-                Some(p) => p.read = p.read.or(read),
-                None => slot.values.push(Placed { value_id, op, read }),
+            for w in writes.iter().filter_map(|&w| facts.writes.get(w)) {
+                if let (Some(offset), Some(done)) = (w.offset, w.pair.completion) {
+                    placed.push(Placement {
+                        offset,
+                        op: done,
+                        value_id: w.value_id,
+                        read: false,
+                    });
+                }
             }
+            placed.sort_unstable();
+            logs.push(log_of(&placed));
         }
         let n = facts.values.len();
         let (mut first_index, mut last_index, mut by_value) =
@@ -188,6 +206,32 @@ impl VersionOrder {
         };
         (i + 1..j).filter_map(|x| self.value_at(key, x)).collect()
     }
+}
+
+/// A key's slots, in offset order, from its placements sorted.
+fn log_of(placed: &[Placement]) -> Vec<Slot> {
+    let mut log: Vec<Slot> = Vec::new();
+    for p in placed {
+        if log.last().is_none_or(|s| s.offset != p.offset) {
+            log.push(Slot {
+                offset: p.offset,
+                values: Vec::new(),
+            });
+        }
+        let Some(slot) = log.last_mut() else {
+            continue;
+        };
+        let read = p.read.then_some(p.op);
+        match slot.values.iter_mut().find(|v| v.value_id == p.value_id) {
+            Some(v) => v.read = v.read.or(read),
+            None => slot.values.push(Placed {
+                value_id: p.value_id,
+                op: p.op,
+                read,
+            }),
+        }
+    }
+    log
 }
 
 /// Per write: its op is `ok`, or `info` with one of its sends read by an

@@ -28,6 +28,9 @@ impl Admin {
 
     /// The committed offset of each of `partitions` in `group` (`None`:
     /// nothing committed), as the group's coordinator answers OffsetFetch.
+    /// Without require_stable, as Kafka's `ListConsumerGroupOffsetsOptions`
+    /// defaults (`requireStable = false`): a partition whose transactional
+    /// offset commit is pending answers its last committed offset.
     /// Each attempt asks the next bootstrap broker (starting at broker 2 of
     /// several) for the coordinator on a new connection, then the coordinator
     /// on another; an attempt that gets no answer, or an error, is retried
@@ -54,13 +57,17 @@ impl Admin {
                 let fetch = Request::Group(GroupRequest::OffsetFetch {
                     group: group.to_string(),
                     partitions: partitions.to_vec(),
+                    require_stable: false,
                 });
                 if let Ok(Response::Group(GroupResponse::OffsetFetch(Ok(offsets)))) =
                     coordinator.call(&fetch, timeout_ms).await
                 {
                     return offsets
                         .into_iter()
-                        .map(|(tp, committed)| (tp, committed.map(|c| c.offset)))
+                        .map(|(tp, committed)| {
+                            let offset = committed.ok().flatten().map(|c| c.offset);
+                            (tp, offset)
+                        })
                         .collect();
                 }
             }

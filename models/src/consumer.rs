@@ -6,12 +6,12 @@ mod position;
 mod validation;
 
 use crate::batch::Record;
-use crate::config::{AutoOffsetReset, ConsumerConfig};
+use crate::config::{AutoOffsetReset, ConsumerConfig, IsolationLevel};
 use crate::error_code::ErrorCode;
 use crate::events::{ClusterEvent, EventLog};
 use crate::ids::{broker_host, next_bootstrap, BrokerId, TopicPartition, BROKER_PORT};
 use crate::metadata::MetadataImage;
-use crate::protocol::{FetchData, OffsetSpec, PartitionFetch, Request, Response};
+use crate::protocol::{FetchData, ListedOffset, OffsetSpec, PartitionFetch, Request, Response};
 use crate::rpc::Channel;
 use position::FetchPosition;
 use std::cell::RefCell;
@@ -149,9 +149,14 @@ impl Consumer {
         }
     }
 
-    /// The leader's HW for `tp` (ListOffsets latest), for final reads.
+    /// The leader's HW for `tp` (ListOffsets latest, read_uncommitted), for
+    /// final reads: they read up to everything written, so a read_committed
+    /// reader asks for the HW too and waits at an open transaction until it
+    /// ends (Kafka's `endOffsets` would answer such a reader the LSO).
     pub async fn end_offset(&mut self, tp: &TopicPartition) -> Option<i64> {
-        self.list_offset(tp, OffsetSpec::Latest).await
+        self.list_offset(tp, OffsetSpec::Latest, IsolationLevel::ReadUncommitted)
+            .await
+            .map(|listed| listed.offset)
     }
 
     /// One poll, as Kafka's `poll(Duration)` with `logjam.poll.timeout.ms`: send
@@ -391,15 +396,35 @@ impl Consumer {
             AutoOffsetReset::Latest => OffsetSpec::Latest,
             AutoOffsetReset::None => return Err(ConsumerError::NoOffset(tp.clone())),
         };
-        let offset = self.list_offset(tp, spec).await;
-        if let Some(o) = offset {
+        // The consumer's isolation level: read_committed resets `latest` to the
+        // LSO, not past an open transaction it would then never read.
+        let listed = self
+            .list_offset(tp, spec, self.config.isolation_level)
+            .await;
+        if let Some(listed) = listed {
+            // No epoch for the position, so no validation of it (Kafka's
+            // OffsetFetcherUtils.resetPositionIfNeeded: "This will ensure we
+            // skip validation"); the answer's leader epoch only says whether
+            // the metadata is behind (Kafka: updateLastSeenEpochIfNewer).
+            let known = self.metadata.leader(tp).map(|(_, epoch)| epoch);
+            if listed
+                .leader_epoch
+                .is_some_and(|epoch| known.is_none_or(|k| epoch > k))
+            {
+                self.metadata_stale = true;
+            }
             self.positions
-                .insert(tp.clone(), FetchPosition::unvalidated(o));
+                .insert(tp.clone(), FetchPosition::unvalidated(listed.offset));
         }
-        Ok(offset)
+        Ok(listed.map(|listed| listed.offset))
     }
 
-    async fn list_offset(&mut self, tp: &TopicPartition, spec: OffsetSpec) -> Option<i64> {
+    async fn list_offset(
+        &mut self,
+        tp: &TopicPartition,
+        spec: OffsetSpec,
+        isolation: IsolationLevel,
+    ) -> Option<ListedOffset> {
         if self.metadata_stale {
             self.refresh_metadata().await;
         }
@@ -409,6 +434,7 @@ impl Consumer {
                 &Request::ListOffsets {
                     tp: tp.clone(),
                     spec,
+                    isolation,
                 },
             )
             .await

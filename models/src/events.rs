@@ -264,6 +264,14 @@ pub enum ClusterEvent {
         generation: i32,
         members: Vec<String>,
     },
+    /// A group coordinator answered an OffsetFetch with require_stable
+    /// UNSTABLE_OFFSET_COMMIT for these partitions: a transactional offset
+    /// commit for each is pending (KIP-447), so the asking member waits.
+    OffsetFetchUnstable {
+        broker: BrokerId,
+        group: String,
+        partitions: Vec<TopicPartition>,
+    },
     /// A consumer validated its position after a leader change
     /// (OffsetsForLeaderEpoch, KIP-320) and found it truncated: the leader's
     /// log ends the position's epoch at `end_offset`, below `position`.

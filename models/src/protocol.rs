@@ -14,6 +14,17 @@ pub enum OffsetSpec {
     Latest,
 }
 
+/// A ListOffsets answer: the offset, and for `Latest` the partition's
+/// current leader epoch (KIP-320's ListOffsets v4 field, Kafka's
+/// Partition.fetchOffsetForTimestamp: `Optional.of(leaderEpoch)`). `None` for
+/// `Earliest` (Kafka would give the epoch of the log start's batch; nothing
+/// here uses it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedOffset {
+    pub offset: i64,
+    pub leader_epoch: Option<i32>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     Produce {
@@ -36,6 +47,9 @@ pub enum Request {
     ListOffsets {
         tp: TopicPartition,
         spec: OffsetSpec,
+        /// Latest under read_committed is the last stable offset, under
+        /// read_uncommitted the high watermark (KIP-98's ListOffsets v2).
+        isolation: IsolationLevel,
     },
     Metadata,
     InitProducerId,
@@ -118,7 +132,7 @@ pub enum Response {
         result: Result<FetchData, ErrorCode>,
     },
     ListOffsets {
-        result: Result<i64, ErrorCode>,
+        result: Result<ListedOffset, ErrorCode>,
     },
     Metadata(MetadataImage),
     InitProducerId {

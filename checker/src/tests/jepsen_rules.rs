@@ -351,6 +351,36 @@ fn values_no_ok_poll_read_are_unseen_over_time() {
     assert_eq!(values(&r, Unseen), vec![vec![s("b")]]);
 }
 
+/// The unseen count moves at each op's completion, in history order (not
+/// in order of invocation), and an op's sends count before its reads: a
+/// poll completing before the send it read, then a txn reading its own send.
+#[test]
+fn unseen_over_time_follows_completions_and_sends_before_reads() {
+    let r = check_text(&history(&[
+        o(0, 0, "invoke", "send", r#"[["send","x","a"]]"#),
+        o(1, 1, "invoke", "poll", r#"[["poll"]]"#),
+        o(2, 1, "ok", "poll", r#"[["poll",{"x":[[0,"a"]]}]]"#),
+        o(3, 0, "ok", "send", r#"[["send","x",[0,"a"]]]"#),
+        o(4, 2, "invoke", "txn", r#"[["send","x","b"],["poll"]]"#),
+        o(
+            5,
+            2,
+            "ok",
+            "txn",
+            r#"[["send","x",[1,"b"]],["poll",{"x":[[1,"b"]]}]]"#,
+        ),
+        o(6, 0, "invoke", "send", r#"[["send","x","c"]]"#),
+        o(7, 0, "ok", "send", r#"[["send","x",[2,"c"]]]"#),
+    ]));
+    let series: Vec<(u64, u64)> = r
+        .series
+        .unseen
+        .iter()
+        .map(|p| (p.time_ns, p.value))
+        .collect();
+    assert_eq!(series, vec![(2, 0), (3, 0), (5, 0), (7, 1)]);
+}
+
 /// kafka_test.clj `g1a-test`; only an `ok` reader counts.
 #[test]
 fn an_ok_read_of_a_failed_write_is_g1a() {

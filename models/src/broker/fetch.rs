@@ -10,7 +10,7 @@ use crate::error_code::ErrorCode;
 use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::leader_epoch::UNDEFINED_EPOCH;
 use crate::log::PartitionLog;
-use crate::protocol::{FetchData, FollowerFetch, Response};
+use crate::protocol::{FetchData, FollowerFetch, ListedOffset, OffsetSpec, Response};
 use tokio::time::Instant;
 
 pub async fn handle(
@@ -106,11 +106,7 @@ fn read_led(
         return Err(ErrorCode::OffsetOutOfRange);
     }
     let hw = r.high_watermark();
-    // The LSO: no read_committed consumer reads past an open transaction.
-    let lso = log
-        .producers()
-        .first_unstable_offset()
-        .map_or(hw, |first| first.min(hw));
+    let lso = last_stable_offset(r, log);
     // Followers replicate everything; consumers see only committed records.
     let limit = match (is_follower, isolation) {
         (true, _) => leo,
@@ -131,6 +127,56 @@ fn read_led(
         diverging: None,
         last_stable_offset: lso,
         aborted,
+    })
+}
+
+/// The LSO: no read_committed consumer reads past an open transaction.
+fn last_stable_offset(r: &Replica, log: &PartitionLog) -> i64 {
+    let hw = r.high_watermark();
+    log.producers()
+        .first_unstable_offset()
+        .map_or(hw, |first| first.min(hw))
+}
+
+/// ListOffsets on the leader of `tp` (Kafka's Partition.fetchOffsetForTimestamp):
+/// `Latest` is the last fetchable offset for the isolation level, the LSO
+/// under read_committed and the HW under read_uncommitted, so a
+/// read_committed consumer reset to latest starts at the first offset of the
+/// oldest open transaction rather than past it; it carries the current
+/// leader epoch. `Earliest` is the log start (always 0 here: no retention).
+pub fn list_offsets(
+    h: &BrokerHandle,
+    tp: &TopicPartition,
+    spec: OffsetSpec,
+    isolation: IsolationLevel,
+) -> Result<ListedOffset, ErrorCode> {
+    let b = h.state.borrow();
+    let r = b
+        .replicas
+        .get(tp)
+        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    if !r.is_leader() {
+        return Err(ErrorCode::NotLeaderOrFollower);
+    }
+    Ok(match spec {
+        OffsetSpec::Earliest => ListedOffset {
+            offset: 0,
+            leader_epoch: None,
+        },
+        OffsetSpec::Latest => {
+            let offset = match isolation {
+                IsolationLevel::ReadUncommitted => r.high_watermark(),
+                IsolationLevel::ReadCommitted => b
+                    .disk
+                    .borrow()
+                    .log(tp)
+                    .map_or(r.high_watermark(), |log| last_stable_offset(r, log)),
+            };
+            ListedOffset {
+                offset,
+                leader_epoch: Some(r.leader_epoch()),
+            }
+        }
     })
 }
 

@@ -16,9 +16,11 @@ use crate::events::ClusterEvent;
 use crate::group::assignor::Subscription;
 use crate::group::membership::{Group, JoinRequest};
 use crate::group::offsets::{
-    commit_batch, group_metadata_batch, read_group, txn_commit_batch, GroupLog,
+    commit_batch, group_metadata_batch, read_group, txn_commit_batch, unstable_partitions, GroupLog,
 };
-use crate::group::protocol::{CommittedOffset, GroupError, GroupRequest, GroupResponse, Joined};
+use crate::group::protocol::{
+    CommittedOffset, FetchedOffset, GroupError, GroupRequest, GroupResponse, Joined,
+};
 use crate::group::{is_internal, offsets_partition, OFFSETS_TOPIC};
 use crate::ids::{now_ms, TopicPartition};
 use crate::protocol::Response;
@@ -288,9 +290,11 @@ pub async fn handle(h: &BrokerHandle, req: GroupRequest) -> GroupResponse {
                 store_commit(h, &group, &member_id, generation, batch, timeout_ms).await,
             )
         }
-        GroupRequest::OffsetFetch { group, partitions } => {
-            GroupResponse::OffsetFetch(fetch_offsets(h, &group, partitions))
-        }
+        GroupRequest::OffsetFetch {
+            group,
+            partitions,
+            require_stable,
+        } => GroupResponse::OffsetFetch(fetch_offsets(h, &group, partitions, require_stable)),
     }
 }
 
@@ -403,27 +407,60 @@ async fn store_commit(
     }
 }
 
-/// Committed offsets: the log below the HW, read at the time of asking.
+/// Committed offsets: the log below the HW, read at the time of asking. With
+/// `require_stable` (KIP-447), a partition with a transactional offset commit
+/// still pending is answered UNSTABLE_OFFSET_COMMIT instead (Kafka's
+/// GroupMetadataManager.getOffsets: `requireStable &&
+/// group.hasPendingOffsetCommitsForTopicPartition(tp)`), and the answer is
+/// recorded as an `offset-fetch-unstable` event.
 fn fetch_offsets(
     h: &BrokerHandle,
     group: &str,
     partitions: Vec<TopicPartition>,
-) -> Result<Vec<(TopicPartition, Option<CommittedOffset>)>, GroupError> {
+    require_stable: bool,
+) -> Result<Vec<FetchedOffset>, GroupError> {
     let (_, tp) = with_group(h, group, |_, tp| tp.clone())?;
     let b = h.state.borrow();
     let hw = b.replicas.get(&tp).map_or(0, |r| r.high_watermark());
     let disk = b.disk.borrow();
-    let logged = disk
+    let (logged, unstable) = disk
         .log(&tp)
-        .map(|log| read_group(log, hw, group))
+        .map(|log| {
+            let unstable = if require_stable {
+                unstable_partitions(log, hw, group)
+            } else {
+                Default::default()
+            };
+            (read_group(log, hw, group), unstable)
+        })
         .unwrap_or_default();
-    Ok(partitions
+    let answer: Vec<FetchedOffset> = partitions
         .into_iter()
         .map(|p| {
-            let o = logged.offsets.get(&p).copied();
+            let o = if unstable.contains(&p) {
+                Err(GroupError::UnstableOffsetCommit)
+            } else {
+                Ok(logged.offsets.get(&p).copied())
+            };
             (p, o)
         })
-        .collect())
+        .collect();
+    let refused: Vec<TopicPartition> = answer
+        .iter()
+        .filter(|(_, o)| o.is_err())
+        .map(|(p, _)| p.clone())
+        .collect();
+    if !refused.is_empty() {
+        b.events.record(
+            now_ms(),
+            ClusterEvent::OffsetFetchUnstable {
+                broker: b.id,
+                group: group.to_string(),
+                partitions: refused,
+            },
+        );
+    }
+    Ok(answer)
 }
 
 /// Session expiry and join deadlines, for every group this broker holds.

@@ -15,7 +15,7 @@ use crate::events::EventLog;
 use crate::ids::{now_ms, BrokerId, TopicPartition, BROKER_PORT, CONTROLLER_HOST, CONTROLLER_PORT};
 use crate::log::PartitionLog;
 use crate::metadata::MetadataImage;
-use crate::protocol::{OffsetSpec, Request, Response};
+use crate::protocol::{Request, Response};
 use crate::rpc::{serve, Channel};
 use crate::storage::SharedDisk;
 use replica::Replica;
@@ -188,7 +188,13 @@ async fn handle_request(h: &BrokerHandle, req: Request) -> Option<Response> {
                 partitions: answers,
             })
         }
-        Request::ListOffsets { tp, spec } => Some(list_offsets(h, &tp, spec)),
+        Request::ListOffsets {
+            tp,
+            spec,
+            isolation,
+        } => Some(Response::ListOffsets {
+            result: fetch::list_offsets(h, &tp, spec, isolation),
+        }),
         Request::OffsetsForLeaderEpoch {
             tp,
             current_leader_epoch,
@@ -235,20 +241,6 @@ pub(crate) fn allocate_producer_id(h: &BrokerHandle) -> crate::ids::ProducerId {
     let mut disk = b.disk.borrow_mut();
     disk.next_producer_id += 1;
     i64::from(b.id) * 1_000_000_000 + disk.next_producer_id
-}
-
-fn list_offsets(h: &BrokerHandle, tp: &TopicPartition, spec: OffsetSpec) -> Response {
-    use crate::error_code::ErrorCode;
-    let b = h.state.borrow();
-    let result = match b.replicas.get(tp) {
-        None => Err(ErrorCode::UnknownTopicOrPartition),
-        Some(r) if !r.is_leader() => Err(ErrorCode::NotLeaderOrFollower),
-        Some(r) => Ok(match spec {
-            OffsetSpec::Earliest => 0,
-            OffsetSpec::Latest => r.high_watermark(),
-        }),
-    };
-    Response::ListOffsets { result }
 }
 
 /// Leaders drop followers that lag past `replica.lag.time.max.ms`.

@@ -359,6 +359,16 @@ impl GroupConsumer {
     /// A committed offset with an epoch is validated against the current
     /// leader before it is fetched from (KIP-320; Kafka's
     /// `refreshCommittedOffsets` seeks unvalidated with the committed epoch).
+    ///
+    /// The fetch asks for stable offsets (KIP-447): Kafka's consumer always
+    /// sets require_stable (ConsumerCoordinator.fetchCommittedOffsets builds
+    /// its OffsetFetchRequest with `requireStable = true`). A partition
+    /// answered UNSTABLE_OFFSET_COMMIT, a transactional offset commit for it
+    /// still pending, stays unpositioned and is asked again after
+    /// `retry.backoff.ms` (Kafka raises the retriable
+    /// UnstableOffsetCommitException and retries), instead of starting from
+    /// the older committed offset and reading again what the transaction
+    /// consumed.
     async fn position_new_partitions(&mut self) {
         if self.unpositioned.is_empty() {
             return;
@@ -366,15 +376,27 @@ impl GroupConsumer {
         let req = GroupRequest::OffsetFetch {
             group: self.group.clone(),
             partitions: self.unpositioned.iter().cloned().collect(),
+            require_stable: true,
         };
         match self.call(&req, self.config.request_timeout_ms).await {
             Ok(GroupResponse::OffsetFetch(Ok(offsets))) => {
+                let mut unstable = false;
                 for (tp, offset) in offsets {
-                    if let Some(o) = offset {
-                        self.fetcher
-                            .seek_with_epoch(tp.clone(), o.offset, o.leader_epoch);
+                    match offset {
+                        Ok(Some(o)) => {
+                            self.fetcher
+                                .seek_with_epoch(tp.clone(), o.offset, o.leader_epoch);
+                        }
+                        Ok(None) => {}
+                        Err(_) => {
+                            unstable = true;
+                            continue;
+                        }
                     }
                     self.unpositioned.remove(&tp);
+                }
+                if unstable {
+                    tokio::time::sleep(self.config.retry_backoff()).await;
                 }
             }
             Ok(GroupResponse::OffsetFetch(Err(e))) => self.on_error(e),

@@ -179,6 +179,45 @@ pub fn read_group(log: &PartitionLog, upto: i64, group: &str) -> GroupLog {
     out
 }
 
+/// The partitions of `group` with a transactional offset commit still pending
+/// (Kafka's `GroupMetadata.hasPendingOffsetCommitsForTopicPartition` over
+/// `pendingTransactionalOffsetCommits`; the KIP-848 coordinator's
+/// `OffsetMetadataManager.hasPendingTransactionalOffsets`): a TxnOffsetCommit
+/// anywhere in the log, up to its end (Kafka counts it pending from the
+/// moment it is appended), whose producer's marker has not landed below the
+/// high watermark `hw` (the marker materializes or drops it only once
+/// replicated: `onTransactionCompleted` runs after the acks=all append).
+pub fn unstable_partitions(
+    log: &PartitionLog,
+    hw: i64,
+    group: &str,
+) -> std::collections::BTreeSet<TopicPartition> {
+    let mut pending: BTreeMap<crate::ids::ProducerId, std::collections::BTreeSet<TopicPartition>> =
+        BTreeMap::new();
+    for batch in log.read(0, log.log_end_offset(), usize::MAX) {
+        if batch.control.is_some() {
+            if batch.base_offset < hw {
+                pending.remove(&batch.producer_id);
+            }
+            continue;
+        }
+        if !batch.is_transactional {
+            continue;
+        }
+        for record in &batch.records {
+            if record.key.as_deref() != Some(group.as_bytes()) {
+                continue;
+            }
+            if let Ok(OffsetsRecord::Commit { tp, .. }) =
+                postcard::from_bytes::<OffsetsRecord>(&record.value)
+            {
+                pending.entry(batch.producer_id).or_default().insert(tp);
+            }
+        }
+    }
+    pending.into_values().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +293,36 @@ mod tests {
             read_group(&log, 4, "g").offsets.get(&tp),
             Some(&at(5, None))
         );
+    }
+
+    #[test]
+    fn a_transactional_commit_is_unstable_until_its_marker_is_below_the_hw() {
+        use crate::batch::ControlMarker;
+        let (tp0, tp1) = (TopicPartition::new("t", 0), TopicPartition::new("t", 1));
+        let mut marker = RecordBatch::new(Vec::new());
+        marker.producer_id = 7;
+        marker.is_transactional = true;
+        marker.control = Some(ControlMarker::Commit);
+        let mut log = PartitionLog::default();
+        log.append_as_leader(commit_batch("g", 1, &[(tp1.clone(), at(3, None))]), 0);
+        log.append_as_leader(
+            txn_commit_batch("g", 1, &[(tp0.clone(), at(9, None))], 7, 0),
+            0,
+        );
+        log.append_as_leader(
+            txn_commit_batch("h", 1, &[(tp1.clone(), at(4, None))], 8, 0),
+            0,
+        );
+        let only_tp0: std::collections::BTreeSet<_> = [tp0.clone()].into();
+        // Appended but not yet replicated (above the HW): already pending.
+        assert_eq!(unstable_partitions(&log, 1, "g"), only_tp0);
+        assert!(unstable_partitions(&log, 1, "other").is_empty());
+        log.append_as_leader(marker, 0);
+        // The marker is in the log but not below the HW: still pending.
+        assert_eq!(unstable_partitions(&log, 3, "g"), only_tp0);
+        assert!(unstable_partitions(&log, 4, "g").is_empty());
+        // Group h's commit of producer 8 stays pending: no marker of its own.
+        assert_eq!(unstable_partitions(&log, 4, "h"), [tp1].into());
     }
 
     #[test]

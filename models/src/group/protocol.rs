@@ -49,6 +49,11 @@ pub enum GroupRequest {
     OffsetFetch {
         group: String,
         partitions: Vec<TopicPartition>,
+        /// KIP-447's require_stable: a partition with a transactional offset
+        /// commit still pending is answered UNSTABLE_OFFSET_COMMIT instead of
+        /// its older committed offset, so the new owner waits for the
+        /// transaction to end rather than start from a stale offset.
+        require_stable: bool,
     },
     /// KIP-447: offsets committed inside a transaction, fenced by the
     /// consumer's generation and member id like a plain commit; pending until
@@ -80,9 +85,14 @@ pub enum GroupResponse {
     LeaveGroup(Result<(), GroupError>),
     OffsetCommit(Result<(), GroupError>),
     TxnOffsetCommit(Result<(), GroupError>),
-    /// The committed offset of each requested partition, `None` if there is none.
-    OffsetFetch(Result<Vec<(TopicPartition, Option<CommittedOffset>)>, GroupError>),
+    /// Per requested partition: its committed offset (`None` if there is
+    /// none), or its own error (UNSTABLE_OFFSET_COMMIT), as Kafka's
+    /// OffsetFetchResponse carries an error code per partition.
+    OffsetFetch(Result<Vec<FetchedOffset>, GroupError>),
 }
+
+/// One partition of an OffsetFetch answer.
+pub type FetchedOffset = (TopicPartition, Result<Option<CommittedOffset>, GroupError>);
 
 /// A committed offset (the next offset to read) with the leader epoch of the
 /// record before it: OffsetCommit's committedLeaderEpoch (KIP-320), so a
@@ -111,6 +121,9 @@ pub enum GroupError {
     RebalanceInProgress,
     /// Appending the commit to the offsets log failed (the log's own error).
     Storage(ErrorCode),
+    /// OffsetFetch with require_stable, per partition: a transactional offset
+    /// commit for it is pending (retriable: ask again once it has ended).
+    UnstableOffsetCommit,
 }
 
 impl GroupError {
@@ -122,6 +135,7 @@ impl GroupError {
             GroupError::IllegalGeneration => "ILLEGAL_GENERATION",
             GroupError::UnknownMemberId => "UNKNOWN_MEMBER_ID",
             GroupError::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            GroupError::UnstableOffsetCommit => "UNSTABLE_OFFSET_COMMIT",
             GroupError::Storage(e) => e.kafka_name(),
         }
     }

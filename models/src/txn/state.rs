@@ -315,7 +315,16 @@ impl TxnMetadata {
     }
 
     /// The Prepare state written for a fence: PrepareEpochFence is Kafka's
-    /// in-memory step; what reaches the log is PrepareAbort.
+    /// in-memory step, never a record of `__transaction_state`. Kafka's
+    /// prepareFenceProducerEpoch sets it only as the pending state;
+    /// TransactionCoordinator.endTransaction then clears it, keeps the bumped
+    /// epoch, and appends PrepareAbort ("We should clear the pending state to
+    /// make way for the transition to PrepareAbort and also bump the epoch in
+    /// the transaction metadata we are about to append");
+    /// TransactionMetadata.completeTransitionTo refuses ever to complete a
+    /// transition to PrepareEpochFence. So the log holds PrepareAbort with the
+    /// bumped epoch, and a coordinator that loads it after a failover finishes
+    /// the abort as any other (tests/txn_fence_failover.rs).
     pub fn as_logged(&self) -> TxnMetadata {
         let mut logged = self.clone();
         if logged.state == TxnState::PrepareEpochFence {

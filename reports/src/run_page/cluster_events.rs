@@ -328,6 +328,17 @@ pub fn describe(e: &ClusterEvent) -> String {
                 "consumer {client} found its position {position} in {tp} (epoch {position_epoch}) truncated on the leader of epoch {leader_epoch}, whose log ends that epoch at {end_offset}: {then}"
             )
         }
+        ClusterEvent::OffsetFetchUnstable {
+            broker,
+            group,
+            partitions,
+        } => {
+            let parts: Vec<String> = partitions.iter().map(|p| p.to_string()).collect();
+            format!(
+                "group coordinator {broker} answered {group}'s stable offset fetch UNSTABLE_OFFSET_COMMIT for [{}]: a transactional offset commit is pending",
+                parts.join(", ")
+            )
+        }
         ClusterEvent::ConsumerOffsetOutOfRange {
             client,
             tp,
