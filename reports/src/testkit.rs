@@ -251,7 +251,15 @@ pub fn synthetic_with(ops: usize, transactional: bool) -> (String, Vec<Value>) {
         let p = (idx / 2) % 24;
         let node = format!("producer-{}", p % 4 + 1);
         if transactional {
-            transaction(&mut out, &mut idx, &mut rand, &mut logs, &mut value, (t, p, &node), down.is_some());
+            transaction(
+                &mut out,
+                &mut idx,
+                &mut rand,
+                &mut logs,
+                &mut value,
+                (t, p, &node),
+                down.is_some(),
+            );
             continue;
         }
         let k = (value as usize) % P;

@@ -32,10 +32,7 @@ fn main() {
     let iterations: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(7).max(1);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/report-bench")
-        .join(format!(
-            "{ops}{}",
-            if transactional { "-txn" } else { "" }
-        ));
+        .join(format!("{ops}{}", if transactional { "-txn" } else { "" }));
     let t = Instant::now();
     if let Err(e) = testkit::write_synthetic_with(&dir, ops, transactional) {
         eprintln!("error: writing {}: {e}", dir.display());
