@@ -131,7 +131,7 @@ pub fn clause(
                 return format!(
                     "{who} sent {v} to {k} in transaction {}{extra}, begun at {at}{}",
                     txn_ops(invoke, done),
-                    txn_end(done, outcome, *v, *offset)
+                    txn_end(done, outcome, v, *offset)
                 );
             }
             let end = match (outcome, offset) {
