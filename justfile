@@ -10,7 +10,10 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Medians, never asserted: `just bench` (standard scenario), `just bench SCENARIO RUNS`,
-# `just bench checker [OPS] [ROUNDS]` (the checker on a synthetic history).
+# `just bench checker [OPS] [ROUNDS]` (the checker on a synthetic history),
+# `just bench presets [--scenario NAME] PRESET... [RUNS]` (one scenario under each preset,
+# side by side: runs/s, committed records per simulated second, ratios to the first),
+# `just bench txn-cost [RUNS]` (= presets durable transactional: what transactions cost).
 bench *args:
     cargo run --release -q -p logjam-scenarios --bin logjam-bench -- {{args}}
 

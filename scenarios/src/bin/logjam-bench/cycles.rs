@@ -45,7 +45,7 @@ fn time(history: &History, rounds: u64, ww_deps: bool, what: &str) {
 }
 
 /// Nanoseconds this thread has run on a CPU (Linux's schedstat); None elsewhere.
-fn cpu_ns() -> Option<u64> {
+pub fn cpu_ns() -> Option<u64> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     stat.split_whitespace().next()?.parse().ok()
 }
