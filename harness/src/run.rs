@@ -230,6 +230,22 @@ fn header(scenario: &Scenario, seed: u64) -> serde_json::Map<String, serde_json:
     m.insert("scenario".into(), scenario.name.clone().into());
     m.insert("seed".into(), seed.into());
     m.insert("logjam_version".into(), env!("CARGO_PKG_VERSION").into());
+    // Every reader (polling consumers, group members, the final reader) runs
+    // with the cluster's consumer settings. The checker judges
+    // torn-transaction and stuck-lso on read_committed reads only, and reads
+    // a history that states nothing as read_uncommitted (Kafka's default), so
+    // a read_committed run must say so (HISTORY.md, "Isolation").
+    if scenario.cluster.consumer.isolation_level
+        == logjam_models::config::IsolationLevel::ReadCommitted
+    {
+        m.insert(
+            logjam_checker::history::ISOLATION_FIELD.into(),
+            logjam_checker::history::Isolation::every(
+                logjam_checker::history::IsolationLevel::ReadCommitted,
+            )
+            .to_header_value(),
+        );
+    }
     m
 }
 
