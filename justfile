@@ -17,9 +17,10 @@ lint:
 bench *args:
     cargo run --release -q -p logjam-scenarios --bin logjam-bench -- {{args}}
 
-# Size and render time of the run page for a 100,000-operation run.
+# Size and render time of the run page for a 100,000-operation run, plain and transactional.
 bench-report ops="100000" runs="7":
     cargo run --release -q -p logjam-reports --bin report-bench -- {{ops}} {{runs}}
+    cargo run --release -q -p logjam-reports --bin report-bench -- --transactional {{ops}} {{runs}}
 
 # Run the built-in scenarios over a few seeds and print the summary.
 run *args:

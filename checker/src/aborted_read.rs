@@ -18,6 +18,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         };
         let more = match v.ok_read_count {
             0 | 1 => String::new(),
+            2 => " (and 1 more read)".to_string(),
             n => format!(" (and {} more reads)", n - 1),
         };
         let mut ops = facts.pair_indices(w.pair);
@@ -34,10 +35,10 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             let reader = facts.ops.get(read_op).map(|op| &op.process);
             let how = reader
                 .and_then(|p| facts.isolation.stated(p))
-                .map(|level| format!(", reading {}", level.as_str()))
+                .map(|level| format!(", reading {},", level.as_str()))
                 .unwrap_or_default();
             format!(
-                "transaction {} of process {} aborted{when}; process {}{how}, returned its value {value} from {} at offset {offset} ({}){more}",
+                "transaction {} of process {} aborted{when}; process {}{how} returned its value {value} from {} at offset {offset} ({}){more}",
                 explain::op(facts, w.pair.last()),
                 w.process,
                 reader.map(ToString::to_string).unwrap_or_default(),

@@ -59,7 +59,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
                         ops: facts.pair_indices(*pair),
                         process: Some(op.process.clone()),
                         explanation: format!(
-                            "transaction {} by process {} read {value} from {key} at offset {offset}, its own write, before it had committed",
+                            "transaction {} of process {} read {value} from {key} at offset {offset}, its own write, before it had committed",
                             explain::op(facts, done),
                             op.process
                         ),

@@ -226,6 +226,14 @@ fn anomaly(
         _ => "ended with an unknown outcome",
     };
     let txn_op = explain::op(facts, missing.pair.last());
+    // When the client heard the outcome, as G1a's sentence tells it.
+    let when = missing
+        .pair
+        .completion
+        .and_then(|c| facts.ops.get(c))
+        .and_then(|op| op.time_ns)
+        .map(|ns| format!(" at {:.3} s", ns as f64 / 1e9))
+        .unwrap_or_default();
     let who = match reader {
         Reader::Process(p) => format!("process {p}, reading read_committed,"),
         Reader::Final => "the final reads (read_committed)".to_string(),
@@ -254,14 +262,15 @@ fn anomaly(
             Reader::Final => None,
         },
         explanation: format!(
-            "transaction {txn_op} of process {} {outcome}, writing {} to {} and {} to {} at offset {missing_offset}; \
-             {who} returned {} at offset {seen_offset} ({}) but read {} {from} to offset {} ({}) without {}",
+            "transaction {txn_op} of process {} {outcome}{when}, writing {} to {} and {} to {} at offset {missing_offset}; \
+             {who} returned {} from {} at offset {seen_offset} ({}) but read {} {from} to offset {} ({}) without {}",
             missing.process,
             seen.value,
             facts.key(seen.key),
             missing.value,
             facts.key(missing.key),
             seen.value,
+            facts.key(seen.key),
             explain::op(facts, seen_op),
             facts.key(missing.key),
             span.high.0,

@@ -9,6 +9,7 @@
 //! ([`logjam_checker::promise`]): nothing here decides what is promised.
 use crate::html::thousands;
 use logjam_checker::{not_promised, AnomalyKind, CheckResult, NotPromised, PromiseName, Semantics};
+use std::collections::BTreeSet;
 
 /// How a verdict is coloured (also its CSS class).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +82,84 @@ pub struct Headline {
     pub tone: Tone,
     pub findings: Vec<Finding>,
     pub text: String,
+}
+
+impl Headline {
+    /// What was found, for a terminal: "1,273 acknowledged writes lost, 3
+    /// values written more than once", or "nothing found". `logjam run`'s
+    /// table and `logjam check` both print it.
+    pub fn found(&self) -> String {
+        if self.findings.is_empty() {
+            return "nothing found".into();
+        }
+        self.findings
+            .iter()
+            .map(|f| f.what.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The verdict beside it: "BROKEN no-acked-loss", "not promised
+    /// (acks=1)", "kept", "nothing exercised", "not judged".
+    pub fn verdict(&self) -> String {
+        match self.tone {
+            Tone::Broken => {
+                let names: BTreeSet<&str> = self
+                    .findings
+                    .iter()
+                    .filter_map(|f| match &f.standing {
+                        Standing::Breaks(ps) => Some(ps.iter().map(|(p, _)| p.as_str())),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                format!(
+                    "BROKEN {}",
+                    names.into_iter().collect::<Vec<_>>().join(", ")
+                )
+            }
+            Tone::Allowed => {
+                let leads: BTreeSet<&str> = self
+                    .not_promised_reasons()
+                    .into_iter()
+                    .map(reason_lead)
+                    .collect();
+                if leads.is_empty() {
+                    "never promised".into()
+                } else {
+                    format!(
+                        "not promised ({})",
+                        leads.into_iter().collect::<Vec<_>>().join("; ")
+                    )
+                }
+            }
+            tone => tone.word().into(),
+        }
+    }
+
+    /// Each reason a finding is not promised against, once, in full (the
+    /// verdict names only the setting that leads it).
+    pub fn not_promised_reasons(&self) -> BTreeSet<&str> {
+        self.findings
+            .iter()
+            .filter_map(|f| match &f.standing {
+                Standing::NotPromised(_, reason) => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Each broken promise with the reason it was promised, once.
+    pub fn broken_promises(&self) -> BTreeSet<(&str, &str)> {
+        self.findings
+            .iter()
+            .filter_map(|f| match &f.standing {
+                Standing::Breaks(ps) => Some(ps.iter().map(|(p, r)| (p.as_str(), r.as_str()))),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
 }
 
 /// What `n` anomalies of `kind` are, in words a user asked about.

@@ -132,6 +132,12 @@ impl Svg {
         );
     }
 
+    /// Markup this crate wrote as a constant (`<defs>` of a pattern); never
+    /// text from a history.
+    pub fn constant(&mut self, markup: &'static str) {
+        self.buf.push_str(markup);
+    }
+
     pub fn end_group(&mut self) {
         self.buf.push_str("</g>");
     }

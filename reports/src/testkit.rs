@@ -151,7 +151,16 @@ pub fn hostile_history() -> History {
 /// acknowledged records of one partition are lost (five crashes per history), and a final read of every
 /// partition. Deterministic. Returns the history text and the fault lines.
 pub fn synthetic(ops: usize) -> (String, Vec<Value>) {
-    const P: usize = 6;
+    synthetic_with(ops, false)
+}
+
+/// Partitions of the synthetic histories.
+const P: usize = 6;
+
+/// [`synthetic`], or with `transactional` its producers' sends made
+/// transactions of 1 to 3 sends across partitions, about 1 in 16 aborted and
+/// 1 in 400 unknown.
+pub fn synthetic_with(ops: usize, transactional: bool) -> (String, Vec<Value>) {
     let mut out = String::with_capacity(ops * 110);
     let mut faults = Vec::new();
     let mut logs: Vec<Vec<(i64, u64)>> = vec![Vec::new(); P];
@@ -240,10 +249,22 @@ pub fn synthetic(ops: usize) -> (String, Vec<Value>) {
             continue;
         }
         let p = (idx / 2) % 24;
+        let node = format!("producer-{}", p % 4 + 1);
+        if transactional {
+            transaction(
+                &mut out,
+                &mut idx,
+                &mut rand,
+                &mut logs,
+                &mut value,
+                (t, p, &node),
+                down.is_some(),
+            );
+            continue;
+        }
         let k = (value as usize) % P;
         let v = value;
         value += 1;
-        let node = format!("producer-{}", p % 4 + 1);
         line(
             &mut out,
             &mut idx,
@@ -308,6 +329,64 @@ pub fn synthetic(ops: usize) -> (String, Vec<Value>) {
     (out, faults)
 }
 
+/// One transaction of the transactional synthetic history: invoke, then its
+/// completion; a committed one's writes take offsets in `logs`.
+fn transaction(
+    out: &mut String,
+    idx: &mut u64,
+    rand: &mut impl FnMut(u64) -> u64,
+    logs: &mut [Vec<(i64, u64)>],
+    value: &mut u64,
+    (t, p, node): (u64, u64, &str),
+    slow: bool,
+) {
+    let first = (*value as usize) % P;
+    let writes: Vec<(usize, u64)> = (0..1 + rand(3) as usize)
+        .map(|i| {
+            *value += 1;
+            ((first + i) % P, *value - 1)
+        })
+        .collect();
+    let sent = |offsets: Option<&[i64]>| -> String {
+        let micros: Vec<String> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| match offsets {
+                Some(o) => format!(r#"["send","orders/{k}",[{},{v}]]"#, o[i]),
+                None => format!(r#"["send","orders/{k}",{v}]"#),
+            })
+            .collect();
+        micros.join(",")
+    };
+    let _ = writeln!(
+        out,
+        r#"{{"index":{idx},"time":{t},"process":{p},"type":"invoke","f":"txn","value":[{}],"node":"{node}"}}"#,
+        sent(None)
+    );
+    *idx += 1;
+    let t2 = t + 5_000_000 + rand(40_000_000) + if slow { 200_000_000 } else { 0 };
+    let (kind, value_text, error) = match rand(400) {
+        0..=24 => ("fail", sent(None), r#","error":"aborted""#),
+        25 => ("info", sent(None), r#","error":"timeout""#),
+        _ => {
+            let offsets: Vec<i64> = writes
+                .iter()
+                .map(|(k, v)| {
+                    let o = logs[*k].len() as i64;
+                    logs[*k].push((o, *v));
+                    o
+                })
+                .collect();
+            ("ok", sent(Some(&offsets)), "")
+        }
+    };
+    let _ = writeln!(
+        out,
+        r#"{{"index":{idx},"time":{t2},"process":{p},"type":"{kind}","f":"txn","value":[{value_text}],"node":"{node}"{error}}}"#
+    );
+    *idx += 1;
+}
+
 /// Write a synthetic run folder of about `ops` operations (see [`synthetic`]).
 /// The lost-write fixture under acks=all and min.insync.replicas=2, where the
 /// loss breaks a promise.
@@ -347,6 +426,40 @@ pub fn write_lost_write_folder_with_events(dir: &Path) -> io::Result<RunMeta> {
     Ok(meta)
 }
 
+/// A transactional history: process 0 commits a transaction writing 1 to
+/// orders/0 and 2 to orders/1; process 1's transaction writing 3 to orders/0
+/// (offset 1) and 4 to orders/1 aborts at 60 ms, after process 2, reading
+/// read_uncommitted, returned 3 at offset 1 (G1a); process 3's transaction
+/// ends unknown. The final reads are read_committed.
+pub fn transactional_history() -> History {
+    parse_history(TRANSACTIONAL).expect("valid history")
+}
+
+const TRANSACTIONAL: &str = r#"{"logjam_history":1,"isolation_level":{"2":"read_uncommitted","5":"read_committed"}}
+{"index":0,"time":10000000,"process":0,"type":"invoke","f":"txn","value":[["send","orders/0",1],["send","orders/1",2]],"node":"producer-1"}
+{"index":1,"time":30000000,"process":0,"type":"ok","f":"txn","value":[["send","orders/0",[0,1]],["send","orders/1",[0,2]]],"node":"producer-1"}
+{"index":2,"time":40000000,"process":1,"type":"invoke","f":"txn","value":[["send","orders/0",3],["send","orders/1",4]],"node":"producer-1"}
+{"index":3,"time":45000000,"process":2,"type":"invoke","f":"poll","value":[["poll"]],"node":"consumer-1"}
+{"index":4,"time":50000000,"process":2,"type":"ok","f":"poll","value":[["poll",{"orders/0":[[0,1],[1,3]]}]],"node":"consumer-1"}
+{"index":5,"time":60000000,"process":1,"type":"fail","f":"txn","value":[["send","orders/0",[1,3]],["send","orders/1",4]],"node":"producer-1","error":"aborted"}
+{"index":6,"time":65000000,"process":3,"type":"invoke","f":"txn","value":[["send","orders/1",5]],"node":"producer-2"}
+{"index":7,"time":80000000,"process":3,"type":"info","f":"txn","value":[["send","orders/1",5]],"node":"producer-2","error":"timeout"}
+{"index":8,"time":90000000,"process":5,"type":"invoke","f":"poll","value":[["poll"]],"node":"final-reader","final":true}
+{"index":9,"time":95000000,"process":5,"type":"ok","f":"poll","value":[["poll",{"orders/0":[[0,1]],"orders/1":[[0,2],[3,5]]}]],"node":"final-reader","final":true}
+"#;
+
+/// The transactional fixture, read_uncommitted readers allowed G1a.
+pub fn write_transactional_folder(dir: &Path) -> io::Result<RunMeta> {
+    let sc = scenario(
+        "txn-fixture",
+        "transactional-read-uncommitted",
+        2,
+        json!({"acks": "all", "transactional.id": "tx"}),
+        json!({"min.insync.replicas": 2}),
+    );
+    write_folder(dir, &sc, 3, &transactional_history(), &[])
+}
+
 /// The hostile-strings fixture, for escaping tests.
 pub fn write_hostile_folder(dir: &Path) -> io::Result<RunMeta> {
     let sc = scenario(
@@ -360,14 +473,29 @@ pub fn write_hostile_folder(dir: &Path) -> io::Result<RunMeta> {
 }
 
 pub fn write_synthetic(dir: &Path, ops: usize) -> io::Result<RunMeta> {
-    let (text, faults) = synthetic(ops);
+    write_synthetic_with(dir, ops, false)
+}
+
+/// [`write_synthetic`], its producers transactional when `transactional`.
+pub fn write_synthetic_with(dir: &Path, ops: usize, transactional: bool) -> io::Result<RunMeta> {
+    let (text, faults) = synthetic_with(ops, transactional);
     let history = parse_history(&text).map_err(|e| io::Error::other(e.to_string()))?;
-    let sc = scenario(
-        "synthetic",
-        "leader-ack",
-        6,
-        json!({"acks": "1", "retries": 0}),
-        json!({}),
-    );
+    let sc = if transactional {
+        scenario(
+            "synthetic-transactional",
+            "transactional-read-uncommitted",
+            6,
+            json!({"acks": "all", "transactional.id": "tx"}),
+            json!({}),
+        )
+    } else {
+        scenario(
+            "synthetic",
+            "leader-ack",
+            6,
+            json!({"acks": "1", "retries": 0}),
+            json!({}),
+        )
+    };
     write_folder(dir, &sc, 0, &history, &faults)
 }

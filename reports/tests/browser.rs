@@ -157,13 +157,14 @@ fn playwright() -> Option<PathBuf> {
 }
 
 /// Click through `page` with `interact.mjs`; screenshots go to `shots-*.png`.
-fn interact(browser: &Path, page: &Path, shots: &Path) {
+/// Returns what it did (its JSON line), or `None` when it was skipped.
+fn interact(browser: &Path, page: &Path, shots: &Path) -> Option<String> {
     let Some(dir) = playwright() else {
         if std::env::var("LOGJAM_REQUIRE_BROWSER").as_deref() == Ok("1") {
             panic!("LOGJAM_REQUIRE_BROWSER=1 but node or playwright-core is missing (npm ci in reports/tests/interact)");
         }
         eprintln!("skipping the interaction test: node or playwright-core not found (npm ci in reports/tests/interact)");
-        return;
+        return None;
     };
     let out = Command::new("node")
         .arg(dir.join("interact.mjs"))
@@ -192,6 +193,7 @@ fn interact(browser: &Path, page: &Path, shots: &Path) {
         stdout.contains("\"zoomed\""),
         "the timeline was not zoomed: {stdout}"
     );
+    Some(stdout.into_owned())
 }
 
 /// A short acks=1 run whose partition leaders crash: a page with real
@@ -297,6 +299,16 @@ fn pages_render_in_a_real_browser() {
         &simulated_page.canonicalize().unwrap(),
         &artifacts.join("simulated-run"),
     );
+    // A transactional page: a G1a card's transaction link lights its span.
+    let txn_dir = work.join("runs/txn-fixture/transactional-read-uncommitted/3");
+    testkit::write_transactional_folder(&txn_dir).unwrap();
+    let txn_page = write_run_report(&txn_dir).unwrap().canonicalize().unwrap();
+    if let Some(out) = interact(&browser, &txn_page, &artifacts.join("txn-run")) {
+        assert!(
+            out.contains("\"transaction\":\"#op-2\""),
+            "the aborted transaction's span was not clicked through: {out}"
+        );
+    }
     // The hostile page runs no injected script: its DOM has our script only.
     let hostile_page = write_run_report(&hostile).unwrap().canonicalize().unwrap();
     let out = run(

@@ -3,7 +3,7 @@
 //! (`logjam_reports::findings`, as the run page says it).
 use crate::table::{render, Column};
 use logjam_checker::{CheckResult, Semantics};
-use logjam_reports::findings::{headline, reason_lead, Headline, Standing, Tone};
+use logjam_reports::findings::{headline, Headline, Tone};
 use std::collections::BTreeSet;
 
 pub struct RunRow {
@@ -22,59 +22,6 @@ impl RunRow {
     }
 }
 
-/// The row's first column: what was found ("1,273 acknowledged writes lost,
-/// 3 values written more than once"), or "nothing found".
-fn found(h: &Headline) -> String {
-    if h.findings.is_empty() {
-        return "nothing found".into();
-    }
-    h.findings
-        .iter()
-        .map(|f| f.what.clone())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The row's verdict: "BROKEN no-acked-loss", "not promised (acks=1)", "kept".
-fn verdict(h: &Headline) -> String {
-    match h.tone {
-        Tone::Broken => {
-            let names: BTreeSet<&str> = h
-                .findings
-                .iter()
-                .filter_map(|f| match &f.standing {
-                    Standing::Breaks(ps) => Some(ps.iter().map(|(p, _)| p.as_str())),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
-            format!(
-                "BROKEN {}",
-                names.into_iter().collect::<Vec<_>>().join(", ")
-            )
-        }
-        Tone::Allowed => {
-            let leads: BTreeSet<&str> = h
-                .findings
-                .iter()
-                .filter_map(|f| match &f.standing {
-                    Standing::NotPromised(_, reason) => Some(reason_lead(reason)),
-                    _ => None,
-                })
-                .collect();
-            if leads.is_empty() {
-                "never promised".into()
-            } else {
-                format!(
-                    "not promised ({})",
-                    leads.into_iter().collect::<Vec<_>>().join("; ")
-                )
-            }
-        }
-        tone => tone.word().into(),
-    }
-}
-
 pub fn print_table(rows: &[RunRow]) {
     let header = ["scenario", "preset", "seed", "found", "verdict"].map(String::from);
     let headlines: Vec<Headline> = rows.iter().map(RunRow::headline).collect();
@@ -86,8 +33,8 @@ pub fn print_table(rows: &[RunRow]) {
                 r.scenario.clone(),
                 r.preset.clone(),
                 r.seed.to_string(),
-                found(h),
-                verdict(h),
+                h.found(),
+                h.verdict(),
             ]
         })
         .collect();
@@ -96,11 +43,7 @@ pub fn print_table(rows: &[RunRow]) {
     // Each reason once, in full: the row only names the setting.
     let reasons: BTreeSet<&str> = headlines
         .iter()
-        .flat_map(|h| &h.findings)
-        .filter_map(|f| match &f.standing {
-            Standing::NotPromised(_, reason) => Some(reason.as_str()),
-            _ => None,
-        })
+        .flat_map(Headline::not_promised_reasons)
         .collect();
     if !reasons.is_empty() {
         println!();

@@ -17,7 +17,7 @@ fn reading_a_failed_send_is_g1a() {
         (a[0].ops.clone(), a[0].offsets.clone()),
         (vec![0, 1, 3], vec![17])
     );
-    assert_eq!(a[0].explanation, "op 3 read 41 from k at offset 17 (and 1 more reads), but process 3's send of it failed (op 1)");
+    assert_eq!(a[0].explanation, "op 3 read 41 from k at offset 17 (and 1 more read), but process 3's send of it failed (op 1)");
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn reading_an_aborted_transaction_is_g1a() {
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
     assert_eq!(
         a[0].explanation,
-        "transaction op 1 of process 3 aborted; process 5, returned its value 42 from j at offset 0 (op 2)"
+        "transaction op 1 of process 3 aborted; process 5 returned its value 42 from j at offset 0 (op 2)"
     );
     // With times and the reader's isolation level stated, the card tells both.
     let r = check_text(

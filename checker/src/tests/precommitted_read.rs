@@ -14,7 +14,7 @@ fn a_transaction_reading_its_own_write() {
         (a[0].ops.clone(), a[0].offsets.clone()),
         (vec![0, 1], vec![17])
     );
-    assert_eq!(a[0].explanation, "transaction op 1 by process 3 read 41 from k at offset 17, its own write, before it had committed");
+    assert_eq!(a[0].explanation, "transaction op 1 of process 3 read 41 from k at offset 17, its own write, before it had committed");
     assert_eq!(kinds(&r), vec!["precommitted-read"]);
 }
 

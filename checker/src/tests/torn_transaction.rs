@@ -32,7 +32,7 @@ fn a_read_committed_reader_that_saw_part_of_a_committed_transaction() {
     assert_eq!(
         a[0].explanation,
         "transaction op 2 of process 2 committed, writing 20 to k0 and 21 to k1 at offset 1; process 5, reading \
-         read_committed, returned 20 at offset 0 (op 5) but read k1 from offset 0 (op 5) to offset 3 (op 5) without 21"
+         read_committed, returned 20 from k0 at offset 0 (op 5) but read k1 from offset 0 (op 5) to offset 3 (op 5) without 21"
     );
 }
 
@@ -56,7 +56,7 @@ fn the_final_reads_count_as_one_reader_from_the_log_start() {
     assert_eq!(a.len(), 1, "{:?}", r.anomalies);
     assert!(
         a[0].explanation
-            .contains("the final reads (read_committed) returned 20 at offset 0 (op 4) but read k1 from its start to offset 3 (op 5) without 21"),
+            .contains("the final reads (read_committed) returned 20 from k0 at offset 0 (op 4) but read k1 from its start to offset 3 (op 5) without 21"),
         "{}",
         a[0].explanation
     );

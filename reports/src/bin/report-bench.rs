@@ -2,14 +2,16 @@
 //! history. `report-bench [OPS] [ITERATIONS]` builds a synthetic run folder of
 //! about OPS operations (default 100,000) under `target/report-bench/`,
 //! renders its page ITERATIONS times (default 7) and prints the median
-//! render time and the page size. `report-bench --dir RUN_DIR` renders an
-//! existing run folder instead (and writes its report.html).
+//! render time and the page size; with `--transactional` first, the
+//! producers run transactions instead of single sends (so the timeline draws
+//! transaction spans). `report-bench --dir RUN_DIR` renders an existing run
+//! folder instead (and writes its report.html).
 use logjam_reports::{render_run_page, testkit, write_run_report};
 use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--dir") {
         for d in &args[1..] {
             match write_run_report(&PathBuf::from(d)) {
@@ -22,13 +24,17 @@ fn main() {
         }
         return;
     }
+    let transactional = args.first().map(String::as_str) == Some("--transactional");
+    if transactional {
+        args.remove(0);
+    }
     let ops: usize = args.first().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let iterations: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(7).max(1);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/report-bench")
-        .join(ops.to_string());
+        .join(format!("{ops}{}", if transactional { "-txn" } else { "" }));
     let t = Instant::now();
-    if let Err(e) = testkit::write_synthetic(&dir, ops) {
+    if let Err(e) = testkit::write_synthetic_with(&dir, ops, transactional) {
         eprintln!("error: writing {}: {e}", dir.display());
         std::process::exit(2);
     }

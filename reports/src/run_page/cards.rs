@@ -50,6 +50,8 @@ pub struct Card {
     pub process: String,
     pub ops: Vec<u64>,
     pub more_ops: usize,
+    /// The transactions among the proof ops, each a link to its span.
+    pub transactions: Vec<super::transactions::CitedTransaction>,
     pub checker: String,
     pub story: String,
     /// For a lost write: the cluster's events that may explain it (same
@@ -216,6 +218,10 @@ fn card(
             .map(|p| p.to_string())
             .unwrap_or_default(),
         ops: first.ops.iter().take(MAX_LINKS).copied().collect(),
+        transactions: super::transactions::cited(
+            data,
+            &first.ops[..first.ops.len().min(MAX_LINKS)],
+        ),
         more_ops: first.ops.len().saturating_sub(MAX_LINKS),
         checker: first.explanation.clone(),
         story: story(data, bands, first),

@@ -122,16 +122,23 @@ pub fn clause(
             let Some((k, v, offset)) = pick else {
                 return format!("{who} made a {} ({}) at {at}", done.f, outcome.as_str());
             };
+            let extra = match sends.len() {
+                0 | 1 => String::new(),
+                2 => " (with 1 more send)".into(),
+                n => format!(" (with {} more sends)", n - 1),
+            };
+            if done.f == "txn" {
+                return format!(
+                    "{who} sent {v} to {k} in transaction {}{extra}, begun at {at}{}",
+                    txn_ops(invoke, done),
+                    txn_end(done, outcome, v, *offset)
+                );
+            }
             let end = match (outcome, offset) {
                 (OpType::Ok, Some(o)) => format!(" and was acknowledged at offset {o}"),
                 (OpType::Ok, None) => " and was acknowledged".into(),
                 (OpType::Fail, _) => "; it definitely failed".into(),
                 _ => "; its outcome is unknown".into(),
-            };
-            let extra = if sends.len() > 1 {
-                format!(" (with {} more sends)", sends.len() - 1)
-            } else {
-                String::new()
             };
             format!("{who} sent {v} to {k}{extra} at {at}{end}")
         }
@@ -174,6 +181,30 @@ pub fn clause(
             _ => format!("{who} committed offsets at {at} ({})", outcome.as_str()),
         },
         f => format!("{who}: {f} at {at} ({})", outcome.as_str()),
+    }
+}
+
+/// "op 12–19": a transaction's invocation and completion.
+fn txn_ops(invoke: Option<&Op>, done: &Op) -> String {
+    match invoke.map(|i| i.index).filter(|i| *i != done.index) {
+        Some(first) => format!("op {first}–{}", done.index),
+        None => format!("op {}", done.index),
+    }
+}
+
+/// How a transaction ended, from the write's point of view: "; it
+/// committed at 0.810 s, 41 at offset 17", "; it aborted at 0.810 s",
+/// "; its outcome is unknown (no answer by 0.810 s)".
+fn txn_end(done: &Op, outcome: OpType, value: &Val, offset: Option<i64>) -> String {
+    let at = secs(done.time_ns.unwrap_or(0));
+    match (outcome, offset) {
+        (OpType::Ok, Some(o)) => format!("; it committed at {at}, {value} at offset {o}"),
+        (OpType::Ok, None) => format!("; it committed at {at}"),
+        (OpType::Fail, _) => format!("; it aborted at {at}"),
+        _ if done.op_type == OpType::Info => {
+            format!("; its outcome is unknown (no answer by {at})")
+        }
+        _ => "; it never completed".into(),
     }
 }
 

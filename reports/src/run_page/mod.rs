@@ -19,6 +19,7 @@ mod select;
 mod series;
 mod threads;
 mod timeline;
+mod transactions;
 
 use crate::error::ReportError;
 use askama::Template;
@@ -93,6 +94,8 @@ struct RunPage {
     committed: String,
     /// The run folder has `events.jsonl`: the timeline has its lanes.
     has_events: bool,
+    /// The history has transactions: the timeline's legend names their spans.
+    has_transactions: bool,
     throughput: String,
     latency: String,
     unseen_chart: String,
@@ -173,6 +176,10 @@ fn render(data: &RunData, limits: &Limits) -> Result<String, ReportError> {
         sections,
         timeline,
         has_events: !data.events.is_empty(),
+        has_transactions: data
+            .pairs
+            .iter()
+            .any(|p| transactions::is_transaction(data, p)),
         timeline_notes: sel.note("Timeline").into_iter().chain(lane_note).collect(),
         throughput,
         latency,

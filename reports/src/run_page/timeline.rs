@@ -4,7 +4,8 @@
 //! a crashed one continues its thread's lane). Lost and unseen writes are
 //! marked at their send time on their thread's lane, drawn or not. Operations are boxes from invocation to
 //! completion coloured by outcome, each a link to its row (`#op-N`) with the
-//! details in an SVG `<title>` tooltip; faults are shaded bands behind
+//! details in an SVG `<title>` tooltip; a transaction is a span from its
+//! begin to its commit, abort or unknown end ([`super::transactions`]); faults are shaded bands behind
 //! everything, and drawn again on the lanes of the nodes they hit. When the
 //! run folder has the cluster's event log, its elections, ISR changes and
 //! truncations get lanes of their own under the servers.
@@ -15,6 +16,7 @@ use super::load::RunData;
 use super::losses::LostSend;
 use super::select::Selection;
 use super::threads::Threads;
+use super::transactions;
 use crate::html::{ms_secs, secs};
 use crate::svg::{ticks, Scale, Svg};
 use logjam_checker::history::OpType;
@@ -114,6 +116,13 @@ pub fn render(
         "timeline",
         "timeline of operations and faults",
     );
+    if sel
+        .pairs
+        .iter()
+        .any(|&pi| transactions::is_transaction(data, &data.pairs[pi]))
+    {
+        svg.constant(transactions::HATCH_DEFS);
+    }
     // Lane labels first, outside the plot: zooming moves only the plot.
     for (i, lane) in lanes.iter().enumerate() {
         let y = lane_y(i);
@@ -235,33 +244,48 @@ pub fn render(
             .into_iter()
             .flatten()
             .any(|p| proof.contains(&data.op(p).index));
-        let class = match (outcome, cited) {
-            (OpType::Ok, false) => "op ok",
-            (OpType::Fail, false) => "op fail",
-            (_, false) => "op info",
-            (OpType::Ok, true) => "op ok proof",
-            (OpType::Fail, true) => "op fail proof",
-            (_, true) => "op info proof",
+        let (class, title) = if transactions::is_transaction(data, pair) {
+            (
+                transactions::span_class(outcome, cited),
+                transactions::span_title(data, pair),
+            )
+        } else {
+            let class = match (outcome, cited) {
+                (OpType::Ok, false) => "op ok",
+                (OpType::Fail, false) => "op fail",
+                (_, false) => "op info",
+                (OpType::Ok, true) => "op ok proof",
+                (OpType::Fail, true) => "op fail proof",
+                (_, true) => "op info proof",
+            };
+            let title = format!(
+                "op {first}: {} {} {}, {}–{}; {}",
+                op.process,
+                op.f,
+                outcome.as_str(),
+                secs(t0),
+                secs(t1),
+                value_summary(op)
+            );
+            (class, title)
         };
-        let title = format!(
-            "op {first}: {} {} {}, {}–{}; {}",
-            op.process,
-            op.f,
-            outcome.as_str(),
-            secs(t0),
-            secs(t1),
-            value_summary(op)
-        );
         svg.begin_link(&format!("#op-{first}"));
         let y = lane_y(lane);
         if op.process.is_nemesis() {
             svg.circle(x0, y + LANE_H / 2.0, 3.0, class, Some(&title));
         } else {
+            // A transaction's span fills its lane, so its outline (dashed
+            // for an unknown end) shows beside single sends and polls.
+            let inset = if class.starts_with("op txn") {
+                0.5
+            } else {
+                1.5
+            };
             svg.rect(
                 x0,
-                y + 1.5,
+                y + inset,
                 (x1 - x0).max(2.0),
-                LANE_H - 3.0,
+                LANE_H - 2.0 * inset,
                 class,
                 Some(&title),
             );

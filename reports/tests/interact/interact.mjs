@@ -1,6 +1,8 @@
 // Drives headless Chromium over one run page with Playwright (playwright-core,
 // the system's /usr/bin/chromium): clicks a proof link and checks the
-// operation's row is scrolled into view and highlighted; clicks an offset
+// operation's row is scrolled into view and highlighted; clicks a card's
+// transaction link and checks its span on the timeline is highlighted (and
+// that a proof link to a completion lights its box); clicks an offset
 // tick and checks its row opens, visible and highlighted; checks each open
 // offset table starts at its first cited offset; zooms the timeline
 // to a card; and fails on any console error or uncaught exception.
@@ -54,6 +56,32 @@ try {
     const boxes = await tab.$$eval(`svg a[href="${href}"] > .sel`, (l) => l.length);
     done.push({ clicked: href, timeline_boxes_highlighted: boxes });
     await tab.screenshot({ path: `${shotPrefix}-proof.png` });
+  }
+
+  // 1b. A card's transaction link lights that transaction's span on the
+  // timeline; a proof link naming a transaction's completion (its row's
+  // second id) lights the span too.
+  const txn = await tab.$("#anomalies .txns a.txn");
+  if (txn) {
+    const href = await txn.getAttribute("href");
+    await txn.click();
+    await tab.waitForFunction((h) => location.hash === h, href);
+    // Lit means drawn lit: the highlight's outline wins over the outcome's.
+    const spans = await tab.$$eval(`svg a[href="${href}"] > rect.txn.sel`, (l) => l
+      .filter((r) => getComputedStyle(r).stroke === "rgb(31, 95, 191)").length);
+    if (spans < 1) fail(`transaction ${href}: its span is not highlighted`);
+    const completion = await tab.$$eval("#anomalies a.proof:not(.txn)", (links) => links
+      .map((a) => a.getAttribute("href"))
+      .find((h) => document.querySelector(`table.ops span.alt[id="${h.slice(1)}"]`)));
+    let viaCompletion = 0;
+    if (completion) {
+      await tab.click(`#anomalies a.proof[href="${completion}"]`);
+      await tab.waitForFunction((h) => location.hash === h, completion);
+      viaCompletion = await tab.$$eval("svg.timeline .sel", (l) => l.length);
+      if (viaCompletion < 1) fail(`proof link ${completion} (a completion) lit no timeline box`);
+    }
+    done.push({ transaction: href, spans_highlighted: spans, completion, via_completion: viaCompletion });
+    await tab.screenshot({ path: `${shotPrefix}-transaction.png` });
   }
 
   // 2. An offset tick opens its row in the offset grid.

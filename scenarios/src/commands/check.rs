@@ -5,6 +5,7 @@ use super::format::Format;
 use logjam_checker::history::{read_edn_history_file, read_history_file};
 use logjam_checker::replicas::read_replicas;
 use logjam_checker::{check_with_replicas, CheckOptions, JepsenOptions};
+use logjam_reports::findings::headline;
 use logjam_scenarios::promised::semantics_from;
 use logjam_scenarios::terminal::escape;
 use std::path::PathBuf;
@@ -79,7 +80,7 @@ impl CheckCommand {
             &history,
             &replicas,
             &CheckOptions {
-                semantics,
+                semantics: semantics.clone(),
                 faults: None,
                 jepsen: self.jepsen.then_some(JepsenOptions {
                     subscribe: self.subscribe,
@@ -98,32 +99,41 @@ impl CheckCommand {
                 result.stats.sends_info,
                 result.stats.sends_fail
             );
+            // Led by the answer, worded as `logjam run`'s table and the run
+            // page word it (`logjam_reports::findings`).
+            let h = headline(&result, semantics.as_ref());
+            println!("  {} | {}", h.found(), h.verdict());
+            for (name, reason) in h.broken_promises() {
+                println!("  breaks {name}, promised by {reason}");
+            }
+            for reason in h.not_promised_reasons() {
+                println!("  not promised by {reason}");
+            }
             if result.nothing_exercised() {
                 println!(
                     "  nothing exercised: no operation could have broken a promise (no \
                      acknowledged send read back, no polls, no processing), so none is kept"
                 );
             }
-            for p in &result.promises {
-                println!(
-                    "  {} {} ({})",
-                    match (p.kept, p.exercised) {
-                        (false, _) => "BROKEN       ",
-                        (true, true) => "kept         ",
-                        (true, false) => "not exercised",
-                    },
-                    p.name,
-                    p.reason
-                );
+            for (label, kept, exercised) in [
+                ("promises kept", true, true),
+                ("promises not exercised", true, false),
+            ] {
+                let names: Vec<&str> = result
+                    .promises
+                    .iter()
+                    .filter(|p| p.kept == kept && p.exercised == exercised)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                if !names.is_empty() {
+                    println!("  {label}: {}", names.join(", "));
+                }
             }
             for (kind, list) in &result.anomalies {
                 println!("  {kind}: {}", list.len());
                 for a in list.iter().take(3) {
                     println!("    {}", escape(&a.explanation));
                 }
-            }
-            if result.counts.is_empty() {
-                println!("  no anomalies");
             }
             if let Some(j) = &result.jepsen {
                 let bad: Vec<&str> = j.bad.iter().map(|k| k.as_str()).collect();
