@@ -234,16 +234,20 @@ fn header(scenario: &Scenario, seed: u64) -> serde_json::Map<String, serde_json:
     // with the cluster's consumer settings. The checker judges
     // torn-transaction and stuck-lso on read_committed reads only, and reads
     // a history that states nothing as read_uncommitted (Kafka's default), so
-    // a read_committed run must say so (HISTORY.md, "Isolation").
-    if scenario.cluster.consumer.isolation_level
-        == logjam_models::config::IsolationLevel::ReadCommitted
-    {
+    // a read_committed run must say so (HISTORY.md, "Isolation"). A
+    // transactional run says so either way, so its anomaly sentences can name
+    // how the reader read.
+    let read_committed = scenario.cluster.consumer.isolation_level
+        == logjam_models::config::IsolationLevel::ReadCommitted;
+    if read_committed || scenario.cluster.producer.transactional_id.is_some() {
+        let level = if read_committed {
+            logjam_checker::history::IsolationLevel::ReadCommitted
+        } else {
+            logjam_checker::history::IsolationLevel::ReadUncommitted
+        };
         m.insert(
             logjam_checker::history::ISOLATION_FIELD.into(),
-            logjam_checker::history::Isolation::every(
-                logjam_checker::history::IsolationLevel::ReadCommitted,
-            )
-            .to_header_value(),
+            logjam_checker::history::Isolation::every(level).to_header_value(),
         );
     }
     m
