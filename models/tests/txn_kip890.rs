@@ -25,7 +25,7 @@ use common::txn::*;
 use common::*;
 use logjam_models::config::IsolationLevel;
 use logjam_models::events::ClusterEvent;
-use logjam_models::ids::broker_host;
+use logjam_models::ids::{broker_host, BrokerId};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
@@ -34,6 +34,30 @@ async fn wait_for(flag: &Cell<bool>) {
     while !flag.get() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Holds `client`'s link to the leader of whichever of the two partitions
+/// the coordinator of `TXN_ID` does not lead (so only the produce is held,
+/// never EndTxn); returns that partition and its leader.
+fn hold_link_to_partition_led_elsewhere(t: &mut TestCluster, client: &str) -> (u32, BrokerId) {
+    let coordinator = t
+        .events()
+        .iter()
+        .find_map(|e| match &e.event {
+            ClusterEvent::TxnStateChanged {
+                broker,
+                transactional_id,
+                ..
+            } if transactional_id == TXN_ID => Some(*broker),
+            _ => None,
+        })
+        .expect("a coordinator");
+    let target = (0..2)
+        .find(|&p| t.cluster.leader_of(&tp(p)) != Some(coordinator))
+        .expect("a partition led elsewhere (seed chosen so)");
+    let leader = t.cluster.leader_of(&tp(target)).expect("a leader");
+    t.sim.hold(client, broker_host(leader).as_str());
+    (target, leader)
 }
 
 /// Returns read_committed's values, read_uncommitted's values and the
@@ -84,20 +108,8 @@ fn delayed_produce(legacy_v1: bool) -> (Vec<u64>, Vec<u64>, Vec<String>) {
         p.commit_transaction().await.expect("C commits");
     });
     assert!(t.run_until(20_000, |_| phase_a.get()), "A committed");
-    let coordinator = t
-        .events()
-        .iter()
-        .find_map(|e| match &e.event {
-            ClusterEvent::TxnStateChanged { broker, .. } => Some(*broker),
-            _ => None,
-        })
-        .expect("a coordinator");
-    let target = (0..2)
-        .find(|&p| t.cluster.leader_of(&tp(p)) != Some(coordinator))
-        .expect("a partition led elsewhere (seed chosen so)");
-    let leader = t.cluster.leader_of(&tp(target)).expect("a leader");
+    let (target, leader) = hold_link_to_partition_led_elsewhere(&mut t, &client);
     *coordinator_and_target.borrow_mut() = Some(target);
-    t.sim.hold(client.as_str(), broker_host(leader).as_str());
     go_b.set(true);
     assert!(
         t.run_until(30_000, |_| phase_b.get()),
@@ -215,24 +227,8 @@ fn late_write_after_the_marker(legacy_v1: bool) -> Hanging {
         q.commit_transaction().await.expect("Q commits");
     });
     assert!(t.run_until(20_000, |_| phase_a.get()), "A committed");
-    let coordinator = t
-        .events()
-        .iter()
-        .find_map(|e| match &e.event {
-            ClusterEvent::TxnStateChanged {
-                broker,
-                transactional_id,
-                ..
-            } if transactional_id == TXN_ID => Some(*broker),
-            _ => None,
-        })
-        .expect("a coordinator");
-    let target = (0..2)
-        .find(|&p| t.cluster.leader_of(&tp(p)) != Some(coordinator))
-        .expect("a partition led elsewhere (seed chosen so)");
-    let leader = t.cluster.leader_of(&tp(target)).expect("a leader");
+    let (target, leader) = hold_link_to_partition_led_elsewhere(&mut t, &client);
     *chosen.borrow_mut() = Some(target);
-    t.sim.hold(client.as_str(), broker_host(leader).as_str());
     go_b.set(true);
     assert!(
         t.run_until(30_000, |_| phase_b.get()),

@@ -2,7 +2,7 @@
 //! each poll returned.
 use super::{key, now_ns, Shared};
 use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
-use logjam_models::config::ClusterConfig;
+use logjam_models::config::{ClusterConfig, ConsumerConfig};
 use logjam_models::consumer::{ConsumedRecord, Consumer};
 use logjam_models::ids::TopicPartition;
 use std::collections::BTreeMap;
@@ -21,28 +21,14 @@ pub fn install(
             return Ok(());
         }
         let process = Process::Id(shared.new_process());
-        let mut consumer = Consumer::new(consumer_config, brokers);
-        consumer.record_events(shared.events.clone(), host_name.clone());
-        let keys: Vec<String> = assigned.iter().map(key).collect();
-        {
-            let mut r = shared.recorder.borrow_mut();
-            r.invoke(
-                now_ns(),
-                process.clone(),
-                "assign",
-                OpValue::Keys(keys.clone()),
-                Some(host_name.clone()),
-            );
-            r.complete(
-                now_ns(),
-                process.clone(),
-                OpType::Ok,
-                "assign",
-                OpValue::Keys(keys),
-                None,
-            );
-        }
-        consumer.assign(assigned);
+        let mut consumer = assigned_consumer(
+            consumer_config,
+            brokers,
+            &shared,
+            process.clone(),
+            &host_name,
+            assigned,
+        );
         while !shared.stop.get() {
             let invoke = OpValue::Micro(vec![MicroOp::Poll { reads: None }]);
             shared.recorder.borrow_mut().invoke(
@@ -69,6 +55,41 @@ pub fn install(
         }
         Ok(())
     });
+}
+
+/// A new consumer assigned `assigned`, its `assign` recorded as the
+/// process's first operation (HISTORY.md).
+pub(super) fn assigned_consumer(
+    config: ConsumerConfig,
+    brokers: u32,
+    shared: &Shared,
+    process: Process,
+    host: &str,
+    assigned: Vec<TopicPartition>,
+) -> Consumer {
+    let mut consumer = Consumer::new(config, brokers);
+    consumer.record_events(shared.events.clone(), host.to_string());
+    let keys: Vec<String> = assigned.iter().map(key).collect();
+    {
+        let mut r = shared.recorder.borrow_mut();
+        r.invoke(
+            now_ns(),
+            process.clone(),
+            "assign",
+            OpValue::Keys(keys.clone()),
+            Some(host.to_string()),
+        );
+        r.complete(
+            now_ns(),
+            process,
+            OpType::Ok,
+            "assign",
+            OpValue::Keys(keys),
+            None,
+        );
+    }
+    consumer.assign(assigned);
+    consumer
 }
 
 /// A poll's records as HISTORY.md's `{KEY: [[OFFSET, VALUE], ...]}`.

@@ -174,6 +174,15 @@ pub fn now_ns() -> u64 {
     turmoil::sim_elapsed().map_or(0, |d| d.as_nanos() as u64)
 }
 
+/// The record that carries workload value `v`: no key, the value as 8
+/// big-endian bytes (what the final reads and the checker decode).
+pub fn value_record(v: i64) -> logjam_models::Record {
+    logjam_models::Record {
+        key: None,
+        value: v.to_be_bytes().to_vec(),
+    }
+}
+
 pub fn key(tp: &TopicPartition) -> String {
     tp.to_string()
 }

@@ -1,11 +1,10 @@
 //! Producer processes: each sends unique values to a random partition, one
 //! operation at a time (one record, or `sends_per_op` records pipelined), and
 //! records the invocation and its outcome.
-use super::{key, now_ns, Shared, WorkloadSpec};
+use super::{key, now_ns, value_record, Shared, WorkloadSpec};
 use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
 use logjam_models::config::ClusterConfig;
 use logjam_models::producer::{Producer, SendOutcome};
-use logjam_models::Record;
 use rand::Rng;
 use std::time::Duration;
 
@@ -80,10 +79,7 @@ async fn send_loop(
             if i > 0 {
                 tokio::time::sleep(Duration::from_millis(interval_ms)).await;
             }
-            let record = Record {
-                key: None,
-                value: v.to_be_bytes().to_vec(),
-            };
+            let record = value_record(*v);
             pending.push(producer.send(tp.clone(), record));
         }
         let mut outcomes = Vec::with_capacity(pending.len());

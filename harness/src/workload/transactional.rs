@@ -6,11 +6,10 @@
 //! (HISTORY.md): `ok` committed, `fail` aborted, `info` unknown. A fenced
 //! (fatal) producer is closed and the process starts a new one with the same
 //! transactional.id, as an application would.
-use super::{key, now_ns, Shared, TxnMode, WorkloadSpec};
+use super::{key, now_ns, value_record, Shared, TxnMode, WorkloadSpec};
 use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
 use logjam_models::config::ClusterConfig;
 use logjam_models::producer::{TransactionalProducer, TxnClientError, TxnErrorClass};
-use logjam_models::Record;
 use rand::Rng;
 use std::time::Duration;
 
@@ -158,10 +157,7 @@ async fn run_transaction(
         if i > 0 {
             tokio::time::sleep(Duration::from_millis(interval_ms)).await;
         }
-        let record = Record {
-            key: None,
-            value: v.to_be_bytes().to_vec(),
-        };
+        let record = value_record(*v);
         match p.send(tp.clone(), record).await {
             Ok(offset) => offsets[i] = Some(offset),
             Err(e) => {

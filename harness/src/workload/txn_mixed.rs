@@ -21,15 +21,14 @@
 //! the client (Jepsen's `:end-process?`): a new process starts a new producer
 //! with the same transactional.id (which fences the old one and finishes
 //! its transaction) and a new consumer.
-use super::consumer::group_reads;
+use super::consumer::{assigned_consumer, group_reads};
 use super::transactional::{end_transaction, initialised};
-use super::{key, now_ns, Shared, TxnMode};
+use super::{key, now_ns, value_record, Shared, TxnMode};
 use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
 use logjam_models::config::{ClusterConfig, ConsumerConfig, ProducerConfig};
 use logjam_models::consumer::Consumer;
 use logjam_models::ids::TopicPartition;
 use logjam_models::producer::{TransactionalProducer, TxnClientError, TxnErrorClass};
-use logjam_models::Record;
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -88,7 +87,6 @@ pub(super) async fn mixed_loop(
     interval_ms: u64,
     host: String,
 ) {
-    let group = MIXED_GROUP;
     let mut process = shared.new_process();
     let mut client: Option<Client> = None;
     while !shared.stop.get() {
@@ -99,8 +97,14 @@ pub(super) async fn mixed_loop(
                     tokio::time::sleep(Duration::from_millis(interval_ms.max(1) * 5)).await;
                     continue;
                 };
-                let consumer =
-                    assigned_consumer(&consumer_config, brokers, &shared, process, &host);
+                let consumer = assigned_consumer(
+                    consumer_config.clone(),
+                    brokers,
+                    &shared,
+                    Process::Id(process),
+                    &host,
+                    shared.partitions.to_vec(),
+                );
                 client.insert(Client { producer, consumer })
             }
         };
@@ -125,16 +129,8 @@ pub(super) async fn mixed_loop(
         );
         let mut done = invoked;
         let mut consumed = Consumed::default();
-        let (op_type, error) = run_transaction(
-            c,
-            &plan,
-            abort_at,
-            group,
-            &mut done,
-            &mut consumed,
-            interval_ms,
-        )
-        .await;
+        let (op_type, error) =
+            run_transaction(c, &plan, abort_at, &mut done, &mut consumed, interval_ms).await;
         if op_type == OpType::Fail {
             // Jepsen's rollback-consumer!: read the same records again.
             for (tp, offset) in &consumed.first {
@@ -158,40 +154,6 @@ pub(super) async fn mixed_loop(
             };
         }
     }
-}
-
-/// A new consumer assigned every partition, its `assign` recorded as the
-/// process's first operation (HISTORY.md).
-fn assigned_consumer(
-    config: &ConsumerConfig,
-    brokers: u32,
-    shared: &Shared,
-    process: u64,
-    host: &str,
-) -> Consumer {
-    let mut consumer = Consumer::new(config.clone(), brokers);
-    consumer.record_events(shared.events.clone(), host.to_string());
-    let keys: Vec<String> = shared.partitions.iter().map(key).collect();
-    {
-        let mut r = shared.recorder.borrow_mut();
-        r.invoke(
-            now_ns(),
-            Process::Id(process),
-            "assign",
-            OpValue::Keys(keys.clone()),
-            Some(host.to_string()),
-        );
-        r.complete(
-            now_ns(),
-            Process::Id(process),
-            OpType::Ok,
-            "assign",
-            OpValue::Keys(keys),
-            None,
-        );
-    }
-    consumer.assign(shared.partitions.to_vec());
-    consumer
 }
 
 /// The micro-ops of the next transaction, and the step before which it
@@ -220,7 +182,6 @@ async fn run_transaction(
     c: &mut Client,
     plan: &[Planned],
     abort_at: Option<usize>,
-    group: &str,
     done: &mut [MicroOp],
     consumed: &mut Consumed,
     interval_ms: u64,
@@ -238,10 +199,7 @@ async fn run_transaction(
         }
         match step {
             Planned::Send(tp, v) => {
-                let record = Record {
-                    key: None,
-                    value: v.to_be_bytes().to_vec(),
-                };
+                let record = value_record(*v);
                 match c.producer.send(tp.clone(), record).await {
                     Ok(at) => {
                         if let MicroOp::Send { offset, .. } = slot {
@@ -288,7 +246,7 @@ async fn run_transaction(
             .collect();
         if let Err(e) = c
             .producer
-            .send_offsets_to_transaction(group, "", -1, offsets)
+            .send_offsets_to_transaction(MIXED_GROUP, "", -1, offsets)
             .await
         {
             failed = Some(e);

@@ -11,6 +11,7 @@ use crate::ids::{deadline_after_ms, now_ms, TopicPartition};
 use crate::leader_epoch::UNDEFINED_EPOCH;
 use crate::log::PartitionLog;
 use crate::protocol::{FetchData, FollowerFetch, ListedOffset, OffsetSpec, Response};
+use std::collections::BTreeMap;
 use tokio::time::Instant;
 
 pub async fn handle(
@@ -151,13 +152,7 @@ pub fn list_offsets(
     isolation: IsolationLevel,
 ) -> Result<ListedOffset, ErrorCode> {
     let b = h.state.borrow();
-    let r = b
-        .replicas
-        .get(tp)
-        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-    if !r.is_leader() {
-        return Err(ErrorCode::NotLeaderOrFollower);
-    }
+    let r = leader_replica(&b.replicas, tp)?;
     Ok(match spec {
         OffsetSpec::Earliest => ListedOffset {
             offset: 0,
@@ -180,22 +175,29 @@ pub fn list_offsets(
     })
 }
 
-/// `f` on this broker's replica and log of `tp`, which it must lead:
-/// UNKNOWN_TOPIC_OR_PARTITION without a replica or log, NOT_LEADER_OR_FOLLOWER
-/// if it follows (consumers and followers read from the leader only).
+/// This broker's replica of `tp`, which it must lead:
+/// UNKNOWN_TOPIC_OR_PARTITION without one, NOT_LEADER_OR_FOLLOWER if it
+/// follows (consumers and followers read from the leader only).
+fn leader_replica<'a>(
+    replicas: &'a BTreeMap<TopicPartition, Replica>,
+    tp: &TopicPartition,
+) -> Result<&'a Replica, ErrorCode> {
+    let r = replicas.get(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
+    if !r.is_leader() {
+        return Err(ErrorCode::NotLeaderOrFollower);
+    }
+    Ok(r)
+}
+
+/// `f` on this broker's replica and log of `tp`, which it must lead
+/// ([`leader_replica`]); UNKNOWN_TOPIC_OR_PARTITION without a log.
 fn with_leader_log<T>(
     h: &BrokerHandle,
     tp: &TopicPartition,
     f: impl FnOnce(&Replica, &PartitionLog) -> Result<T, ErrorCode>,
 ) -> Result<T, ErrorCode> {
     let b = h.state.borrow();
-    let r = b
-        .replicas
-        .get(tp)
-        .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-    if !r.is_leader() {
-        return Err(ErrorCode::NotLeaderOrFollower);
-    }
+    let r = leader_replica(&b.replicas, tp)?;
     let disk = b.disk.borrow();
     let log = disk.log(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
     f(r, log)
