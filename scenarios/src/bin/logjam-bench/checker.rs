@@ -71,6 +71,12 @@ pub fn bench(ops: u64, rounds: u64) {
     );
 }
 
+/// Write the synthetic history of `ops` operations to `path`.
+pub fn write(path: &Path, ops: u64) {
+    let text = synthetic_history(ops as usize, 1).to_jsonl();
+    std::fs::write(path, text).expect("write the synthetic history");
+}
+
 /// One round's figures, as the child prints them.
 struct Round {
     parse_wall: f64,

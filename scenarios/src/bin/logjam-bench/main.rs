@@ -31,6 +31,11 @@ fn main() {
             Some(path) => checker::round(std::path::Path::new(path)),
             None => eprintln!("usage: logjam-bench checker-file HISTORY.jsonl"),
         },
+        // The synthetic history itself, for profiling a round by hand.
+        Some("checker-write") => match args.get(1) {
+            Some(path) => checker::write(std::path::Path::new(path), number(2).unwrap_or(1_000_000)),
+            None => eprintln!("usage: logjam-bench checker-write HISTORY.jsonl [OPS]"),
+        },
         Some("presets") => {
             let (scenario, presets, runs) = presets_args(&args[1..]);
             presets::bench(&scenario, &presets, runs);
