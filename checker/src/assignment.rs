@@ -37,7 +37,8 @@ pub(crate) fn retain_named<V>(
 /// The keys named in an op's `rebalance_log`: each entry's `keys` (Jepsen's
 /// form) and `revoked` and `assigned` (logjam's).
 pub(crate) fn rebalanced_keys(op: Option<&Op>) -> Vec<String> {
-    let Some(serde_json::Value::Array(entries)) = op.and_then(|o| o.rebalance_log.as_ref()) else {
+    let Some(serde_json::Value::Array(entries)) = op.and_then(|o| o.rebalance_log.as_deref())
+    else {
         return Vec::new();
     };
     let mut keys = Vec::new();

@@ -53,7 +53,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
                     }
                     found.push(Anomaly {
                         kind: AnomalyKind::PrecommittedRead,
-                        key: key.clone(),
+                        key: key.to_string(),
                         values: vec![value.clone()],
                         offsets: vec![*offset],
                         ops: facts.pair_indices(*pair),

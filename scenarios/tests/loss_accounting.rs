@@ -24,7 +24,7 @@ fn acked_and_vanished(history: &History) -> (BTreeSet<KeyValue>, BTreeSet<KeyVal
         for m in micro {
             match m {
                 MicroOp::Send { key, value, .. } if op.op_type == OpType::Ok && op.f == "send" => {
-                    acked.insert((key.clone(), value.clone()));
+                    acked.insert((key.to_string(), value.clone()));
                 }
                 MicroOp::Poll { reads: Some(reads) }
                     if op.final_read && op.op_type == OpType::Ok =>

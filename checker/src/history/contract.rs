@@ -84,9 +84,9 @@ fn check_value(op: &Op) -> Result<(), LineProblem> {
         // An ok `["poll"]` with no result is a poll that returned nothing:
         // Jepsen's own checker tests write it so (kafka_test.clj).
         ("send" | "poll" | "txn", OpValue::Micro(_)) => Ok(()),
-        ("send" | "poll" | "txn", _) => {
-            Err(LineProblem::MissingCompletionValue { f: op.f.clone() })
-        }
+        ("send" | "poll" | "txn", _) => Err(LineProblem::MissingCompletionValue {
+            f: op.f.to_string(),
+        }),
         ("committed", OpValue::Other(value)) if op.op_type == OpType::Ok => {
             let offsets_ok = value.as_object().is_some_and(|offsets| {
                 offsets

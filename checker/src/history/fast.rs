@@ -6,7 +6,7 @@
 //! returns `None` and the general reader reads the line again, so errors
 //! keep their exact wording. A property test holds the two readers equal.
 use super::op::{Op, OpType, Process};
-use super::value::{MicroOp, OpValue, Reads, Val, ValueShape};
+use super::value::{Key, MicroOp, OpValue, Reads, Val, ValueShape};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -21,7 +21,7 @@ struct Line {
     time: Option<u64>,
     process: Option<Process>,
     op_type: Option<OpType>,
-    f: Option<String>,
+    f: Option<Key>,
     /// `Some(None)`: present but null.
     value: Option<Option<Vec<MicroOp>>>,
     node: Option<String>,
@@ -71,7 +71,7 @@ impl<'de> Deserialize<'de> for Line {
                         4 => {
                             line.f = map
                                 .next_value::<Option<Cow<'de, str>>>()?
-                                .map(Cow::into_owned)
+                                .map(|f| Key::from(f.as_ref()))
                         }
                         5 => {
                             let micro = line
@@ -131,7 +131,7 @@ pub(super) fn op(text: &str) -> Option<(Option<u64>, Op)> {
             value,
             node: line.node,
             error: line.error,
-            rebalance_log: line.rebalance_log.filter(|v| !v.is_null()),
+            rebalance_log: line.rebalance_log.filter(|v| !v.is_null()).map(Box::new),
             final_read: line.final_read.unwrap_or(false),
         },
     ))
@@ -218,7 +218,7 @@ impl<'de> Deserialize<'de> for Micro {
                 let name: Cow<'de, str> = seq.next_element()?.ok_or_else(missing)?;
                 let micro = match name.as_ref() {
                     "send" => {
-                        let key = seq.next_element::<Key>()?.ok_or_else(missing)?.0;
+                        let key = seq.next_element::<KeyField>()?.ok_or_else(missing)?.0;
                         let payload = seq.next_element::<Payload>()?.ok_or_else(missing)?;
                         MicroOp::Send {
                             key,
@@ -245,24 +245,28 @@ impl<'de> Deserialize<'de> for Micro {
 }
 
 /// A key: a string, or an integer read as its decimal string.
-struct Key(String);
+struct KeyField(Key);
 
-impl<'de> Deserialize<'de> for Key {
+impl<'de> Deserialize<'de> for KeyField {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl Visitor<'_> for V {
-            type Value = Key;
+            type Value = KeyField;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string or an integer")
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Key(v.to_string()))
+                Ok(KeyField(compact_str::ToCompactString::to_compact_string(
+                    &v,
+                )))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Key(v.to_string()))
+                Ok(KeyField(compact_str::ToCompactString::to_compact_string(
+                    &v,
+                )))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(v.to_string()))
+                Ok(KeyField(Key::from(v)))
             }
         }
         d.deserialize_any(V)
@@ -294,7 +298,7 @@ impl Visitor<'_> for ValVisitor {
         Ok(Val::Int(v))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Val::Str(v.to_string()))
+        Ok(Val::Str(v.into()))
     }
 }
 
@@ -316,7 +320,7 @@ impl<'de> Deserialize<'de> for Payload {
                 Ok(Payload(None, Val::Int(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Payload(None, Val::Str(v.to_string())))
+                Ok(Payload(None, Val::Str(v.into())))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let (offset, value) = pair(&mut seq)?;
@@ -354,7 +358,7 @@ impl<'de> Deserialize<'de> for ReadsField {
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     let records = map.next_value::<Records>()?.0;
                     // A repeated key: the last wins, as in serde_json's maps.
-                    reads.insert(key.into_owned(), records);
+                    reads.insert(key.as_ref(), records);
                 }
                 Ok(ReadsField(reads))
             }

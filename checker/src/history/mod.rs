@@ -12,6 +12,7 @@ mod op;
 mod pairs;
 mod read;
 mod recorder;
+mod scan;
 pub mod synthetic;
 mod value;
 mod write;
@@ -24,7 +25,7 @@ pub use op::{History, Op, OpType, Process};
 pub use pairs::OpPair;
 pub use read::{parse_history, read_history, read_history_file, HISTORY_VERSION};
 pub use recorder::Recorder;
-pub use value::{MicroOp, OpValue, Reads, Val};
+pub use value::{Key, MicroOp, OpValue, Reads, ReadsIter, Val};
 pub use write::{header_line, write_jsonl};
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! One operation of a history, and the history itself (HISTORY.md, "An operation").
-use super::value::OpValue;
+use super::value::{Key, OpValue};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -74,12 +74,14 @@ pub struct Op {
     pub time_ns: Option<u64>,
     pub process: Process,
     pub op_type: OpType,
-    pub f: String,
+    /// The operation's name: inline, never a heap string (issue 13).
+    pub f: Key,
     pub value: OpValue,
     pub node: Option<String>,
     pub error: Option<String>,
     /// Partitions revoked/assigned during the op; `None` when absent or null.
-    pub rebalance_log: Option<serde_json::Value>,
+    /// Boxed: rare, and a JSON value inline would widen every op.
+    pub rebalance_log: Option<Box<serde_json::Value>>,
     /// Part of the final read (`"final": true`).
     pub final_read: bool,
 }
@@ -91,7 +93,7 @@ impl Op {
 
     /// A rebalance happened during this op: the log is present and not empty.
     pub fn rebalanced(&self) -> bool {
-        match &self.rebalance_log {
+        match self.rebalance_log.as_deref() {
             None | Some(serde_json::Value::Null) => false,
             Some(serde_json::Value::Array(a)) => !a.is_empty(),
             Some(serde_json::Value::Object(o)) => !o.is_empty(),

@@ -2,9 +2,9 @@
 //! with its line number. It never panics, whatever the input.
 use super::contract::{normalise_times, Contract};
 use super::error::{HistoryError, LineProblem};
-use super::fast;
 use super::op::{History, Op, OpType, Process};
-use super::value::{MicroOp, OpValue, Reads, Val, ValueShape};
+use super::value::{Key, MicroOp, OpValue, Reads, Val, ValueShape};
+use super::{fast, scan};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -158,7 +158,7 @@ impl Reader {
                 Ok(_) => Err(LineProblem::NotAnObject),
             };
         }
-        if let Some((index, mut op)) = fast::op(text) {
+        if let Some((index, mut op)) = scan::op(text).or_else(|| fast::op(text)) {
             op.index = self.index(index.map(Value::from))?;
             return Ok(Some(op));
         }
@@ -209,7 +209,7 @@ impl Reader {
         };
         let f = match raw.f {
             None => return Err(LineProblem::MissingField("f")),
-            Some(Value::String(s)) => s,
+            Some(Value::String(s)) => Key::from(s),
             Some(_) => return Err(bad("f", "a string")),
         };
         let value = match raw.value {
@@ -227,7 +227,7 @@ impl Reader {
             Value::String(s) => s,
             other => other.to_string(),
         });
-        let rebalance_log = raw.rebalance_log;
+        let rebalance_log = raw.rebalance_log.map(Box::new);
         let final_read = match raw.final_read {
             None => false,
             Some(Value::Bool(b)) => b,
@@ -379,12 +379,12 @@ fn micro_op(v: Value) -> Result<MicroOp, String> {
 
 /// `{KEY: [[OFFSET, VALUE], ...]}`, as a poll result or a `process` value.
 fn reads(obj: Map<String, Value>) -> Result<Reads, String> {
-    let mut out = BTreeMap::new();
+    let mut out = Reads::new();
     for (k, list) in obj {
         let Value::Array(items) = list else {
             return Err(format!(
                 "key {}: must be a list of [OFFSET, VALUE]",
-                Val::Str(k)
+                Val::Str(k.into())
             ));
         };
         let mut records = Vec::with_capacity(items.len());
@@ -394,7 +394,7 @@ fn reads(obj: Map<String, Value>) -> Result<Reads, String> {
                 _ => {
                     return Err(format!(
                         "key {}: each read must be [OFFSET, VALUE]",
-                        Val::Str(k)
+                        Val::Str(k.into())
                     ))
                 }
             };
@@ -406,7 +406,7 @@ fn reads(obj: Map<String, Value>) -> Result<Reads, String> {
                 _ => {
                     return Err(format!(
                         "key {}: each read must be [OFFSET, VALUE] with an integer OFFSET and an integer or string VALUE",
-                        Val::Str(k)
+                        Val::Str(k.into())
                     ))
                 }
             }
@@ -423,7 +423,7 @@ fn keys(f: &str, v: Value) -> Result<Vec<String>, String> {
     };
     items
         .into_iter()
-        .map(|k| key(k).ok_or_else(expected))
+        .map(|k| key(k).map(String::from).ok_or_else(expected))
         .collect()
 }
 
@@ -439,17 +439,17 @@ fn offsets(f: &str, v: Value) -> Result<BTreeMap<String, i64>, String> {
 }
 
 /// Integer keys are read as their decimal string (HISTORY.md).
-fn key(v: Value) -> Option<String> {
+fn key(v: Value) -> Option<Key> {
     match v {
-        Value::String(s) => Some(s),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        Value::String(s) => Some(s.into()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string().into()),
         _ => None,
     }
 }
 
 fn val(v: Value) -> Option<Val> {
     match v {
-        Value::String(s) => Some(Val::Str(s)),
+        Value::String(s) => Some(Val::Str(s.into())),
         Value::Number(n) => n.as_i64().map(Val::Int),
         _ => None,
     }

@@ -49,7 +49,7 @@ pub fn synthetic_history(ops: usize, seed: u64) -> History {
             next_value += 1;
             let send = |offset| {
                 OpValue::Micro(vec![MicroOp::Send {
-                    key: key_name(key),
+                    key: key_name(key).into(),
                     value: Val::Int(next_value),
                     offset,
                 }])
@@ -146,7 +146,7 @@ pub fn synthetic_txn_history(ops: usize, seed: u64) -> History {
         OpValue::Micro(
             sent.iter()
                 .map(|&(k, v, o)| MicroOp::Send {
-                    key: key_name(k),
+                    key: key_name(k).into(),
                     value: Val::Int(v),
                     offset: offsets.then_some(o),
                 })

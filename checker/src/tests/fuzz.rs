@@ -1,7 +1,7 @@
 //! The checker never panics and is deterministic, on any well-formed history
 //! however inconsistent: random sends, polls and transactions over a few
 //! keys, values and offsets, with random outcomes and interleavings.
-use crate::history::{History, MicroOp, Op, OpType, OpValue, Process, Val};
+use crate::history::{History, MicroOp, Op, OpType, OpValue, Process, Reads, Val};
 use crate::{check, CheckOptions, Semantics};
 use proptest::prelude::*;
 
@@ -11,10 +11,11 @@ fn micro() -> impl Strategy<Value = MicroOp> {
         key.clone(),
         prop::collection::vec((-1i64..6, (0i64..6).prop_map(Val::Int)), 0..5),
         0..3,
-    );
+    )
+    .prop_map(Reads::from_iter);
     prop_oneof![
         (key, 0i64..6, prop::option::of(-1i64..6)).prop_map(|(key, v, offset)| MicroOp::Send {
-            key,
+            key: key.into(),
             value: Val::Int(v),
             offset
         }),
@@ -58,11 +59,11 @@ fn op() -> impl Strategy<Value = Op> {
                     Process::Id(p)
                 },
                 op_type,
-                f: f.to_string(),
+                f: f.into(),
                 value,
                 node: None,
                 error: None,
-                rebalance_log: rebalanced.then(|| serde_json::json!(["a"])),
+                rebalance_log: rebalanced.then(|| Box::new(serde_json::json!(["a"]))),
                 final_read,
             }
         })

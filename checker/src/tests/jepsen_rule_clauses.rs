@@ -20,7 +20,7 @@ fn history(lines: &[String]) -> String {
 }
 
 fn s(v: &str) -> Val {
-    Val::Str(v.to_string())
+    Val::Str(v.into())
 }
 
 /// Version order, send offsets: a `fail` send's offset never enters it (the

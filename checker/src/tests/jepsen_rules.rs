@@ -23,7 +23,7 @@ fn values(r: &crate::CheckResult, kind: AnomalyKind) -> Vec<Vec<Val>> {
 }
 
 fn s(v: &str) -> Val {
-    Val::Str(v.to_string())
+    Val::Str(v.into())
 }
 
 // --- Version order: every poll result, failed polls included; send offsets

@@ -1,11 +1,10 @@
 //! Consumer processes with manual assignment: poll in a loop and record what
 //! each poll returned.
 use super::{key, now_ns, Shared};
-use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Val};
+use logjam_checker::history::{MicroOp, OpType, OpValue, Process, Reads, Val};
 use logjam_models::config::{ClusterConfig, ConsumerConfig};
 use logjam_models::consumer::{ConsumedRecord, Consumer};
 use logjam_models::ids::TopicPartition;
-use std::collections::BTreeMap;
 
 pub fn install(
     sim: &mut turmoil::Sim<'_>,
@@ -93,11 +92,10 @@ pub(super) fn assigned_consumer(
 }
 
 /// A poll's records as HISTORY.md's `{KEY: [[OFFSET, VALUE], ...]}`.
-pub fn group_reads(records: &[ConsumedRecord]) -> BTreeMap<String, Vec<(i64, Val)>> {
-    let mut out: BTreeMap<String, Vec<(i64, Val)>> = BTreeMap::new();
+pub fn group_reads(records: &[ConsumedRecord]) -> Reads {
+    let mut out = Reads::new();
     for r in records {
-        out.entry(key(&r.tp))
-            .or_default()
+        out.records_mut(key(&r.tp))
             .push((r.offset, decode_value(&r.record.value)));
     }
     out
@@ -107,6 +105,6 @@ pub fn group_reads(records: &[ConsumedRecord]) -> BTreeMap<String, Vec<(i64, Val
 pub fn decode_value(bytes: &[u8]) -> Val {
     match <[u8; 8]>::try_from(bytes) {
         Ok(b) => Val::Int(i64::from_be_bytes(b)),
-        Err(_) => Val::Str(String::from_utf8_lossy(bytes).into_owned()),
+        Err(_) => Val::Str(String::from_utf8_lossy(bytes).into()),
     }
 }

@@ -112,7 +112,7 @@ fn install_reader(
                 );
                 let records = consumer.poll().await.unwrap_or_default();
                 let mut reads = group_reads(&records);
-                reads.entry(key(tp)).or_default();
+                reads.records_mut(key(tp));
                 let done = OpValue::Micro(vec![MicroOp::Poll { reads: Some(reads) }]);
                 shared.recorder.borrow_mut().complete_final(
                     now_ns(),

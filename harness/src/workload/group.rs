@@ -163,11 +163,11 @@ impl Member {
             time_ns: Some(now_ns()),
             process,
             op_type,
-            f: f.to_string(),
+            f: f.into(),
             value,
             node: Some(self.host.clone()),
             error: None,
-            rebalance_log: log,
+            rebalance_log: log.map(Box::new),
             final_read: false,
         });
     }
@@ -187,11 +187,11 @@ impl Member {
             time_ns: Some(now_ns()),
             process: Process::Id(process),
             op_type,
-            f: f.to_string(),
+            f: f.into(),
             value,
             node: Some(self.host.clone()),
             error,
-            rebalance_log: log,
+            rebalance_log: log.map(Box::new),
             final_read: false,
         });
     }

@@ -59,7 +59,7 @@ async fn send_loop(
                 .iter()
                 .zip(offsets)
                 .map(|(&v, &offset)| MicroOp::Send {
-                    key: k.clone(),
+                    key: k.as_str().into(),
                     value: Val::Int(v),
                     offset,
                 });

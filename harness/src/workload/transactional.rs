@@ -113,7 +113,7 @@ async fn txn_loop(
                     .iter()
                     .zip(offsets)
                     .map(|((k, v), &offset)| MicroOp::Send {
-                        key: k.clone(),
+                        key: k.into(),
                         value: Val::Int(*v),
                         offset,
                     })

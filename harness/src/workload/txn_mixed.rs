@@ -113,7 +113,7 @@ pub(super) async fn mixed_loop(
             .iter()
             .map(|step| match step {
                 Planned::Send(tp, v) => MicroOp::Send {
-                    key: key(tp),
+                    key: key(tp).into(),
                     value: Val::Int(*v),
                     offset: None,
                 },

@@ -105,12 +105,12 @@ pub fn clause(
     };
     match done.f.as_str() {
         "send" | "txn" => {
-            let sends: Vec<(&String, &Val, Option<i64>)> = done
+            let sends: Vec<(&str, &Val, Option<i64>)> = done
                 .value
                 .micro_ops()
                 .iter()
                 .filter_map(|m| match m {
-                    MicroOp::Send { key, value, offset } => Some((key, value, *offset)),
+                    MicroOp::Send { key, value, offset } => Some((key.as_str(), value, *offset)),
                     _ => None,
                 })
                 .collect();

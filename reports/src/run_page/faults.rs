@@ -32,7 +32,7 @@ impl FaultEvent {
             .filter(|o| o.process.is_nemesis() && o.op_type != OpType::Invoke)
             .map(|o| FaultEvent {
                 at_ms: o.time_ns.unwrap_or(0) / 1_000_000,
-                f: o.f.clone(),
+                f: o.f.to_string(),
                 fault: Value::Null,
                 value: match &o.value {
                     OpValue::Other(v) => v.clone(),

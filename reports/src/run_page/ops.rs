@@ -52,7 +52,7 @@ pub fn rows(data: &RunData, sel: &Selection, proof: &BTreeSet<u64>) -> Vec<OpRow
                 },
                 process: done.process.to_string(),
                 node: done.node.clone().unwrap_or_default(),
-                f: done.f.clone(),
+                f: done.f.to_string(),
                 outcome,
                 class,
                 value: value_summary(done),

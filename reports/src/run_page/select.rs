@@ -57,7 +57,7 @@ impl Selection {
                     .entry(data.outcome(p).as_str())
                     .or_insert(0) += 1;
                 *omitted_by_f
-                    .entry(data.outcome_op(p).f.clone())
+                    .entry(data.outcome_op(p).f.to_string())
                     .or_insert(0) += 1;
             }
         }

@@ -51,7 +51,7 @@ fn reads_jepsens_op_maps() {
     );
     assert_eq!(
         h.ops[4].rebalance_log,
-        Some(json!([{"type": "assigned", "keys": [3]}]))
+        Some(Box::new(json!([{"type": "assigned", "keys": [3]}])))
     );
     assert_eq!(h.ops[6].error.as_deref(), Some(r#"[:timeout "no leader"]"#));
 }

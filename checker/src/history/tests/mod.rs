@@ -6,6 +6,7 @@ mod reader;
 mod reader_errors;
 mod recorder;
 mod round_trip;
+mod sizes;
 
 /// HISTORY.md's example, verbatim.
 pub(super) const EXAMPLE: &str = r#"{"logjam_history":1,"scenario":"acks1-leader-crash","seed":7}

@@ -159,7 +159,7 @@ fn reads_optional_fields() {
         (op.node.as_deref(), op.error.as_deref()),
         (Some("n1"), Some("timeout"))
     );
-    assert_eq!(op.rebalance_log, Some(json!([{"revoked":["k"]}])));
+    assert_eq!(op.rebalance_log, Some(Box::new(json!([{"revoked":["k"]}]))));
     assert!(op.rebalanced() && !op.final_read);
     assert_eq!(
         h.ops[1].error.as_deref(),

@@ -67,11 +67,11 @@ fn every_value_shape_and_optional_field_round_trips() {
                 Process::Id(i as u64)
             },
             op_type: [OpType::Invoke, OpType::Ok, OpType::Fail, OpType::Info][i % 4],
-            f: f.to_string(),
+            f: f.into(),
             value,
             node: (i % 2 == 1).then(|| format!("n{i}")),
             error: (i == 2).then(|| "boom \"quoted\"".to_string()),
-            rebalance_log: (i == 3).then(|| json!([{"assigned":["a"]}])),
+            rebalance_log: (i == 3).then(|| Box::new(json!([{"assigned":["a"]}]))),
             final_read: i == 4,
         })
         .collect();
@@ -102,7 +102,7 @@ fn key() -> impl Strategy<Value = String> {
 fn val() -> impl Strategy<Value = Val> {
     prop_oneof![
         any::<i64>().prop_map(Val::Int),
-        "\\PC{0,4}".prop_map(Val::Str)
+        "\\PC{0,4}".prop_map(|s| Val::Str(s.into()))
     ]
 }
 
@@ -112,12 +112,13 @@ fn reads() -> impl Strategy<Value = Reads> {
         prop::collection::vec((any::<i64>(), val()), 0..3),
         0..3,
     )
+    .prop_map(Reads::from_iter)
 }
 
 fn micro() -> impl Strategy<Value = MicroOp> {
     prop_oneof![
         (key(), val(), any::<Option<i64>>()).prop_map(|(key, value, offset)| MicroOp::Send {
-            key,
+            key: key.into(),
             value,
             offset
         }),
@@ -167,7 +168,7 @@ fn op() -> impl Strategy<Value = Op> {
                 time_ns,
                 process,
                 op_type,
-                f,
+                f: f.into(),
                 value,
                 node,
                 error,
