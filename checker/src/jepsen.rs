@@ -93,8 +93,8 @@ pub(crate) fn judge(
     for op in history.ops.iter().filter(client) {
         if op.op_type == OpType::Info && matches!(op.f.as_str(), "send" | "poll" | "txn") {
             if let Some(e) = &op.error {
-                if !info_causes.contains(e) {
-                    info_causes.push(e.clone());
+                if !info_causes.iter().any(|c| c == e) {
+                    info_causes.push(e.to_string());
                 }
             }
         }

@@ -77,8 +77,10 @@ pub struct Op {
     /// The operation's name: inline, never a heap string (issue 13).
     pub f: Key,
     pub value: OpValue,
-    pub node: Option<String>,
-    pub error: Option<String>,
+    /// The client host; inline, as `f` (host names and Kafka's error
+    /// codes are short).
+    pub node: Option<Key>,
+    pub error: Option<Key>,
     /// Partitions revoked/assigned during the op; `None` when absent or null.
     /// Boxed: rare, and a JSON value inline would widen every op.
     pub rebalance_log: Option<Box<serde_json::Value>>,

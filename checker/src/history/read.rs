@@ -240,8 +240,8 @@ impl Reader {
             op_type,
             f,
             value,
-            node,
-            error,
+            node: node.map(Key::from),
+            error: error.map(Key::from),
             rebalance_log,
             final_read,
         })

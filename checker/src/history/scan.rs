@@ -96,11 +96,11 @@ impl<'a> Scanner<'a> {
                     }
                     "node" => {
                         once(&mut seen.node)?;
-                        node = Some(self.string()?.to_string());
+                        node = Some(Key::from(self.string()?));
                     }
                     "error" => {
                         once(&mut seen.error)?;
-                        error = Some(self.string()?.to_string());
+                        error = Some(Key::from(self.string()?));
                     }
                     "final" => {
                         once(&mut seen.final_read)?;

@@ -51,7 +51,7 @@ pub fn rows(data: &RunData, sel: &Selection, proof: &BTreeSet<u64>) -> Vec<OpRow
                     String::new()
                 },
                 process: done.process.to_string(),
-                node: done.node.clone().unwrap_or_default(),
+                node: done.node.as_deref().unwrap_or_default().to_string(),
                 f: done.f.to_string(),
                 outcome,
                 class,

@@ -48,7 +48,7 @@ pub fn threads(data: &RunData) -> Threads {
             continue;
         }
         let (t0, t1) = (data.times[pair.first()], data.times[pair.last()]);
-        let node = op.node.clone().unwrap_or_else(|| "(no node)".into());
+        let node = op.node.as_deref().unwrap_or("(no node)").to_string();
         let e = spans.entry(op.process.clone()).or_insert((t0, t1, node));
         e.0 = e.0.min(t0);
         e.1 = e.1.max(t1);
