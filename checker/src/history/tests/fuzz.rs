@@ -287,6 +287,23 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The file reader reads lines where they lie in its buffer and joins
+    /// only those split across two fills: whatever the split, it reads what
+    /// the text reader reads, error lines included.
+    #[test]
+    fn the_file_reader_reads_lines_split_anywhere(base in prop::sample::select(vec![EXAMPLE, SCANNER_LINES]), capacity in 1usize..160, edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, all_fragments()), 0..3), last_newline in any::<bool>()) {
+        let mut text = mutate(base, edits);
+        if !last_newline {
+            text = text.trim_end_matches('\n').to_string();
+        }
+        let streamed = read_history(std::io::BufReader::with_capacity(capacity, text.as_bytes()));
+        prop_assert_eq!(streamed, parse_history(&text), "{}", text);
+    }
+}
+
 #[test]
 fn the_scanner_reads_logjams_own_op_lines() {
     // The speed comes from here: every line of these shapes is read without
@@ -343,4 +360,10 @@ fn logjams_own_lines_take_the_fast_path() {
         }
         assert!(crate::history::fast::op(line).is_some(), "{line}");
     }
+}
+
+#[test]
+fn the_scanner_lines_are_a_valid_history() {
+    let h = parse_history(SCANNER_LINES).expect("a valid history");
+    assert_eq!(h.ops.len(), 6);
 }
