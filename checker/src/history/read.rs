@@ -120,6 +120,8 @@ pub(super) struct Reader {
     started: bool,
     previous_index: Option<u64>,
     contract: Contract,
+    /// The scanner's scratch space, kept across lines.
+    scratch: Vec<(i64, Val)>,
 }
 
 impl Reader {
@@ -183,7 +185,8 @@ impl Reader {
                 Ok(_) => Err(LineProblem::NotAnObject),
             };
         }
-        if let Some((index, mut op)) = scan::op(text).or_else(|| fast::op(text)) {
+        if let Some((index, mut op)) = scan::op(text, &mut self.scratch).or_else(|| fast::op(text))
+        {
             op.index = self.index(index.map(Value::from))?;
             return Ok(Some(op));
         }

@@ -13,12 +13,17 @@ use super::op::{Op, OpType, Process};
 use super::value::{Key, MicroOp, OpValue, Reads, Val, ValueShape};
 
 /// The op on a line, with its `index` field as written (`None`: absent), or
-/// `None` when another reader must read the line.
-pub(super) fn op(text: &str) -> Option<(Option<u64>, Op)> {
+/// `None` when another reader must read the line. `scratch` is where a
+/// key's records gather before they get an allocation of their exact size
+/// (kept across lines, so a poll's records cost one allocation, not a
+/// growing vector's several).
+pub(super) fn op(text: &str, scratch: &mut Vec<(i64, Val)>) -> Option<(Option<u64>, Op)> {
+    scratch.clear();
     let mut s = Scanner {
         text,
         bytes: text.as_bytes(),
         at: 0,
+        scratch,
     };
     let line = s.line()?;
     s.ws();
@@ -28,10 +33,11 @@ pub(super) fn op(text: &str) -> Option<(Option<u64>, Op)> {
     Some(line)
 }
 
-struct Scanner<'a> {
+struct Scanner<'a, 's> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
+    scratch: &'s mut Vec<(i64, Val)>,
 }
 
 /// The fields a line may have, each at most once (as the general reader
@@ -49,7 +55,7 @@ struct Seen {
     final_read: bool,
 }
 
-impl<'a> Scanner<'a> {
+impl<'a> Scanner<'a, '_> {
     fn line(&mut self) -> Option<(Option<u64>, Op)> {
         self.eat(b'{')?;
         let mut seen = Seen::default();
@@ -217,10 +223,9 @@ impl<'a> Scanner<'a> {
     /// `[[OFFSET, VALUE], ...]`, offsets required.
     fn records(&mut self) -> Option<Vec<(i64, Val)>> {
         self.eat(b'[')?;
-        let mut records = Vec::new();
         if self.peek_is(b']') {
             self.at += 1;
-            return Some(records);
+            return Some(Vec::new());
         }
         loop {
             self.eat(b'[')?;
@@ -228,12 +233,12 @@ impl<'a> Scanner<'a> {
             self.eat(b',')?;
             let value = self.val()?;
             self.eat(b']')?;
-            records.push((offset, value));
+            self.scratch.push((offset, value));
             if !self.comma_or(b']')? {
-                // No length up front; a million polls' slack would be a
-                // third of the reads' memory.
-                records.shrink_to_fit();
-                return Some(records);
+                // JSON gives no length up front: gathered in the scratch
+                // vector, the records get an allocation of their exact size
+                // (a million polls' slack would be a third of their memory).
+                return Some(self.scratch.drain(..).collect());
             }
         }
     }

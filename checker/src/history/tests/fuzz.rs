@@ -279,7 +279,7 @@ proptest! {
     fn the_scanner_reads_exactly_what_the_general_reader_reads(edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, all_fragments()), 0..4)) {
         for line in mutate(SCANNER_LINES, edits.clone()).lines().chain(mutate(EXAMPLE, edits).lines()) {
             let text = line.trim();
-            if let Some((index, mut scanned)) = crate::history::scan::op(text) {
+            if let Some((index, mut scanned)) = crate::history::scan::op(text, &mut Vec::new()) {
                 scanned.index = index.unwrap_or(0);
                 prop_assert_eq!(crate::history::read::general_op(text), Ok(Some(scanned)), "{}", text);
             }
@@ -309,16 +309,20 @@ fn the_scanner_reads_logjams_own_op_lines() {
     // The speed comes from here: every line of these shapes is read without
     // serde. The metadata line and a nemesis op (an object value) are not.
     for line in SCANNER_LINES.lines() {
-        let (_, scanned) = crate::history::scan::op(line).unwrap_or_else(|| panic!("{line}"));
+        let (_, scanned) =
+            crate::history::scan::op(line, &mut Vec::new()).unwrap_or_else(|| panic!("{line}"));
         let mut general = crate::history::read::general_op(line).unwrap().unwrap();
         general.index = scanned.index;
         assert_eq!(scanned, general, "{line}");
     }
     let lines: Vec<&str> = EXAMPLE.lines().collect();
-    assert!(crate::history::scan::op(lines[0]).is_none());
-    assert!(crate::history::scan::op(lines[3]).is_none());
+    assert!(crate::history::scan::op(lines[0], &mut Vec::new()).is_none());
+    assert!(crate::history::scan::op(lines[3], &mut Vec::new()).is_none());
     for line in [lines[1], lines[2], lines[4], lines[5]] {
-        assert!(crate::history::scan::op(line).is_some(), "{line}");
+        assert!(
+            crate::history::scan::op(line, &mut Vec::new()).is_some(),
+            "{line}"
+        );
     }
 }
 
@@ -343,7 +347,10 @@ fn the_scanner_leaves_every_doubtful_line_to_serde() {
         r#"{"process":1,"type":"done","f":"send","value":[]}"#,
         r#"{"process":1,"type":"ok","f":"commit","value":{"k":1}}"#,
     ] {
-        assert!(crate::history::scan::op(line).is_none(), "{line}");
+        assert!(
+            crate::history::scan::op(line, &mut Vec::new()).is_none(),
+            "{line}"
+        );
     }
 }
 
