@@ -1,4 +1,5 @@
-//! The JSONL reader's fast path: a line deserialised straight into an [`Op`]
+//! The JSONL reader's second path, for lines the scanner (`scan.rs`) left
+//! alone (whitespace, escapes, values of other shapes): a line deserialised straight into an [`Op`]
 //! with typed, borrowing serde visitors, never through `serde_json::Value`
 //! (that detour was most of the reader's time: issue 13, "Speed"). It
 //! accepts only what the general reader (`read.rs`) accepts and reads it to

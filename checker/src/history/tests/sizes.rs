@@ -15,12 +15,9 @@ fn reads_are_one_vector() {
 
 #[test]
 fn an_op_stays_small() {
-    eprintln!(
-        "Op {} OpValue {} MicroOp {} Process {}",
-        size_of::<Op>(),
-        size_of::<OpValue>(),
-        size_of::<MicroOp>(),
-        size_of::<Process>()
-    );
-    assert!(size_of::<Op>() <= 200, "{}", size_of::<Op>());
+    // 192 bytes with heap strings and an inline JSON `rebalance_log`; the
+    // micro-operations (64 bytes each) live in the value's vector.
+    assert!(size_of::<Op>() <= 168, "{}", size_of::<Op>());
+    assert!(size_of::<OpValue>() <= 32, "{}", size_of::<OpValue>());
+    assert!(size_of::<MicroOp>() <= 64, "{}", size_of::<MicroOp>());
 }
