@@ -45,7 +45,7 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                     continue;
                 };
                 let (Some((_, read_op)), Some(first)) =
-                    (v.first_ok_read, order.first_index(p.value_id))
+                    (v.first_ok_read(), order.first_index(p.value_id))
                 else {
                     continue;
                 };
@@ -68,10 +68,10 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                 let Some(v) = facts.value_facts(p.value_id) else {
                     continue;
                 };
-                if v.ok_read_count > 0 {
+                if v.ok_read_count() > 0 {
                     continue;
                 }
-                let Some(id) = v.write else {
+                let Some(id) = v.write() else {
                     continue;
                 };
                 if lost.get(id).copied().unwrap_or(true)
@@ -141,8 +141,8 @@ fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Ano
         return None;
     }
     let v = facts.value_facts(w.value_id)?;
-    let (read_offset, read_op) = v.first_read?;
-    if v.final_read_count > 0 {
+    let (read_offset, read_op) = v.first_read()?;
+    if v.final_read_count() > 0 {
         return None;
     }
     let cover = facts.final_cover.get(w.key).copied().flatten()?;

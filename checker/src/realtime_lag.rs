@@ -7,7 +7,7 @@
 //! `subscribe` forgets every position (the group decides what it gets).
 use super::facts::OrderedMap;
 use super::result::{KeyLag, SeriesPoint, SERIES_POINTS};
-use crate::history::{History, MicroOp, Op, OpType, OpValue, Process};
+use crate::history::{History, MicroOp, Op, OpPair, OpType, OpValue, Process};
 use std::collections::BTreeMap;
 
 /// A key, interned: this pass looks keys up once per poll per key held, so
@@ -88,23 +88,27 @@ impl Held {
     }
 }
 
-pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
-    let pairs = history.pairs();
+/// `pairs` are the history's (`History::pairs`), already made for the facts.
+pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, KeyLag> {
     let mut invoked_at: Vec<Option<u64>> = vec![None; history.ops.len()];
-    for p in &pairs {
+    for p in pairs {
         if let (Some(c), Some(i)) = (p.completion, p.invoke) {
             if let Some(slot) = invoked_at.get_mut(c) {
                 *slot = history.ops.get(i).and_then(|op| op.time_ns);
             }
         }
     }
-    drop(pairs);
     let is_client_rw =
         |op: &Op| !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn");
     let mut keys = KeyIds::default();
     let mut highest: Vec<(KeyId, i64)> = Vec::new();
     let mut known: Vec<Known> = Vec::new();
+    // The history's time range, for the spans below.
+    let (mut lo, mut hi) = (u64::MAX, 0);
     for op in &history.ops {
+        if let Some(t) = op.time_ns {
+            (lo, hi) = (lo.min(t), hi.max(t));
+        }
         let (true, true, Some(t)) = (
             matches!(op.op_type, OpType::Ok | OpType::Info),
             is_client_rw(op),
@@ -122,8 +126,6 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
     }
     // Lags go straight into SERIES_POINTS equal spans of the history's time,
     // each keeping its worst, so memory does not grow with the polls.
-    let times = history.ops.iter().filter_map(|op| op.time_ns);
-    let (lo, hi) = times.fold((u64::MAX, 0), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let span = hi.saturating_sub(lo) / SERIES_POINTS as u64 + 1;
     let mut positions: OrderedMap<&Process, OrderedMap<KeyId, Held>> = OrderedMap::default();
     // Per key id: its worst lag so far, and the worst in each span.

@@ -49,7 +49,7 @@ pub(crate) struct VersionOrder {
 /// One value placed at one offset of a key: by a read (`read`), or by the
 /// offset a committed send was given. Ordered as a key's log is built: by
 /// offset, then by the op that placed it.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Placement {
     offset: i64,
     op: usize,
@@ -79,7 +79,7 @@ impl VersionOrder {
                 list.push(id);
             }
         }
-        let mut placed: Vec<Placement> = Vec::new();
+        let (mut placed, mut sorted, mut counts) = (Vec::new(), Vec::new(), Vec::new());
         let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(facts.keys.len());
         for (polls, writes) in polls_of.iter().zip(&writes_of) {
             placed.clear();
@@ -103,7 +103,7 @@ impl VersionOrder {
                     });
                 }
             }
-            placed.sort_unstable();
+            sort_placements(&mut placed, &mut sorted, &mut counts);
             logs.push(log_of(&placed));
         }
         let n = facts.values.len();
@@ -208,6 +208,48 @@ impl VersionOrder {
     }
 }
 
+/// Sort a key's placements. A key's offsets are usually dense, so they are
+/// bucketed by offset (a counting sort) and only each offset's few
+/// placements compared (issue 13, "Speed"); sparse offsets fall back to a
+/// comparison sort. Either way the order is `Placement`'s.
+fn sort_placements(
+    placed: &mut Vec<Placement>,
+    sorted: &mut Vec<Placement>,
+    counts: &mut Vec<u32>,
+) {
+    let (lo, hi) = placed
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p.offset), hi.max(p.offset)));
+    let span = (hi as i128 - lo as i128 + 1).max(0) as u128;
+    if placed.len() < 2 || span > 2 * placed.len() as u128 + 1024 {
+        placed.sort_unstable();
+        return;
+    }
+    // Bucket starts, by offset - lo.
+    counts.clear();
+    counts.resize(span as usize + 1, 0);
+    for p in placed.iter() {
+        counts[(p.offset - lo) as usize + 1] += 1;
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    sorted.clear();
+    sorted.resize(placed.len(), placed[0]);
+    let mut next = counts.clone();
+    for p in placed.iter() {
+        let at = &mut next[(p.offset - lo) as usize];
+        sorted[*at as usize] = *p;
+        *at += 1;
+    }
+    for bucket in counts.windows(2) {
+        if bucket[1] - bucket[0] > 1 {
+            sorted[bucket[0] as usize..bucket[1] as usize].sort_unstable();
+        }
+    }
+    std::mem::swap(placed, sorted);
+}
+
 /// A key's slots, in offset order, from its placements sorted.
 fn log_of(placed: &[Placement]) -> Vec<Slot> {
     let mut log: Vec<Slot> = Vec::new();
@@ -251,7 +293,7 @@ fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
             OpType::Info | OpType::Invoke => op_writes.iter().any(|w| {
                 facts
                     .value_facts(w.value_id)
-                    .is_some_and(|v| v.ok_read_count > 0)
+                    .is_some_and(|v| v.ok_read_count() > 0)
             }),
             OpType::Fail => false,
         };
@@ -261,4 +303,34 @@ fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
         start = end;
     }
     committed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sort_placements, Placement};
+    use proptest::prelude::*;
+
+    fn placement() -> impl Strategy<Value = Placement> {
+        let offset = prop_oneof![8 => -3i64..12, 1 => Just(i64::MIN), 1 => Just(i64::MAX)];
+        (offset, 0usize..5, 0usize..4, any::<bool>()).prop_map(|(offset, op, value_id, read)| {
+            Placement {
+                offset,
+                op,
+                value_id,
+                read,
+            }
+        })
+    }
+
+    proptest! {
+        /// Bucketed by offset (dense offsets) or compared (sparse ones, an
+        /// extreme offset among them), the order is `Placement`'s.
+        #[test]
+        fn placements_sort_as_compared(mut placed in prop::collection::vec(placement(), 0..60)) {
+            let mut expected = placed.clone();
+            expected.sort_unstable();
+            sort_placements(&mut placed, &mut Vec::new(), &mut Vec::new());
+            prop_assert!(placed == expected);
+        }
+    }
 }

@@ -14,8 +14,13 @@
 //! completion drops every buffered op that completed before it was invoked),
 //! so each invocation gets about as many edges as ops were in flight, never
 //! one per earlier op.
-use crate::facts::{Facts, OrderedMap};
-use crate::history::{OpPair, OpType, Process};
+//!
+//! The graph is built from the facts' arrays alone (`Facts::client_ops`,
+//! each value's writer looked up once per value, not per read), never
+//! reading an op's lines, and its edges are compressed into one adjacency
+//! array (issue 13, "Speed").
+use crate::facts::Facts;
+use crate::history::{OpPair, OpType};
 use crate::version_order::VersionOrder;
 use std::ops::Range;
 
@@ -67,34 +72,17 @@ impl Adjacency for DepGraph {
 impl DepGraph {
     pub fn build(facts: &Facts<'_>, order: Option<&VersionOrder>) -> Self {
         let mut vertex_at = vec![NONE; facts.ops.len()];
-        let mut pairs = Vec::new();
-        let mut outcomes = Vec::new();
-        for pair in &facts.pairs {
-            let Some(head) = pair
-                .invoke
-                .or(pair.completion)
-                .and_then(|p| facts.ops.get(p))
-            else {
-                continue;
-            };
-            let outcome = pair
-                .completion
-                .and_then(|c| facts.ops.get(c))
-                .map_or(OpType::Info, |op| op.op_type);
-            if head.process.is_nemesis()
-                || !matches!(head.f.as_str(), "send" | "poll" | "txn")
-                || outcome == OpType::Fail
-            {
-                continue;
-            }
+        let (mut pairs, mut outcomes, mut processes) = (Vec::new(), Vec::new(), Vec::new());
+        for op in facts.client_ops.iter().filter(|op| op.outcome != OpType::Fail) {
             let v = pairs.len() as u32;
-            for pos in pair.invoke.into_iter().chain(pair.completion) {
+            for pos in op.pair.invoke.into_iter().chain(op.pair.completion) {
                 if let Some(slot) = vertex_at.get_mut(pos) {
                     *slot = v;
                 }
             }
-            pairs.push(*pair);
-            outcomes.push(outcome);
+            pairs.push(op.pair);
+            outcomes.push(op.outcome);
+            processes.push(op.process);
         }
         let n = pairs.len();
         let vertex_of = |pos: usize| vertex_at.get(pos).copied().unwrap_or(NONE);
@@ -107,12 +95,21 @@ impl DepGraph {
                 take(r, id);
             }
         }
-        let writer_vertex = |value_id: usize| {
-            facts
-                .writer(value_id)
-                .filter(|w| w.outcome != OpType::Fail)
-                .map_or(NONE, |w| vertex_of(w.pair.first()))
-        };
+        // Per value, the vertex of the op that wrote it (NONE: none did, or
+        // it failed), found once in write order rather than by two lookups
+        // per read (issue 13, "Speed").
+        let mut writer_vertices = vec![NONE; facts.values.len()];
+        for (id, w) in facts.writes.iter().enumerate() {
+            let first_writer = facts.value_facts(w.value_id).and_then(|v| v.write()) == Some(id);
+            if let (true, false, Some(slot)) = (
+                first_writer,
+                w.outcome == OpType::Fail,
+                writer_vertices.get_mut(w.value_id),
+            ) {
+                *slot = vertex_of(w.pair.first());
+            }
+        }
+        let writer_vertex = |value_id: usize| writer_vertices.get(value_id).copied().unwrap_or(NONE);
 
         // wr: the writer of every value read, to its reader.
         let mut polls = vec![0..0; n];
@@ -154,29 +151,30 @@ impl DepGraph {
 
         // process: each process's ok operations in order (a process performs
         // one at a time, so order of first line is order of completion).
-        let mut last_ok: OrderedMap<&Process, u32> = OrderedMap::default();
-        for (v, pair) in pairs.iter().enumerate() {
-            if outcomes.get(v) != Some(&OpType::Ok) {
+        let mut last_ok = vec![NONE; facts.processes];
+        for (v, (&outcome, &process)) in outcomes.iter().zip(&processes).enumerate() {
+            if outcome != OpType::Ok {
                 continue;
             }
-            let Some(op) = facts.ops.get(pair.first()) else {
+            let Some(last) = last_ok.get_mut(process as usize) else {
                 continue;
             };
-            if let Some(prev) = last_ok.insert(&op.process, v as u32) {
-                edges.push((prev, v as u32, PROCESS));
+            if *last != NONE {
+                edges.push((*last, v as u32, PROCESS));
             }
+            *last = v as u32;
         }
 
         // realtime: Elle's frontier of completions not implied by a later one.
         let mut frontier: Vec<u32> = Vec::new();
-        for (pos, op) in facts.ops.iter().enumerate() {
+        for pos in 0..facts.ops.len() {
             let v = vertex_of(pos);
             let Some(pair) = pairs.get(v as usize) else {
                 continue;
             };
             if pair.invoke == Some(pos) {
                 edges.extend(frontier.iter().map(|&b| (b, v, REALTIME)));
-            } else if pair.completion == Some(pos) && op.op_type == OpType::Ok {
+            } else if pair.completion == Some(pos) && outcomes.get(v as usize) == Some(&OpType::Ok) {
                 if let Some(invoked) = pair.invoke {
                     frontier.retain(|&b| {
                         pairs
