@@ -86,13 +86,16 @@ impl DepGraph {
         }
         let n = pairs.len();
         let vertex_of = |pos: usize| vertex_at.get(pos).copied().unwrap_or(NONE);
-        let mut edges: Vec<(u32, u32, u8)> = Vec::new();
-        let (mut ww_edges, mut wr_edges) = (0, 0);
-
         let mut writes = vec![0..0; n];
         for (id, w) in facts.writes.iter().enumerate() {
             if let Some(r) = writes.get_mut(vertex_of(w.pair.first()) as usize) {
                 take(r, id);
+            }
+        }
+        let mut polls = vec![0..0; n];
+        for (i, poll) in facts.polls.iter().enumerate() {
+            if let Some(r) = polls.get_mut(vertex_of(poll.op) as usize) {
+                take(r, i);
             }
         }
         // Per value, the vertex of the op that wrote it (NONE: none did, or
@@ -109,85 +112,42 @@ impl DepGraph {
                 *slot = vertex_of(w.pair.first());
             }
         }
-        let writer_vertex = |value_id: usize| writer_vertices.get(value_id).copied().unwrap_or(NONE);
-
-        // wr: the writer of every value read, to its reader.
-        let mut polls = vec![0..0; n];
-        for (i, poll) in facts.polls.iter().enumerate() {
-            let reader = vertex_of(poll.op);
-            let Some(r) = polls.get_mut(reader as usize) else {
-                continue;
-            };
-            take(r, i);
-            let mut last = NONE;
-            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-                let writer = writer_vertex(read.value_id);
-                if writer != NONE && writer != reader && writer != last {
-                    edges.push((writer, reader, WR));
-                    wr_edges += 1;
+        let edges = Edges {
+            facts,
+            order,
+            vertex_at: &vertex_at,
+            pairs: &pairs,
+            outcomes: &outcomes,
+            processes: &processes,
+            writer_vertices: &writer_vertices,
+        };
+        // The edges are enumerated twice, to count each vertex's and then to
+        // place them, so no list of every edge is ever held (issue 13,
+        // "Speed": it was the check's largest transient allocation).
+        let mut start = vec![0u32; n + 1];
+        let (mut ww_edges, mut wr_edges) = (0, 0);
+        edges.each(|from, _, label| {
+            if let Some(s) = start.get_mut(from as usize + 1) {
+                *s += 1;
+            }
+            ww_edges += u64::from(label == WW);
+            wr_edges += u64::from(label == WR);
+        });
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut adj = vec![(0u32, 0u8); start.last().copied().unwrap_or(0) as usize];
+        edges.each(|from, to, label| {
+            if let Some(at) = fill.get_mut(from as usize) {
+                if let Some(slot) = adj.get_mut(*at as usize) {
+                    *slot = (to, label);
                 }
-                last = writer;
+                *at += 1;
             }
-        }
-
-        // ww: successive values of a key's version order.
-        if let Some(order) = order {
-            for log in &order.logs {
-                for pair in log.windows(2) {
-                    let [s1, s2] = pair else {
-                        continue;
-                    };
-                    let (Some(p1), Some(p2)) = (s1.values.first(), s2.values.first()) else {
-                        continue;
-                    };
-                    let (a, b) = (writer_vertex(p1.value_id), writer_vertex(p2.value_id));
-                    if a != NONE && b != NONE && a != b {
-                        edges.push((a, b, WW));
-                        ww_edges += 1;
-                    }
-                }
-            }
-        }
-
-        // process: each process's ok operations in order (a process performs
-        // one at a time, so order of first line is order of completion).
-        let mut last_ok = vec![NONE; facts.processes];
-        for (v, (&outcome, &process)) in outcomes.iter().zip(&processes).enumerate() {
-            if outcome != OpType::Ok {
-                continue;
-            }
-            let Some(last) = last_ok.get_mut(process as usize) else {
-                continue;
-            };
-            if *last != NONE {
-                edges.push((*last, v as u32, PROCESS));
-            }
-            *last = v as u32;
-        }
-
-        // realtime: Elle's frontier of completions not implied by a later one.
-        let mut frontier: Vec<u32> = Vec::new();
-        for pos in 0..facts.ops.len() {
-            let v = vertex_of(pos);
-            let Some(pair) = pairs.get(v as usize) else {
-                continue;
-            };
-            if pair.invoke == Some(pos) {
-                edges.extend(frontier.iter().map(|&b| (b, v, REALTIME)));
-            } else if pair.completion == Some(pos) && outcomes.get(v as usize) == Some(&OpType::Ok) {
-                if let Some(invoked) = pair.invoke {
-                    frontier.retain(|&b| {
-                        pairs
-                            .get(b as usize)
-                            .and_then(|p| p.completion)
-                            .is_some_and(|done| done > invoked)
-                    });
-                }
-                frontier.push(v);
-            }
-        }
-
-        let (start, adj) = compress(n, edges);
+        });
+        drop(fill);
+        let start = merge_targets(&start, &mut adj);
         DepGraph {
             pairs,
             writes,
@@ -201,6 +161,105 @@ impl DepGraph {
     }
 }
 
+/// What the edges are computed from.
+struct Edges<'a, 'h> {
+    facts: &'a Facts<'h>,
+    order: Option<&'a VersionOrder>,
+    vertex_at: &'a [u32],
+    /// Per vertex: its op, outcome and interned process.
+    pairs: &'a [OpPair],
+    outcomes: &'a [OpType],
+    processes: &'a [u32],
+    writer_vertices: &'a [u32],
+}
+
+impl Edges<'_, '_> {
+    /// Every edge, as (from, to, label), in the same order each time.
+    fn each(&self, mut edge: impl FnMut(u32, u32, u8)) {
+        let facts = self.facts;
+        let vertex_of = |pos: usize| self.vertex_at.get(pos).copied().unwrap_or(NONE);
+        let writer_vertex =
+            |value_id: usize| self.writer_vertices.get(value_id).copied().unwrap_or(NONE);
+
+        // wr: the writer of every value read, to its reader.
+        for poll in &facts.polls {
+            let reader = vertex_of(poll.op);
+            if reader == NONE {
+                continue;
+            }
+            let mut last = NONE;
+            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+                let writer = writer_vertex(read.value_id);
+                if writer != NONE && writer != reader && writer != last {
+                    edge(writer, reader, WR);
+                }
+                last = writer;
+            }
+        }
+
+        // ww: successive values of a key's version order.
+        if let Some(order) = self.order {
+            for log in &order.logs {
+                for pair in log.windows(2) {
+                    let [s1, s2] = pair else {
+                        continue;
+                    };
+                    let (Some(p1), Some(p2)) = (s1.values.first(), s2.values.first()) else {
+                        continue;
+                    };
+                    let (a, b) = (writer_vertex(p1.value_id), writer_vertex(p2.value_id));
+                    if a != NONE && b != NONE && a != b {
+                        edge(a, b, WW);
+                    }
+                }
+            }
+        }
+
+        // process: each process's ok operations in order (a process performs
+        // one at a time, so order of first line is order of completion).
+        let mut last_ok = vec![NONE; facts.processes];
+        for (v, (&outcome, &process)) in self.outcomes.iter().zip(self.processes).enumerate() {
+            if outcome != OpType::Ok {
+                continue;
+            }
+            let Some(last) = last_ok.get_mut(process as usize) else {
+                continue;
+            };
+            if *last != NONE {
+                edge(*last, v as u32, PROCESS);
+            }
+            *last = v as u32;
+        }
+
+        // realtime: Elle's frontier of completions not implied by a later one.
+        let pairs = self.pairs;
+        let mut frontier: Vec<u32> = Vec::new();
+        for pos in 0..facts.ops.len() {
+            let v = vertex_of(pos);
+            let Some(pair) = pairs.get(v as usize) else {
+                continue;
+            };
+            if pair.invoke == Some(pos) {
+                for &b in &frontier {
+                    edge(b, v, REALTIME);
+                }
+            } else if pair.completion == Some(pos)
+                && self.outcomes.get(v as usize) == Some(&OpType::Ok)
+            {
+                if let Some(invoked) = pair.invoke {
+                    frontier.retain(|&b| {
+                        pairs
+                            .get(b as usize)
+                            .and_then(|p| p.completion)
+                            .is_some_and(|done| done > invoked)
+                    });
+                }
+                frontier.push(v);
+            }
+        }
+    }
+}
+
 /// Add item `i` to an op's range of adjacent items (its writes or polls).
 fn take(r: &mut Range<usize>, i: usize) {
     if r.start == r.end {
@@ -210,29 +269,11 @@ fn take(r: &mut Range<usize>, i: usize) {
     }
 }
 
-/// Edges grouped by source (a counting sort), each source's targets sorted
-/// and merged so one entry carries every label of a pair of vertices.
-fn compress(n: usize, edges: Vec<(u32, u32, u8)>) -> (Vec<u32>, Vec<(u32, u8)>) {
-    let mut start = vec![0u32; n + 1];
-    for &(from, _, _) in &edges {
-        if let Some(s) = start.get_mut(from as usize + 1) {
-            *s += 1;
-        }
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut fill = start.clone();
-    let mut adj = vec![(0u32, 0u8); edges.len()];
-    for (from, to, label) in edges {
-        if let Some(at) = fill.get_mut(from as usize) {
-            if let Some(slot) = adj.get_mut(*at as usize) {
-                *slot = (to, label);
-            }
-            *at += 1;
-        }
-    }
-    // Sort and merge each source's run, compacting in place.
+/// Each source's targets (its run of `adj`, from `start`) sorted and merged
+/// so one entry carries every label of a pair of vertices, compacting `adj`
+/// in place; the new starts.
+fn merge_targets(start: &[u32], adj: &mut Vec<(u32, u8)>) -> Vec<u32> {
+    let n = start.len().saturating_sub(1);
     let mut write = 0usize;
     let mut new_start = vec![0u32; n + 1];
     for v in 0..n {
@@ -254,5 +295,5 @@ fn compress(n: usize, edges: Vec<(u32, u32, u8)>) -> (Vec<u32>, Vec<(u32, u8)>) 
     new_start[n] = write as u32;
     adj.truncate(write);
     adj.shrink_to_fit();
-    (new_start, adj)
+    new_start
 }
