@@ -483,9 +483,7 @@ impl<'h> Gatherer<'h> {
             if !counted {
                 continue;
             }
-            facts.final_read_count = facts
-                .final_read_count
-                .saturating_add(u32::from(final_read));
+            facts.final_read_count = facts.final_read_count.saturating_add(u32::from(final_read));
             if facts.first_read.1 == NOTHING {
                 facts.first_read = (offset, op);
             }

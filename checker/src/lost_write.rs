@@ -40,7 +40,7 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
         // The bound, and the ok read that set it.
         let mut bound: Option<(usize, usize)> = None;
         for slot in log {
-            for p in &slot.values {
+            for p in order.values(slot) {
                 let Some(v) = facts.value_facts(p.value_id) else {
                     continue;
                 };
@@ -61,7 +61,7 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
             continue;
         };
         for slot in log.iter().take(bound + 1) {
-            for p in &slot.values {
+            for p in order.values(slot) {
                 if order.last_index(p.value_id).is_none_or(|l| l > bound) {
                     continue;
                 }
@@ -86,8 +86,8 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                     *flag = true;
                 }
                 let offset = slot.offset;
-                let other = slot
-                    .values
+                let other = order
+                    .values(slot)
                     .iter()
                     .find(|o| o.value_id != p.value_id && o.read.is_some())
                     .and_then(|o| Some((facts.value(o.value_id)?, o.read?)));

@@ -30,8 +30,10 @@ pub(crate) struct Placed {
 /// One offset of a key that holds at least one value.
 pub(crate) struct Slot {
     pub offset: i64,
-    /// Distinct values, in the order first placed.
-    pub values: Vec<Placed>,
+    /// Its distinct values, in the order first placed: a range of
+    /// `VersionOrder::placed` ([`VersionOrder::values`]), so a slot allocates
+    /// nothing of its own (issue 13, "Speed").
+    values: std::ops::Range<u32>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -39,6 +41,8 @@ const NONE: u32 = u32::MAX;
 pub(crate) struct VersionOrder {
     /// Per key, the slots in offset order: position = dense index.
     pub logs: Vec<Vec<Slot>>,
+    /// Every slot's values, each slot's adjacent.
+    placed: Vec<Placed>,
     /// Per write (`Facts::writes`): must-have-committed.
     pub committed: Vec<bool>,
     first_index: Vec<u32>,
@@ -81,6 +85,7 @@ impl VersionOrder {
         }
         let (mut placed, mut sorted, mut counts) = (Vec::new(), Vec::new(), Vec::new());
         let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(facts.keys.len());
+        let mut values: Vec<Placed> = Vec::new();
         for (polls, writes) in polls_of.iter().zip(&writes_of) {
             placed.clear();
             for poll in polls.iter().filter_map(|&p| facts.polls.get(p)) {
@@ -104,7 +109,7 @@ impl VersionOrder {
                 }
             }
             sort_placements(&mut placed, &mut sorted, &mut counts);
-            logs.push(log_of(&placed));
+            logs.push(log_of(&placed, &mut values));
         }
         let n = facts.values.len();
         let (mut first_index, mut last_index, mut by_value) =
@@ -112,7 +117,10 @@ impl VersionOrder {
         for log in &logs {
             for (i, slot) in log.iter().enumerate() {
                 let i = i as u32;
-                for p in &slot.values {
+                let slot_values = values
+                    .get(slot.values.start as usize..slot.values.end as usize)
+                    .unwrap_or_default();
+                for p in slot_values {
                     if let Some(f) = first_index.get_mut(p.value_id) {
                         *f = (*f).min(i);
                     }
@@ -120,8 +128,7 @@ impl VersionOrder {
                         *l = i;
                     }
                 }
-                if let Some(b) = slot
-                    .values
+                if let Some(b) = slot_values
                     .first()
                     .and_then(|p| by_value.get_mut(p.value_id))
                 {
@@ -131,11 +138,19 @@ impl VersionOrder {
         }
         Self {
             logs,
+            placed: values,
             committed,
             first_index,
             last_index,
             by_value,
         }
+    }
+
+    /// A slot's distinct values, in the order first placed.
+    pub fn values(&self, slot: &Slot) -> &[Placed] {
+        self.placed
+            .get(slot.values.start as usize..slot.values.end as usize)
+            .unwrap_or_default()
     }
 
     fn get(v: &[u32], value_id: usize) -> Option<usize> {
@@ -166,7 +181,7 @@ impl VersionOrder {
         self.logs
             .get(key)
             .and_then(|log| log.get(index))
-            .and_then(|slot| slot.values.first().copied())
+            .and_then(|slot| self.values(slot).first().copied())
     }
 
     /// The offset standing for a value (at its `index`).
@@ -217,9 +232,9 @@ fn sort_placements(
     sorted: &mut Vec<Placement>,
     counts: &mut Vec<u32>,
 ) {
-    let (lo, hi) = placed
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p.offset), hi.max(p.offset)));
+    let (lo, hi) = placed.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
+        (lo.min(p.offset), hi.max(p.offset))
+    });
     let span = (hi as i128 - lo as i128 + 1).max(0) as u128;
     if placed.len() < 2 || span > 2 * placed.len() as u128 + 1024 {
         placed.sort_unstable();
@@ -250,27 +265,35 @@ fn sort_placements(
     std::mem::swap(placed, sorted);
 }
 
-/// A key's slots, in offset order, from its placements sorted.
-fn log_of(placed: &[Placement]) -> Vec<Slot> {
+/// A key's slots, in offset order, from its placements sorted; their
+/// values appended to `values`.
+fn log_of(placed: &[Placement], values: &mut Vec<Placed>) -> Vec<Slot> {
     let mut log: Vec<Slot> = Vec::new();
     for p in placed {
+        let at = values.len() as u32;
         if log.last().is_none_or(|s| s.offset != p.offset) {
             log.push(Slot {
                 offset: p.offset,
-                values: Vec::new(),
+                values: at..at,
             });
         }
         let Some(slot) = log.last_mut() else {
             continue;
         };
         let read = p.read.then_some(p.op);
-        match slot.values.iter_mut().find(|v| v.value_id == p.value_id) {
+        let slot_values = values
+            .get_mut(slot.values.start as usize..)
+            .unwrap_or_default();
+        match slot_values.iter_mut().find(|v| v.value_id == p.value_id) {
             Some(v) => v.read = v.read.or(read),
-            None => slot.values.push(Placed {
-                value_id: p.value_id,
-                op: p.op,
-                read,
-            }),
+            None => {
+                values.push(Placed {
+                    value_id: p.value_id,
+                    op: p.op,
+                    read,
+                });
+                slot.values.end = at + 1;
+            }
         }
     }
     log

@@ -73,7 +73,11 @@ impl DepGraph {
     pub fn build(facts: &Facts<'_>, order: Option<&VersionOrder>) -> Self {
         let mut vertex_at = vec![NONE; facts.ops.len()];
         let (mut pairs, mut outcomes, mut processes) = (Vec::new(), Vec::new(), Vec::new());
-        for op in facts.client_ops.iter().filter(|op| op.outcome != OpType::Fail) {
+        for op in facts
+            .client_ops
+            .iter()
+            .filter(|op| op.outcome != OpType::Fail)
+        {
             let v = pairs.len() as u32;
             for pos in op.pair.invoke.into_iter().chain(op.pair.completion) {
                 if let Some(slot) = vertex_at.get_mut(pos) {
@@ -204,7 +208,8 @@ impl Edges<'_, '_> {
                     let [s1, s2] = pair else {
                         continue;
                     };
-                    let (Some(p1), Some(p2)) = (s1.values.first(), s2.values.first()) else {
+                    let (Some(p1), Some(p2)) = (order.values(s1).first(), order.values(s2).first())
+                    else {
                         continue;
                     };
                     let (a, b) = (writer_vertex(p1.value_id), writer_vertex(p2.value_id));

@@ -33,7 +33,9 @@ fn main() {
         },
         // The synthetic history itself, for profiling a round by hand.
         Some("checker-write") => match args.get(1) {
-            Some(path) => checker::write(std::path::Path::new(path), number(2).unwrap_or(1_000_000)),
+            Some(path) => {
+                checker::write(std::path::Path::new(path), number(2).unwrap_or(1_000_000))
+            }
             None => eprintln!("usage: logjam-bench checker-write HISTORY.jsonl [OPS]"),
         },
         Some("presets") => {
