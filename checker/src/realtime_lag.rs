@@ -103,9 +103,13 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
     let mut keys = KeyIds::default();
     let mut highest: Vec<(KeyId, i64)> = Vec::new();
     let mut known: Vec<Known> = Vec::new();
+    // The highest offsets of each `ok` poll or txn, kept for the second
+    // pass: (position, its range of `remembered_offsets`).
+    let mut remembered: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    let mut remembered_offsets: Vec<(KeyId, i64)> = Vec::new();
     // The history's time range, for the spans below.
     let (mut lo, mut hi) = (u64::MAX, 0);
-    for op in &history.ops {
+    for (pos, op) in history.ops.iter().enumerate() {
         if let Some(t) = op.time_ns {
             (lo, hi) = (lo.min(t), hi.max(t));
         }
@@ -117,6 +121,11 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
             continue;
         };
         max_offsets(op, &mut keys, &mut highest);
+        if op.op_type == OpType::Ok && matches!(op.f.as_str(), "poll" | "txn") {
+            let start = remembered_offsets.len();
+            remembered_offsets.extend_from_slice(&highest);
+            remembered.push((pos, start..remembered_offsets.len()));
+        }
         for &(k, o) in &highest {
             if known.len() <= k {
                 known.resize_with(k + 1, Known::default);
@@ -131,6 +140,7 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
     // Per key id: its worst lag so far, and the worst in each span.
     let mut lags: Vec<Option<KeyLag>> = Vec::new();
     let mut spans: Vec<Vec<Option<SeriesPoint>>> = Vec::new();
+    let mut cursor = 0;
     for (pos, op) in history.ops.iter().enumerate() {
         if op.op_type != OpType::Ok || op.process.is_nemesis() {
             continue;
@@ -155,8 +165,19 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
                     continue;
                 };
                 let held = positions.entry(&op.process).or_default();
-                max_offsets(op, &mut keys, &mut highest);
-                for &(k, o) in &highest {
+                while remembered.get(cursor).is_some_and(|(p, _)| *p < pos) {
+                    cursor += 1;
+                }
+                let offsets: &[(KeyId, i64)] = match remembered.get(cursor) {
+                    Some((p, range)) if *p == pos => {
+                        remembered_offsets.get(range.clone()).unwrap_or_default()
+                    }
+                    _ => {
+                        max_offsets(op, &mut keys, &mut highest);
+                        &highest
+                    }
+                };
+                for &(k, o) in offsets {
                     let h = held.entry(k).or_insert(Held::at(o, &known, k));
                     if o > h.offset {
                         *h = Held::at(o, &known, k);
