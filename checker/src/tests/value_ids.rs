@@ -99,7 +99,7 @@ proptest! {
                     MicroOp::Poll { reads: Some(reads) } => Some(reads),
                     _ => None,
                 })
-                .flat_map(|reads| reads)
+                .flatten()
                 .nth(n)
                 .expect("each poll of the facts is one key of the op's results");
             prop_assert_eq!(facts.key(poll.key), &**key);
