@@ -17,8 +17,9 @@
 //!
 //! The graph is built from the facts' arrays alone (`Facts::client_ops`,
 //! each value's writer looked up once per value, not per read), never
-//! reading an op's lines, and its edges are compressed into one adjacency
-//! array (issue 13, "Speed").
+//! reading an op's lines; its edges are enumerated twice, counted per
+//! vertex and then placed straight into one adjacency array, so no list of
+//! every edge is held (issue 13, "Speed").
 use crate::facts::Facts;
 use crate::history::{OpPair, OpType};
 use crate::version_order::VersionOrder;
