@@ -9,14 +9,17 @@ use super::facts::Facts;
 use crate::history::OpType;
 
 pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
-    for (&(key, value), v) in &facts.values {
-        let Some(w) = v.write.and_then(|id| facts.writes.get(id)) else {
+    for (id, &(key, value)) in facts.values.iter().enumerate() {
+        let Some(v) = facts.value_facts(id) else {
             continue;
         };
-        let (OpType::Fail, Some((offset, read_op))) = (w.outcome, v.first_ok_read) else {
+        let Some(w) = v.write().and_then(|id| facts.writes.get(id)) else {
             continue;
         };
-        let more = match v.ok_read_count {
+        let (OpType::Fail, Some((offset, read_op))) = (w.outcome, v.first_ok_read()) else {
+            continue;
+        };
+        let more = match v.ok_read_count() {
             0 | 1 => String::new(),
             2 => " (and 1 more read)".to_string(),
             n => format!(" (and {} more reads)", n - 1),

@@ -5,17 +5,16 @@
 //! rebalance during an op excuses only that op's internal checks
 //! (`rebalance_log`, see [`rebalanced_keys`]).
 use super::facts::{Facts, KeyId, OrderedMap};
-use crate::history::{Op, OpPair, OpType, OpValue};
+use crate::history::{Op, OpPair, OpValue};
 
 /// The keys an `assign` or `subscribe` op keeps, when it changes the
 /// process's assignment at all.
 pub(crate) fn kept_keys<'h>(facts: &Facts<'h>, pair: OpPair) -> Option<Vec<&'h str>> {
-    let done = pair.completion.and_then(|c| facts.ops.get(c))?;
-    if !matches!(done.f.as_str(), "assign" | "subscribe")
-        || !matches!(done.op_type, OpType::Ok | OpType::Info)
-    {
+    let c = pair.completion?;
+    if !facts.assigns.get(c).copied().unwrap_or(false) {
         return None;
     }
+    let done = facts.ops.get(c)?;
     let invoked = pair.invoke.and_then(|i| facts.ops.get(i));
     let keys = match (&done.value, invoked.map(|o| &o.value)) {
         (OpValue::Keys(k), _) => k,

@@ -23,7 +23,8 @@ fn across_history(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings)
         let mut seen: Vec<(usize, i64, usize)> = log
             .iter()
             .flat_map(|slot| {
-                slot.values
+                order
+                    .values(slot)
                     .iter()
                     .map(move |p| (p.value_id, slot.offset, p.op))
             })

@@ -43,7 +43,8 @@ fn has_wr(facts: &Facts<'_>) -> bool {
 /// Two successive values of a key's version order sent by different ops.
 fn has_ww(facts: &Facts<'_>, order: &VersionOrder) -> bool {
     let writer = |slot: &crate::version_order::Slot| {
-        slot.values
+        order
+            .values(slot)
             .first()
             .and_then(|p| facts.writer(p.value_id))
             .map(|w| w.pair)

@@ -1,10 +1,16 @@
 //! One pass over a history that gathers everything the anomaly finders need:
 //! every write (send micro-operation) with its outcome, every record read
 //! (failed polls included, for the version order), and per value what was
-//! observed. Keys are interned to small
-//! integers and values borrowed from the history, so the pass allocates per
-//! record, not per string. Maps are only looked up or iterated in insertion
-//! order (`IndexMap`), so results never depend on hashing.
+//! observed; and every client op with its process interned, so later passes
+//! (the cycle search's graph, assignment tracking) need not read the ops'
+//! lines again. Keys are interned to small integers and values borrowed from
+//! the history, so the pass allocates per record, not per string. A value
+//! gets an id (`values`, numbered in order first met); a record read at an
+//! offset where that value was already seen finds its id in a per-key,
+//! per-offset table without hashing the value (issue 13, "Speed": a hash
+//! lookup per record read was the check's hottest spot). Maps are only
+//! looked up or iterated in insertion order (`IndexMap`), so results never
+//! depend on hashing.
 use super::result::Stats;
 use crate::history::{History, Isolation, MicroOp, Op, OpPair, OpType, Process, Val};
 use indexmap::IndexMap;
@@ -12,6 +18,8 @@ use indexmap::IndexMap;
 /// An insertion-ordered map with a fast hasher: iteration order never depends
 /// on hashing, and the checker's hot path is these lookups.
 pub(crate) type OrderedMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
+/// The same, a set.
+pub(crate) type OrderedSet<K> = indexmap::IndexSet<K, rustc_hash::FxBuildHasher>;
 use std::ops::Range;
 
 /// A key (partition), interned.
@@ -55,20 +63,73 @@ pub(crate) struct Poll<'h> {
     pub reads: Range<usize>,
 }
 
-/// What is known about one value of one key.
-#[derive(Default)]
+/// What is known about one value of one key. Kept small (no `Option`
+/// tags; counts in 32 bits), as every read updates one (issue 13, "Speed").
 pub(crate) struct ValueFacts {
     /// The write that sent it (the first, should a history send it twice).
-    pub write: Option<usize>,
-    /// How many `ok` or `info` reads observed it, and the first.
-    pub read_count: u64,
-    pub first_read: Option<(i64, usize)>,
+    write: usize,
+    /// The first `ok` or `info` read of it.
+    first_read: (i64, usize),
     /// How many `ok` reads observed it, and the first: only these prove a
     /// write committed or satisfy lost-write and unseen (Jepsen).
-    pub ok_read_count: u64,
-    pub first_ok_read: Option<(i64, usize)>,
+    ok_read_count: u32,
+    first_ok_read: (i64, usize),
     /// How many final reads observed it.
-    pub final_read_count: u64,
+    final_read_count: u32,
+}
+
+/// No write, or no read op (in `ValueFacts`).
+const NOTHING: usize = usize::MAX;
+
+impl Default for ValueFacts {
+    fn default() -> Self {
+        ValueFacts {
+            write: NOTHING,
+            first_read: (0, NOTHING),
+            ok_read_count: 0,
+            first_ok_read: (0, NOTHING),
+            final_read_count: 0,
+        }
+    }
+}
+
+impl ValueFacts {
+    /// The write that sent it (the first, should a history send it twice).
+    pub fn write(&self) -> Option<usize> {
+        Some(self.write).filter(|&w| w != NOTHING)
+    }
+
+    /// The first `ok` or `info` read of it: offset, op.
+    pub fn first_read(&self) -> Option<(i64, usize)> {
+        Some(self.first_read).filter(|&(_, op)| op != NOTHING)
+    }
+
+    /// How many `ok` reads observed it: only these prove a write committed
+    /// or satisfy lost-write and unseen (Jepsen).
+    pub fn ok_read_count(&self) -> u64 {
+        self.ok_read_count.into()
+    }
+
+    /// The first `ok` read of it: offset, op.
+    pub fn first_ok_read(&self) -> Option<(i64, usize)> {
+        Some(self.first_ok_read).filter(|&(_, op)| op != NOTHING)
+    }
+
+    /// How many final reads observed it.
+    pub fn final_read_count(&self) -> u64 {
+        self.final_read_count.into()
+    }
+}
+
+/// A client's `send`, `poll` or `txn` operation (the ops the gathering pass
+/// reads), so later passes need not read its lines again.
+#[derive(Clone, Copy)]
+pub(crate) struct ClientOp {
+    pub pair: OpPair,
+    /// Its completion's type, `Info` when it never completed.
+    pub outcome: OpType,
+    /// Its process, interned (`Facts::processes`).
+    pub process: u32,
 }
 
 /// How a final read covered one key.
@@ -89,9 +150,19 @@ pub(crate) struct Facts<'h> {
     pub reads: Vec<Read>,
     /// In history order; the polls of one op are adjacent, as are their reads.
     pub polls: Vec<Poll<'h>>,
-    pub values: OrderedMap<(KeyId, &'h Val), ValueFacts>,
+    /// Every value of every key, numbered in order first seen (value ids).
+    pub values: OrderedSet<(KeyId, &'h Val)>,
+    /// Per value id, what is known about it.
+    value_facts: Vec<ValueFacts>,
     /// Per key: how final reads covered it, if they did.
     pub final_cover: Vec<Option<FinalCover>>,
+    /// Every client `send`, `poll` and `txn` op, in order of first line.
+    pub client_ops: Vec<ClientOp>,
+    /// How many processes `ClientOp::process` numbers.
+    pub processes: usize,
+    /// Per history position: an `ok` or `info` completion of an `assign` or
+    /// `subscribe` (what `assignment::kept_keys` looks for).
+    pub assigns: Vec<bool>,
     /// Which readers read committed data only (the metadata line).
     pub isolation: Isolation,
     pub stats: Stats,
@@ -107,8 +178,12 @@ impl<'h> Facts<'h> {
                 writes: Vec::new(),
                 reads: Vec::new(),
                 polls: Vec::new(),
-                values: OrderedMap::default(),
+                values: OrderedSet::default(),
+                value_facts: Vec::new(),
                 final_cover: Vec::new(),
+                client_ops: Vec::new(),
+                processes: 0,
+                assigns: vec![false; history.ops.len()],
                 isolation: history.isolation(),
                 stats: Stats {
                     ops: history.ops.len() as u64,
@@ -116,12 +191,16 @@ impl<'h> Facts<'h> {
                 },
             },
             key_ids: OrderedMap::default(),
+            process_ids: OrderedMap::default(),
+            at_offset: Vec::new(),
+            at_offset_room: 4 * history.ops.len() + 4096,
         };
         for i in 0..g.facts.pairs.len() {
             let pair = g.facts.pairs[i];
             g.pair(history, pair);
         }
         let mut facts = g.facts;
+        facts.processes = g.process_ids.len();
         facts.stats.keys = facts.keys.len() as u64;
         facts
     }
@@ -146,18 +225,18 @@ impl<'h> Facts<'h> {
 
     /// What is known about a value, by its id (`Write::value_id`).
     pub fn value_facts(&self, value_id: usize) -> Option<&ValueFacts> {
-        self.values.get_index(value_id).map(|(_, v)| v)
+        self.value_facts.get(value_id)
     }
 
     /// A value, by its id.
     pub fn value(&self, value_id: usize) -> Option<&'h Val> {
-        self.values.get_index(value_id).map(|(&(_, v), _)| v)
+        self.values.get_index(value_id).map(|&(_, v)| v)
     }
 
     /// The write that sent a value, if any op did.
     pub fn writer(&self, value_id: usize) -> Option<&Write<'h>> {
         self.value_facts(value_id)
-            .and_then(|v| v.write)
+            .and_then(ValueFacts::write)
             .and_then(|id| self.writes.get(id))
     }
 }
@@ -165,7 +244,34 @@ impl<'h> Facts<'h> {
 struct Gatherer<'h> {
     facts: Facts<'h>,
     key_ids: OrderedMap<&'h str, KeyId>,
+    process_ids: OrderedMap<&'h Process, u32>,
+    /// Per key, per offset: the value first seen there (`NO_VALUE` when
+    /// none), so the many reads of one record find its value id without
+    /// hashing the value (issue 13, "Speed": that lookup per read was the
+    /// check's hottest spot). Only offsets below the table's bound are kept.
+    at_offset: Vec<Vec<Seen>>,
+    /// How many more offset slots the tables may take in all, so a history
+    /// with huge offsets cannot make them large.
+    at_offset_room: usize,
 }
+
+/// The value first seen at an offset (`Gatherer::at_offset`): its id, and
+/// the integer itself, so a read of it is recognised without following the
+/// id to the value.
+#[derive(Clone, Copy)]
+struct Seen {
+    id: u32,
+    int: Option<i64>,
+}
+
+impl Seen {
+    const NONE: Seen = Seen {
+        id: NO_VALUE,
+        int: None,
+    };
+}
+
+const NO_VALUE: u32 = u32::MAX;
 
 impl<'h> Gatherer<'h> {
     fn key_id(&mut self, key: &'h str) -> KeyId {
@@ -176,7 +282,66 @@ impl<'h> Gatherer<'h> {
         self.key_ids.insert(key, id);
         self.facts.keys.push(key);
         self.facts.final_cover.push(None);
+        self.at_offset.push(Vec::new());
         id
+    }
+
+    /// The id of a key's value (a new one if it was never seen); `offset`
+    /// is where it was seen, if known.
+    fn value_id(&mut self, key: KeyId, value: &'h Val, offset: Option<i64>) -> usize {
+        let slot = offset
+            .and_then(|o| usize::try_from(o).ok())
+            .and_then(|o| self.at_offset.get(key).map(|t| (t.get(o).copied(), o)));
+        if let Some((Some(seen), _)) = slot {
+            // An integer is compared in the table; a string where it lives.
+            let same = match (seen.int, value) {
+                _ if seen.id == NO_VALUE => false,
+                (Some(i), Val::Int(v)) => i == *v,
+                (Some(_), _) | (None, Val::Int(_)) => false,
+                (None, _) => self
+                    .facts
+                    .values
+                    .get_index(seen.id as usize)
+                    .is_some_and(|&(_, v)| v == value),
+            };
+            if same {
+                return seen.id as usize;
+            }
+        }
+        let (id, new) = self.facts.values.insert_full((key, value));
+        if new {
+            self.facts.value_facts.push(ValueFacts::default());
+        }
+        let int = match value {
+            Val::Int(i) => Some(*i),
+            _ => None,
+        };
+        let seen = match u32::try_from(id) {
+            Ok(id) => Seen { id, int },
+            Err(_) => return id,
+        };
+        match slot {
+            Some((Some(old), o)) if old.id == NO_VALUE => self.remember(key, o, seen),
+            Some((None, o)) => {
+                let len = self.at_offset.get(key).map_or(0, Vec::len);
+                let grow = (o + 1).saturating_sub(len).max(len);
+                if grow <= self.at_offset_room {
+                    self.at_offset_room -= grow;
+                    if let Some(t) = self.at_offset.get_mut(key) {
+                        t.resize(len + grow, Seen::NONE);
+                    }
+                    self.remember(key, o, seen);
+                }
+            }
+            _ => {}
+        }
+        id
+    }
+
+    fn remember(&mut self, key: KeyId, offset: usize, seen: Seen) {
+        if let Some(slot) = self.at_offset.get_mut(key).and_then(|t| t.get_mut(offset)) {
+            *slot = seen;
+        }
     }
 
     fn pair(&mut self, history: &'h History, pair: OpPair) {
@@ -185,6 +350,13 @@ impl<'h> Gatherer<'h> {
         let Some(head) = invoke.or(completion) else {
             return;
         };
+        if let (Some(done), Some(slot)) = (
+            completion,
+            pair.completion.and_then(|c| self.facts.assigns.get_mut(c)),
+        ) {
+            *slot = matches!(done.f.as_str(), "assign" | "subscribe")
+                && matches!(done.op_type, OpType::Ok | OpType::Info);
+        }
         if head.process.is_nemesis() {
             return;
         }
@@ -193,6 +365,13 @@ impl<'h> Gatherer<'h> {
             return;
         }
         let outcome = pair.outcome(history);
+        let next = self.process_ids.len() as u32;
+        let process = *self.process_ids.entry(&head.process).or_insert(next);
+        self.facts.client_ops.push(ClientOp {
+            pair,
+            outcome,
+            process,
+        });
         let invoked: &'h [MicroOp] = invoke.map_or(&[], |op| op.value.micro_ops());
         let completed: &'h [MicroOp] = completion.map_or(&[], |op| op.value.micro_ops());
         // The completion knows offsets; the invocation is the fallback when
@@ -261,9 +440,12 @@ impl<'h> Gatherer<'h> {
             _ => self.facts.stats.sends_info += 1,
         }
         self.facts.stats.txn_sends += u64::from(in_txn);
-        let entry = self.facts.values.entry((key, value));
-        let value_id = entry.index();
-        entry.or_default().write.get_or_insert(id);
+        let value_id = self.value_id(key, value, offset);
+        if let Some(facts) = self.facts.value_facts.get_mut(value_id) {
+            if facts.write == NOTHING {
+                facts.write = id;
+            }
+        }
         self.facts.writes.push(Write {
             key,
             value,
@@ -293,20 +475,23 @@ impl<'h> Gatherer<'h> {
         let ok = outcome == OpType::Ok;
         for (offset, value) in records {
             let offset = *offset;
-            let entry = self.facts.values.entry((key, value));
-            let value_id = entry.index();
+            let value_id = self.value_id(key, value, Some(offset));
             self.facts.reads.push(Read { offset, value_id });
+            let Some(facts) = self.facts.value_facts.get_mut(value_id) else {
+                continue;
+            };
             if !counted {
-                entry.or_default();
                 continue;
             }
-            let facts = entry.or_default();
-            facts.read_count += 1;
-            facts.final_read_count += u64::from(final_read);
-            facts.first_read.get_or_insert((offset, op));
+            facts.final_read_count = facts.final_read_count.saturating_add(u32::from(final_read));
+            if facts.first_read.1 == NOTHING {
+                facts.first_read = (offset, op);
+            }
             if ok {
-                facts.ok_read_count += 1;
-                facts.first_ok_read.get_or_insert((offset, op));
+                facts.ok_read_count = facts.ok_read_count.saturating_add(1);
+                if facts.first_ok_read.1 == NOTHING {
+                    facts.first_ok_read = (offset, op);
+                }
             }
         }
         if final_read && counted {

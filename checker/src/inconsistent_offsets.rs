@@ -15,9 +15,9 @@ use super::version_order::VersionOrder;
 
 pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
     for (key, log) in order.logs.iter().enumerate() {
-        for slot in log.iter().filter(|s| s.values.len() > 1) {
-            let held: Vec<String> = slot
-                .values
+        for slot in log.iter().filter(|s| order.values(s).len() > 1) {
+            let held: Vec<String> = order
+                .values(slot)
                 .iter()
                 .map(|p| {
                     let (how, op) = match p.read {
@@ -31,19 +31,19 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
                     )
                 })
                 .collect();
-            let all_read = slot.values.iter().all(|p| p.read.is_some());
+            let all_read = order.values(slot).iter().all(|p| p.read.is_some());
             let offset = slot.offset;
             let anomaly = Anomaly {
                 kind: AnomalyKind::InconsistentOffsets,
                 key: facts.key(key).to_string(),
-                values: slot
-                    .values
+                values: order
+                    .values(slot)
                     .iter()
                     .filter_map(|p| facts.value(p.value_id).cloned())
                     .collect(),
                 offsets: vec![offset],
-                ops: slot
-                    .values
+                ops: order
+                    .values(slot)
                     .iter()
                     .map(|p| facts.index(p.read.unwrap_or(p.op)))
                     .collect(),
@@ -55,7 +55,13 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
                     if all_read { " in different reads" } else { "" }
                 ),
             };
-            if slot.values.iter().filter(|p| p.read.is_some()).count() > 1 {
+            if order
+                .values(slot)
+                .iter()
+                .filter(|p| p.read.is_some())
+                .count()
+                > 1
+            {
                 found.push(anomaly);
             } else {
                 found.push_outside_promises(anomaly);

@@ -127,7 +127,7 @@ pub fn check_with_replicas(
     stats.replica_logs = replicas.len() as u64;
     let series = Series {
         unseen: result::downsample(unseen::series(&facts)),
-        realtime_lag: realtime_lag::by_key(history),
+        realtime_lag: realtime_lag::by_key(history, &facts.pairs),
     };
     let faults = opts
         .faults

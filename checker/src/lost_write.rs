@@ -40,12 +40,12 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
         // The bound, and the ok read that set it.
         let mut bound: Option<(usize, usize)> = None;
         for slot in log {
-            for p in &slot.values {
+            for p in order.values(slot) {
                 let Some(v) = facts.value_facts(p.value_id) else {
                     continue;
                 };
                 let (Some((_, read_op)), Some(first)) =
-                    (v.first_ok_read, order.first_index(p.value_id))
+                    (v.first_ok_read(), order.first_index(p.value_id))
                 else {
                     continue;
                 };
@@ -61,17 +61,17 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
             continue;
         };
         for slot in log.iter().take(bound + 1) {
-            for p in &slot.values {
+            for p in order.values(slot) {
                 if order.last_index(p.value_id).is_none_or(|l| l > bound) {
                     continue;
                 }
                 let Some(v) = facts.value_facts(p.value_id) else {
                     continue;
                 };
-                if v.ok_read_count > 0 {
+                if v.ok_read_count() > 0 {
                     continue;
                 }
-                let Some(id) = v.write else {
+                let Some(id) = v.write() else {
                     continue;
                 };
                 if lost.get(id).copied().unwrap_or(true)
@@ -86,8 +86,8 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                     *flag = true;
                 }
                 let offset = slot.offset;
-                let other = slot
-                    .values
+                let other = order
+                    .values(slot)
                     .iter()
                     .find(|o| o.value_id != p.value_id && o.read.is_some())
                     .and_then(|o| Some((facts.value(o.value_id)?, o.read?)));
@@ -141,8 +141,8 @@ fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Ano
         return None;
     }
     let v = facts.value_facts(w.value_id)?;
-    let (read_offset, read_op) = v.first_read?;
-    if v.final_read_count > 0 {
+    let (read_offset, read_op) = v.first_read()?;
+    if v.final_read_count() > 0 {
         return None;
     }
     let cover = facts.final_cover.get(w.key).copied().flatten()?;

@@ -7,7 +7,7 @@
 //! `subscribe` forgets every position (the group decides what it gets).
 use super::facts::OrderedMap;
 use super::result::{KeyLag, SeriesPoint, SERIES_POINTS};
-use crate::history::{History, MicroOp, Op, OpType, OpValue, Process};
+use crate::history::{History, MicroOp, Op, OpPair, OpType, OpValue, Process};
 use std::collections::BTreeMap;
 
 /// A key, interned: this pass looks keys up once per poll per key held, so
@@ -88,23 +88,31 @@ impl Held {
     }
 }
 
-pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
-    let pairs = history.pairs();
+/// `pairs` are the history's (`History::pairs`), already made for the facts.
+pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, KeyLag> {
     let mut invoked_at: Vec<Option<u64>> = vec![None; history.ops.len()];
-    for p in &pairs {
+    for p in pairs {
         if let (Some(c), Some(i)) = (p.completion, p.invoke) {
             if let Some(slot) = invoked_at.get_mut(c) {
                 *slot = history.ops.get(i).and_then(|op| op.time_ns);
             }
         }
     }
-    drop(pairs);
     let is_client_rw =
         |op: &Op| !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn");
     let mut keys = KeyIds::default();
     let mut highest: Vec<(KeyId, i64)> = Vec::new();
     let mut known: Vec<Known> = Vec::new();
-    for op in &history.ops {
+    // The highest offsets of each `ok` poll or txn, kept for the second
+    // pass: (position, its range of `remembered_offsets`).
+    let mut remembered: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    let mut remembered_offsets: Vec<(KeyId, i64)> = Vec::new();
+    // The history's time range, for the spans below.
+    let (mut lo, mut hi) = (u64::MAX, 0);
+    for (pos, op) in history.ops.iter().enumerate() {
+        if let Some(t) = op.time_ns {
+            (lo, hi) = (lo.min(t), hi.max(t));
+        }
         let (true, true, Some(t)) = (
             matches!(op.op_type, OpType::Ok | OpType::Info),
             is_client_rw(op),
@@ -113,6 +121,11 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
             continue;
         };
         max_offsets(op, &mut keys, &mut highest);
+        if op.op_type == OpType::Ok && matches!(op.f.as_str(), "poll" | "txn") {
+            let start = remembered_offsets.len();
+            remembered_offsets.extend_from_slice(&highest);
+            remembered.push((pos, start..remembered_offsets.len()));
+        }
         for &(k, o) in &highest {
             if known.len() <= k {
                 known.resize_with(k + 1, Known::default);
@@ -122,13 +135,12 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
     }
     // Lags go straight into SERIES_POINTS equal spans of the history's time,
     // each keeping its worst, so memory does not grow with the polls.
-    let times = history.ops.iter().filter_map(|op| op.time_ns);
-    let (lo, hi) = times.fold((u64::MAX, 0), |(lo, hi), t| (lo.min(t), hi.max(t)));
     let span = hi.saturating_sub(lo) / SERIES_POINTS as u64 + 1;
     let mut positions: OrderedMap<&Process, OrderedMap<KeyId, Held>> = OrderedMap::default();
     // Per key id: its worst lag so far, and the worst in each span.
     let mut lags: Vec<Option<KeyLag>> = Vec::new();
     let mut spans: Vec<Vec<Option<SeriesPoint>>> = Vec::new();
+    let mut cursor = 0;
     for (pos, op) in history.ops.iter().enumerate() {
         if op.op_type != OpType::Ok || op.process.is_nemesis() {
             continue;
@@ -153,8 +165,19 @@ pub(crate) fn by_key(history: &History) -> BTreeMap<String, KeyLag> {
                     continue;
                 };
                 let held = positions.entry(&op.process).or_default();
-                max_offsets(op, &mut keys, &mut highest);
-                for &(k, o) in &highest {
+                while remembered.get(cursor).is_some_and(|(p, _)| *p < pos) {
+                    cursor += 1;
+                }
+                let offsets: &[(KeyId, i64)] = match remembered.get(cursor) {
+                    Some((p, range)) if *p == pos => {
+                        remembered_offsets.get(range.clone()).unwrap_or_default()
+                    }
+                    _ => {
+                        max_offsets(op, &mut keys, &mut highest);
+                        &highest
+                    }
+                };
+                for &(k, o) in offsets {
                     let h = held.entry(k).or_insert(Held::at(o, &known, k));
                     if o > h.offset {
                         *h = Held::at(o, &known, k);

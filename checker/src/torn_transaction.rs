@@ -156,7 +156,7 @@ fn reading<'h>(facts: &Facts<'h>, txn_of_write: &[Option<usize>]) -> Reading<'h>
                     }
                     None => per_epoch.push((epoch, Span { low: at, high: at })),
                 }
-                let writer = facts.value_facts(read.value_id).and_then(|v| v.write);
+                let writer = facts.value_facts(read.value_id).and_then(|v| v.write());
                 if let Some(t) = writer.and_then(|w| txn_of_write.get(w).copied().flatten()) {
                     let saw = seen.entry((reader, t)).or_default();
                     if let Some(w) = writer.filter(|w| !saw.iter().any(|s| s.0 == *w)) {

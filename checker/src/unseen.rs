@@ -18,7 +18,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         }
         if facts
             .value_facts(w.value_id)
-            .is_some_and(|v| v.ok_read_count > 0)
+            .is_some_and(|v| v.ok_read_count() > 0)
         {
             continue;
         }

@@ -30,8 +30,10 @@ pub(crate) struct Placed {
 /// One offset of a key that holds at least one value.
 pub(crate) struct Slot {
     pub offset: i64,
-    /// Distinct values, in the order first placed.
-    pub values: Vec<Placed>,
+    /// Its distinct values, in the order first placed: a range of
+    /// `VersionOrder::placed` ([`VersionOrder::values`]), so a slot allocates
+    /// nothing of its own (issue 13, "Speed").
+    values: std::ops::Range<u32>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -39,6 +41,8 @@ const NONE: u32 = u32::MAX;
 pub(crate) struct VersionOrder {
     /// Per key, the slots in offset order: position = dense index.
     pub logs: Vec<Vec<Slot>>,
+    /// Every slot's values, each slot's adjacent.
+    placed: Vec<Placed>,
     /// Per write (`Facts::writes`): must-have-committed.
     pub committed: Vec<bool>,
     first_index: Vec<u32>,
@@ -49,7 +53,7 @@ pub(crate) struct VersionOrder {
 /// One value placed at one offset of a key: by a read (`read`), or by the
 /// offset a committed send was given. Ordered as a key's log is built: by
 /// offset, then by the op that placed it.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Placement {
     offset: i64,
     op: usize,
@@ -79,8 +83,9 @@ impl VersionOrder {
                 list.push(id);
             }
         }
-        let mut placed: Vec<Placement> = Vec::new();
+        let (mut placed, mut sorted, mut counts) = (Vec::new(), Vec::new(), Vec::new());
         let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(facts.keys.len());
+        let mut values: Vec<Placed> = Vec::new();
         for (polls, writes) in polls_of.iter().zip(&writes_of) {
             placed.clear();
             for poll in polls.iter().filter_map(|&p| facts.polls.get(p)) {
@@ -103,8 +108,8 @@ impl VersionOrder {
                     });
                 }
             }
-            placed.sort_unstable();
-            logs.push(log_of(&placed));
+            sort_placements(&mut placed, &mut sorted, &mut counts);
+            logs.push(log_of(&placed, &mut values));
         }
         let n = facts.values.len();
         let (mut first_index, mut last_index, mut by_value) =
@@ -112,7 +117,10 @@ impl VersionOrder {
         for log in &logs {
             for (i, slot) in log.iter().enumerate() {
                 let i = i as u32;
-                for p in &slot.values {
+                let slot_values = values
+                    .get(slot.values.start as usize..slot.values.end as usize)
+                    .unwrap_or_default();
+                for p in slot_values {
                     if let Some(f) = first_index.get_mut(p.value_id) {
                         *f = (*f).min(i);
                     }
@@ -120,8 +128,7 @@ impl VersionOrder {
                         *l = i;
                     }
                 }
-                if let Some(b) = slot
-                    .values
+                if let Some(b) = slot_values
                     .first()
                     .and_then(|p| by_value.get_mut(p.value_id))
                 {
@@ -131,11 +138,19 @@ impl VersionOrder {
         }
         Self {
             logs,
+            placed: values,
             committed,
             first_index,
             last_index,
             by_value,
         }
+    }
+
+    /// A slot's distinct values, in the order first placed.
+    pub fn values(&self, slot: &Slot) -> &[Placed] {
+        self.placed
+            .get(slot.values.start as usize..slot.values.end as usize)
+            .unwrap_or_default()
     }
 
     fn get(v: &[u32], value_id: usize) -> Option<usize> {
@@ -166,7 +181,7 @@ impl VersionOrder {
         self.logs
             .get(key)
             .and_then(|log| log.get(index))
-            .and_then(|slot| slot.values.first().copied())
+            .and_then(|slot| self.values(slot).first().copied())
     }
 
     /// The offset standing for a value (at its `index`).
@@ -208,27 +223,77 @@ impl VersionOrder {
     }
 }
 
-/// A key's slots, in offset order, from its placements sorted.
-fn log_of(placed: &[Placement]) -> Vec<Slot> {
+/// Sort a key's placements. A key's offsets are usually dense, so they are
+/// bucketed by offset (a counting sort) and only each offset's few
+/// placements compared (issue 13, "Speed"); sparse offsets fall back to a
+/// comparison sort. Either way the order is `Placement`'s.
+fn sort_placements(
+    placed: &mut Vec<Placement>,
+    sorted: &mut Vec<Placement>,
+    counts: &mut Vec<u32>,
+) {
+    let (lo, hi) = placed.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
+        (lo.min(p.offset), hi.max(p.offset))
+    });
+    let span = (hi as i128 - lo as i128 + 1).max(0) as u128;
+    if placed.len() < 2 || span > 2 * placed.len() as u128 + 1024 {
+        placed.sort_unstable();
+        return;
+    }
+    // Bucket starts, by offset - lo.
+    counts.clear();
+    counts.resize(span as usize + 1, 0);
+    for p in placed.iter() {
+        counts[(p.offset - lo) as usize + 1] += 1;
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    sorted.clear();
+    sorted.resize(placed.len(), placed[0]);
+    let mut next = counts.clone();
+    for p in placed.iter() {
+        let at = &mut next[(p.offset - lo) as usize];
+        sorted[*at as usize] = *p;
+        *at += 1;
+    }
+    for bucket in counts.windows(2) {
+        if bucket[1] - bucket[0] > 1 {
+            sorted[bucket[0] as usize..bucket[1] as usize].sort_unstable();
+        }
+    }
+    std::mem::swap(placed, sorted);
+}
+
+/// A key's slots, in offset order, from its placements sorted; their
+/// values appended to `values`.
+fn log_of(placed: &[Placement], values: &mut Vec<Placed>) -> Vec<Slot> {
     let mut log: Vec<Slot> = Vec::new();
     for p in placed {
+        let at = values.len() as u32;
         if log.last().is_none_or(|s| s.offset != p.offset) {
             log.push(Slot {
                 offset: p.offset,
-                values: Vec::new(),
+                values: at..at,
             });
         }
         let Some(slot) = log.last_mut() else {
             continue;
         };
         let read = p.read.then_some(p.op);
-        match slot.values.iter_mut().find(|v| v.value_id == p.value_id) {
+        let slot_values = values
+            .get_mut(slot.values.start as usize..)
+            .unwrap_or_default();
+        match slot_values.iter_mut().find(|v| v.value_id == p.value_id) {
             Some(v) => v.read = v.read.or(read),
-            None => slot.values.push(Placed {
-                value_id: p.value_id,
-                op: p.op,
-                read,
-            }),
+            None => {
+                values.push(Placed {
+                    value_id: p.value_id,
+                    op: p.op,
+                    read,
+                });
+                slot.values.end = at + 1;
+            }
         }
     }
     log
@@ -251,7 +316,7 @@ fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
             OpType::Info | OpType::Invoke => op_writes.iter().any(|w| {
                 facts
                     .value_facts(w.value_id)
-                    .is_some_and(|v| v.ok_read_count > 0)
+                    .is_some_and(|v| v.ok_read_count() > 0)
             }),
             OpType::Fail => false,
         };
@@ -261,4 +326,34 @@ fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
         start = end;
     }
     committed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sort_placements, Placement};
+    use proptest::prelude::*;
+
+    fn placement() -> impl Strategy<Value = Placement> {
+        let offset = prop_oneof![8 => -3i64..12, 1 => Just(i64::MIN), 1 => Just(i64::MAX)];
+        (offset, 0usize..5, 0usize..4, any::<bool>()).prop_map(|(offset, op, value_id, read)| {
+            Placement {
+                offset,
+                op,
+                value_id,
+                read,
+            }
+        })
+    }
+
+    proptest! {
+        /// Bucketed by offset (dense offsets) or compared (sparse ones, an
+        /// extreme offset among them), the order is `Placement`'s.
+        #[test]
+        fn placements_sort_as_compared(mut placed in prop::collection::vec(placement(), 0..60)) {
+            let mut expected = placed.clone();
+            expected.sort_unstable();
+            sort_placements(&mut placed, &mut Vec::new(), &mut Vec::new());
+            prop_assert!(placed == expected);
+        }
+    }
 }

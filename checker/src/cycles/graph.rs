@@ -14,8 +14,14 @@
 //! completion drops every buffered op that completed before it was invoked),
 //! so each invocation gets about as many edges as ops were in flight, never
 //! one per earlier op.
-use crate::facts::{Facts, OrderedMap};
-use crate::history::{OpPair, OpType, Process};
+//!
+//! The graph is built from the facts' arrays alone (`Facts::client_ops`,
+//! each value's writer looked up once per value, not per read), never
+//! reading an op's lines; its edges are enumerated twice, counted per
+//! vertex and then placed straight into one adjacency array, so no list of
+//! every edge is held (issue 13, "Speed").
+use crate::facts::Facts;
+use crate::history::{OpPair, OpType};
 use crate::version_order::VersionOrder;
 use std::ops::Range;
 
@@ -67,129 +73,86 @@ impl Adjacency for DepGraph {
 impl DepGraph {
     pub fn build(facts: &Facts<'_>, order: Option<&VersionOrder>) -> Self {
         let mut vertex_at = vec![NONE; facts.ops.len()];
-        let mut pairs = Vec::new();
-        let mut outcomes = Vec::new();
-        for pair in &facts.pairs {
-            let Some(head) = pair
-                .invoke
-                .or(pair.completion)
-                .and_then(|p| facts.ops.get(p))
-            else {
-                continue;
-            };
-            let outcome = pair
-                .completion
-                .and_then(|c| facts.ops.get(c))
-                .map_or(OpType::Info, |op| op.op_type);
-            if head.process.is_nemesis()
-                || !matches!(head.f.as_str(), "send" | "poll" | "txn")
-                || outcome == OpType::Fail
-            {
-                continue;
-            }
+        let (mut pairs, mut outcomes, mut processes) = (Vec::new(), Vec::new(), Vec::new());
+        for op in facts
+            .client_ops
+            .iter()
+            .filter(|op| op.outcome != OpType::Fail)
+        {
             let v = pairs.len() as u32;
-            for pos in pair.invoke.into_iter().chain(pair.completion) {
+            for pos in op.pair.invoke.into_iter().chain(op.pair.completion) {
                 if let Some(slot) = vertex_at.get_mut(pos) {
                     *slot = v;
                 }
             }
-            pairs.push(*pair);
-            outcomes.push(outcome);
+            pairs.push(op.pair);
+            outcomes.push(op.outcome);
+            processes.push(op.process);
         }
         let n = pairs.len();
         let vertex_of = |pos: usize| vertex_at.get(pos).copied().unwrap_or(NONE);
-        let mut edges: Vec<(u32, u32, u8)> = Vec::new();
-        let (mut ww_edges, mut wr_edges) = (0, 0);
-
         let mut writes = vec![0..0; n];
         for (id, w) in facts.writes.iter().enumerate() {
             if let Some(r) = writes.get_mut(vertex_of(w.pair.first()) as usize) {
                 take(r, id);
             }
         }
-        let writer_vertex = |value_id: usize| {
-            facts
-                .writer(value_id)
-                .filter(|w| w.outcome != OpType::Fail)
-                .map_or(NONE, |w| vertex_of(w.pair.first()))
-        };
-
-        // wr: the writer of every value read, to its reader.
         let mut polls = vec![0..0; n];
         for (i, poll) in facts.polls.iter().enumerate() {
-            let reader = vertex_of(poll.op);
-            let Some(r) = polls.get_mut(reader as usize) else {
-                continue;
-            };
-            take(r, i);
-            let mut last = NONE;
-            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-                let writer = writer_vertex(read.value_id);
-                if writer != NONE && writer != reader && writer != last {
-                    edges.push((writer, reader, WR));
-                    wr_edges += 1;
+            if let Some(r) = polls.get_mut(vertex_of(poll.op) as usize) {
+                take(r, i);
+            }
+        }
+        // Per value, the vertex of the op that wrote it (NONE: none did, or
+        // it failed), found once in write order rather than by two lookups
+        // per read (issue 13, "Speed").
+        let mut writer_vertices = vec![NONE; facts.values.len()];
+        for (id, w) in facts.writes.iter().enumerate() {
+            let first_writer = facts.value_facts(w.value_id).and_then(|v| v.write()) == Some(id);
+            if let (true, false, Some(slot)) = (
+                first_writer,
+                w.outcome == OpType::Fail,
+                writer_vertices.get_mut(w.value_id),
+            ) {
+                *slot = vertex_of(w.pair.first());
+            }
+        }
+        let edges = Edges {
+            facts,
+            order,
+            vertex_at: &vertex_at,
+            pairs: &pairs,
+            outcomes: &outcomes,
+            processes: &processes,
+            writer_vertices: &writer_vertices,
+        };
+        // The edges are enumerated twice, to count each vertex's and then to
+        // place them, so no list of every edge is ever held (issue 13,
+        // "Speed": it was the check's largest transient allocation).
+        let mut start = vec![0u32; n + 1];
+        let (mut ww_edges, mut wr_edges) = (0, 0);
+        edges.each(|from, _, label| {
+            if let Some(s) = start.get_mut(from as usize + 1) {
+                *s += 1;
+            }
+            ww_edges += u64::from(label == WW);
+            wr_edges += u64::from(label == WR);
+        });
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut fill = start.clone();
+        let mut adj = vec![(0u32, 0u8); start.last().copied().unwrap_or(0) as usize];
+        edges.each(|from, to, label| {
+            if let Some(at) = fill.get_mut(from as usize) {
+                if let Some(slot) = adj.get_mut(*at as usize) {
+                    *slot = (to, label);
                 }
-                last = writer;
+                *at += 1;
             }
-        }
-
-        // ww: successive values of a key's version order.
-        if let Some(order) = order {
-            for log in &order.logs {
-                for pair in log.windows(2) {
-                    let [s1, s2] = pair else {
-                        continue;
-                    };
-                    let (Some(p1), Some(p2)) = (s1.values.first(), s2.values.first()) else {
-                        continue;
-                    };
-                    let (a, b) = (writer_vertex(p1.value_id), writer_vertex(p2.value_id));
-                    if a != NONE && b != NONE && a != b {
-                        edges.push((a, b, WW));
-                        ww_edges += 1;
-                    }
-                }
-            }
-        }
-
-        // process: each process's ok operations in order (a process performs
-        // one at a time, so order of first line is order of completion).
-        let mut last_ok: OrderedMap<&Process, u32> = OrderedMap::default();
-        for (v, pair) in pairs.iter().enumerate() {
-            if outcomes.get(v) != Some(&OpType::Ok) {
-                continue;
-            }
-            let Some(op) = facts.ops.get(pair.first()) else {
-                continue;
-            };
-            if let Some(prev) = last_ok.insert(&op.process, v as u32) {
-                edges.push((prev, v as u32, PROCESS));
-            }
-        }
-
-        // realtime: Elle's frontier of completions not implied by a later one.
-        let mut frontier: Vec<u32> = Vec::new();
-        for (pos, op) in facts.ops.iter().enumerate() {
-            let v = vertex_of(pos);
-            let Some(pair) = pairs.get(v as usize) else {
-                continue;
-            };
-            if pair.invoke == Some(pos) {
-                edges.extend(frontier.iter().map(|&b| (b, v, REALTIME)));
-            } else if pair.completion == Some(pos) && op.op_type == OpType::Ok {
-                if let Some(invoked) = pair.invoke {
-                    frontier.retain(|&b| {
-                        pairs
-                            .get(b as usize)
-                            .and_then(|p| p.completion)
-                            .is_some_and(|done| done > invoked)
-                    });
-                }
-                frontier.push(v);
-            }
-        }
-
-        let (start, adj) = compress(n, edges);
+        });
+        drop(fill);
+        let start = merge_targets(&start, &mut adj);
         DepGraph {
             pairs,
             writes,
@@ -203,6 +166,106 @@ impl DepGraph {
     }
 }
 
+/// What the edges are computed from.
+struct Edges<'a, 'h> {
+    facts: &'a Facts<'h>,
+    order: Option<&'a VersionOrder>,
+    vertex_at: &'a [u32],
+    /// Per vertex: its op, outcome and interned process.
+    pairs: &'a [OpPair],
+    outcomes: &'a [OpType],
+    processes: &'a [u32],
+    writer_vertices: &'a [u32],
+}
+
+impl Edges<'_, '_> {
+    /// Every edge, as (from, to, label), in the same order each time.
+    fn each(&self, mut edge: impl FnMut(u32, u32, u8)) {
+        let facts = self.facts;
+        let vertex_of = |pos: usize| self.vertex_at.get(pos).copied().unwrap_or(NONE);
+        let writer_vertex =
+            |value_id: usize| self.writer_vertices.get(value_id).copied().unwrap_or(NONE);
+
+        // wr: the writer of every value read, to its reader.
+        for poll in &facts.polls {
+            let reader = vertex_of(poll.op);
+            if reader == NONE {
+                continue;
+            }
+            let mut last = NONE;
+            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+                let writer = writer_vertex(read.value_id);
+                if writer != NONE && writer != reader && writer != last {
+                    edge(writer, reader, WR);
+                }
+                last = writer;
+            }
+        }
+
+        // ww: successive values of a key's version order.
+        if let Some(order) = self.order {
+            for log in &order.logs {
+                for pair in log.windows(2) {
+                    let [s1, s2] = pair else {
+                        continue;
+                    };
+                    let (Some(p1), Some(p2)) = (order.values(s1).first(), order.values(s2).first())
+                    else {
+                        continue;
+                    };
+                    let (a, b) = (writer_vertex(p1.value_id), writer_vertex(p2.value_id));
+                    if a != NONE && b != NONE && a != b {
+                        edge(a, b, WW);
+                    }
+                }
+            }
+        }
+
+        // process: each process's ok operations in order (a process performs
+        // one at a time, so order of first line is order of completion).
+        let mut last_ok = vec![NONE; facts.processes];
+        for (v, (&outcome, &process)) in self.outcomes.iter().zip(self.processes).enumerate() {
+            if outcome != OpType::Ok {
+                continue;
+            }
+            let Some(last) = last_ok.get_mut(process as usize) else {
+                continue;
+            };
+            if *last != NONE {
+                edge(*last, v as u32, PROCESS);
+            }
+            *last = v as u32;
+        }
+
+        // realtime: Elle's frontier of completions not implied by a later one.
+        let pairs = self.pairs;
+        let mut frontier: Vec<u32> = Vec::new();
+        for pos in 0..facts.ops.len() {
+            let v = vertex_of(pos);
+            let Some(pair) = pairs.get(v as usize) else {
+                continue;
+            };
+            if pair.invoke == Some(pos) {
+                for &b in &frontier {
+                    edge(b, v, REALTIME);
+                }
+            } else if pair.completion == Some(pos)
+                && self.outcomes.get(v as usize) == Some(&OpType::Ok)
+            {
+                if let Some(invoked) = pair.invoke {
+                    frontier.retain(|&b| {
+                        pairs
+                            .get(b as usize)
+                            .and_then(|p| p.completion)
+                            .is_some_and(|done| done > invoked)
+                    });
+                }
+                frontier.push(v);
+            }
+        }
+    }
+}
+
 /// Add item `i` to an op's range of adjacent items (its writes or polls).
 fn take(r: &mut Range<usize>, i: usize) {
     if r.start == r.end {
@@ -212,29 +275,11 @@ fn take(r: &mut Range<usize>, i: usize) {
     }
 }
 
-/// Edges grouped by source (a counting sort), each source's targets sorted
-/// and merged so one entry carries every label of a pair of vertices.
-fn compress(n: usize, edges: Vec<(u32, u32, u8)>) -> (Vec<u32>, Vec<(u32, u8)>) {
-    let mut start = vec![0u32; n + 1];
-    for &(from, _, _) in &edges {
-        if let Some(s) = start.get_mut(from as usize + 1) {
-            *s += 1;
-        }
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut fill = start.clone();
-    let mut adj = vec![(0u32, 0u8); edges.len()];
-    for (from, to, label) in edges {
-        if let Some(at) = fill.get_mut(from as usize) {
-            if let Some(slot) = adj.get_mut(*at as usize) {
-                *slot = (to, label);
-            }
-            *at += 1;
-        }
-    }
-    // Sort and merge each source's run, compacting in place.
+/// Each source's targets (its run of `adj`, from `start`) sorted and merged
+/// so one entry carries every label of a pair of vertices, compacting `adj`
+/// in place; the new starts.
+fn merge_targets(start: &[u32], adj: &mut Vec<(u32, u8)>) -> Vec<u32> {
+    let n = start.len().saturating_sub(1);
     let mut write = 0usize;
     let mut new_start = vec![0u32; n + 1];
     for v in 0..n {
@@ -256,5 +301,5 @@ fn compress(n: usize, edges: Vec<(u32, u32, u8)>) -> (Vec<u32>, Vec<(u32, u8)>) 
     new_start[n] = write as u32;
     adj.truncate(write);
     adj.shrink_to_fit();
-    (new_start, adj)
+    new_start
 }

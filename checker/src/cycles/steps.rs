@@ -151,7 +151,7 @@ fn ww<'h>(
         );
         (first.max(1)..=last).find_map(|i| {
             let (s1, s2) = (log.get(i - 1)?, log.get(i)?);
-            let (p1, p2) = (s1.values.first()?, s2.values.first()?);
+            let (p1, p2) = (order.values(s1).first()?, order.values(s2).first()?);
             let writer = facts.writer(p1.value_id)?;
             (p2.value_id == w.value_id && graph.vertex_at.get(writer.pair.first()) == Some(&a))
                 .then(|| {

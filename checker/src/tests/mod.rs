@@ -25,6 +25,7 @@ mod send_order;
 mod stuck_lso;
 mod torn_transaction;
 mod unseen;
+mod value_ids;
 mod verdict;
 
 use super::{check, Anomaly, AnomalyKind, CheckOptions, CheckResult};
