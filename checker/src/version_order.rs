@@ -50,67 +50,80 @@ pub(crate) struct VersionOrder {
     by_value: Vec<u32>,
 }
 
-/// One value placed at one offset of a key: by a read (`read`), or by the
-/// offset a committed send was given. Ordered as a key's log is built: by
-/// offset, then by the op that placed it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// One value placed at one offset of a key: by a read, or by the offset a
+/// committed send was given. Ordered as a key's log is built: by offset,
+/// then by the op that placed it, then value id, then read before not
+/// (`value_and_read` is `value_id << 1 | read`). 16 bytes, as every read
+/// of the history makes one (issue 13, "Speed").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Placement {
     offset: i64,
-    op: usize,
-    value_id: usize,
-    read: bool,
+    op: u32,
+    value_and_read: u32,
+}
+
+impl Placement {
+    fn new(offset: i64, op: usize, value_id: usize, read: bool) -> Self {
+        Placement {
+            offset,
+            op: op as u32,
+            value_and_read: (value_id as u32) << 1 | u32::from(read),
+        }
+    }
+
+    fn op(&self) -> usize {
+        self.op as usize
+    }
+
+    fn value_id(&self) -> usize {
+        (self.value_and_read >> 1) as usize
+    }
+
+    fn read(&self) -> bool {
+        self.value_and_read & 1 == 1
+    }
 }
 
 impl VersionOrder {
     pub fn build(facts: &Facts<'_>) -> Self {
+        // Op positions and value ids fit `Placement`'s 32 and 31 bits: a
+        // history that large could not be held in memory (an `Op` alone is
+        // 168 bytes).
+        assert!(
+            facts.ops.len() <= u32::MAX as usize && facts.values.len() < 1 << 31,
+            "history too large for the version order's placements"
+        );
         let committed = must_have_committed(facts);
-        // Per key, the polls and committed sends that place values in it, so
-        // each key's placements are gathered and sorted alone (issue 13,
-        // "Speed": one sort of every read at once held them all and was
-        // the checker's largest allocation).
-        let mut polls_of: Vec<Vec<usize>> = vec![Vec::new(); facts.keys.len()];
-        for (id, poll) in facts.polls.iter().enumerate() {
-            if let Some(list) = polls_of.get_mut(poll.key) {
-                list.push(id);
-            }
-        }
-        let mut writes_of: Vec<Vec<usize>> = vec![Vec::new(); facts.keys.len()];
-        for (id, w) in facts.writes.iter().enumerate() {
-            let placed = w.offset.is_some()
+        let placed_sends = facts.writes.iter().enumerate().filter(|(id, w)| {
+            w.offset.is_some()
                 && w.pair.completion.is_some()
-                && committed.get(id).copied().unwrap_or(false);
-            if let (true, Some(list)) = (placed, writes_of.get_mut(w.key)) {
-                list.push(id);
-            }
-        }
-        let (mut placed, mut sorted, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+                && committed.get(*id).copied().unwrap_or(false)
+        });
+        let mut by_key = bucket_by_key(
+            facts.keys.len(),
+            facts.polls.iter().map(|poll| {
+                let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
+                (
+                    poll.key,
+                    reads
+                        .iter()
+                        .map(|r| Placement::new(r.offset, poll.op, r.value_id, true)),
+                )
+            }),
+            placed_sends.filter_map(|(_, w)| {
+                let (offset, done) = (w.offset?, w.pair.completion?);
+                Some((w.key, Placement::new(offset, done, w.value_id, false)))
+            }),
+        );
+        let (mut sorted, mut counts) = (Vec::new(), Vec::new());
         let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(facts.keys.len());
         let mut values: Vec<Placed> = Vec::new();
-        for (polls, writes) in polls_of.iter().zip(&writes_of) {
-            placed.clear();
-            for poll in polls.iter().filter_map(|&p| facts.polls.get(p)) {
-                for r in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-                    placed.push(Placement {
-                        offset: r.offset,
-                        op: poll.op,
-                        value_id: r.value_id,
-                        read: true,
-                    });
-                }
-            }
-            for w in writes.iter().filter_map(|&w| facts.writes.get(w)) {
-                if let (Some(offset), Some(done)) = (w.offset, w.pair.completion) {
-                    placed.push(Placement {
-                        offset,
-                        op: done,
-                        value_id: w.value_id,
-                        read: false,
-                    });
-                }
-            }
-            sort_placements(&mut placed, &mut sorted, &mut counts);
-            logs.push(log_of(&placed, &mut values));
+        for key in 0..facts.keys.len() {
+            let placed = by_key.key_mut(key);
+            sort_placements(placed, &mut sorted, &mut counts);
+            logs.push(log_of(placed, &mut values));
         }
+        drop(by_key);
         let n = facts.values.len();
         let (mut first_index, mut last_index, mut by_value) =
             (vec![NONE; n], vec![NONE; n], vec![NONE; n]);
@@ -228,7 +241,7 @@ impl VersionOrder {
 /// placements compared (issue 13, "Speed"); sparse offsets fall back to a
 /// comparison sort. Either way the order is `Placement`'s.
 fn sort_placements(
-    placed: &mut Vec<Placement>,
+    placed: &mut [Placement],
     sorted: &mut Vec<Placement>,
     counts: &mut Vec<u32>,
 ) {
@@ -262,7 +275,67 @@ fn sort_placements(
             sorted[bucket[0] as usize..bucket[1] as usize].sort_unstable();
         }
     }
-    std::mem::swap(placed, sorted);
+    placed.copy_from_slice(sorted);
+}
+
+/// Placements grouped by key: key `k`'s are `all[starts[k]..starts[k + 1]]`.
+struct ByKey {
+    all: Vec<Placement>,
+    starts: Vec<usize>,
+}
+
+impl ByKey {
+    fn key_mut(&mut self, key: KeyId) -> &mut [Placement] {
+        match (self.starts.get(key), self.starts.get(key + 1)) {
+            (Some(&start), Some(&end)) => self.all.get_mut(start..end).unwrap_or_default(),
+            _ => &mut [],
+        }
+    }
+}
+
+/// Every poll's reads and every placed send, grouped by key (a counting
+/// sort by key): the polls are read once, in history order, rather than
+/// once per key in scattered pieces (issue 13, "Speed"). A key out of
+/// range is dropped.
+fn bucket_by_key<R>(
+    keys: usize,
+    polls: impl Iterator<Item = (KeyId, R)> + Clone,
+    sends: impl Iterator<Item = (KeyId, Placement)> + Clone,
+) -> ByKey
+where
+    R: ExactSizeIterator<Item = Placement>,
+{
+    let mut starts = vec![0usize; keys + 1];
+    for (key, reads) in polls.clone() {
+        if key < keys {
+            starts[key + 1] += reads.len();
+        }
+    }
+    for (key, _) in sends.clone() {
+        if key < keys {
+            starts[key + 1] += 1;
+        }
+    }
+    for k in 1..starts.len() {
+        starts[k] += starts[k - 1];
+    }
+    let mut all = vec![Placement::default(); starts[keys]];
+    let mut next = starts.clone();
+    for (key, reads) in polls {
+        if key < keys {
+            for p in reads {
+                all[next[key]] = p;
+                next[key] += 1;
+            }
+        }
+    }
+    for (key, p) in sends {
+        if key < keys {
+            all[next[key]] = p;
+            next[key] += 1;
+        }
+    }
+    ByKey { all, starts }
 }
 
 /// A key's slots, in offset order, from its placements sorted; their
@@ -280,16 +353,16 @@ fn log_of(placed: &[Placement], values: &mut Vec<Placed>) -> Vec<Slot> {
         let Some(slot) = log.last_mut() else {
             continue;
         };
-        let read = p.read.then_some(p.op);
+        let read = p.read().then_some(p.op());
         let slot_values = values
             .get_mut(slot.values.start as usize..)
             .unwrap_or_default();
-        match slot_values.iter_mut().find(|v| v.value_id == p.value_id) {
+        match slot_values.iter_mut().find(|v| v.value_id == p.value_id()) {
             Some(v) => v.read = v.read.or(read),
             None => {
                 values.push(Placed {
-                    value_id: p.value_id,
-                    op: p.op,
+                    value_id: p.value_id(),
+                    op: p.op(),
                     read,
                 });
                 slot.values.end = at + 1;
@@ -330,19 +403,13 @@ fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::{sort_placements, Placement};
+    use super::{bucket_by_key, sort_placements, Placement};
     use proptest::prelude::*;
 
     fn placement() -> impl Strategy<Value = Placement> {
         let offset = prop_oneof![8 => -3i64..12, 1 => Just(i64::MIN), 1 => Just(i64::MAX)];
-        (offset, 0usize..5, 0usize..4, any::<bool>()).prop_map(|(offset, op, value_id, read)| {
-            Placement {
-                offset,
-                op,
-                value_id,
-                read,
-            }
-        })
+        (offset, 0usize..5, 0usize..4, any::<bool>())
+            .prop_map(|(offset, op, value_id, read)| Placement::new(offset, op, value_id, read))
     }
 
     proptest! {
@@ -354,6 +421,45 @@ mod tests {
             expected.sort_unstable();
             sort_placements(&mut placed, &mut Vec::new(), &mut Vec::new());
             prop_assert!(placed == expected);
+        }
+
+        /// Packed into 16 bytes, a placement keeps its fields and orders as
+        /// (offset, op, value id, read) did, up to the largest op position
+        /// and value id it allows.
+        #[test]
+        fn packed_placements_order_as_their_fields(
+            a in (any::<i64>(), 0..=u32::MAX as usize, 0usize..1 << 31, any::<bool>()),
+            b in (any::<i64>(), 0..=u32::MAX as usize, 0usize..1 << 31, any::<bool>()),
+        ) {
+            let (pa, pb) = (Placement::new(a.0, a.1, a.2, a.3), Placement::new(b.0, b.1, b.2, b.3));
+            prop_assert_eq!((pa.offset, pa.op(), pa.value_id(), pa.read()), a);
+            prop_assert_eq!(pa.cmp(&pb), a.cmp(&b));
+        }
+
+        /// Grouped by key in one pass, each key gets exactly its polls'
+        /// reads (in poll order) and then its sends, as gathering key by
+        /// key did; keys out of range are dropped.
+        #[test]
+        fn bucketing_by_key_equals_gathering_each_key(
+            keys in 0usize..5,
+            polls in prop::collection::vec((0usize..7, prop::collection::vec(placement(), 0..6)), 0..20),
+            sends in prop::collection::vec((0usize..7, placement()), 0..20),
+        ) {
+            let mut by_key = bucket_by_key(
+                keys,
+                polls.iter().map(|(key, reads)| (*key, reads.iter().copied())),
+                sends.iter().copied(),
+            );
+            for key in 0..keys {
+                let mut expected: Vec<Placement> = polls
+                    .iter()
+                    .filter(|(k, _)| *k == key)
+                    .flat_map(|(_, reads)| reads.iter().copied())
+                    .collect();
+                expected.extend(sends.iter().filter(|(k, _)| *k == key).map(|(_, p)| *p));
+                prop_assert_eq!(by_key.key_mut(key).to_vec(), expected);
+            }
+            prop_assert!(by_key.key_mut(keys).is_empty());
         }
     }
 }
