@@ -88,16 +88,29 @@ impl Held {
     }
 }
 
+/// No invocation (in `by_key`'s `invoke_of`).
+const NO_INVOKE: u32 = u32::MAX;
+
 /// `pairs` are the history's (`History::pairs`), already made for the facts.
 pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, KeyLag> {
-    let mut invoked_at: Vec<Option<u64>> = vec![None; history.ops.len()];
+    // Per completion position, its invocation's (`NO_INVOKE`: none); an
+    // invocation's time is read only for the `ok` polls and txns below
+    // (issue 13, "Speed").
+    let mut invoke_of: Vec<u32> = vec![NO_INVOKE; history.ops.len()];
     for p in pairs {
-        if let (Some(c), Some(i)) = (p.completion, p.invoke) {
-            if let Some(slot) = invoked_at.get_mut(c) {
-                *slot = history.ops.get(i).and_then(|op| op.time_ns);
+        if let (Some(c), Some(Ok(i))) = (p.completion, p.invoke.map(u32::try_from)) {
+            if let Some(slot) = invoke_of.get_mut(c) {
+                *slot = i;
             }
         }
     }
+    let invoked_at = |pos: usize| {
+        invoke_of
+            .get(pos)
+            .filter(|&&i| i != NO_INVOKE)
+            .and_then(|&i| history.ops.get(i as usize))
+            .and_then(|op| op.time_ns)
+    };
     let is_client_rw =
         |op: &Op| !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn");
     let mut keys = KeyIds::default();
@@ -109,9 +122,18 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
     let mut remembered_offsets: Vec<(KeyId, i64)> = Vec::new();
     // The history's time range, for the spans below.
     let (mut lo, mut hi) = (u64::MAX, 0);
+    // The positions the second pass reads: `ok` client assigns,
+    // subscribes, polls and txns, so it need not walk every op again.
+    let mut later: Vec<usize> = Vec::new();
     for (pos, op) in history.ops.iter().enumerate() {
         if let Some(t) = op.time_ns {
             (lo, hi) = (lo.min(t), hi.max(t));
+        }
+        if op.op_type == OpType::Ok
+            && !op.process.is_nemesis()
+            && matches!(op.f.as_str(), "assign" | "subscribe" | "poll" | "txn")
+        {
+            later.push(pos);
         }
         let (true, true, Some(t)) = (
             matches!(op.op_type, OpType::Ok | OpType::Info),
@@ -141,10 +163,10 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
     let mut lags: Vec<Option<KeyLag>> = Vec::new();
     let mut spans: Vec<Vec<Option<SeriesPoint>>> = Vec::new();
     let mut cursor = 0;
-    for (pos, op) in history.ops.iter().enumerate() {
-        if op.op_type != OpType::Ok || op.process.is_nemesis() {
-            continue;
-        }
+    for (pos, op) in later
+        .into_iter()
+        .filter_map(|pos| history.ops.get(pos).map(|op| (pos, op)))
+    {
         match (op.f.as_str(), &op.value) {
             ("assign", OpValue::Keys(assigned)) => {
                 let held = positions.entry(&op.process).or_default();
@@ -161,7 +183,7 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
                 positions.insert(&op.process, OrderedMap::default());
             }
             ("poll" | "txn", _) => {
-                let Some(invoke_ns) = invoked_at.get(pos).copied().flatten().or(op.time_ns) else {
+                let Some(invoke_ns) = invoked_at(pos).or(op.time_ns) else {
                     continue;
                 };
                 let held = positions.entry(&op.process).or_default();
