@@ -35,6 +35,7 @@ mod faults;
 pub mod history;
 mod inconsistent_offsets;
 mod jepsen;
+mod key_groups;
 mod lost_write;
 mod poll_order;
 mod precommitted_read;

@@ -16,6 +16,7 @@ use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::assignment::{kept_keys, rebalanced_keys, retain_named};
 use super::explain;
 use super::facts::{Facts, KeyId, OrderedMap};
+use super::key_groups::KeyGroups;
 use super::version_order::VersionOrder;
 use crate::history::{OpType, Process};
 
@@ -26,6 +27,7 @@ type LastRead = (Option<usize>, usize);
 pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings) {
     let mut last: OrderedMap<&Process, OrderedMap<KeyId, LastRead>> = OrderedMap::default();
     let mut cursor = 0;
+    let mut per_key = KeyGroups::default();
     for &pair in &facts.pairs {
         if let Some(named) = kept_keys(facts, pair) {
             let process = pair
@@ -48,7 +50,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
             continue;
         };
         // Each key's values, all the op's poll micro-ops concatenated.
-        let mut per_key: Vec<(KeyId, Vec<usize>)> = Vec::new();
+        per_key.clear();
         for poll in facts.polls.get(start..cursor).unwrap_or_default() {
             let values = facts
                 .reads
@@ -56,14 +58,11 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
                 .unwrap_or_default()
                 .iter()
                 .map(|r| r.value_id);
-            match per_key.iter_mut().find(|(k, _)| *k == poll.key) {
-                Some((_, vs)) => vs.extend(values),
-                None => per_key.push((poll.key, values.collect())),
-            }
+            per_key.extend(poll.key, values);
         }
         let excused = rebalanced_keys(facts.ops.get(done));
         let tracked = last.entry(first.process).or_default();
-        for (key, values) in &per_key {
+        for (key, values) in per_key.groups() {
             if let Some(&(prev, prev_op)) = tracked.get(key) {
                 if let (Some(prev), Some(&next)) = (prev, values.first()) {
                     judge(

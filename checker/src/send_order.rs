@@ -14,6 +14,7 @@ use super::anomaly::{Anomaly, AnomalyKind, Findings};
 use super::assignment::{kept_keys, retain_named};
 use super::explain;
 use super::facts::{Facts, KeyId, OrderedMap, Write};
+use super::key_groups::KeyGroups;
 use super::version_order::VersionOrder;
 use crate::history::{OpType, Process};
 
@@ -21,6 +22,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
     // Per process, per key: the last send (write id) of its last op.
     let mut last: OrderedMap<&Process, OrderedMap<KeyId, usize>> = OrderedMap::default();
     let mut cursor = 0;
+    let mut per_key = KeyGroups::default();
     for &pair in &facts.pairs {
         let start = cursor;
         while facts.writes.get(cursor).is_some_and(|w| w.pair == pair) {
@@ -41,24 +43,21 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
             continue;
         };
         // Each key's sends, in the op's order.
-        let mut per_key: Vec<(KeyId, Vec<usize>)> = Vec::new();
+        per_key.clear();
         for id in start..cursor {
             let Some(w) = facts.writes.get(id) else {
                 continue;
             };
-            match per_key.iter_mut().find(|(k, _)| *k == w.key) {
-                Some((_, ids)) => ids.push(id),
-                None => per_key.push((w.key, vec![id])),
-            }
+            per_key.extend(w.key, [id]);
         }
-        for (key, ids) in &per_key {
+        for (key, ids) in per_key.groups() {
             internal(facts, order, *key, ids, found);
         }
         if !matches!(first.outcome, OpType::Ok | OpType::Info) {
             continue;
         }
         let tracked = last.entry(first.process).or_default();
-        for (key, ids) in &per_key {
+        for (key, ids) in per_key.groups() {
             let (Some(&head), Some(&tail)) = (ids.first(), ids.last()) else {
                 continue;
             };
