@@ -240,11 +240,7 @@ impl VersionOrder {
 /// bucketed by offset (a counting sort) and only each offset's few
 /// placements compared (issue 13, "Speed"); sparse offsets fall back to a
 /// comparison sort. Either way the order is `Placement`'s.
-fn sort_placements(
-    placed: &mut [Placement],
-    sorted: &mut Vec<Placement>,
-    counts: &mut Vec<u32>,
-) {
+fn sort_placements(placed: &mut [Placement], sorted: &mut Vec<Placement>, counts: &mut Vec<u32>) {
     let (lo, hi) = placed.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
         (lo.min(p.offset), hi.max(p.offset))
     });
