@@ -71,10 +71,24 @@ pub fn bench(ops: u64, rounds: u64) {
     );
 }
 
-/// Write the synthetic history of `ops` operations to `path`.
+/// Write the synthetic history of `ops` operations to a new file at `path`;
+/// an existing file is never overwritten (exit status 2).
 pub fn write(path: &Path, ops: u64) {
+    use std::io::Write;
+    let fail = |what: String| -> ! {
+        eprintln!("error: {}: {what}", path.display());
+        std::process::exit(2)
+    };
+    let mut file = match std::fs::File::create_new(path) {
+        Ok(file) => file,
+        Err(e) => fail(format!(
+            "cannot create a new file ({e}); it is never overwritten"
+        )),
+    };
     let text = synthetic_history(ops as usize, 1).to_jsonl();
-    std::fs::write(path, text).expect("write the synthetic history");
+    if let Err(e) = file.write_all(text.as_bytes()) {
+        fail(format!("cannot write ({e})"));
+    }
 }
 
 /// One round's figures, as the child prints them.

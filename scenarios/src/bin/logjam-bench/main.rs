@@ -5,6 +5,8 @@
 //!   logjam-bench [SCENARIO] [RUNS]        whole runs of a catalogue scenario
 //!   logjam-bench checker [OPS] [RUNS]     parse and check a synthetic history file,
 //!                                         then the cycle search on a transactional one
+//!   logjam-bench checker-write FILE [OPS] that synthetic history, written to FILE
+//!   logjam-bench checker-file FILE        one round of `checker` on FILE
 //!   logjam-bench presets [--scenario NAME] PRESET... [RUNS]
 //!                                         one scenario (default `standard`) under each
 //!                                         preset, side by side (see presets.rs)
