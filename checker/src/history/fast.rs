@@ -7,7 +7,9 @@
 //! returns `None` and the general reader reads the line again, so errors
 //! keep their exact wording. A property test holds the two readers equal.
 use super::op::{Op, OpType, Process};
-use super::value::{Key, MicroOp, OpValue, Reads, Val, ValueShape};
+use super::reads::Reads;
+use super::val::{Key, Val};
+use super::value::{MicroOp, OpValue, ValueShape};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;

@@ -11,9 +11,11 @@ mod isolation;
 mod op;
 mod pairs;
 mod read;
+mod reads;
 mod recorder;
 mod scan;
 pub mod synthetic;
+mod val;
 mod value;
 mod write;
 
@@ -24,8 +26,10 @@ pub use isolation::{Isolation, IsolationLevel, ISOLATION_FIELD};
 pub use op::{History, Op, OpType, Process};
 pub use pairs::OpPair;
 pub use read::{parse_history, read_history, read_history_file, HISTORY_VERSION};
+pub use reads::{Reads, ReadsIter};
 pub use recorder::Recorder;
-pub use value::{Key, MicroOp, OpValue, Reads, ReadsIter, Val};
+pub use val::{Key, Val};
+pub use value::{MicroOp, OpValue};
 pub use write::{header_line, write_jsonl};
 
 #[cfg(test)]

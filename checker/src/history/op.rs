@@ -1,5 +1,6 @@
 //! One operation of a history, and the history itself (HISTORY.md, "An operation").
-use super::value::{Key, OpValue};
+use super::val::Key;
+use super::value::OpValue;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -3,7 +3,9 @@
 use super::contract::{normalise_times, Contract};
 use super::error::{HistoryError, LineProblem};
 use super::op::{History, Op, OpType, Process};
-use super::value::{Key, MicroOp, OpValue, Reads, Val, ValueShape};
+use super::reads::Reads;
+use super::val::{Key, Val};
+use super::value::{MicroOp, OpValue, ValueShape};
 use super::{fast, scan};
 use serde::Deserialize;
 use serde_json::{Map, Value};

@@ -10,7 +10,9 @@
 //! `None`, and the serde readers read the line again, so errors keep their
 //! exact wording. A property test holds it to the general reader.
 use super::op::{Op, OpType, Process};
-use super::value::{Key, MicroOp, OpValue, Reads, Val, ValueShape};
+use super::reads::Reads;
+use super::val::{Key, Val};
+use super::value::{MicroOp, OpValue, ValueShape};
 
 /// The op on a line, with its `index` field as written (`None`: absent), or
 /// `None` when another reader must read the line. `scratch` is where a

@@ -11,8 +11,10 @@
 //! transaction of a partition (the LSO) and skip aborted records.
 use super::isolation::{Isolation, IsolationLevel, ISOLATION_FIELD};
 use super::op::{History, OpType, Process};
+use super::reads::Reads;
 use super::recorder::Recorder;
-use super::value::{MicroOp, OpValue, Reads, Val};
+use super::val::Val;
+use super::value::{MicroOp, OpValue};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;

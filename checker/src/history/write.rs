@@ -3,7 +3,9 @@
 //! when present), maps in key order, so the same history always gives the same
 //! bytes and two runs can be compared with `cmp`.
 use super::op::{History, Op, Process};
-use super::value::{MicroOp, OpValue, Reads, Val};
+use super::reads::Reads;
+use super::val::Val;
+use super::value::{MicroOp, OpValue};
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 use std::io::{self, Write};
