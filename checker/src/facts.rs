@@ -477,12 +477,12 @@ impl<'h> Gatherer<'h> {
             let offset = *offset;
             let value_id = self.value_id(key, value, Some(offset));
             self.facts.reads.push(Read { offset, value_id });
-            let Some(facts) = self.facts.value_facts.get_mut(value_id) else {
-                continue;
-            };
             if !counted {
                 continue;
             }
+            let Some(facts) = self.facts.value_facts.get_mut(value_id) else {
+                continue;
+            };
             facts.final_read_count = facts.final_read_count.saturating_add(u32::from(final_read));
             if facts.first_read.1 == NOTHING {
                 facts.first_read = (offset, op);

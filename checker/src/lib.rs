@@ -25,6 +25,7 @@
 mod aborted_read;
 mod anomaly;
 mod assignment;
+mod buckets;
 mod cycles;
 mod duplicate;
 mod empty_transaction_graph;

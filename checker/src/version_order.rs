@@ -13,6 +13,7 @@
 //! conflicting values is a hash order); here it is the value placed first in
 //! history order, so results are deterministic. A value at several offsets
 //! takes the last, as Jepsen's does.
+use super::buckets::Buckets;
 use super::facts::{Facts, KeyId};
 use crate::history::OpType;
 
@@ -99,28 +100,27 @@ impl VersionOrder {
                 && w.pair.completion.is_some()
                 && committed.get(*id).copied().unwrap_or(false)
         });
-        let mut by_key = bucket_by_key(
-            facts.keys.len(),
-            facts.polls.iter().map(|poll| {
-                let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
+        let reads = facts.polls.iter().flat_map(|poll| {
+            let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
+            reads.iter().map(|r| {
                 (
                     poll.key,
-                    reads
-                        .iter()
-                        .map(|r| Placement::new(r.offset, poll.op, r.value_id, true)),
+                    Placement::new(r.offset, poll.op, r.value_id, true),
                 )
-            }),
-            placed_sends.filter_map(|(_, w)| {
-                let (offset, done) = (w.offset?, w.pair.completion?);
-                Some((w.key, Placement::new(offset, done, w.value_id, false)))
-            }),
-        );
-        let (mut sorted, mut counts) = (Vec::new(), Vec::new());
+            })
+        });
+        let sends = placed_sends.filter_map(|(_, w)| {
+            let (offset, done) = (w.offset?, w.pair.completion?);
+            Some((w.key, Placement::new(offset, done, w.value_id, false)))
+        });
+        // The polls are read once, in history order, rather than once per
+        // key in scattered pieces (issue 13, "Speed").
+        let mut by_key = Buckets::group(facts.keys.len(), reads.chain(sends));
         let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(facts.keys.len());
         let mut values: Vec<Placed> = Vec::new();
         for key in 0..facts.keys.len() {
-            let placed = by_key.key_mut(key);
-            sort_placements(placed, &mut sorted, &mut counts);
+            let placed = by_key.bucket_mut(key);
+            sort_placements(placed);
             logs.push(log_of(placed, &mut values));
         }
         drop(by_key);
@@ -240,7 +240,7 @@ impl VersionOrder {
 /// bucketed by offset (a counting sort) and only each offset's few
 /// placements compared (issue 13, "Speed"); sparse offsets fall back to a
 /// comparison sort. Either way the order is `Placement`'s.
-fn sort_placements(placed: &mut [Placement], sorted: &mut Vec<Placement>, counts: &mut Vec<u32>) {
+fn sort_placements(placed: &mut [Placement]) {
     let (lo, hi) = placed.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
         (lo.min(p.offset), hi.max(p.offset))
     });
@@ -249,89 +249,16 @@ fn sort_placements(placed: &mut [Placement], sorted: &mut Vec<Placement>, counts
         placed.sort_unstable();
         return;
     }
-    // Bucket starts, by offset - lo.
-    counts.clear();
-    counts.resize(span as usize + 1, 0);
-    for p in placed.iter() {
-        counts[(p.offset - lo) as usize + 1] += 1;
-    }
-    for i in 1..counts.len() {
-        counts[i] += counts[i - 1];
-    }
-    sorted.clear();
-    sorted.resize(placed.len(), placed[0]);
-    let mut next = counts.clone();
-    for p in placed.iter() {
-        let at = &mut next[(p.offset - lo) as usize];
-        sorted[*at as usize] = *p;
-        *at += 1;
-    }
-    for bucket in counts.windows(2) {
-        if bucket[1] - bucket[0] > 1 {
-            sorted[bucket[0] as usize..bucket[1] as usize].sort_unstable();
+    // Every offset lies in lo..=hi, a span small enough to index.
+    let offsets = placed.iter().map(|p| ((p.offset - lo) as usize, *p));
+    let mut by_offset = Buckets::group(span as usize, offsets);
+    for b in 0..by_offset.len() {
+        let bucket = by_offset.bucket_mut(b);
+        if bucket.len() > 1 {
+            bucket.sort_unstable();
         }
     }
-    placed.copy_from_slice(sorted);
-}
-
-/// Placements grouped by key: key `k`'s are `all[starts[k]..starts[k + 1]]`.
-struct ByKey {
-    all: Vec<Placement>,
-    starts: Vec<usize>,
-}
-
-impl ByKey {
-    fn key_mut(&mut self, key: KeyId) -> &mut [Placement] {
-        match (self.starts.get(key), self.starts.get(key + 1)) {
-            (Some(&start), Some(&end)) => self.all.get_mut(start..end).unwrap_or_default(),
-            _ => &mut [],
-        }
-    }
-}
-
-/// Every poll's reads and every placed send, grouped by key (a counting
-/// sort by key): the polls are read once, in history order, rather than
-/// once per key in scattered pieces (issue 13, "Speed"). A key out of
-/// range is dropped.
-fn bucket_by_key<R>(
-    keys: usize,
-    polls: impl Iterator<Item = (KeyId, R)> + Clone,
-    sends: impl Iterator<Item = (KeyId, Placement)> + Clone,
-) -> ByKey
-where
-    R: ExactSizeIterator<Item = Placement>,
-{
-    let mut starts = vec![0usize; keys + 1];
-    for (key, reads) in polls.clone() {
-        if key < keys {
-            starts[key + 1] += reads.len();
-        }
-    }
-    for (key, _) in sends.clone() {
-        if key < keys {
-            starts[key + 1] += 1;
-        }
-    }
-    for k in 1..starts.len() {
-        starts[k] += starts[k - 1];
-    }
-    let mut all = vec![Placement::default(); starts[keys]];
-    let mut next = starts.clone();
-    for (key, reads) in polls {
-        if key < keys {
-            for p in reads {
-                all[next[key]] = p;
-                next[key] += 1;
-            }
-        }
-    }
-    for (key, p) in sends {
-        if key < keys {
-            all[next[key]] = p;
-            next[key] += 1;
-        }
-    }
-    ByKey { all, starts }
+    placed.copy_from_slice(by_offset.items());
 }
 
 /// A key's slots, in offset order, from its placements sorted; their
@@ -399,7 +326,8 @@ fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::{bucket_by_key, sort_placements, Placement};
+    use super::{sort_placements, Placement};
+    use crate::buckets::Buckets;
     use proptest::prelude::*;
 
     fn placement() -> impl Strategy<Value = Placement> {
@@ -415,7 +343,7 @@ mod tests {
         fn placements_sort_as_compared(mut placed in prop::collection::vec(placement(), 0..60)) {
             let mut expected = placed.clone();
             expected.sort_unstable();
-            sort_placements(&mut placed, &mut Vec::new(), &mut Vec::new());
+            sort_placements(&mut placed);
             prop_assert!(placed == expected);
         }
 
@@ -441,11 +369,10 @@ mod tests {
             polls in prop::collection::vec((0usize..7, prop::collection::vec(placement(), 0..6)), 0..20),
             sends in prop::collection::vec((0usize..7, placement()), 0..20),
         ) {
-            let mut by_key = bucket_by_key(
-                keys,
-                polls.iter().map(|(key, reads)| (*key, reads.iter().copied())),
-                sends.iter().copied(),
-            );
+            let reads = polls
+                .iter()
+                .flat_map(|(key, reads)| reads.iter().map(move |p| (*key, *p)));
+            let mut by_key = Buckets::group(keys, reads.chain(sends.iter().copied()));
             for key in 0..keys {
                 let mut expected: Vec<Placement> = polls
                     .iter()
@@ -453,9 +380,9 @@ mod tests {
                     .flat_map(|(_, reads)| reads.iter().copied())
                     .collect();
                 expected.extend(sends.iter().filter(|(k, _)| *k == key).map(|(_, p)| *p));
-                prop_assert_eq!(by_key.key_mut(key).to_vec(), expected);
+                prop_assert_eq!(by_key.bucket_mut(key).to_vec(), expected);
             }
-            prop_assert!(by_key.key_mut(keys).is_empty());
+            prop_assert!(by_key.bucket_mut(keys).is_empty());
         }
     }
 }
