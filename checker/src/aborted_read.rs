@@ -35,7 +35,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
                 .and_then(|op| op.time_ns)
                 .map(|ns| format!(" at {:.3} s", ns as f64 / 1e9))
                 .unwrap_or_default();
-            let reader = facts.ops.get(read_op).map(|op| &op.process);
+            let reader = facts.ops.get(read_op).map(|op| op.process);
             let how = reader
                 .and_then(|p| facts.isolation.stated(p))
                 .map(|level| format!(", reading {},", level.as_str()))

@@ -5,7 +5,7 @@
 //! rebalance during an op excuses only that op's internal checks
 //! (`rebalance_log`, see [`rebalanced_keys`]).
 use super::facts::{Facts, KeyId, OrderedMap};
-use crate::history::{Op, OpPair, OpValue};
+use crate::history::{OpPair, OpRef, OpValue};
 
 /// The keys an `assign` or `subscribe` op keeps, when it changes the
 /// process's assignment at all.
@@ -16,8 +16,8 @@ pub(crate) fn kept_keys<'h>(facts: &Facts<'h>, pair: OpPair) -> Option<Vec<&'h s
     }
     let done = facts.ops.get(c)?;
     let invoked = pair.invoke.and_then(|i| facts.ops.get(i));
-    let keys = match (&done.value, invoked.map(|o| &o.value)) {
-        (OpValue::Keys(k), _) => k,
+    let keys = match (done.value.whole(), invoked.and_then(|o| o.value.whole())) {
+        (Some(OpValue::Keys(k)), _) => k,
         (_, Some(OpValue::Keys(k))) => k,
         _ => return Some(Vec::new()),
     };
@@ -35,9 +35,8 @@ pub(crate) fn retain_named<V>(
 
 /// The keys named in an op's `rebalance_log`: each entry's `keys` (Jepsen's
 /// form) and `revoked` and `assigned` (logjam's).
-pub(crate) fn rebalanced_keys(op: Option<&Op>) -> Vec<String> {
-    let Some(serde_json::Value::Array(entries)) = op.and_then(|o| o.rebalance_log.as_deref())
-    else {
+pub(crate) fn rebalanced_keys(op: Option<OpRef<'_>>) -> Vec<String> {
+    let Some(serde_json::Value::Array(entries)) = op.and_then(|o| o.rebalance_log) else {
         return Vec::new();
     };
     let mut keys = Vec::new();

@@ -12,7 +12,7 @@
 //! looked up or iterated in insertion order (`IndexMap`), so results never
 //! depend on hashing.
 use super::result::Stats;
-use crate::history::{History, Isolation, MicroOp, Op, OpPair, OpType, Process, Val};
+use crate::history::{HistoryRef, Isolation, MicroOp, OpPair, OpType, Process, Val};
 use indexmap::IndexMap;
 
 /// An insertion-ordered map with a fast hasher: iteration order never depends
@@ -35,13 +35,22 @@ pub(crate) struct Write<'h> {
     pub pair: OpPair,
     /// Ok (acknowledged), Fail (definitely not written) or Info (unknown).
     pub outcome: OpType,
-    /// The offset from an ok completion.
-    pub ack_offset: Option<i64>,
     /// The offset the completion gave, whatever its outcome: an `info` or
     /// `fail` completion may carry one (Jepsen trusts it once proven), and an
     /// aborted transaction's sends were written (and answered) before the abort.
     pub offset: Option<i64>,
     pub in_txn: bool,
+}
+
+impl Write<'_> {
+    /// The offset from an ok completion.
+    pub fn ack_offset(&self) -> Option<i64> {
+        if self.outcome == OpType::Ok {
+            self.offset
+        } else {
+            None
+        }
+    }
 }
 
 /// One record a read observed.
@@ -142,7 +151,7 @@ pub(crate) struct FinalCover {
 }
 
 pub(crate) struct Facts<'h> {
-    pub ops: &'h [Op],
+    pub ops: HistoryRef<'h>,
     pub pairs: Vec<OpPair>,
     pub keys: Vec<&'h str>,
     /// In issue order: by the op's first line, then position in its list.
@@ -169,10 +178,10 @@ pub(crate) struct Facts<'h> {
 }
 
 impl<'h> Facts<'h> {
-    pub fn gather(history: &'h History) -> Self {
+    pub fn gather(history: HistoryRef<'h>) -> Self {
         let mut g = Gatherer {
             facts: Facts {
-                ops: &history.ops,
+                ops: history,
                 pairs: history.pairs(),
                 keys: Vec::new(),
                 writes: Vec::new(),
@@ -183,17 +192,17 @@ impl<'h> Facts<'h> {
                 final_cover: Vec::new(),
                 client_ops: Vec::new(),
                 processes: 0,
-                assigns: vec![false; history.ops.len()],
+                assigns: vec![false; history.len()],
                 isolation: history.isolation(),
                 stats: Stats {
-                    ops: history.ops.len() as u64,
+                    ops: history.len() as u64,
                     ..Stats::default()
                 },
             },
             key_ids: OrderedMap::default(),
             process_ids: OrderedMap::default(),
             at_offset: Vec::new(),
-            at_offset_room: 4 * history.ops.len() + 4096,
+            at_offset_room: 4 * history.len() + 4096,
         };
         for i in 0..g.facts.pairs.len() {
             let pair = g.facts.pairs[i];
@@ -344,9 +353,9 @@ impl<'h> Gatherer<'h> {
         }
     }
 
-    fn pair(&mut self, history: &'h History, pair: OpPair) {
-        let invoke = pair.invoke.and_then(|p| history.ops.get(p));
-        let completion = pair.completion.and_then(|p| history.ops.get(p));
+    fn pair(&mut self, history: HistoryRef<'h>, pair: OpPair) {
+        let invoke = pair.invoke.and_then(|p| history.get(p));
+        let completion = pair.completion.and_then(|p| history.get(p));
         let Some(head) = invoke.or(completion) else {
             return;
         };
@@ -364,9 +373,9 @@ impl<'h> Gatherer<'h> {
         if !matches!(f, "send" | "poll" | "txn") {
             return;
         }
-        let outcome = pair.outcome(history);
+        let outcome = history.outcome(&pair);
         let next = self.process_ids.len() as u32;
-        let process = *self.process_ids.entry(&head.process).or_insert(next);
+        let process = *self.process_ids.entry(head.process).or_insert(next);
         self.facts.client_ops.push(ClientOp {
             pair,
             outcome,
@@ -384,15 +393,7 @@ impl<'h> Gatherer<'h> {
             };
         for micro in sends {
             if let MicroOp::Send { key, value, offset } = micro {
-                self.write(
-                    &head.process,
-                    pair,
-                    outcome,
-                    f == "txn",
-                    key,
-                    value,
-                    *offset,
-                );
+                self.write(head.process, pair, outcome, f == "txn", key, value, *offset);
             }
         }
         // A failed poll's records are gathered too: a poller tells the truth
@@ -406,7 +407,7 @@ impl<'h> Gatherer<'h> {
             if let MicroOp::Poll { reads: Some(reads) } = micro {
                 if outcome != OpType::Fail {
                     self.facts.stats.polls += 1;
-                    let committed = self.facts.isolation.read_committed(&head.process);
+                    let committed = self.facts.isolation.read_committed(head.process);
                     self.facts.stats.read_committed_polls += u64::from(committed);
                     if final_read {
                         self.facts.stats.final_polls += 1;
@@ -414,7 +415,7 @@ impl<'h> Gatherer<'h> {
                     }
                 }
                 for (key, records) in reads {
-                    self.poll(&head.process, done, outcome, final_read, key, records);
+                    self.poll(head.process, done, outcome, final_read, key, records);
                 }
             }
         }
@@ -433,7 +434,6 @@ impl<'h> Gatherer<'h> {
     ) {
         let key = self.key_id(key);
         let id = self.facts.writes.len();
-        let ack_offset = if outcome == OpType::Ok { offset } else { None };
         match outcome {
             OpType::Ok => self.facts.stats.sends_ok += 1,
             OpType::Fail => self.facts.stats.sends_fail += 1,
@@ -453,7 +453,6 @@ impl<'h> Gatherer<'h> {
             process,
             pair,
             outcome,
-            ack_offset,
             offset,
             in_txn,
         });

@@ -2,7 +2,7 @@
 //! (process `"nemesis"`) through [`classify`]. Promises depend on them: acknowledged writes
 //! survive process crashes but not, without fsync, power loss.
 use crate::fault_class::{classify, FaultClass};
-use crate::history::{History, Op, OpType, OpValue};
+use crate::history::{HistoryRef, OpRef, OpType, OpValue};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -36,16 +36,17 @@ pub struct FaultClasses {
 impl FaultClasses {
     /// The classes of the nemesis ops in a history. A client op `crash`
     /// (a client that died) counts as a client crash.
-    pub fn from_history(history: &History) -> Self {
+    pub fn from_history<'h>(history: impl Into<HistoryRef<'h>>) -> Self {
         let mut classes = FaultClasses::default();
-        for op in &history.ops {
+        for op in history.into().iter() {
             classes.note(op);
         }
         classes
     }
 
     /// Count one op. Failed nemesis ops did nothing.
-    pub fn note(&mut self, op: &Op) {
+    pub fn note<'h>(&mut self, op: impl Into<OpRef<'h>>) {
+        let op = op.into();
         if op.op_type == OpType::Fail {
             return;
         }
@@ -53,11 +54,11 @@ impl FaultClasses {
             self.client_crash |= op.f == "crash";
             return;
         }
-        let value = match &op.value {
-            OpValue::Other(v) => v,
+        let value = match op.value.whole() {
+            Some(OpValue::Other(v)) => v,
             _ => &Value::Null,
         };
-        match classify(&op.f, value) {
+        match classify(op.f, value) {
             Some(FaultClass::Partition) => self.partition = true,
             Some(FaultClass::Crash) => {
                 self.process_crash = true;

@@ -11,7 +11,7 @@
 //! `empty-transaction-graph`, a history in which no operation depends on
 //! another (`empty_transaction_graph`), judged here only.
 use super::anomaly::{AnomalyKind, Findings};
-use crate::history::{History, OpType};
+use crate::history::{HistoryRef, OpRef, OpType};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,15 +58,11 @@ impl JepsenOptions {
 pub(crate) fn judge(
     found: &Findings,
     options: JepsenOptions,
-    history: &History,
+    history: HistoryRef<'_>,
     empty_graph: bool,
 ) -> JepsenVerdict {
-    let client = |op: &&crate::history::Op| !op.process.is_nemesis();
-    let subscribes = history
-        .ops
-        .iter()
-        .filter(client)
-        .any(|op| op.f == "subscribe");
+    let client = |op: &OpRef<'_>| !op.process.is_nemesis();
+    let subscribes = history.iter().filter(client).any(|op| op.f == "subscribe");
     let options = JepsenOptions {
         subscribe: options.subscribe || subscribes,
         ..options
@@ -90,9 +86,9 @@ pub(crate) fn judge(
         .filter(|k| !options.allows(*k))
         .collect();
     let mut info_causes: Vec<String> = Vec::new();
-    for op in history.ops.iter().filter(client) {
+    for op in history.iter().filter(client) {
         if op.op_type == OpType::Info && matches!(op.f.as_str(), "send" | "poll" | "txn") {
-            if let Some(e) = &op.error {
+            if let Some(e) = op.error {
                 if !info_causes.iter().any(|c| c == e) {
                     info_causes.push(e.to_string());
                 }

@@ -62,7 +62,7 @@ pub use promise::{
 };
 pub use result::{CheckResult, KeyLag, PromiseVerdict, Series, SeriesPoint, Stats};
 
-use crate::history::{read_history_file, History, HistoryError};
+use crate::history::{read_table_file, HistoryError, HistoryRef};
 use anomaly::Findings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -93,19 +93,21 @@ impl CheckOptions {
     }
 }
 
-/// Check a history.
-pub fn check(history: &History, opts: &CheckOptions) -> CheckResult {
+/// Check a history: a [`History`] or, read faster from a file, an
+/// [`history::OpTable`].
+pub fn check<'h>(history: impl Into<HistoryRef<'h>>, opts: &CheckOptions) -> CheckResult {
     check_with_replicas(history, &[], opts)
 }
 
 /// Check a history together with the end-of-run replica dump
 /// ([`replicas`]), which adds `replica-divergence`. An empty dump judges
 /// the history alone, exactly as [`check`].
-pub fn check_with_replicas(
-    history: &History,
+pub fn check_with_replicas<'h>(
+    history: impl Into<HistoryRef<'h>>,
     replicas: &[replicas::ReplicaLog],
     opts: &CheckOptions,
 ) -> CheckResult {
+    let history = history.into();
     let facts = facts::Facts::gather(history);
     let order = version_order::VersionOrder::build(&facts);
     let mut found = Findings::default();
@@ -153,7 +155,11 @@ pub fn check_with_replicas(
 /// The cycle search alone (G0, G1c and their -process and -realtime forms,
 /// ww dependencies inferred only with `ww_deps`), for benchmarks and tools:
 /// what it found, by kind. [`check`] runs it too.
-pub fn find_cycles(history: &History, ww_deps: bool) -> BTreeMap<AnomalyKind, Vec<Anomaly>> {
+pub fn find_cycles<'h>(
+    history: impl Into<HistoryRef<'h>>,
+    ww_deps: bool,
+) -> BTreeMap<AnomalyKind, Vec<Anomaly>> {
+    let history = history.into();
     let facts = facts::Facts::gather(history);
     let order = version_order::VersionOrder::build(&facts);
     let mut found = Findings::default();
@@ -167,8 +173,8 @@ pub fn check_file(
     path: impl AsRef<Path>,
     opts: &CheckOptions,
 ) -> Result<CheckResult, HistoryError> {
-    let history = read_history_file(path)?;
-    Ok(check(&history, opts))
+    let table = read_table_file(path)?;
+    Ok(check(&table, opts))
 }
 
 #[cfg(test)]

@@ -146,7 +146,7 @@ fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Ano
         return None;
     }
     let cover = facts.final_cover.get(w.key).copied().flatten()?;
-    let offset = w.ack_offset.unwrap_or(read_offset);
+    let offset = w.ack_offset().unwrap_or(read_offset);
     let mut ops = facts.pair_indices(w.pair);
     ops.push(facts.index(read_op));
     ops.push(facts.index(cover.op));
@@ -173,7 +173,7 @@ fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Ano
             "{}{acked}; {} read it at offset {read_offset}, but {gone}",
             explain::sent(facts, w),
             explain::op(facts, read_op),
-            acked = match w.ack_offset {
+            acked = match w.ack_offset() {
                 Some(o) => format!(", acknowledged at offset {o}"),
                 None => String::new(),
             },

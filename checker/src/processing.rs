@@ -21,7 +21,7 @@
 //! what they committed, whether they crashed; for a duplicate, the commit that
 //! moved the group's offset back over it, or the stale member's commit.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
-use crate::history::{History, MicroOp, Op, OpType, OpValue, Process, Reads, Val};
+use crate::history::{HistoryRef, MicroOp, OpRef, OpType, OpValue, Process, Reads, Val};
 use std::collections::{BTreeMap, BTreeSet};
 
 type Record<'h> = (&'h str, i64, &'h Val);
@@ -68,14 +68,14 @@ struct Gathered<'h> {
 /// the invocation's (an op cut short by a crash keeps what it began); with the
 /// op it came from.
 fn value_of<'h, T>(
-    invoke: Option<&'h Op>,
-    done: Option<&'h Op>,
+    invoke: Option<OpRef<'h>>,
+    done: Option<OpRef<'h>>,
     shape: impl Fn(&'h OpValue) -> Option<&'h T>,
-) -> Option<(&'h T, &'h Op)> {
+) -> Option<(&'h T, OpRef<'h>)> {
     [done, invoke]
         .into_iter()
         .flatten()
-        .find_map(|op| shape(&op.value).map(|v| (v, op)))
+        .find_map(|op| op.value.whole().and_then(&shape).map(|v| (v, op)))
 }
 
 fn records(reads: &Reads) -> impl Iterator<Item = Record<'_>> {
@@ -85,27 +85,26 @@ fn records(reads: &Reads) -> impl Iterator<Item = Record<'_>> {
 }
 
 impl<'h> Gathered<'h> {
-    fn from(history: &'h History) -> Self {
-        let ops = &history.ops;
+    fn from(history: HistoryRef<'h>) -> Self {
         let mut g = Gathered::default();
-        for op in ops {
+        for op in history.iter() {
             match op.f.as_str() {
                 "crash" => {
-                    g.crashes.entry(&op.process).or_insert(op.index);
+                    g.crashes.entry(op.process).or_insert(op.index);
                 }
                 "subscribe" | "process" | "commit" => {
-                    g.members.insert(&op.process);
+                    g.members.insert(op.process);
                 }
                 _ => {}
             }
         }
         for pair in history.pairs() {
-            let invoke = pair.invoke.and_then(|p| ops.get(p));
-            let done = pair.completion.and_then(|p| ops.get(p));
+            let invoke = pair.invoke.and_then(|p| history.get(p));
+            let done = pair.completion.and_then(|p| history.get(p));
             let Some(head) = invoke.or(done) else {
                 continue;
             };
-            let outcome = pair.outcome(history);
+            let outcome = history.outcome(&pair);
             match head.f.as_str() {
                 "process" => {
                     g.process_ops += 1;
@@ -116,7 +115,7 @@ impl<'h> Gathered<'h> {
                         continue;
                     };
                     if outcome == OpType::Ok {
-                        g.process_of.insert(op.index, &op.process);
+                        g.process_of.insert(op.index, op.process);
                         for r in records(reads) {
                             g.processed.entry(r).or_default().push(op.index);
                         }
@@ -133,14 +132,15 @@ impl<'h> Gathered<'h> {
                     };
                     g.commits.push(Commit {
                         op: done.map_or(head.index, |d| d.index),
-                        process: &head.process,
+                        process: head.process,
                         offsets,
                         outcome,
                     });
                 }
                 "committed" if outcome == OpType::Ok => {
                     if let Some(d) = done {
-                        if let OpValue::Other(serde_json::Value::Object(m)) = &d.value {
+                        if let Some(OpValue::Other(serde_json::Value::Object(m))) = d.value.whole()
+                        {
                             let offsets = m
                                 .iter()
                                 .filter_map(|(k, v)| v.as_i64().map(|o| (k.as_str(), o)))
@@ -160,8 +160,8 @@ impl<'h> Gathered<'h> {
                             let into = if is_final {
                                 &mut g.final_records
                             } else {
-                                if g.members.contains(&done.process) {
-                                    g.delivered.insert(r, (done.index, &done.process));
+                                if g.members.contains(done.process) {
+                                    g.delivered.insert(r, (done.index, done.process));
                                 }
                                 &mut g.any_records
                             };
@@ -221,9 +221,9 @@ impl<'h> Gathered<'h> {
 
 /// Returns how many `process` operations there were and how many distinct
 /// records they processed, for [`super::Stats`].
-pub(crate) fn find(history: &History, found: &mut Findings) -> (u64, u64) {
+pub(crate) fn find(history: HistoryRef<'_>, found: &mut Findings) -> (u64, u64) {
     // Most histories have no group: spare them the pass.
-    if !history.ops.iter().any(|o| o.f == "process") {
+    if !history.has_op_named("process") {
         return (0, 0);
     }
     let g = Gathered::from(history);

@@ -7,7 +7,7 @@
 //! `subscribe` forgets every position (the group decides what it gets).
 use super::facts::OrderedMap;
 use super::result::{KeyLag, SeriesPoint, SERIES_POINTS};
-use crate::history::{History, MicroOp, Op, OpPair, OpType, OpValue, Process};
+use crate::history::{HistoryRef, MicroOp, OpPair, OpRef, OpType, OpValue, Process};
 use std::collections::BTreeMap;
 
 /// A key, interned: this pass looks keys up once per poll per key held, so
@@ -27,7 +27,7 @@ impl<'h> KeyIds<'h> {
 }
 
 /// Per key, the highest offset an op read or sent, into `out` (cleared first).
-fn max_offsets<'h>(op: &'h Op, keys: &mut KeyIds<'h>, out: &mut Vec<(KeyId, i64)>) {
+fn max_offsets<'h>(op: OpRef<'h>, keys: &mut KeyIds<'h>, out: &mut Vec<(KeyId, i64)>) {
     out.clear();
     let mut note = |key: KeyId, offset: i64| match out.iter_mut().find(|(k, _)| *k == key) {
         Some((_, o)) => *o = (*o).max(offset),
@@ -92,11 +92,11 @@ impl Held {
 const NO_INVOKE: u32 = u32::MAX;
 
 /// `pairs` are the history's (`History::pairs`), already made for the facts.
-pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, KeyLag> {
+pub(crate) fn by_key(history: HistoryRef<'_>, pairs: &[OpPair]) -> BTreeMap<String, KeyLag> {
     // Per completion position, its invocation's (`NO_INVOKE`: none); an
     // invocation's time is read only for the `ok` polls and txns below
     // (issue 13, "Speed").
-    let mut invoke_of: Vec<u32> = vec![NO_INVOKE; history.ops.len()];
+    let mut invoke_of: Vec<u32> = vec![NO_INVOKE; history.len()];
     for p in pairs {
         if let (Some(c), Some(Ok(i))) = (p.completion, p.invoke.map(u32::try_from)) {
             if let Some(slot) = invoke_of.get_mut(c) {
@@ -108,11 +108,11 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
         invoke_of
             .get(pos)
             .filter(|&&i| i != NO_INVOKE)
-            .and_then(|&i| history.ops.get(i as usize))
+            .and_then(|&i| history.get(i as usize))
             .and_then(|op| op.time_ns)
     };
     let is_client_rw =
-        |op: &Op| !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn");
+        |op: &OpRef| !op.process.is_nemesis() && matches!(op.f.as_str(), "send" | "poll" | "txn");
     let mut keys = KeyIds::default();
     let mut highest: Vec<(KeyId, i64)> = Vec::new();
     let mut known: Vec<Known> = Vec::new();
@@ -125,7 +125,7 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
     // The positions the second pass reads: `ok` client assigns,
     // subscribes, polls and txns, so it need not walk every op again.
     let mut later: Vec<usize> = Vec::new();
-    for (pos, op) in history.ops.iter().enumerate() {
+    for (pos, op) in history.iter().enumerate() {
         if let Some(t) = op.time_ns {
             (lo, hi) = (lo.min(t), hi.max(t));
         }
@@ -137,7 +137,7 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
         }
         let (true, true, Some(t)) = (
             matches!(op.op_type, OpType::Ok | OpType::Info),
-            is_client_rw(op),
+            is_client_rw(&op),
             op.time_ns,
         ) else {
             continue;
@@ -165,11 +165,11 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
     let mut cursor = 0;
     for (pos, op) in later
         .into_iter()
-        .filter_map(|pos| history.ops.get(pos).map(|op| (pos, op)))
+        .filter_map(|pos| history.get(pos).map(|op| (pos, op)))
     {
-        match (op.f.as_str(), &op.value) {
-            ("assign", OpValue::Keys(assigned)) => {
-                let held = positions.entry(&op.process).or_default();
+        match (op.f.as_str(), op.value.whole()) {
+            ("assign", Some(OpValue::Keys(assigned))) => {
+                let held = positions.entry(op.process).or_default();
                 let kept: OrderedMap<KeyId, Held> = assigned
                     .iter()
                     .map(|k| {
@@ -180,13 +180,13 @@ pub(crate) fn by_key(history: &History, pairs: &[OpPair]) -> BTreeMap<String, Ke
                 *held = kept;
             }
             ("subscribe", _) => {
-                positions.insert(&op.process, OrderedMap::default());
+                positions.insert(op.process, OrderedMap::default());
             }
             ("poll" | "txn", _) => {
                 let Some(invoke_ns) = invoked_at(pos).or(op.time_ns) else {
                     continue;
                 };
-                let held = positions.entry(&op.process).or_default();
+                let held = positions.entry(op.process).or_default();
                 while remembered.get(cursor).is_some_and(|(p, _)| *p < pos) {
                     cursor += 1;
                 }

@@ -33,7 +33,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
                 .completion
                 .or(pair.invoke)
                 .and_then(|p| facts.ops.get(p))
-                .map(|op| &op.process);
+                .map(|op| op.process);
             if let Some(tracked) = process.and_then(|p| last.get_mut(p)) {
                 retain_named(facts, tracked, &named);
             }

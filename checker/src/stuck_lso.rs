@@ -67,7 +67,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
             continue;
         }
         let Some(offset) = w
-            .ack_offset
+            .ack_offset()
             .or_else(|| order.first_offset(w.key, w.value_id))
         else {
             continue;

@@ -112,7 +112,7 @@ fn reading<'h>(facts: &Facts<'h>, txn_of_write: &[Option<usize>]) -> Reading<'h>
         let done_op = pair.completion.and_then(|p| facts.ops.get(p));
         if let Some(named) = kept_keys(facts, pair) {
             if let Some(op) = done_op {
-                new_assignment(facts, &mut assignments, &op.process, |k| named.contains(&k));
+                new_assignment(facts, &mut assignments, op.process, |k| named.contains(&k));
             }
             continue;
         }
@@ -128,7 +128,7 @@ fn reading<'h>(facts: &Facts<'h>, txn_of_write: &[Option<usize>]) -> Reading<'h>
         // back, and the consumer resumed elsewhere: a new assignment.
         let rebalanced = rebalanced_keys(done_op);
         if let (Some(op), false) = (done_op, rebalanced.is_empty()) {
-            new_assignment(facts, &mut assignments, &op.process, |k| {
+            new_assignment(facts, &mut assignments, op.process, |k| {
                 !rebalanced.iter().any(|r| r == k)
             });
         }

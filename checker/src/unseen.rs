@@ -22,7 +22,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
         {
             continue;
         }
-        let acked = match w.ack_offset {
+        let acked = match w.ack_offset() {
             Some(o) => format!("acknowledged at offset {o}"),
             None => "acknowledged without an offset".to_string(),
         };
@@ -46,7 +46,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             kind: AnomalyKind::Unseen,
             key: facts.key(w.key).to_string(),
             values: vec![w.value.clone()],
-            offsets: w.ack_offset.into_iter().collect(),
+            offsets: w.ack_offset().into_iter().collect(),
             ops,
             process: Some(w.process.clone()),
             explanation: format!(

@@ -55,6 +55,8 @@ pub enum LineProblem {
     #[error("missing \"value\": a {f} completion must carry its micro-operations")]
     MissingCompletionValue { f: String },
     /// An EDN form that is not one operation map.
+    #[error("the history is too large for the checker: more than 2^32 {0}")]
+    TooLarge(&'static str),
     #[error("invalid EDN: {0}")]
     InvalidEdn(String),
 }

@@ -119,6 +119,14 @@ impl Isolation {
         self.stated.then(|| self.of(process))
     }
 
+    /// The levels a metadata line states; a malformed field (refused by
+    /// the reader, possible only in a history built in code) states nothing.
+    pub fn of_header(header: Option<&Map<String, Value>>) -> Self {
+        header
+            .and_then(|h| Isolation::from_header(h).ok())
+            .unwrap_or_default()
+    }
+
     pub fn read_committed(&self, process: &Process) -> bool {
         self.of(process) == IsolationLevel::ReadCommitted
     }
@@ -129,9 +137,6 @@ impl History {
     /// already refused a malformed field; a history built in code with one
     /// is read as stating nothing.
     pub fn isolation(&self) -> Isolation {
-        self.header
-            .as_ref()
-            .and_then(|h| Isolation::from_header(h).ok())
-            .unwrap_or_default()
+        Isolation::of_header(self.header.as_ref())
     }
 }

@@ -25,6 +25,15 @@ impl OpType {
         }
     }
 
+    /// How an operation ended, given its completion's type (`None`: it
+    /// never completed, which is unknown: `Info`).
+    pub fn outcome(completion: Option<OpType>) -> OpType {
+        match completion {
+            None | Some(OpType::Invoke) => OpType::Info,
+            Some(t) => t,
+        }
+    }
+
     pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "invoke" => Some(OpType::Invoke),

@@ -19,15 +19,11 @@ impl OpPair {
     /// How the operation ended: its completion's type, or `Info` when it
     /// never completed.
     pub fn outcome(&self, history: &History) -> OpType {
-        self.completion
-            .and_then(|c| history.ops.get(c))
-            .map_or(OpType::Info, |op| {
-                if op.op_type == OpType::Invoke {
-                    OpType::Info
-                } else {
-                    op.op_type
-                }
-            })
+        OpType::outcome(
+            self.completion
+                .and_then(|c| history.ops.get(c))
+                .map(|op| op.op_type),
+        )
     }
 
     /// The earlier of the two positions.

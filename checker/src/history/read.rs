@@ -1,9 +1,10 @@
 //! The history reader: JSON Lines in, a [`History`] out, or the first problem
 //! with its line number. It never panics, whatever the input.
-use super::contract::{normalise_times, Contract};
+use super::contract::{normalise_times, Contract, WALL_CLOCK_NS};
 use super::error::{HistoryError, LineProblem};
 use super::op::{History, Op, OpType, Process};
 use super::reads::Reads;
+use super::table::OpTable;
 use super::val::{Key, Val};
 use super::value::{MicroOp, OpValue, ValueShape};
 use super::{fast, scan};
@@ -28,13 +29,22 @@ pub fn parse_history(text: &str) -> Result<History, HistoryError> {
 /// Read and parse a history file, a line at a time: the file's text is never
 /// held whole, only the operations read from it.
 pub fn read_history_file(path: impl AsRef<Path>) -> Result<History, HistoryError> {
-    let path = path.as_ref();
+    read_file(path.as_ref())
+}
+
+/// Read and parse a history file into the compact form the checker reads
+/// fastest ([`OpTable`]): what `logjam check` does with a JSONL file.
+pub fn read_table_file(path: impl AsRef<Path>) -> Result<OpTable, HistoryError> {
+    read_file(path.as_ref())
+}
+
+fn read_file<S: OpSink>(path: &Path) -> Result<S, HistoryError> {
     let io_error = |e: std::io::Error| HistoryError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     };
     let file = std::fs::File::open(path).map_err(io_error)?;
-    read_history(std::io::BufReader::with_capacity(1 << 16, file)).map_err(|e| match e {
+    read_lines(std::io::BufReader::with_capacity(1 << 16, file)).map_err(|e| match e {
         HistoryError::Io { message, .. } => HistoryError::Io {
             path: path.display().to_string(),
             message,
@@ -44,8 +54,17 @@ pub fn read_history_file(path: impl AsRef<Path>) -> Result<History, HistoryError
 }
 
 /// Parse a history from any reader of JSON Lines, a line at a time.
-pub fn read_history(mut input: impl BufRead) -> Result<History, HistoryError> {
-    let mut reader = Reader::default();
+pub fn read_history(input: impl BufRead) -> Result<History, HistoryError> {
+    read_lines(input)
+}
+
+/// Parse a history from any reader of JSON Lines into an [`OpTable`].
+pub fn read_table(input: impl BufRead) -> Result<OpTable, HistoryError> {
+    read_lines(input)
+}
+
+fn read_lines<S: OpSink>(mut input: impl BufRead) -> Result<S, HistoryError> {
+    let mut reader = Reader::<S>::default();
     // A line split across two fills of the input's buffer; every other
     // line is read where it lies, never copied (issue 13, "Speed").
     let mut partial = Vec::new();
@@ -113,11 +132,52 @@ struct RawOp {
     logjam_history: Option<Value>,
 }
 
-/// Builds a [`History`] from lines (JSONL) or objects (EDN), checking each
-/// op against HISTORY.md's contract as it comes.
+/// Where the reader puts what it reads: a [`History`] or an [`OpTable`].
+pub(super) trait OpSink: Default {
+    fn push_op(&mut self, op: Op) -> Result<(), LineProblem>;
+    fn set_header(&mut self, header: Map<String, Value>);
+    /// Times recorded as wall-clock nanoseconds become nanoseconds since the
+    /// earliest op, so pages draw them from 0 (HISTORY.md: `time` counts
+    /// from the start of the run).
+    fn normalise_times(&mut self);
+}
+
+impl OpSink for History {
+    fn push_op(&mut self, op: Op) -> Result<(), LineProblem> {
+        self.ops.push(op);
+        Ok(())
+    }
+
+    fn set_header(&mut self, header: Map<String, Value>) {
+        self.header = Some(header);
+    }
+
+    fn normalise_times(&mut self) {
+        normalise_times(self);
+    }
+}
+
+impl OpSink for OpTable {
+    fn push_op(&mut self, op: Op) -> Result<(), LineProblem> {
+        self.push(op)
+    }
+
+    fn set_header(&mut self, header: Map<String, Value>) {
+        self.header = Some(header);
+    }
+
+    fn normalise_times(&mut self) {
+        if let Some(earliest) = self.earliest_time().filter(|&t| t >= WALL_CLOCK_NS) {
+            self.shift_times(earliest);
+        }
+    }
+}
+
+/// Builds a [`History`] (or an [`OpTable`]) from lines (JSONL) or objects
+/// (EDN), checking each op against HISTORY.md's contract as it comes.
 #[derive(Default)]
-pub(super) struct Reader {
-    history: History,
+pub(super) struct Reader<S: OpSink = History> {
+    history: S,
     /// Set once a non-blank line was read: the metadata line may only come first.
     started: bool,
     previous_index: Option<u64>,
@@ -126,7 +186,7 @@ pub(super) struct Reader {
     scratch: Vec<(i64, Val)>,
 }
 
-impl Reader {
+impl<S: OpSink> Reader<S> {
     /// One line of JSONL; `line_no` is 1-based.
     pub fn line(&mut self, line: &str, line_no: usize) -> Result<(), HistoryError> {
         self.json_line(line)
@@ -160,13 +220,12 @@ impl Reader {
     fn push(&mut self, op: Op, line_no: usize) -> Result<(), LineProblem> {
         self.contract.check(&op, line_no)?;
         self.previous_index = Some(op.index);
-        self.history.ops.push(op);
-        Ok(())
+        self.history.push_op(op)
     }
 
     /// The history read, its times made relative to its start.
-    pub fn finish(mut self) -> History {
-        normalise_times(&mut self.history);
+    pub fn finish(mut self) -> S {
+        self.history.normalise_times();
         self.history
     }
 
@@ -207,7 +266,7 @@ impl Reader {
             // The metadata keeps every field, so read the line again whole.
             let header: Map<String, Value> = serde_json::from_str(text).map_err(json_problem)?;
             super::isolation::Isolation::from_header(&header)?;
-            self.history.header = Some(header);
+            self.history.set_header(header);
             return Ok(None);
         }
         self.op(raw).map(Some)
@@ -489,5 +548,5 @@ fn val(v: Value) -> Option<Val> {
 /// path to it: the op (index 0 when absent), or the problem.
 #[cfg(test)]
 pub(super) fn general_op(text: &str) -> Result<Option<Op>, LineProblem> {
-    Reader::default().general_line(text, true)
+    Reader::<History>::default().general_line(text, true)
 }

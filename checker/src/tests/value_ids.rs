@@ -82,7 +82,7 @@ proptest! {
             .map(|(i, (p, body))| format!("{{\"index\":{i},\"process\":{p},{body}}}\n"))
             .collect();
         let history = parse_history(&text).expect("the generated history parses");
-        let facts = Facts::gather(&history);
+        let facts = Facts::gather((&history).into());
         for w in &facts.writes {
             prop_assert_eq!(facts.value(w.value_id), Some(w.value));
             prop_assert_eq!(facts.values.get_index(w.value_id).map(|&(k, _)| k), Some(w.key));

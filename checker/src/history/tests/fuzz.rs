@@ -7,7 +7,22 @@ use crate::history::*;
 use proptest::prelude::*;
 
 fn assert_no_panic(text: &str) -> Result<(), TestCaseError> {
-    assert_names_line(text, parse_history(text))
+    assert_names_line(text, parse_history(text))?;
+    // The compact form `logjam check` reads into takes the same lines to
+    // the same ops, or refuses them with the same error.
+    let history = read_history(text.as_bytes());
+    let table = read_table(text.as_bytes());
+    match (history, table) {
+        (Ok(h), Ok(t)) => {
+            let ops: Vec<Op> = t.iter().map(|op| op.to_op()).collect();
+            prop_assert_eq!(&ops, &h.ops);
+            prop_assert_eq!(&t.header, &h.header);
+            prop_assert_eq!(t.pairs(), h.pairs());
+        }
+        (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+        (a, b) => prop_assert!(false, "history {:?}, table {:?}", a.err(), b.err()),
+    }
+    Ok(())
 }
 
 fn assert_edn_no_panic(text: &str) -> Result<(), TestCaseError> {

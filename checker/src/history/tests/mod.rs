@@ -7,6 +7,7 @@ mod reader_errors;
 mod recorder;
 mod round_trip;
 mod sizes;
+mod table;
 
 /// HISTORY.md's example, verbatim.
 pub(super) const EXAMPLE: &str = r#"{"logjam_history":1,"scenario":"acks1-leader-crash","seed":7}

@@ -4,7 +4,7 @@
 //! peak memory is what parsing and checking that file take, nothing else.
 //! Medians over the rounds: wall and CPU time of each half, and peak
 //! resident memory against the file's size.
-use logjam_checker::history::read_history_file;
+use logjam_checker::history::read_table_file;
 use logjam_checker::history::synthetic::synthetic_history;
 use logjam_checker::{check, CheckOptions};
 use std::path::Path;
@@ -125,7 +125,7 @@ impl Round {
 /// The child's round: read and check `path`, print the figures.
 pub fn round(path: &Path) {
     let (t, c) = (Instant::now(), cpu_ms());
-    let history = read_history_file(path).expect("the synthetic history reads");
+    let history = read_table_file(path).expect("the synthetic history reads");
     let (parse_wall, parse_cpu) = (t.elapsed().as_secs_f64() * 1e3, cpu_ms() - c);
     let (t, c) = (Instant::now(), cpu_ms());
     let result = check(&history, &CheckOptions::default());

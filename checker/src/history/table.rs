@@ -1,0 +1,371 @@
+//! A history held compactly for checking (issue 13, "Speed"): one 40-byte
+//! row per op, every op's micro-operations in one shared vector, processes
+//! and operation names interned, and the rare fields (`node`, `error`,
+//! `rebalance_log`) and non-micro values kept aside. A million-op history
+//! then takes well under half the memory of its `Vec<Op>`, and reading it
+//! allocates nothing per line that outlives the line. `logjam check` reads
+//! files into one ([`super::read_table_file`]); [`OpRef`] is how the checker
+//! sees an op of either form.
+use super::error::LineProblem;
+use super::op::{History, Op, OpType, Process};
+use super::pairs::OpPair;
+use super::val::Key;
+use super::value::{MicroOp, OpValue};
+use rustc_hash::FxHashMap;
+use serde_json::{Map, Value};
+
+/// One op of a [`OpTable`], or of a [`History`], as the checker reads it:
+/// the fields of [`Op`], borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct OpRef<'t> {
+    pub index: u64,
+    pub time_ns: Option<u64>,
+    pub process: &'t Process,
+    pub op_type: OpType,
+    pub f: &'t Key,
+    pub value: ValueRef<'t>,
+    pub node: Option<&'t Key>,
+    pub error: Option<&'t Key>,
+    pub rebalance_log: Option<&'t Value>,
+    pub final_read: bool,
+}
+
+/// An op's value: its micro-operations (a table keeps them in one shared
+/// vector), or any other value whole.
+#[derive(Clone, Copy, Debug)]
+pub enum ValueRef<'t> {
+    Micro(&'t [MicroOp]),
+    Whole(&'t OpValue),
+}
+
+impl<'t> ValueRef<'t> {
+    /// The micro-operations, when this value has them.
+    pub fn micro_ops(self) -> &'t [MicroOp] {
+        match self {
+            ValueRef::Micro(ops) => ops,
+            ValueRef::Whole(value) => value.micro_ops(),
+        }
+    }
+
+    /// The value, when it is not micro-operations.
+    pub fn whole(self) -> Option<&'t OpValue> {
+        match self {
+            ValueRef::Micro(_) => None,
+            ValueRef::Whole(value) => Some(value),
+        }
+    }
+}
+
+impl<'t> From<&'t Op> for OpRef<'t> {
+    fn from(op: &'t Op) -> Self {
+        OpRef {
+            index: op.index,
+            time_ns: op.time_ns,
+            process: &op.process,
+            op_type: op.op_type,
+            f: &op.f,
+            value: ValueRef::Whole(&op.value),
+            node: op.node.as_ref(),
+            error: op.error.as_ref(),
+            rebalance_log: op.rebalance_log.as_deref(),
+            final_read: op.final_read,
+        }
+    }
+}
+
+impl OpRef<'_> {
+    /// The op, owned: what the line it came from reads as.
+    pub fn to_op(&self) -> Op {
+        Op {
+            index: self.index,
+            time_ns: self.time_ns,
+            process: self.process.clone(),
+            op_type: self.op_type,
+            f: self.f.clone(),
+            value: match self.value {
+                ValueRef::Micro(ops) => OpValue::Micro(ops.to_vec()),
+                ValueRef::Whole(value) => value.clone(),
+            },
+            node: self.node.cloned(),
+            error: self.error.cloned(),
+            rebalance_log: self.rebalance_log.map(|v| Box::new(v.clone())),
+            final_read: self.final_read,
+        }
+    }
+
+    pub fn is_invoke(&self) -> bool {
+        self.op_type == OpType::Invoke
+    }
+
+    /// A rebalance happened during this op: the log is present and not empty.
+    pub fn rebalanced(&self) -> bool {
+        match self.rebalance_log {
+            None | Some(Value::Null) => false,
+            Some(Value::Array(a)) => !a.is_empty(),
+            Some(Value::Object(o)) => !o.is_empty(),
+            Some(Value::String(s)) => !s.is_empty(),
+            Some(_) => true,
+        }
+    }
+}
+
+/// One op's row. `value`/`len` locate its micro-operations in
+/// `OpTable::micro`, or (`WHOLE`) its value in `OpTable::wholes`.
+#[derive(Clone, Copy)]
+struct Row {
+    index: u64,
+    time_ns: u64,
+    process: u32,
+    value: u32,
+    len: u32,
+    /// Into `OpTable::extras`, `NO_EXTRA` when the op has none.
+    extra: u32,
+    name: u32,
+    op_type: OpType,
+    flags: u8,
+}
+
+const HAS_TIME: u8 = 1;
+const FINAL: u8 = 2;
+const WHOLE: u8 = 4;
+const NO_EXTRA: u32 = u32::MAX;
+
+/// The fields most ops lack.
+struct Extra {
+    node: Option<Key>,
+    error: Option<Key>,
+    rebalance_log: Option<Box<Value>>,
+}
+
+/// A history, compactly (see the module doc). Built op by op with
+/// [`OpTable::push`], or from a [`History`].
+#[derive(Default)]
+pub struct OpTable {
+    /// The `{"logjam_history": 1, ...}` line, when present.
+    pub header: Option<Map<String, Value>>,
+    rows: Vec<Row>,
+    micro: Vec<MicroOp>,
+    wholes: Vec<OpValue>,
+    extras: Vec<Extra>,
+    processes: Vec<Process>,
+    /// Integer processes below `DIRECT_PROCESSES` find their id here
+    /// without hashing (`u32::MAX`: not yet seen); the rest in `named`.
+    direct: Vec<u32>,
+    named: FxHashMap<Process, u32>,
+    names: Vec<Key>,
+    /// The earliest time of any op, kept as ops come (`normalise_times`).
+    earliest_time: Option<u64>,
+}
+
+const DIRECT_PROCESSES: u64 = 1 << 16;
+
+impl OpTable {
+    /// How many ops.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The op at a position (its place in the file, not its `index`).
+    pub fn get(&self, pos: usize) -> Option<OpRef<'_>> {
+        self.rows.get(pos).map(|row| self.op(row))
+    }
+
+    /// Every op, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = OpRef<'_>> + '_ {
+        self.rows.iter().map(|row| self.op(row))
+    }
+
+    /// The interned process of the op at a position: equal processes, equal
+    /// numbers, numbered in order first met.
+    pub fn process_id(&self, pos: usize) -> Option<u32> {
+        self.rows.get(pos).map(|row| row.process)
+    }
+
+    fn op(&self, row: &Row) -> OpRef<'_> {
+        let value = if row.flags & WHOLE != 0 {
+            ValueRef::Whole(&self.wholes[row.value as usize])
+        } else {
+            let start = row.value as usize;
+            ValueRef::Micro(&self.micro[start..start + row.len as usize])
+        };
+        let extra = self.extras.get(row.extra as usize);
+        OpRef {
+            index: row.index,
+            time_ns: (row.flags & HAS_TIME != 0).then_some(row.time_ns),
+            process: &self.processes[row.process as usize],
+            op_type: row.op_type,
+            f: &self.names[row.name as usize],
+            value,
+            node: extra.and_then(|e| e.node.as_ref()),
+            error: extra.and_then(|e| e.error.as_ref()),
+            rebalance_log: extra.and_then(|e| e.rebalance_log.as_deref()),
+            final_read: row.flags & FINAL != 0,
+        }
+    }
+
+    /// Add an op at the end. A table numbers its rows' parts in 32 bits:
+    /// past 2^32 of any (ops, micro-operations, processes, names; a 146 MB
+    /// file holds a million ops) it refuses the op and names what overflowed.
+    pub fn push(&mut self, op: Op) -> Result<(), LineProblem> {
+        let too_large = |what| move |_| LineProblem::TooLarge(what);
+        if self.rows.len() >= u32::MAX as usize {
+            return Err(LineProblem::TooLarge("operations"));
+        }
+        let Op {
+            index,
+            time_ns,
+            process,
+            op_type,
+            f,
+            value,
+            node,
+            error,
+            rebalance_log,
+            final_read,
+        } = op;
+        let process = self.process_id_of(process)?;
+        let name = match self.names.iter().position(|n| *n == f) {
+            Some(at) => at,
+            None => {
+                self.names.push(f);
+                self.names.len() - 1
+            }
+        };
+        let name = u32::try_from(name).map_err(too_large("operation names"))?;
+        let mut flags = 0;
+        if let Some(t) = time_ns {
+            flags |= HAS_TIME;
+            self.earliest_time = Some(self.earliest_time.map_or(t, |e| e.min(t)));
+        }
+        if final_read {
+            flags |= FINAL;
+        }
+        let (at, len) = match value {
+            OpValue::Micro(ops) => {
+                let at = self.micro.len();
+                if u32::try_from(at + ops.len()).is_err() {
+                    return Err(LineProblem::TooLarge("micro-operations"));
+                }
+                self.micro.extend(ops);
+                (at, self.micro.len() - at)
+            }
+            other => {
+                flags |= WHOLE;
+                self.wholes.push(other);
+                (self.wholes.len() - 1, 0)
+            }
+        };
+        let extra = if node.is_none() && error.is_none() && rebalance_log.is_none() {
+            NO_EXTRA
+        } else {
+            self.extras.push(Extra {
+                node,
+                error,
+                rebalance_log,
+            });
+            // Fewer extras than rows, which are fewer than 2^32.
+            (self.extras.len() - 1) as u32
+        };
+        self.rows.push(Row {
+            index,
+            time_ns: time_ns.unwrap_or(0),
+            process,
+            // Both checked against 2^32 above (wholes are fewer than rows).
+            value: at as u32,
+            len: len as u32,
+            extra,
+            name,
+            op_type,
+            flags,
+        });
+        Ok(())
+    }
+
+    fn process_id_of(&mut self, process: Process) -> Result<u32, LineProblem> {
+        // Fewer processes than rows, which are fewer than 2^32.
+        let next = self.processes.len() as u32;
+        if let Process::Id(n) = process {
+            if n < DIRECT_PROCESSES {
+                let n = n as usize;
+                if n >= self.direct.len() {
+                    self.direct.resize(n + 1, u32::MAX);
+                }
+                if self.direct[n] == u32::MAX {
+                    self.direct[n] = next;
+                    self.processes.push(process);
+                }
+                return Ok(self.direct[n]);
+            }
+        }
+        Ok(*self.named.entry(process).or_insert_with_key(|p| {
+            self.processes.push(p.clone());
+            next
+        }))
+    }
+
+    /// Times recorded as wall-clock nanoseconds become nanoseconds since
+    /// the earliest op (as [`super::contract`] does for a [`History`]).
+    pub(super) fn shift_times(&mut self, earliest: u64) {
+        self.earliest_time = self.earliest_time.map(|e| e - earliest);
+        for row in &mut self.rows {
+            if row.flags & HAS_TIME != 0 {
+                row.time_ns -= earliest;
+            }
+        }
+    }
+
+    /// The earliest time of any op.
+    pub(super) fn earliest_time(&self) -> Option<u64> {
+        self.earliest_time
+    }
+
+    /// Whether any op is named `f`, without reading every op.
+    pub fn has_op_named(&self, f: &str) -> bool {
+        self.names.iter().any(|n| n == f)
+    }
+
+    /// Every operation as an invocation/completion pair, exactly as
+    /// [`History::pairs`] pairs them, by interned process.
+    pub fn pairs(&self) -> Vec<OpPair> {
+        let mut pairs: Vec<OpPair> = Vec::with_capacity(self.rows.len() / 2 + 1);
+        // Per process id, the pair it has open (`usize::MAX`: none).
+        let mut open: Vec<usize> = vec![usize::MAX; self.processes.len()];
+        for (pos, row) in self.rows.iter().enumerate() {
+            let slot = &mut open[row.process as usize];
+            if row.op_type == OpType::Invoke {
+                *slot = pairs.len();
+                pairs.push(OpPair {
+                    invoke: Some(pos),
+                    completion: None,
+                });
+            } else if let Some(pair) = pairs.get_mut(std::mem::replace(slot, usize::MAX)) {
+                pair.completion = Some(pos);
+            } else {
+                pairs.push(OpPair {
+                    invoke: None,
+                    completion: Some(pos),
+                });
+            }
+        }
+        pairs
+    }
+}
+
+impl TryFrom<History> for OpTable {
+    type Error = LineProblem;
+
+    fn try_from(history: History) -> Result<Self, LineProblem> {
+        let mut table = OpTable {
+            header: history.header,
+            ..OpTable::default()
+        };
+        for op in history.ops {
+            table.push(op)?;
+        }
+        Ok(table)
+    }
+}
