@@ -134,7 +134,9 @@ impl ValueFacts {
 /// reads), so later passes need not read its lines again.
 #[derive(Clone, Copy)]
 pub(crate) struct ClientOp {
-    pub pair: OpPair,
+    /// Its place in `Facts::pairs` (an index, not a copy: 12 bytes a client
+    /// op rather than 40, issue 13 "Speed").
+    pub pair: u32,
     /// Its completion's type, `Info` when it never completed.
     pub outcome: OpType,
     /// Its process, interned (`Facts::processes`).
@@ -206,7 +208,7 @@ impl<'h> Facts<'h> {
         };
         for i in 0..g.facts.pairs.len() {
             let pair = g.facts.pairs[i];
-            g.pair(history, pair);
+            g.pair(history, pair, i as u32);
         }
         let mut facts = g.facts;
         facts.processes = g.process_ids.len();
@@ -267,17 +269,33 @@ struct Gatherer<'h> {
 /// The value first seen at an offset (`Gatherer::at_offset`): its id, and
 /// the integer itself, so a read of it is recognised without following the
 /// id to the value.
+/// Sixteen bytes, not an `Option<i64>`'s twenty-four: one per offset of
+/// every key.
 #[derive(Clone, Copy)]
 struct Seen {
+    int: i64,
     id: u32,
-    int: Option<i64>,
+    is_int: bool,
 }
 
 impl Seen {
     const NONE: Seen = Seen {
+        int: 0,
         id: NO_VALUE,
-        int: None,
+        is_int: false,
     };
+
+    fn new(id: u32, int: Option<i64>) -> Self {
+        Seen {
+            int: int.unwrap_or(0),
+            id,
+            is_int: int.is_some(),
+        }
+    }
+
+    fn int(&self) -> Option<i64> {
+        self.is_int.then_some(self.int)
+    }
 }
 
 const NO_VALUE: u32 = u32::MAX;
@@ -303,7 +321,7 @@ impl<'h> Gatherer<'h> {
             .and_then(|o| self.at_offset.get(key).map(|t| (t.get(o).copied(), o)));
         if let Some((Some(seen), _)) = slot {
             // An integer is compared in the table; a string where it lives.
-            let same = match (seen.int, value) {
+            let same = match (seen.int(), value) {
                 _ if seen.id == NO_VALUE => false,
                 (Some(i), Val::Int(v)) => i == *v,
                 (Some(_), _) | (None, Val::Int(_)) => false,
@@ -326,7 +344,7 @@ impl<'h> Gatherer<'h> {
             _ => None,
         };
         let seen = match u32::try_from(id) {
-            Ok(id) => Seen { id, int },
+            Ok(id) => Seen::new(id, int),
             Err(_) => return id,
         };
         match slot {
@@ -353,7 +371,9 @@ impl<'h> Gatherer<'h> {
         }
     }
 
-    fn pair(&mut self, history: HistoryRef<'h>, pair: OpPair) {
+    /// `at`: the pair's place in `Facts::pairs` (fewer than ops, which the
+    /// reader keeps below 2^32).
+    fn pair(&mut self, history: HistoryRef<'h>, pair: OpPair, at: u32) {
         let invoke = pair.invoke.and_then(|p| history.get(p));
         let completion = pair.completion.and_then(|p| history.get(p));
         let Some(head) = invoke.or(completion) else {
@@ -377,7 +397,7 @@ impl<'h> Gatherer<'h> {
         let next = self.process_ids.len() as u32;
         let process = *self.process_ids.entry(head.process).or_insert(next);
         self.facts.client_ops.push(ClientOp {
-            pair,
+            pair: at,
             outcome,
             process,
         });

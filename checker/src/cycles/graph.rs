@@ -79,13 +79,16 @@ impl DepGraph {
             .iter()
             .filter(|op| op.outcome != OpType::Fail)
         {
+            let Some(&pair) = facts.pairs.get(op.pair as usize) else {
+                continue;
+            };
             let v = pairs.len() as u32;
-            for pos in op.pair.invoke.into_iter().chain(op.pair.completion) {
+            for pos in pair.invoke.into_iter().chain(pair.completion) {
                 if let Some(slot) = vertex_at.get_mut(pos) {
                     *slot = v;
                 }
             }
-            pairs.push(op.pair);
+            pairs.push(pair);
             outcomes.push(op.outcome);
             processes.push(op.process);
         }

@@ -27,6 +27,7 @@ impl<'h> From<&'h OpTable> for HistoryRef<'h> {
 
 impl<'h> HistoryRef<'h> {
     /// How many ops.
+    #[inline]
     pub fn len(self) -> usize {
         match self {
             HistoryRef::Ops(h) => h.ops.len(),
@@ -39,6 +40,7 @@ impl<'h> HistoryRef<'h> {
     }
 
     /// The op at a position in the file.
+    #[inline]
     pub fn get(self, pos: usize) -> Option<OpRef<'h>> {
         match self {
             HistoryRef::Ops(h) => h.ops.get(pos).map(OpRef::from),
@@ -55,6 +57,7 @@ impl<'h> HistoryRef<'h> {
     }
 
     /// Every op, in file order.
+    #[inline]
     pub fn iter(self) -> impl Iterator<Item = OpRef<'h>> {
         (0..self.len()).filter_map(move |pos| self.get(pos))
     }

@@ -248,7 +248,7 @@ impl<'a> Scanner<'a, '_> {
     /// A record value: an integer that fits i64, or a string.
     fn val(&mut self) -> Option<Val> {
         if self.peek_is(b'"') {
-            Some(Val::Str(Key::from(self.string()?)))
+            Some(Val::Str(Box::from(self.string()?)))
         } else {
             self.signed().map(Val::Int)
         }

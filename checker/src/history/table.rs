@@ -128,6 +128,12 @@ struct Row {
 const HAS_TIME: u8 = 1;
 const FINAL: u8 = 2;
 const WHOLE: u8 = 4;
+/// The value is `[["poll"]]`, a poll's invocation: stored as this flag
+/// alone, as every other poll invocation is the same (`POLL_INVOKE`).
+const POLL_INVOKE: u8 = 8;
+
+/// The micro-operations of every poll invocation.
+static POLL_INVOKE_OPS: [MicroOp; 1] = [MicroOp::Poll { reads: None }];
 const NO_EXTRA: u32 = u32::MAX;
 
 /// The fields most ops lack.
@@ -170,11 +176,13 @@ impl OpTable {
     }
 
     /// The op at a position (its place in the file, not its `index`).
+    #[inline]
     pub fn get(&self, pos: usize) -> Option<OpRef<'_>> {
         self.rows.get(pos).map(|row| self.op(row))
     }
 
     /// Every op, in file order.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = OpRef<'_>> + '_ {
         self.rows.iter().map(|row| self.op(row))
     }
@@ -185,20 +193,36 @@ impl OpTable {
         self.rows.get(pos).map(|row| row.process)
     }
 
+    /// A row as an op. Written without indexing that could panic, so that
+    /// where only some fields are read, inlining drops the work of the rest
+    /// (every row's parts exist: `push` made them).
+    #[inline]
     fn op(&self, row: &Row) -> OpRef<'_> {
+        static NO_VALUE: OpValue = OpValue::Other(Value::Null);
+        static NO_PROCESS: Process = Process::Id(u64::MAX);
+        static NO_NAME: Key = Key::const_new("");
         let value = if row.flags & WHOLE != 0 {
-            ValueRef::Whole(&self.wholes[row.value as usize])
+            ValueRef::Whole(self.wholes.get(row.value as usize).unwrap_or(&NO_VALUE))
+        } else if row.flags & POLL_INVOKE != 0 {
+            ValueRef::Micro(&POLL_INVOKE_OPS)
         } else {
             let start = row.value as usize;
-            ValueRef::Micro(&self.micro[start..start + row.len as usize])
+            ValueRef::Micro(
+                self.micro
+                    .get(start..start + row.len as usize)
+                    .unwrap_or_default(),
+            )
         };
         let extra = self.extras.get(row.extra as usize);
         OpRef {
             index: row.index,
             time_ns: (row.flags & HAS_TIME != 0).then_some(row.time_ns),
-            process: &self.processes[row.process as usize],
+            process: self
+                .processes
+                .get(row.process as usize)
+                .unwrap_or(&NO_PROCESS),
             op_type: row.op_type,
-            f: &self.names[row.name as usize],
+            f: self.names.get(row.name as usize).unwrap_or(&NO_NAME),
             value,
             node: extra.and_then(|e| e.node.as_ref()),
             error: extra.and_then(|e| e.error.as_ref()),
@@ -245,6 +269,10 @@ impl OpTable {
             flags |= FINAL;
         }
         let (at, len) = match value {
+            OpValue::Micro(ops) if ops == POLL_INVOKE_OPS => {
+                flags |= POLL_INVOKE;
+                (0, 0)
+            }
             OpValue::Micro(ops) => {
                 let at = self.micro.len();
                 if u32::try_from(at + ops.len()).is_err() {

@@ -4,8 +4,9 @@ use crate::history::*;
 use std::mem::size_of;
 
 #[test]
-fn a_record_value_is_three_words() {
-    assert_eq!(size_of::<Val>(), 24);
+fn a_record_value_is_two_words() {
+    assert_eq!(size_of::<Val>(), 16);
+    assert_eq!(size_of::<(i64, Val)>(), 24);
 }
 
 #[test]
