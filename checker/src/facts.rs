@@ -203,6 +203,8 @@ impl<'h> Facts<'h> {
             },
             key_ids: OrderedMap::default(),
             process_ids: OrderedMap::default(),
+            by_table_process: Vec::new(),
+            process_count: 0,
             at_offset: Vec::new(),
             at_offset_room: 4 * history.len() + 4096,
         };
@@ -211,7 +213,7 @@ impl<'h> Facts<'h> {
             g.pair(history, pair, i as u32);
         }
         let mut facts = g.facts;
-        facts.processes = g.process_ids.len();
+        facts.processes = g.process_count as usize;
         facts.stats.keys = facts.keys.len() as u64;
         facts
     }
@@ -256,6 +258,10 @@ struct Gatherer<'h> {
     facts: Facts<'h>,
     key_ids: OrderedMap<&'h str, KeyId>,
     process_ids: OrderedMap<&'h Process, u32>,
+    /// The same numbering, by the table's own process numbers when the
+    /// history is an `OpTable` (no hashing per op, issue 13 "Speed").
+    by_table_process: Vec<u32>,
+    process_count: u32,
     /// Per key, per offset: the value first seen there (`NO_VALUE` when
     /// none), so the many reads of one record find its value id without
     /// hashing the value (issue 13, "Speed": that lookup per read was the
@@ -365,6 +371,27 @@ impl<'h> Gatherer<'h> {
         id
     }
 
+    /// A client process's number, in order first met.
+    fn process_id(&mut self, history: HistoryRef<'h>, pos: usize, process: &'h Process) -> u32 {
+        let next = self.process_count;
+        let id = match history.process_id(pos) {
+            Some(t) => {
+                let t = t as usize;
+                if t >= self.by_table_process.len() {
+                    self.by_table_process.resize(t + 1, NO_VALUE);
+                }
+                let slot = &mut self.by_table_process[t];
+                if *slot == NO_VALUE {
+                    *slot = next;
+                }
+                *slot
+            }
+            None => *self.process_ids.entry(process).or_insert(next),
+        };
+        self.process_count += u32::from(id == next);
+        id
+    }
+
     fn remember(&mut self, key: KeyId, offset: usize, seen: Seen) {
         if let Some(slot) = self.at_offset.get_mut(key).and_then(|t| t.get_mut(offset)) {
             *slot = seen;
@@ -394,8 +421,7 @@ impl<'h> Gatherer<'h> {
             return;
         }
         let outcome = history.outcome(&pair);
-        let next = self.process_ids.len() as u32;
-        let process = *self.process_ids.entry(head.process).or_insert(next);
+        let process = self.process_id(history, pair.first(), head.process);
         self.facts.client_ops.push(ClientOp {
             pair: at,
             outcome,

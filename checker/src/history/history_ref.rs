@@ -56,6 +56,16 @@ impl<'h> HistoryRef<'h> {
         }
     }
 
+    /// The table's number for the process of the op at a position (equal
+    /// processes, equal numbers); `None` for a [`History`], which has none.
+    #[inline]
+    pub fn process_id(self, pos: usize) -> Option<u32> {
+        match self {
+            HistoryRef::Ops(_) => None,
+            HistoryRef::Table(t) => t.process_id(pos),
+        }
+    }
+
     /// Every op, in file order.
     #[inline]
     pub fn iter(self) -> impl Iterator<Item = OpRef<'h>> {
