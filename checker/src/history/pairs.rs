@@ -42,26 +42,42 @@ impl History {
     /// line. An invocation followed by another invocation of the same process
     /// never completed; a completion with no open invocation stands alone.
     pub fn pairs(&self) -> Vec<OpPair> {
-        let mut pairs: Vec<OpPair> = Vec::with_capacity(self.ops.len() / 2 + 1);
-        // Process -> the pair (position in `pairs`) it has open. Looked up,
-        // never iterated, so its order cannot leak into results.
-        let mut open: FxHashMap<&Process, usize> = FxHashMap::default();
-        for (pos, op) in self.ops.iter().enumerate() {
-            if op.op_type == OpType::Invoke {
-                open.insert(&op.process, pairs.len());
-                pairs.push(OpPair {
-                    invoke: Some(pos),
-                    completion: None,
-                });
-            } else if let Some(slot) = open.remove(&op.process).and_then(|i| pairs.get_mut(i)) {
-                slot.completion = Some(pos);
-            } else {
-                pairs.push(OpPair {
-                    invoke: None,
-                    completion: Some(pos),
-                });
-            }
-        }
-        pairs
+        // Processes numbered in order first met. Looked up, never iterated,
+        // so the map's order cannot leak into results.
+        let mut numbers: FxHashMap<&Process, usize> = FxHashMap::default();
+        pair_up(self.ops.iter().map(|op| {
+            let next = numbers.len();
+            (op.op_type, *numbers.entry(&op.process).or_insert(next))
+        }))
     }
+}
+
+/// The pairing of [`History::pairs`], for ops given in file order as their
+/// type and their process's number (dense from 0: equal processes, equal
+/// numbers), so that an `OpTable`, which has the numbers, pairs alike.
+pub(super) fn pair_up(ops: impl ExactSizeIterator<Item = (OpType, usize)>) -> Vec<OpPair> {
+    let mut pairs: Vec<OpPair> = Vec::with_capacity(ops.len() / 2 + 1);
+    // Per process number, the pair (position in `pairs`) it has open.
+    let mut open: Vec<usize> = Vec::new();
+    for (pos, (op_type, process)) in ops.enumerate() {
+        if process >= open.len() {
+            open.resize(process + 1, usize::MAX);
+        }
+        let slot = &mut open[process];
+        if op_type == OpType::Invoke {
+            *slot = pairs.len();
+            pairs.push(OpPair {
+                invoke: Some(pos),
+                completion: None,
+            });
+        } else if let Some(pair) = pairs.get_mut(std::mem::replace(slot, usize::MAX)) {
+            pair.completion = Some(pos);
+        } else {
+            pairs.push(OpPair {
+                invoke: None,
+                completion: Some(pos),
+            });
+        }
+    }
+    pairs
 }

@@ -8,7 +8,7 @@
 //! sees an op of either form.
 use super::error::LineProblem;
 use super::op::{History, Op, OpType, Process};
-use super::pairs::OpPair;
+use super::pairs::{pair_up, OpPair};
 use super::val::Key;
 use super::value::{MicroOp, OpValue};
 use rustc_hash::FxHashMap;
@@ -359,27 +359,11 @@ impl OpTable {
     /// Every operation as an invocation/completion pair, exactly as
     /// [`History::pairs`] pairs them, by interned process.
     pub fn pairs(&self) -> Vec<OpPair> {
-        let mut pairs: Vec<OpPair> = Vec::with_capacity(self.rows.len() / 2 + 1);
-        // Per process id, the pair it has open (`usize::MAX`: none).
-        let mut open: Vec<usize> = vec![usize::MAX; self.processes.len()];
-        for (pos, row) in self.rows.iter().enumerate() {
-            let slot = &mut open[row.process as usize];
-            if row.op_type == OpType::Invoke {
-                *slot = pairs.len();
-                pairs.push(OpPair {
-                    invoke: Some(pos),
-                    completion: None,
-                });
-            } else if let Some(pair) = pairs.get_mut(std::mem::replace(slot, usize::MAX)) {
-                pair.completion = Some(pos);
-            } else {
-                pairs.push(OpPair {
-                    invoke: None,
-                    completion: Some(pos),
-                });
-            }
-        }
-        pairs
+        pair_up(
+            self.rows
+                .iter()
+                .map(|row| (row.op_type, row.process as usize)),
+        )
     }
 }
 
