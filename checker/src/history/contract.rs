@@ -110,15 +110,19 @@ fn check_value(op: &Op) -> Result<(), LineProblem> {
 /// earliest op, so pages draw them from 0 (HISTORY.md: `time` counts from
 /// the start of the run).
 pub(super) fn normalise_times(history: &mut History) {
-    let Some(earliest) = history.ops.iter().filter_map(|op| op.time_ns).min() else {
+    let Some(origin) = wall_clock_origin(history.ops.iter().filter_map(|op| op.time_ns).min())
+    else {
         return;
     };
-    if earliest < WALL_CLOCK_NS {
-        return;
-    }
     for op in &mut history.ops {
         if let Some(t) = op.time_ns.as_mut() {
-            *t -= earliest;
+            *t -= origin;
         }
     }
+}
+
+/// What times count from, given the earliest: itself when times are
+/// wall-clock nanoseconds, else nothing (they already count from the start).
+pub(super) fn wall_clock_origin(earliest: Option<u64>) -> Option<u64> {
+    earliest.filter(|&t| t >= WALL_CLOCK_NS)
 }

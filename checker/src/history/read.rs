@@ -1,6 +1,6 @@
 //! The history reader: JSON Lines in, a [`History`] out, or the first problem
 //! with its line number. It never panics, whatever the input.
-use super::contract::{normalise_times, Contract, WALL_CLOCK_NS};
+use super::contract::{normalise_times, wall_clock_origin, Contract};
 use super::error::{HistoryError, LineProblem};
 use super::op::{History, Op, OpType, Process};
 use super::reads::Reads;
@@ -167,8 +167,8 @@ impl OpSink for OpTable {
     }
 
     fn normalise_times(&mut self) {
-        if let Some(earliest) = self.earliest_time().filter(|&t| t >= WALL_CLOCK_NS) {
-            self.shift_times(earliest);
+        if let Some(origin) = wall_clock_origin(self.earliest_time()) {
+            self.shift_times(origin);
         }
     }
 }

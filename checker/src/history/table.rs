@@ -92,21 +92,6 @@ impl OpRef<'_> {
             final_read: self.final_read,
         }
     }
-
-    pub fn is_invoke(&self) -> bool {
-        self.op_type == OpType::Invoke
-    }
-
-    /// A rebalance happened during this op: the log is present and not empty.
-    pub fn rebalanced(&self) -> bool {
-        match self.rebalance_log {
-            None | Some(Value::Null) => false,
-            Some(Value::Array(a)) => !a.is_empty(),
-            Some(Value::Object(o)) => !o.is_empty(),
-            Some(Value::String(s)) => !s.is_empty(),
-            Some(_) => true,
-        }
-    }
 }
 
 /// One op's row. `value`/`len` locate its micro-operations in
@@ -159,6 +144,8 @@ pub struct OpTable {
     direct: Vec<u32>,
     named: FxHashMap<Process, u32>,
     names: Vec<Key>,
+    /// The names past the first few, by name (`name_id_of`).
+    named_fs: FxHashMap<Key, u32>,
     /// The earliest time of any op, kept as ops come (`normalise_times`).
     earliest_time: Option<u64>,
 }
@@ -235,7 +222,6 @@ impl OpTable {
     /// past 2^32 of any (ops, micro-operations, processes, names; a 146 MB
     /// file holds a million ops) it refuses the op and names what overflowed.
     pub fn push(&mut self, op: Op) -> Result<(), LineProblem> {
-        let too_large = |what| move |_| LineProblem::TooLarge(what);
         if self.rows.len() >= u32::MAX as usize {
             return Err(LineProblem::TooLarge("operations"));
         }
@@ -251,15 +237,8 @@ impl OpTable {
             rebalance_log,
             final_read,
         } = op;
-        let process = self.process_id_of(process)?;
-        let name = match self.names.iter().position(|n| *n == f) {
-            Some(at) => at,
-            None => {
-                self.names.push(f);
-                self.names.len() - 1
-            }
-        };
-        let name = u32::try_from(name).map_err(too_large("operation names"))?;
+        let process = self.process_id_of(process);
+        let name = self.name_id_of(f);
         let mut flags = 0;
         if let Some(t) = time_ns {
             flags |= HAS_TIME;
@@ -313,7 +292,27 @@ impl OpTable {
         Ok(())
     }
 
-    fn process_id_of(&mut self, process: Process) -> Result<u32, LineProblem> {
+    /// An operation name's number. The few names of a history are found by
+    /// looking along them; a history of many names (any string may be one)
+    /// by hash, so that no file makes reading it quadratic.
+    fn name_id_of(&mut self, f: Key) -> u32 {
+        const LOOK_ALONG: usize = 8;
+        if let Some(at) = self.names.iter().take(LOOK_ALONG).position(|n| *n == f) {
+            return at as u32;
+        }
+        // Fewer names than rows, which are fewer than 2^32.
+        let next = self.names.len() as u32;
+        if self.names.len() < LOOK_ALONG {
+            self.names.push(f);
+            return next;
+        }
+        *self.named_fs.entry(f).or_insert_with_key(|f| {
+            self.names.push(f.clone());
+            next
+        })
+    }
+
+    fn process_id_of(&mut self, process: Process) -> u32 {
         // Fewer processes than rows, which are fewer than 2^32.
         let next = self.processes.len() as u32;
         if let Process::Id(n) = process {
@@ -326,13 +325,13 @@ impl OpTable {
                     self.direct[n] = next;
                     self.processes.push(process);
                 }
-                return Ok(self.direct[n]);
+                return self.direct[n];
             }
         }
-        Ok(*self.named.entry(process).or_insert_with_key(|p| {
+        *self.named.entry(process).or_insert_with_key(|p| {
             self.processes.push(p.clone());
             next
-        }))
+        })
     }
 
     /// Times recorded as wall-clock nanoseconds become nanoseconds since

@@ -137,3 +137,19 @@ fn a_history_built_in_code_pairs_the_same_as_a_table() {
     let table = OpTable::try_from(history.clone()).expect("fits");
     assert_same(&history, &table);
 }
+
+#[test]
+fn many_operation_names_are_numbered_alike_past_the_first_few() {
+    // Past the first few names a table finds a name by hash (so that no
+    // file of many names makes reading quadratic): same ops either way.
+    let mut text = String::new();
+    for i in 0..40 {
+        let f = format!("custom-{}", i % 20);
+        text.push_str(&format!(
+            "{{\"index\":{i},\"process\":\"nemesis\",\"type\":\"info\",\"f\":\"{f}\",\"value\":{i}}}\n"
+        ));
+    }
+    let (history, table) = both(&text);
+    assert_same(&history, &table);
+    assert!(table.has_op_named("custom-19") && !table.has_op_named("custom-20"));
+}
