@@ -1,7 +1,8 @@
 //! The checker on a synthetic history (`logjam_checker::history::synthetic`):
-//! written once as a JSONL file, then read (streaming, as `logjam check`
-//! does) and checked by a fresh child process per round, so each round's
-//! peak memory is what parsing and checking that file take, nothing else.
+//! written once as a JSONL file, then read (streaming, into the compact
+//! `OpTable`, as `logjam check` reads JSONL) and checked by a fresh child
+//! process per round, so each round's peak memory is what parsing and
+//! checking that file take, nothing else.
 //! Medians over the rounds: wall and CPU time of each half, and peak
 //! resident memory against the file's size.
 use logjam_checker::history::read_table_file;
