@@ -150,13 +150,23 @@ fn cpu_ms() -> f64 {
     ms(usage.ru_utime) + ms(usage.ru_stime)
 }
 
-/// Peak resident set size of this process (getrusage's maxrss, in KB on Linux).
+/// Peak resident set size of this process, in KB: the kernel's high-water
+/// mark of this program's own memory (`VmHWM`). Not getrusage's maxrss,
+/// which a spawned child inherits from its parent's memory at the spawn, so
+/// that a round would report the parent's size whenever its own is smaller.
 fn peak_rss_kb() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: as in `cpu_ms`.
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    usage.ru_maxrss
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
+    hwm.unwrap_or_else(|| {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: as in `cpu_ms`.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        usage.ru_maxrss
+    })
 }
