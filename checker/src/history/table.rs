@@ -121,7 +121,8 @@ const POLL_INVOKE: u8 = 8;
 static POLL_INVOKE_OPS: [MicroOp; 1] = [MicroOp::Poll { reads: None }];
 const NO_EXTRA: u32 = u32::MAX;
 
-/// The fields most ops lack.
+/// The fields most ops lack, or that repeat (logjam names the client
+/// host, `node`, on every op: one `Extra` per host and error serves them all).
 struct Extra {
     node: Option<Key>,
     error: Option<Key>,
@@ -138,6 +139,8 @@ pub struct OpTable {
     micro: Vec<MicroOp>,
     wholes: Vec<OpValue>,
     extras: Vec<Extra>,
+    /// The extras without a rebalance log, by host and error (`push`).
+    shared_extras: FxHashMap<(Option<Key>, Option<Key>), u32>,
     processes: Vec<Process>,
     /// Integer processes below `DIRECT_PROCESSES` find their id here
     /// without hashing (`u32::MAX`: not yet seen); the rest in `named`.
@@ -266,16 +269,32 @@ impl OpTable {
                 (self.wholes.len() - 1, 0)
             }
         };
-        let extra = if node.is_none() && error.is_none() && rebalance_log.is_none() {
-            NO_EXTRA
-        } else {
-            self.extras.push(Extra {
-                node,
-                error,
-                rebalance_log,
-            });
-            // Fewer extras than rows, which are fewer than 2^32.
-            (self.extras.len() - 1) as u32
+        // Fewer extras than rows, which are fewer than 2^32.
+        let next = self.extras.len() as u32;
+        let extra = match (node, error, rebalance_log) {
+            (None, None, None) => NO_EXTRA,
+            // A rebalance log is the op's own; hosts and errors repeat.
+            (node, error, Some(log)) => {
+                self.extras.push(Extra {
+                    node,
+                    error,
+                    rebalance_log: Some(log),
+                });
+                next
+            }
+            (node, error, None) => {
+                *self
+                    .shared_extras
+                    .entry((node, error))
+                    .or_insert_with_key(|(node, error)| {
+                        self.extras.push(Extra {
+                            node: node.clone(),
+                            error: error.clone(),
+                            rebalance_log: None,
+                        });
+                        next
+                    })
+            }
         };
         self.rows.push(Row {
             index,

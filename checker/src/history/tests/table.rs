@@ -89,7 +89,7 @@ fn every_kind_of_process_and_the_rare_fields_are_kept() {
     let text = r#"{"index":0,"process":3,"type":"invoke","f":"send","value":[["send","k",1]],"node":"n1"}
 {"index":1,"process":1099511627776,"type":"invoke","f":"assign","value":["k"]}
 {"index":2,"process":"worker-a","type":"invoke","f":"poll","value":[["poll"]]}
-{"index":3,"process":3,"type":"info","f":"send","value":[["send","k",1]],"error":"timeout"}
+{"index":3,"process":3,"type":"info","f":"send","value":[["send","k",1]],"node":"n1","error":"timeout"}
 {"index":4,"process":"worker-a","type":"ok","f":"poll","value":[["poll",{"k":[[0,1]]}]],"rebalance_log":[{"keys":["k"]}],"final":true}
 {"index":5,"process":1099511627776,"type":"fail","f":"assign","value":["k"]}
 {"index":6,"process":"nemesis","type":"info","f":"crash-broker","value":{"broker":1}}
