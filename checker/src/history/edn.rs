@@ -11,7 +11,8 @@
 //! deprecated in its favour).
 use super::error::{HistoryError, LineProblem};
 use super::op::History;
-use super::read::Reader;
+use super::read::{OpSink, Reader};
+use super::table::OpTable;
 use clojure_reader::edn::{self, Edn};
 use serde_json::{Map, Number, Value};
 use std::path::Path;
@@ -21,7 +22,11 @@ const MAX_DEPTH: usize = 64;
 
 /// Parse a whole `history.edn`.
 pub fn parse_edn_history(text: &str) -> Result<History, HistoryError> {
-    let mut reader = Reader::default();
+    parse_edn(text)
+}
+
+pub(super) fn parse_edn<S: OpSink>(text: &str) -> Result<S, HistoryError> {
+    let mut reader = Reader::<S>::default();
     let mut rest = text;
     let mut line = 1;
     loop {
@@ -64,13 +69,22 @@ pub fn parse_edn_history(text: &str) -> Result<History, HistoryError> {
 
 /// Read and parse a `history.edn` file.
 pub fn read_edn_history_file(path: impl AsRef<Path>) -> Result<History, HistoryError> {
-    let path = path.as_ref();
+    read_edn_file(path.as_ref())
+}
+
+/// Read and parse a `history.edn` file into the compact form the checker
+/// reads fastest ([`OpTable`]), as `logjam check` does.
+pub fn read_edn_table_file(path: impl AsRef<Path>) -> Result<OpTable, HistoryError> {
+    read_edn_file(path.as_ref())
+}
+
+fn read_edn_file<S: OpSink>(path: &Path) -> Result<S, HistoryError> {
     let bytes = std::fs::read(path).map_err(|e| HistoryError::Io {
         path: path.display().to_string(),
         message: e.to_string(),
     })?;
     match std::str::from_utf8(&bytes) {
-        Ok(text) => parse_edn_history(text),
+        Ok(text) => parse_edn(text),
         Err(e) => {
             let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
             Err(HistoryError::Line {

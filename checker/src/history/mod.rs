@@ -22,7 +22,7 @@ mod value;
 mod write;
 
 pub use contract::{MAX_TIME_NS, WALL_CLOCK_NS};
-pub use edn::{parse_edn_history, read_edn_history_file};
+pub use edn::{parse_edn_history, read_edn_history_file, read_edn_table_file};
 pub use error::{HistoryError, LineProblem};
 pub use history_ref::HistoryRef;
 pub use isolation::{Isolation, IsolationLevel, ISOLATION_FIELD};

@@ -2,7 +2,7 @@
 //! against a configuration's promises.
 use super::exit::{CliError, ExitStatus};
 use super::format::Format;
-use logjam_checker::history::{read_edn_history_file, read_table_file, HistoryRef};
+use logjam_checker::history::{read_edn_table_file, read_table_file};
 use logjam_checker::replicas::read_replicas;
 use logjam_checker::{check_with_replicas, CheckOptions, JepsenOptions};
 use logjam_reports::findings::headline;
@@ -62,20 +62,12 @@ impl CheckCommand {
         } else {
             HistoryFormat::Jsonl
         };
-        let bad_input = |e| CliError::BadInput(format!("{}: {e}", file.display()));
-        // JSONL is read straight into the checker's compact form (issue 13,
-        // "Speed"); EDN into a `History`, op maps being translated one by one.
-        let (table, ops);
-        let history: HistoryRef<'_> = match self.history_format.unwrap_or(by_extension) {
-            HistoryFormat::Jsonl => {
-                table = read_table_file(file).map_err(bad_input)?;
-                (&table).into()
-            }
-            HistoryFormat::Edn => {
-                ops = read_edn_history_file(file).map_err(bad_input)?;
-                (&ops).into()
-            }
-        };
+        // Read straight into the checker's compact form (issue 13, "Speed").
+        let history = match self.history_format.unwrap_or(by_extension) {
+            HistoryFormat::Jsonl => read_table_file(file),
+            HistoryFormat::Edn => read_edn_table_file(file),
+        }
+        .map_err(|e| CliError::BadInput(format!("{}: {e}", file.display())))?;
         let replicas = match &self.replicas {
             None => Vec::new(),
             Some(path) => {
@@ -86,7 +78,7 @@ impl CheckCommand {
             }
         };
         let result = check_with_replicas(
-            history,
+            &history,
             &replicas,
             &CheckOptions {
                 semantics: semantics.clone(),

@@ -153,3 +153,12 @@ fn many_operation_names_are_numbered_alike_past_the_first_few() {
     assert_same(&history, &table);
     assert!(table.has_op_named("custom-19") && !table.has_op_named("custom-20"));
 }
+
+#[test]
+fn a_jepsen_edn_history_reads_the_same_into_a_table() {
+    let history = parse_edn_history(super::edn::JEPSEN).expect("reads as a History");
+    let table: OpTable =
+        crate::history::edn::parse_edn(super::edn::JEPSEN).expect("reads as a table");
+    assert!(!history.ops.is_empty());
+    assert_same(&history, &table);
+}
