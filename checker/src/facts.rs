@@ -274,9 +274,8 @@ struct Gatherer<'h> {
 
 /// The value first seen at an offset (`Gatherer::at_offset`): its id, and
 /// the integer itself, so a read of it is recognised without following the
-/// id to the value.
-/// Sixteen bytes, not an `Option<i64>`'s twenty-four: one per offset of
-/// every key.
+/// id to the value. Sixteen bytes, not an `Option<i64>`'s twenty-four:
+/// there is one per offset of every key.
 #[derive(Clone, Copy)]
 struct Seen {
     int: i64,
@@ -305,6 +304,8 @@ impl Seen {
 }
 
 const NO_VALUE: u32 = u32::MAX;
+/// A table process not yet numbered (`Gatherer::by_table_process`).
+const NO_PROCESS: u32 = u32::MAX;
 
 impl<'h> Gatherer<'h> {
     fn key_id(&mut self, key: &'h str) -> KeyId {
@@ -378,10 +379,10 @@ impl<'h> Gatherer<'h> {
             Some(t) => {
                 let t = t as usize;
                 if t >= self.by_table_process.len() {
-                    self.by_table_process.resize(t + 1, NO_VALUE);
+                    self.by_table_process.resize(t + 1, NO_PROCESS);
                 }
                 let slot = &mut self.by_table_process[t];
-                if *slot == NO_VALUE {
+                if *slot == NO_PROCESS {
                     *slot = next;
                 }
                 *slot
