@@ -2,8 +2,8 @@
 //! row per op, every op's micro-operations in one shared vector, processes
 //! and operation names interned, and the rare fields (`node`, `error`,
 //! `rebalance_log`) and non-micro values kept aside. A million-op history
-//! then takes well under half the memory of its `Vec<Op>`, and reading it
-//! allocates nothing per line that outlives the line. `logjam check` reads
+//! then takes well under half the memory of its `Vec<Op>`: of what a line
+//! allocates, only a poll's records outlive it. `logjam check` reads
 //! files into one ([`super::read_table_file`]); [`OpRef`] is how the checker
 //! sees an op of either form.
 use super::error::LineProblem;
@@ -109,6 +109,9 @@ struct Row {
     op_type: OpType,
     flags: u8,
 }
+
+// The row's size is what a million-op history's memory rests on.
+const _: () = assert!(std::mem::size_of::<Row>() == 40);
 
 const HAS_TIME: u8 = 1;
 const FINAL: u8 = 2;
