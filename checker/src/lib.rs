@@ -124,7 +124,8 @@ pub fn check_with_replicas<'h>(
     let searched = cycles::find(&facts, &order, opts.ww_deps(), &mut found);
     let mut stats = facts.stats.clone();
     (stats.ww_dependencies, stats.wr_dependencies) = (searched.ww_edges, searched.wr_edges);
-    (stats.processed, stats.records_processed) = processing::find(history, &mut found);
+    (stats.processed, stats.records_processed) =
+        processing::find(history, &facts.pairs, &mut found);
     for anomaly in replica_divergence::find(replicas) {
         found.push(anomaly);
     }

@@ -21,7 +21,7 @@
 //! what they committed, whether they crashed; for a duplicate, the commit that
 //! moved the group's offset back over it, or the stale member's commit.
 use super::anomaly::{Anomaly, AnomalyKind, Findings};
-use crate::history::{HistoryRef, MicroOp, OpRef, OpType, OpValue, Process, Reads, Val};
+use crate::history::{HistoryRef, MicroOp, OpPair, OpRef, OpType, OpValue, Process, Reads, Val};
 use std::collections::{BTreeMap, BTreeSet};
 
 type Record<'h> = (&'h str, i64, &'h Val);
@@ -85,7 +85,7 @@ fn records(reads: &Reads) -> impl Iterator<Item = Record<'_>> {
 }
 
 impl<'h> Gathered<'h> {
-    fn from(history: HistoryRef<'h>) -> Self {
+    fn from(history: HistoryRef<'h>, pairs: &[OpPair]) -> Self {
         let mut g = Gathered::default();
         for op in history.iter() {
             match op.f.as_str() {
@@ -98,7 +98,7 @@ impl<'h> Gathered<'h> {
                 _ => {}
             }
         }
-        for pair in history.pairs() {
+        for &pair in pairs {
             let invoke = pair.invoke.and_then(|p| history.get(p));
             let done = pair.completion.and_then(|p| history.get(p));
             let Some(head) = invoke.or(done) else {
@@ -221,12 +221,13 @@ impl<'h> Gathered<'h> {
 
 /// Returns how many `process` operations there were and how many distinct
 /// records they processed, for [`super::Stats`].
-pub(crate) fn find(history: HistoryRef<'_>, found: &mut Findings) -> (u64, u64) {
+/// `pairs` are the history's, already made for the facts.
+pub(crate) fn find(history: HistoryRef<'_>, pairs: &[OpPair], found: &mut Findings) -> (u64, u64) {
     // Most histories have no group: spare them the pass.
     if !history.has_op_named("process") {
         return (0, 0);
     }
-    let g = Gathered::from(history);
+    let g = Gathered::from(history, pairs);
     duplicates(&g, found);
     lost(&g, found);
     (g.process_ops, g.processed.len() as u64)
