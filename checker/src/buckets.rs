@@ -37,6 +37,14 @@ impl<T: Copy + Default> Buckets<T> {
     }
 
     /// Bucket `b`'s items (none when out of range).
+    pub fn bucket(&self, b: usize) -> &[T] {
+        match (self.starts.get(b), self.starts.get(b + 1)) {
+            (Some(&start), Some(&end)) => self.items.get(start..end).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// Bucket `b`'s items, to reorder them (none when out of range).
     pub fn bucket_mut(&mut self, b: usize) -> &mut [T] {
         match (self.starts.get(b), self.starts.get(b + 1)) {
             (Some(&start), Some(&end)) => self.items.get_mut(start..end).unwrap_or_default(),

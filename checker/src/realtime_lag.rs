@@ -159,9 +159,7 @@ pub(crate) fn by_key(history: HistoryRef<'_>, pairs: &[OpPair]) -> BTreeMap<Stri
     // each keeping its worst, so memory does not grow with the polls.
     let span = hi.saturating_sub(lo) / SERIES_POINTS as u64 + 1;
     let mut positions: OrderedMap<&Process, OrderedMap<KeyId, Held>> = OrderedMap::default();
-    // Per key id: its worst lag so far, and the worst in each span.
-    let mut lags: Vec<Option<KeyLag>> = Vec::new();
-    let mut spans: Vec<Vec<Option<SeriesPoint>>> = Vec::new();
+    let mut lags = Lags::default();
     let mut cursor = 0;
     for (pos, op) in later
         .into_iter()
@@ -205,36 +203,11 @@ pub(crate) fn by_key(history: HistoryRef<'_>, pairs: &[OpPair]) -> BTreeMap<Stri
                         *h = Held::at(o, &known, k);
                     }
                 }
-                if lags.len() < keys.ids.len() {
-                    lags.resize_with(keys.ids.len(), || None);
-                    spans.resize_with(keys.ids.len(), Vec::new);
-                }
+                lags.grow(keys.ids.len());
                 let bucket = (invoke_ns.saturating_sub(lo) / span) as usize;
                 for (&k, h) in held.iter() {
                     let lag = h.since.map_or(0, |t| invoke_ns.saturating_sub(t));
-                    let worst = lags[k].get_or_insert_with(|| KeyLag {
-                        worst_lag_ns: lag,
-                        worst_at_ns: invoke_ns,
-                        worst_process: Some(op.process.clone()),
-                        series: Vec::new(),
-                    });
-                    if lag > worst.worst_lag_ns {
-                        worst.worst_lag_ns = lag;
-                        worst.worst_at_ns = invoke_ns;
-                        worst.worst_process = Some(op.process.clone());
-                    }
-                    let k_spans = &mut spans[k];
-                    if k_spans.is_empty() {
-                        k_spans.resize(SERIES_POINTS + 1, None);
-                    }
-                    if let Some(slot) = k_spans.get_mut(bucket) {
-                        if slot.is_none_or(|p| lag > p.value) {
-                            *slot = Some(SeriesPoint {
-                                time_ns: invoke_ns,
-                                value: lag,
-                            });
-                        }
-                    }
+                    lags.note(k, bucket, lag, invoke_ns, op.process);
                 }
             }
             _ => {}
@@ -242,13 +215,81 @@ pub(crate) fn by_key(history: HistoryRef<'_>, pairs: &[OpPair]) -> BTreeMap<Stri
     }
     let mut out = BTreeMap::new();
     for (&name, &k) in &keys.ids {
-        if let Some(mut lag) = lags.get_mut(k).and_then(Option::take) {
-            lag.series = std::mem::take(&mut spans[k])
-                .into_iter()
-                .flatten()
-                .collect();
+        if let Some(lag) = lags.of(k) {
             out.insert(name.to_string(), lag);
         }
     }
     out
+}
+
+/// Spans per key: the lag at an invocation falls into one of
+/// `SERIES_POINTS` equal spans of the history's time, or the end's.
+const SPANS: usize = SERIES_POINTS + 1;
+
+/// Per key: the worst lag so far, and the worst in each span (a key's spans
+/// made when a poll first holds it, so keys never held cost nothing). Every
+/// `ok` poll visits every key its process holds (9.6 million visits in a
+/// million-op history, issue 13 "Speed"), so a visit only compares numbers.
+/// Ties keep the earliest, as polls come in history order.
+#[derive(Default)]
+struct Lags<'h> {
+    worst: Vec<Option<Worst<'h>>>,
+    spans: Vec<Vec<Option<SeriesPoint>>>,
+}
+
+#[derive(Clone, Copy)]
+struct Worst<'h> {
+    lag_ns: u64,
+    at_ns: u64,
+    process: &'h Process,
+}
+
+impl<'h> Lags<'h> {
+    /// Room for `keys` keys.
+    fn grow(&mut self, keys: usize) {
+        if self.worst.len() < keys {
+            self.worst.resize(keys, None);
+            self.spans.resize_with(keys, Vec::new);
+        }
+    }
+
+    /// A poll invoked at `at_ns`, in span `span`, by `process`, lagged
+    /// `lag_ns` on `key`.
+    fn note(&mut self, key: KeyId, span: usize, lag_ns: u64, at_ns: u64, process: &'h Process) {
+        if let Some(worst) = self.worst.get_mut(key) {
+            if worst.is_none_or(|w| lag_ns > w.lag_ns) {
+                *worst = Some(Worst {
+                    lag_ns,
+                    at_ns,
+                    process,
+                });
+            }
+        }
+        let Some(spans) = self.spans.get_mut(key) else {
+            return;
+        };
+        if spans.is_empty() {
+            spans.resize(SPANS, None);
+        }
+        if let Some(slot) = spans.get_mut(span) {
+            if slot.is_none_or(|p| lag_ns > p.value) {
+                *slot = Some(SeriesPoint {
+                    time_ns: at_ns,
+                    value: lag_ns,
+                });
+            }
+        }
+    }
+
+    /// A key's lag, if some poll held it.
+    fn of(&self, key: KeyId) -> Option<KeyLag> {
+        let worst = self.worst.get(key).copied().flatten()?;
+        let spans = self.spans.get(key).map(Vec::as_slice).unwrap_or_default();
+        Some(KeyLag {
+            worst_lag_ns: worst.lag_ns,
+            worst_at_ns: worst.at_ns,
+            worst_process: Some(worst.process.clone()),
+            series: spans.iter().flatten().copied().collect(),
+        })
+    }
 }

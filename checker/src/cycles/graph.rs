@@ -40,14 +40,11 @@ pub(crate) trait Adjacency {
 }
 
 pub(crate) struct DepGraph {
-    /// Per vertex, its operation.
-    pub pairs: Vec<OpPair>,
-    /// Per vertex, its writes (a range of `Facts::writes`) and its polls (of
-    /// `Facts::polls`), for explaining edges.
-    pub writes: Vec<Range<usize>>,
-    pub polls: Vec<Range<usize>>,
+    /// Per vertex, its operation's place in `Facts::pairs` (an index, not a
+    /// copy: 4 bytes a vertex rather than 32, issue 13 "Speed").
+    ops: Vec<u32>,
     /// Per history position, the vertex of the op there.
-    pub vertex_at: Vec<u32>,
+    vertex_at: Vec<u32>,
     /// Compressed adjacency: vertex v's edges are `adj[start[v]..start[v+1]]`,
     /// sorted by target, one entry per target with every label it has.
     start: Vec<u32>,
@@ -58,7 +55,7 @@ pub(crate) struct DepGraph {
 
 impl Adjacency for DepGraph {
     fn vertex_count(&self) -> usize {
-        self.pairs.len()
+        self.ops.len()
     }
 
     fn out(&self, v: u32) -> &[(u32, u8)] {
@@ -73,7 +70,7 @@ impl Adjacency for DepGraph {
 impl DepGraph {
     pub fn build(facts: &Facts<'_>, order: Option<&VersionOrder>) -> Self {
         let mut vertex_at = vec![NONE; facts.ops.len()];
-        let (mut pairs, mut outcomes, mut processes) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ops, mut outcomes, mut processes) = (Vec::new(), Vec::new(), Vec::new());
         for op in facts
             .client_ops
             .iter()
@@ -82,30 +79,17 @@ impl DepGraph {
             let Some(&pair) = facts.pairs.get(op.pair as usize) else {
                 continue;
             };
-            let v = pairs.len() as u32;
+            let v = ops.len() as u32;
             for pos in pair.invoke.into_iter().chain(pair.completion) {
                 if let Some(slot) = vertex_at.get_mut(pos) {
                     *slot = v;
                 }
             }
-            pairs.push(pair);
+            ops.push(op.pair);
             outcomes.push(op.outcome);
             processes.push(op.process);
         }
-        let n = pairs.len();
         let vertex_of = |pos: usize| vertex_at.get(pos).copied().unwrap_or(NONE);
-        let mut writes = vec![0..0; n];
-        for (id, w) in facts.writes.iter().enumerate() {
-            if let Some(r) = writes.get_mut(vertex_of(w.pair.first()) as usize) {
-                take(r, id);
-            }
-        }
-        let mut polls = vec![0..0; n];
-        for (i, poll) in facts.polls.iter().enumerate() {
-            if let Some(r) = polls.get_mut(vertex_of(poll.op) as usize) {
-                take(r, i);
-            }
-        }
         // Per value, the vertex of the op that wrote it (NONE: none did, or
         // it failed), found once in write order rather than by two lookups
         // per read (issue 13, "Speed").
@@ -124,7 +108,7 @@ impl DepGraph {
             facts,
             order,
             vertex_at: &vertex_at,
-            pairs: &pairs,
+            ops: &ops,
             outcomes: &outcomes,
             processes: &processes,
             writer_vertices: &writer_vertices,
@@ -132,7 +116,7 @@ impl DepGraph {
         // The edges are enumerated twice, to count each vertex's and then to
         // place them, so no list of every edge is ever held (issue 13,
         // "Speed": it was the check's largest transient allocation).
-        let mut start = vec![0u32; n + 1];
+        let mut start = vec![0u32; ops.len() + 1];
         let (mut ww_edges, mut wr_edges) = (0, 0);
         edges.each(|from, _, label| {
             if let Some(s) = start.get_mut(from as usize + 1) {
@@ -157,15 +141,52 @@ impl DepGraph {
         drop(fill);
         let start = merge_targets(&start, &mut adj);
         DepGraph {
-            pairs,
-            writes,
-            polls,
+            ops,
             vertex_at,
             start,
             adj,
             ww_edges,
             wr_edges,
         }
+    }
+
+    /// A vertex's operation.
+    pub fn pair(&self, facts: &Facts<'_>, v: u32) -> Option<OpPair> {
+        let at = *self.ops.get(v as usize)?;
+        facts.pairs.get(at as usize).copied()
+    }
+
+    /// The vertex of the op at a history position, if it is one.
+    pub fn vertex_at(&self, pos: usize) -> Option<u32> {
+        self.vertex_at.get(pos).copied().filter(|&v| v != NONE)
+    }
+}
+
+/// Per vertex, its writes (a range of `Facts::writes`) and its polls (of
+/// `Facts::polls`): what explains its edges. Made only once a cycle is
+/// found, as most histories have none (issue 13, "Speed").
+pub(crate) struct Evidence {
+    pub writes: Vec<Range<usize>>,
+    pub polls: Vec<Range<usize>>,
+}
+
+impl Evidence {
+    pub fn of(facts: &Facts<'_>, graph: &DepGraph) -> Self {
+        let n = graph.vertex_count();
+        let vertex_of = |pos: usize| graph.vertex_at.get(pos).copied().unwrap_or(NONE);
+        let mut writes = vec![0..0; n];
+        for (id, w) in facts.writes.iter().enumerate() {
+            if let Some(r) = writes.get_mut(vertex_of(w.pair.first()) as usize) {
+                take(r, id);
+            }
+        }
+        let mut polls = vec![0..0; n];
+        for (i, poll) in facts.polls.iter().enumerate() {
+            if let Some(r) = polls.get_mut(vertex_of(poll.op) as usize) {
+                take(r, i);
+            }
+        }
+        Evidence { writes, polls }
     }
 }
 
@@ -174,8 +195,9 @@ struct Edges<'a, 'h> {
     facts: &'a Facts<'h>,
     order: Option<&'a VersionOrder>,
     vertex_at: &'a [u32],
-    /// Per vertex: its op, outcome and interned process.
-    pairs: &'a [OpPair],
+    /// Per vertex: its op (its place in `Facts::pairs`), outcome and
+    /// interned process.
+    ops: &'a [u32],
     outcomes: &'a [OpType],
     processes: &'a [u32],
     writer_vertices: &'a [u32],
@@ -241,11 +263,14 @@ impl Edges<'_, '_> {
         }
 
         // realtime: Elle's frontier of completions not implied by a later one.
-        let pairs = self.pairs;
+        let pair_of = |v: u32| {
+            let at = *self.ops.get(v as usize)?;
+            facts.pairs.get(at as usize)
+        };
         let mut frontier: Vec<u32> = Vec::new();
         for pos in 0..facts.ops.len() {
             let v = vertex_of(pos);
-            let Some(pair) = pairs.get(v as usize) else {
+            let Some(pair) = pair_of(v) else {
                 continue;
             };
             if pair.invoke == Some(pos) {
@@ -257,8 +282,7 @@ impl Edges<'_, '_> {
             {
                 if let Some(invoked) = pair.invoke {
                     frontier.retain(|&b| {
-                        pairs
-                            .get(b as usize)
+                        pair_of(b)
                             .and_then(|p| p.completion)
                             .is_some_and(|done| done > invoked)
                     });

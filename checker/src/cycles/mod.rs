@@ -24,7 +24,7 @@ mod steps;
 use super::anomaly::Findings;
 use super::facts::Facts;
 use super::version_order::VersionOrder;
-use graph::{DepGraph, PROCESS, REALTIME, WR, WW};
+use graph::{DepGraph, Evidence, PROCESS, REALTIME, WR, WW};
 
 /// What the search built, for `Stats`.
 pub(crate) struct Searched {
@@ -42,9 +42,11 @@ pub(crate) fn find(
 ) -> Searched {
     let order = ww_deps.then_some(order);
     let graph = DepGraph::build(facts, order);
+    let mut evidence = None;
     for component in scc::components(&graph, WW | WR | PROCESS | REALTIME) {
         for (kind, cycle) in search::cycles_in(&graph, &component) {
-            found.push(steps::anomaly(facts, &graph, order, kind, &cycle));
+            let evidence = evidence.get_or_insert_with(|| Evidence::of(facts, &graph));
+            found.push(steps::anomaly(facts, &graph, evidence, order, kind, &cycle));
         }
     }
     Searched {

@@ -1,7 +1,7 @@
 //! A cycle's steps in plain words: for each edge, the evidence that the
 //! first operation preceded the second (the value written and read, the two
 //! successive offsets, the completion and invocation times, the process).
-use super::graph::{DepGraph, PROCESS, REALTIME, WR, WW};
+use super::graph::{DepGraph, Evidence, PROCESS, REALTIME, WR, WW};
 use super::search::Step;
 use crate::anomaly::{Anomaly, AnomalyKind};
 use crate::explain;
@@ -12,6 +12,7 @@ use crate::version_order::VersionOrder;
 pub(crate) fn anomaly(
     facts: &Facts<'_>,
     graph: &DepGraph,
+    evidence: &Evidence,
     order: Option<&VersionOrder>,
     kind: AnomalyKind,
     cycle: &[Step],
@@ -20,12 +21,14 @@ pub(crate) fn anomaly(
     let (mut values, mut offsets, mut ops, mut said) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for &(a, b, labels) in cycle {
-        if let Some(pair) = graph.pairs.get(a as usize) {
-            ops.extend(facts.pair_indices(*pair));
+        if let Some(pair) = graph.pair(facts, a) {
+            ops.extend(facts.pair_indices(pair));
         }
         let mut why = Vec::new();
         if labels & WW != 0 {
-            if let Some((k, v1, o1, v2, o2)) = order.and_then(|o| ww(facts, graph, o, a, b)) {
+            if let Some((k, v1, o1, v2, o2)) =
+                order.and_then(|o| ww(facts, graph, evidence, o, a, b))
+            {
                 key.get_or_insert(k);
                 values.extend([v1.clone(), v2.clone()]);
                 offsets.extend([o1, o2]);
@@ -37,7 +40,7 @@ pub(crate) fn anomaly(
             }
         }
         if labels & WR != 0 {
-            if let Some((k, v, o)) = wr(facts, graph, a, b) {
+            if let Some((k, v, o)) = wr(facts, graph, evidence, a, b) {
                 key.get_or_insert(k);
                 values.push(v.clone());
                 offsets.push(o);
@@ -50,8 +53,7 @@ pub(crate) fn anomaly(
         }
         if labels & PROCESS != 0 {
             let process = graph
-                .pairs
-                .get(a as usize)
+                .pair(facts, a)
                 .and_then(|p| facts.ops.get(p.first()))
                 .map(|op| op.process.to_string())
                 .unwrap_or_default();
@@ -93,7 +95,7 @@ pub(crate) fn anomaly(
 
 /// "op 12 (process 3)", named by its completion.
 fn name(facts: &Facts<'_>, graph: &DepGraph, v: u32) -> String {
-    let Some(pair) = graph.pairs.get(v as usize) else {
+    let Some(pair) = graph.pair(facts, v) else {
         return String::new();
     };
     let process = facts
@@ -107,8 +109,7 @@ fn name(facts: &Facts<'_>, graph: &DepGraph, v: u32) -> String {
 /// " at 1.204 s" when the history has times.
 fn at(facts: &Facts<'_>, graph: &DepGraph, v: u32, invoked: bool) -> String {
     let pos = graph
-        .pairs
-        .get(v as usize)
+        .pair(facts, v)
         .and_then(|p| if invoked { p.invoke } else { p.completion });
     match pos.and_then(|p| facts.ops.get(p)).and_then(|op| op.time_ns) {
         Some(ns) => format!(" at {:.3} s", ns as f64 / 1e9),
@@ -117,8 +118,14 @@ fn at(facts: &Facts<'_>, graph: &DepGraph, v: u32, invoked: bool) -> String {
 }
 
 /// A value `a` wrote that `b` read: key, value, offset.
-fn wr<'h>(facts: &Facts<'h>, graph: &DepGraph, a: u32, b: u32) -> Option<(&'h str, &'h Val, i64)> {
-    let polls = facts.polls.get(graph.polls.get(b as usize)?.clone())?;
+fn wr<'h>(
+    facts: &Facts<'h>,
+    graph: &DepGraph,
+    evidence: &Evidence,
+    a: u32,
+    b: u32,
+) -> Option<(&'h str, &'h Val, i64)> {
+    let polls = facts.polls.get(evidence.polls.get(b as usize)?.clone())?;
     polls.iter().find_map(|poll| {
         facts
             .reads
@@ -127,7 +134,7 @@ fn wr<'h>(facts: &Facts<'h>, graph: &DepGraph, a: u32, b: u32) -> Option<(&'h st
             .find(|r| {
                 facts
                     .writer(r.value_id)
-                    .is_some_and(|w| graph.vertex_at.get(w.pair.first()) == Some(&a))
+                    .is_some_and(|w| graph.vertex_at(w.pair.first()) == Some(a))
             })
             .and_then(|r| Some((facts.key(poll.key), facts.value(r.value_id)?, r.offset)))
     })
@@ -138,11 +145,12 @@ fn wr<'h>(facts: &Facts<'h>, graph: &DepGraph, a: u32, b: u32) -> Option<(&'h st
 fn ww<'h>(
     facts: &Facts<'h>,
     graph: &DepGraph,
+    evidence: &Evidence,
     order: &VersionOrder,
     a: u32,
     b: u32,
 ) -> Option<(&'h str, &'h Val, i64, &'h Val, i64)> {
-    let writes = facts.writes.get(graph.writes.get(b as usize)?.clone())?;
+    let writes = facts.writes.get(evidence.writes.get(b as usize)?.clone())?;
     writes.iter().find_map(|w| {
         let log = order.logs.get(w.key)?;
         let (first, last) = (
@@ -153,8 +161,8 @@ fn ww<'h>(
             let (s1, s2) = (log.get(i - 1)?, log.get(i)?);
             let (p1, p2) = (order.values(s1).first()?, order.values(s2).first()?);
             let writer = facts.writer(p1.value_id)?;
-            (p2.value_id == w.value_id && graph.vertex_at.get(writer.pair.first()) == Some(&a))
-                .then(|| {
+            (p2.value_id == w.value_id && graph.vertex_at(writer.pair.first()) == Some(a)).then(
+                || {
                     Some((
                         facts.key(w.key),
                         facts.value(p1.value_id)?,
@@ -162,7 +170,8 @@ fn ww<'h>(
                         facts.value(p2.value_id)?,
                         s2.offset,
                     ))
-                })?
+                },
+            )?
         })
     })
 }
