@@ -6,7 +6,8 @@
 //! (issue 14 §6: overlapping operations produced spurious anomalies, a huge
 //! `time` aborted `report`).
 use super::error::LineProblem;
-use super::op::{History, Op, OpType, Process};
+use super::op::{History, OpType, Process};
+use super::table::{OpRef, ValueRef};
 use super::value::OpValue;
 use rustc_hash::FxHashMap;
 
@@ -30,20 +31,20 @@ pub(super) struct Contract {
 
 impl Contract {
     /// Check one operation read from `line` (1-based).
-    pub fn check(&mut self, op: &Op, line: usize) -> Result<(), LineProblem> {
+    pub fn check(&mut self, op: OpRef<'_>, line: usize) -> Result<(), LineProblem> {
         if op.time_ns.is_some_and(|t| t > MAX_TIME_NS) {
             return Err(LineProblem::BadField {
                 field: "time",
                 expected: "a non-negative integer below 2^63 (nanoseconds since the start)",
             });
         }
-        check_value(op)?;
+        check_value(&op)?;
         // The nemesis records faults as it likes (Jepsen pairs them, logjam
         // writes a lone `info`); its ops are never paired with client ops.
         if op.process.is_nemesis() {
             return Ok(());
         }
-        match (op.op_type, self.open.get_mut(&op.process)) {
+        match (op.op_type, self.open.get_mut(op.process)) {
             (OpType::Invoke, Some(Some(open_line))) => Err(LineProblem::ProcessBusy {
                 process: op.process.to_string(),
                 open_line: *open_line,
@@ -58,7 +59,7 @@ impl Contract {
             }
             // A client crash ends whatever the process had open (logjam
             // records it alone, Jepsen as its own invoke/info pair).
-            (_, Some(slot)) if op.f == "crash" => {
+            (_, Some(slot)) if *op.f == "crash" => {
                 *slot = None;
                 Ok(())
             }
@@ -76,18 +77,20 @@ impl Contract {
 }
 
 /// What a completion must carry for its `f`.
-fn check_value(op: &Op) -> Result<(), LineProblem> {
+fn check_value(op: &OpRef<'_>) -> Result<(), LineProblem> {
     if op.op_type == OpType::Invoke {
         return Ok(());
     }
-    match (op.f.as_str(), &op.value) {
+    match (op.f.as_str(), op.value) {
         // An ok `["poll"]` with no result is a poll that returned nothing:
         // Jepsen's own checker tests write it so (kafka_test.clj).
-        ("send" | "poll" | "txn", OpValue::Micro(_)) => Ok(()),
+        ("send" | "poll" | "txn", ValueRef::Micro(_) | ValueRef::Whole(OpValue::Micro(_))) => {
+            Ok(())
+        }
         ("send" | "poll" | "txn", _) => Err(LineProblem::MissingCompletionValue {
             f: op.f.to_string(),
         }),
-        ("committed", OpValue::Other(value)) if op.op_type == OpType::Ok => {
+        ("committed", ValueRef::Whole(OpValue::Other(value))) if op.op_type == OpType::Ok => {
             let offsets_ok = value.as_object().is_some_and(|offsets| {
                 offsets
                     .values()

@@ -4,7 +4,7 @@ use super::contract::{normalise_times, wall_clock_origin, Contract};
 use super::error::{HistoryError, LineProblem};
 use super::op::{History, Op, OpType, Process};
 use super::reads::Reads;
-use super::table::OpTable;
+use super::table::{OpRef, OpTable, ValueRef};
 use super::val::{Key, Val};
 use super::value::{MicroOp, OpValue, ValueShape};
 use super::{fast, scan};
@@ -135,6 +135,9 @@ struct RawOp {
 /// Where the reader puts what it reads: a [`History`] or an [`OpTable`].
 pub(super) trait OpSink: Default {
     fn push_op(&mut self, op: Op) -> Result<(), LineProblem>;
+    /// An op whose value is the micro-operations in `micro` (the scanner's
+    /// buffer, left empty for the next line); its own `value` is ignored.
+    fn push_micro_op(&mut self, op: Op, micro: &mut Vec<MicroOp>) -> Result<(), LineProblem>;
     fn set_header(&mut self, header: Map<String, Value>);
     /// Times recorded as wall-clock nanoseconds become nanoseconds since the
     /// earliest op, so pages draw them from 0 (HISTORY.md: `time` counts
@@ -146,6 +149,14 @@ impl OpSink for History {
     fn push_op(&mut self, op: Op) -> Result<(), LineProblem> {
         self.ops.push(op);
         Ok(())
+    }
+
+    fn push_micro_op(&mut self, mut op: Op, micro: &mut Vec<MicroOp>) -> Result<(), LineProblem> {
+        // Given away at its exact size: a `History` keeps every op's own.
+        let mut ops = std::mem::take(micro);
+        ops.shrink_to_fit();
+        op.value = OpValue::Micro(ops);
+        self.push_op(op)
     }
 
     fn set_header(&mut self, header: Map<String, Value>) {
@@ -160,6 +171,10 @@ impl OpSink for History {
 impl OpSink for OpTable {
     fn push_op(&mut self, op: Op) -> Result<(), LineProblem> {
         self.push(op)
+    }
+
+    fn push_micro_op(&mut self, op: Op, micro: &mut Vec<MicroOp>) -> Result<(), LineProblem> {
+        self.push_micro(op, micro)
     }
 
     fn set_header(&mut self, header: Map<String, Value>) {
@@ -184,6 +199,15 @@ pub(super) struct Reader<S: OpSink = History> {
     contract: Contract,
     /// The scanner's scratch space, kept across lines.
     scratch: Vec<(i64, Val)>,
+    /// The micro-operations of the line the scanner read, kept across lines.
+    micro: Vec<MicroOp>,
+}
+
+/// A line's op; `micro`: its value is the micro-operations in the reader's
+/// buffer (`Reader::micro`), not its own `value`.
+struct LineOp {
+    op: Op,
+    micro: bool,
 }
 
 impl<S: OpSink> Reader<S> {
@@ -191,7 +215,7 @@ impl<S: OpSink> Reader<S> {
     pub fn line(&mut self, line: &str, line_no: usize) -> Result<(), HistoryError> {
         self.json_line(line)
             .and_then(|op| match op {
-                Some(op) => self.push(op, line_no),
+                Some(LineOp { op, micro }) => self.push(op, micro, line_no),
                 None => Ok(()),
             })
             .map_err(|problem| HistoryError::Line {
@@ -210,17 +234,26 @@ impl<S: OpSink> Reader<S> {
         serde_json::from_value::<RawOp>(Value::Object(object))
             .map_err(json_problem)
             .and_then(|raw| self.op(raw))
-            .and_then(|op| self.push(op, line_no))
+            .and_then(|op| self.push(op, false, line_no))
             .map_err(|problem| HistoryError::Line {
                 line: line_no,
                 problem,
             })
     }
 
-    fn push(&mut self, op: Op, line_no: usize) -> Result<(), LineProblem> {
-        self.contract.check(&op, line_no)?;
+    /// `micro`: the op's value is the micro-operations in `self.micro`.
+    fn push(&mut self, op: Op, micro: bool, line_no: usize) -> Result<(), LineProblem> {
+        let mut view = OpRef::from(&op);
+        if micro {
+            view.value = ValueRef::Micro(&self.micro);
+        }
+        self.contract.check(view, line_no)?;
         self.previous_index = Some(op.index);
-        self.history.push_op(op)
+        if micro {
+            self.history.push_micro_op(op, &mut self.micro)
+        } else {
+            self.history.push_op(op)
+        }
     }
 
     /// The history read, its times made relative to its start.
@@ -230,7 +263,7 @@ impl<S: OpSink> Reader<S> {
     }
 
     /// The op on a line; `None` for a blank or metadata line.
-    fn json_line(&mut self, line: &str) -> Result<Option<Op>, LineProblem> {
+    fn json_line(&mut self, line: &str) -> Result<Option<LineOp>, LineProblem> {
         // A byte-order mark some editors put first is not part of the JSON.
         let text = line.trim().trim_start_matches('\u{feff}');
         if text.is_empty() {
@@ -246,12 +279,22 @@ impl<S: OpSink> Reader<S> {
                 Ok(_) => Err(LineProblem::NotAnObject),
             };
         }
-        if let Some((index, mut op)) = scan::op(text, &mut self.scratch).or_else(|| fast::op(text))
-        {
-            op.index = self.index(index.map(Value::from))?;
-            return Ok(Some(op));
+        // Emptied by every push, and by the scanner when it gives up.
+        debug_assert!(self.micro.is_empty());
+        if let Some(scanned) = scan::op_into(text, &mut self.scratch, &mut self.micro) {
+            let mut op = scanned.op;
+            op.index = self.index(scanned.index.map(Value::from))?;
+            return Ok(Some(LineOp {
+                op,
+                micro: scanned.micro,
+            }));
         }
-        self.general_line(text, first)
+        if let Some((index, mut op)) = fast::op(text) {
+            op.index = self.index(index.map(Value::from))?;
+            return Ok(Some(LineOp { op, micro: false }));
+        }
+        let op = self.general_line(text, first)?;
+        Ok(op.map(|op| LineOp { op, micro: false }))
     }
 
     /// A line the fast path left alone, read field by field through

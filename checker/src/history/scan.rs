@@ -14,25 +14,60 @@ use super::reads::Reads;
 use super::val::{Key, Val};
 use super::value::{MicroOp, OpValue, ValueShape};
 
-/// The op on a line, with its `index` field as written (`None`: absent), or
-/// `None` when another reader must read the line. `scratch` is where a
-/// key's records gather before they get an allocation of their exact size
-/// (kept across lines, so a poll's records cost one allocation, not a
+/// An op the scanner read: its `index` field as written (`None`: absent),
+/// and whether its value is the micro-operations it appended to the
+/// caller's buffer (its `value` is then a placeholder).
+pub(super) struct Scanned {
+    pub index: Option<u64>,
+    pub op: Op,
+    pub micro: bool,
+}
+
+/// The op on a line, or `None` when another reader must read the line. Its
+/// micro-operations are appended to `micro`, a buffer the caller keeps
+/// across lines, so a line allocates no vector of its own for them (issue
+/// 13, "Speed"); on `None` the buffer is left as it was. `scratch` is where
+/// a key's records gather before they get an allocation of their exact
+/// size (kept across lines, so a poll's records cost one allocation, not a
 /// growing vector's several).
-pub(super) fn op(text: &str, scratch: &mut Vec<(i64, Val)>) -> Option<(Option<u64>, Op)> {
+pub(super) fn op_into(
+    text: &str,
+    scratch: &mut Vec<(i64, Val)>,
+    micro: &mut Vec<MicroOp>,
+) -> Option<Scanned> {
     scratch.clear();
+    let before = micro.len();
     let mut s = Scanner {
         text,
         bytes: text.as_bytes(),
         at: 0,
         scratch,
+        micro,
     };
-    let line = s.line()?;
-    s.ws();
-    if s.at != s.bytes.len() {
-        return None;
+    let line = s.line().filter(|_| {
+        s.ws();
+        s.at == s.bytes.len()
+    });
+    if line.is_none() {
+        micro.truncate(before);
     }
-    Some(line)
+    line
+}
+
+/// [`op_into`] with the op's micro-operations in its value: the op the line
+/// reads as.
+#[cfg(test)]
+pub(super) fn op(text: &str, scratch: &mut Vec<(i64, Val)>) -> Option<(Option<u64>, Op)> {
+    let mut micro = Vec::new();
+    let Scanned {
+        index,
+        mut op,
+        micro: has_micro,
+    } = op_into(text, scratch, &mut micro)?;
+    if has_micro {
+        op.value = OpValue::Micro(micro);
+    }
+    Some((index, op))
 }
 
 struct Scanner<'a, 's> {
@@ -40,6 +75,7 @@ struct Scanner<'a, 's> {
     bytes: &'a [u8],
     at: usize,
     scratch: &'s mut Vec<(i64, Val)>,
+    micro: &'s mut Vec<MicroOp>,
 }
 
 /// The fields a line may have, each at most once (as the general reader
@@ -58,11 +94,11 @@ struct Seen {
 }
 
 impl<'a> Scanner<'a, '_> {
-    fn line(&mut self) -> Option<(Option<u64>, Op)> {
+    fn line(&mut self) -> Option<Scanned> {
         self.eat(b'{')?;
         let mut seen = Seen::default();
         let (mut index, mut time_ns, mut process, mut op_type) = (None, None, None, None);
-        let (mut f, mut value, mut node, mut error) = (None::<Key>, None, None, None);
+        let (mut f, mut micro, mut node, mut error) = (None::<Key>, false, None, None);
         let mut final_read = false;
         if !self.peek_is(b'}') {
             loop {
@@ -100,7 +136,8 @@ impl<'a> Scanner<'a, '_> {
                         if ValueShape::of(f.as_deref()?) != ValueShape::Micro {
                             return None;
                         }
-                        value = Some(self.micro_ops()?);
+                        self.micro_ops()?;
+                        micro = true;
                     }
                     "node" => {
                         once(&mut seen.node)?;
@@ -129,30 +166,27 @@ impl<'a> Scanner<'a, '_> {
             process: process?,
             op_type: op_type?,
             f: f?,
-            value: value.map_or(OpValue::Other(serde_json::Value::Null), OpValue::Micro),
+            value: OpValue::Other(serde_json::Value::Null),
             node,
             error,
             rebalance_log: None,
             final_read,
         };
-        Some((index, op))
+        Some(Scanned { index, op, micro })
     }
 
-    /// `[MICRO, ...]`.
-    fn micro_ops(&mut self) -> Option<Vec<MicroOp>> {
+    /// `[MICRO, ...]`, appended to the caller's buffer.
+    fn micro_ops(&mut self) -> Option<()> {
         self.eat(b'[')?;
-        let mut ops = Vec::with_capacity(1);
         if self.peek_is(b']') {
             self.at += 1;
-            return Some(ops);
+            return Some(());
         }
         loop {
-            ops.push(self.micro_op()?);
+            let micro = self.micro_op()?;
+            self.micro.push(micro);
             if !self.comma_or(b']')? {
-                if ops.len() > 1 {
-                    ops.shrink_to_fit();
-                }
-                return Some(ops);
+                return Some(());
             }
         }
     }

@@ -228,6 +228,22 @@ impl OpTable {
     /// past 2^32 of any (ops, micro-operations, processes, names; a 146 MB
     /// file holds a million ops) it refuses the op and names what overflowed.
     pub fn push(&mut self, op: Op) -> Result<(), LineProblem> {
+        self.push_with(op, None)
+    }
+
+    /// [`Self::push`] for an op whose value is the micro-operations in
+    /// `micro` (its own `value` is ignored): they are moved out, leaving the
+    /// buffer empty with its room kept for the next line, so the reader
+    /// allocates no vector per line for them (issue 13, "Speed").
+    pub(super) fn push_micro(
+        &mut self,
+        op: Op,
+        micro: &mut Vec<MicroOp>,
+    ) -> Result<(), LineProblem> {
+        self.push_with(op, Some(micro))
+    }
+
+    fn push_with(&mut self, op: Op, micro: Option<&mut Vec<MicroOp>>) -> Result<(), LineProblem> {
         if self.rows.len() >= u32::MAX as usize {
             return Err(LineProblem::TooLarge("operations"));
         }
@@ -253,20 +269,10 @@ impl OpTable {
         if final_read {
             flags |= FINAL;
         }
-        let (at, len) = match value {
-            OpValue::Micro(ops) if ops == POLL_INVOKE_OPS => {
-                flags |= POLL_INVOKE;
-                (0, 0)
-            }
-            OpValue::Micro(ops) => {
-                let at = self.micro.len();
-                if u32::try_from(at + ops.len()).is_err() {
-                    return Err(LineProblem::TooLarge("micro-operations"));
-                }
-                self.micro.extend(ops);
-                (at, self.micro.len() - at)
-            }
-            other => {
+        let (at, len) = match (micro, value) {
+            (Some(ops), _) => self.add_micro(ops, &mut flags)?,
+            (None, OpValue::Micro(mut ops)) => self.add_micro(&mut ops, &mut flags)?,
+            (None, other) => {
                 flags |= WHOLE;
                 self.wholes.push(other);
                 (self.wholes.len() - 1, 0)
@@ -312,6 +318,26 @@ impl OpTable {
             flags,
         });
         Ok(())
+    }
+
+    /// Moves an op's micro-operations into the shared vector (a poll's
+    /// invocation only sets its flag): where they start, and how many.
+    fn add_micro(
+        &mut self,
+        ops: &mut Vec<MicroOp>,
+        flags: &mut u8,
+    ) -> Result<(usize, usize), LineProblem> {
+        if ops.as_slice() == POLL_INVOKE_OPS {
+            ops.clear();
+            *flags |= POLL_INVOKE;
+            return Ok((0, 0));
+        }
+        let (at, len) = (self.micro.len(), ops.len());
+        if u32::try_from(at + len).is_err() {
+            return Err(LineProblem::TooLarge("micro-operations"));
+        }
+        self.micro.append(ops);
+        Ok((at, len))
     }
 
     /// An operation name's number. The few names of a history are found by
