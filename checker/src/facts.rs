@@ -181,16 +181,19 @@ pub(crate) struct Facts<'h> {
 
 impl<'h> Facts<'h> {
     pub fn gather(history: HistoryRef<'h>) -> Self {
+        let sends = history.send_count_hint();
         let mut g = Gatherer {
             facts: Facts {
                 ops: history,
                 pairs: history.pairs(),
                 keys: Vec::new(),
-                writes: Vec::new(),
+                writes: Vec::with_capacity(sends),
                 reads: Vec::new(),
                 polls: Vec::new(),
-                values: OrderedSet::default(),
-                value_facts: Vec::new(),
+                // Room for every sent value at once: growing the set
+                // rehashes it (issue 13, "Speed").
+                values: OrderedSet::with_capacity_and_hasher(sends, Default::default()),
+                value_facts: Vec::with_capacity(sends),
                 final_cover: Vec::new(),
                 client_ops: Vec::new(),
                 processes: 0,

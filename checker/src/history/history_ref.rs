@@ -40,7 +40,7 @@ impl<'h> HistoryRef<'h> {
     }
 
     /// The op at a position in the file.
-    #[inline]
+    #[inline(always)]
     pub fn get(self, pos: usize) -> Option<OpRef<'h>> {
         match self {
             HistoryRef::Ops(h) => h.ops.get(pos).map(OpRef::from),
@@ -53,6 +53,15 @@ impl<'h> HistoryRef<'h> {
         match self {
             HistoryRef::Ops(h) => h.ops.iter().any(|op| op.f == f),
             HistoryRef::Table(t) => t.has_op_named(f),
+        }
+    }
+
+    /// About how many values the history sends (a table counts them as it
+    /// is read; a [`History`] says 0), to make room for them at once.
+    pub fn send_count_hint(self) -> usize {
+        match self {
+            HistoryRef::Ops(_) => 0,
+            HistoryRef::Table(t) => t.send_count(),
         }
     }
 

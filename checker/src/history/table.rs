@@ -154,6 +154,8 @@ pub struct OpTable {
     named_fs: FxHashMap<Key, u32>,
     /// The earliest time of any op, kept as ops come (`normalise_times`).
     earliest_time: Option<u64>,
+    /// How many send micro-operations the ops hold (`send_count`).
+    sends: usize,
 }
 
 const DIRECT_PROCESSES: u64 = 1 << 16;
@@ -169,7 +171,7 @@ impl OpTable {
     }
 
     /// The op at a position (its place in the file, not its `index`).
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, pos: usize) -> Option<OpRef<'_>> {
         self.rows.get(pos).map(|row| self.op(row))
     }
@@ -189,7 +191,7 @@ impl OpTable {
     /// A row as an op. Written without indexing that could panic, so that
     /// where only some fields are read, inlining drops the work of the rest
     /// (every row's parts exist: `push` made them).
-    #[inline]
+    #[inline(always)]
     fn op(&self, row: &Row) -> OpRef<'_> {
         static NO_VALUE: OpValue = OpValue::Other(Value::Null);
         static NO_PROCESS: Process = Process::Id(u64::MAX);
@@ -336,6 +338,10 @@ impl OpTable {
         if u32::try_from(at + len).is_err() {
             return Err(LineProblem::TooLarge("micro-operations"));
         }
+        self.sends += ops
+            .iter()
+            .filter(|m| matches!(m, MicroOp::Send { .. }))
+            .count();
         self.micro.append(ops);
         Ok((at, len))
     }
@@ -396,6 +402,12 @@ impl OpTable {
     /// The earliest time of any op.
     pub(super) fn earliest_time(&self) -> Option<u64> {
         self.earliest_time
+    }
+
+    /// How many send micro-operations the ops hold: about how many values
+    /// the history has, so the checker can make room for them at once.
+    pub fn send_count(&self) -> usize {
+        self.sends
     }
 
     /// Whether any op is named `f`, without reading every op.
