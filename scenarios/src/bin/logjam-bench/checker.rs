@@ -65,6 +65,11 @@ pub fn bench(ops: u64, rounds: u64) {
         median(|r| r.parse_wall + r.check_wall),
         median(|r| r.parse_cpu + r.check_cpu)
     );
+    println!(
+        "  kernel median {:.0} ms of that CPU, {:.0} minor page faults (first touches of fresh memory)",
+        median(|r| r.system_cpu),
+        median(|r| r.minor_faults)
+    );
     let peak_mb = median(|r| r.peak_kb) / 1024.0;
     println!(
         "  peak resident memory (parse + check): median {peak_mb:.0} MB, {:.1}x the file",
@@ -100,6 +105,9 @@ struct Round {
     check_cpu: f64,
     peak_kb: f64,
     found: f64,
+    /// Of the CPU time, the kernel's (system time), over both halves.
+    system_cpu: f64,
+    minor_faults: f64,
 }
 
 impl Round {
@@ -110,14 +118,18 @@ impl Round {
             .collect::<Result<_, _>>()
             .ok()?;
         match v[..] {
-            [parse_wall, parse_cpu, check_wall, check_cpu, peak_kb, found] => Some(Round {
-                parse_wall,
-                parse_cpu,
-                check_wall,
-                check_cpu,
-                peak_kb,
-                found,
-            }),
+            [parse_wall, parse_cpu, check_wall, check_cpu, peak_kb, found, system_cpu, minor_faults] => {
+                Some(Round {
+                    parse_wall,
+                    parse_cpu,
+                    check_wall,
+                    check_cpu,
+                    peak_kb,
+                    found,
+                    system_cpu,
+                    minor_faults,
+                })
+            }
             _ => None,
         }
     }
@@ -125,6 +137,7 @@ impl Round {
 
 /// The child's round: read and check `path`, print the figures.
 pub fn round(path: &Path) {
+    let before = usage();
     let (t, c) = (Instant::now(), cpu_ms());
     let history = read_table_file(path).expect("the synthetic history reads");
     let (parse_wall, parse_cpu) = (t.elapsed().as_secs_f64() * 1e3, cpu_ms() - c);
@@ -132,22 +145,33 @@ pub fn round(path: &Path) {
     let result = check(&history, &CheckOptions::default());
     let (check_wall, check_cpu) = (t.elapsed().as_secs_f64() * 1e3, cpu_ms() - c);
     let found = result.counts.values().sum::<u64>();
+    let after = usage();
     println!(
-        "{parse_wall} {parse_cpu} {check_wall} {check_cpu} {} {found}",
-        peak_rss_kb()
+        "{parse_wall} {parse_cpu} {check_wall} {check_cpu} {} {found} {} {}",
+        peak_rss_kb(),
+        ms(after.ru_stime) - ms(before.ru_stime),
+        after.ru_minflt - before.ru_minflt
     );
 }
 
-/// User + system CPU time of this process so far (it has one thread).
-fn cpu_ms() -> f64 {
+/// This process's resource usage so far (it has one thread).
+fn usage() -> libc::rusage {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage fills the struct it is given; zeroed is a valid rusage.
-    let usage = unsafe {
+    unsafe {
         libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
         usage.assume_init()
-    };
-    let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
-    ms(usage.ru_utime) + ms(usage.ru_stime)
+    }
+}
+
+fn ms(t: libc::timeval) -> f64 {
+    t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3
+}
+
+/// User + system CPU time of this process so far.
+fn cpu_ms() -> f64 {
+    let u = usage();
+    ms(u.ru_utime) + ms(u.ru_stime)
 }
 
 /// Peak resident set size of this process, in KB: the kernel's high-water
@@ -160,13 +184,5 @@ fn peak_rss_kb() -> i64 {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok());
-    hwm.unwrap_or_else(|| {
-        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-        // SAFETY: as in `cpu_ms`.
-        let usage = unsafe {
-            libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
-            usage.assume_init()
-        };
-        usage.ru_maxrss
-    })
+    hwm.unwrap_or_else(|| usage().ru_maxrss)
 }
