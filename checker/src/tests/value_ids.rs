@@ -6,7 +6,7 @@
 //! record by the value first seen at its offset, so these are what that
 //! shortcut must never get wrong.
 use crate::facts::Facts;
-use crate::history::{parse_history, MicroOp};
+use crate::history::{parse_history, MicroOp, OpType};
 use proptest::prelude::*;
 
 /// A value as JSON: an integer or a string, from a small range so values
@@ -42,10 +42,11 @@ fn operation() -> impl Strategy<Value = (String, String)> {
         let rs: Vec<String> = rs.iter().map(|(o, v)| format!("[{o},{v}]")).collect();
         rs.join(",")
     });
-    let poll = (key(), records, records_b()).prop_map(|(k, rs, b)| {
+    let poll = (key(), records, records_b(), any::<bool>()).prop_map(|(k, rs, b, last)| {
+        let last = if last { ",\"final\":true" } else { "" };
         (
             "\"f\":\"poll\",\"value\":[[\"poll\"]]".to_string(),
-            format!("\"f\":\"poll\",\"value\":[[\"poll\",{{\"{k}\":[{rs}]{b}}}]]"),
+            format!("\"f\":\"poll\",\"value\":[[\"poll\",{{\"{k}\":[{rs}]{b}}}]]{last}"),
         )
     });
     (op_type, prop_oneof![send, poll]).prop_map(|(t, (invoked, done))| {
@@ -130,5 +131,26 @@ proptest! {
         }
         prop_assert_eq!((w, p), (facts.writes.len(), facts.polls.len()));
         prop_assert_eq!(next, facts.values.len());
+        // What is known of each value's reads, counted again read by read in
+        // the order gathered: the per-offset table counts a value's reads
+        // where it was first seen and merges them (`facts::offsets`).
+        let mut expected = vec![(0u64, 0u64, None, None); facts.values.len()];
+        for poll in facts.polls.iter().filter(|p| p.outcome != OpType::Fail) {
+            let final_read = history.ops[poll.op].final_read;
+            for r in &facts.reads[poll.reads.clone()] {
+                let (ok_reads, final_reads, first, first_ok) = &mut expected[r.value_id];
+                *final_reads += u64::from(final_read);
+                first.get_or_insert((r.offset, poll.op));
+                if poll.outcome == OpType::Ok {
+                    *ok_reads += 1;
+                    first_ok.get_or_insert((r.offset, poll.op));
+                }
+            }
+        }
+        for (id, expected) in expected.into_iter().enumerate() {
+            let got = facts.value_facts(id).expect("every value has facts");
+            let got = (got.ok_read_count(), got.final_read_count(), got.first_read(), got.first_ok_read());
+            prop_assert_eq!(got, expected, "value {}", id);
+        }
     }
 }
