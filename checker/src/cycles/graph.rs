@@ -19,7 +19,13 @@
 //! each value's writer looked up once per value, not per read), never
 //! reading an op's lines; its edges are enumerated twice, counted per
 //! vertex and then placed straight into one adjacency array, so no list of
-//! every edge is held (issue 13, "Speed").
+//! every edge is held (issue 13, "Speed"). The array holds each vertex's
+//! edges *in* (its sources), because the edges come out grouped by target
+//! (a reader's wr edges with its polls, an op's process and realtime edges
+//! at its invocation): placing them is then a few sequential streams rather
+//! than a scattered write per edge, the graph's largest cost. Strongly
+//! connected components are the same in either direction, and a component
+//! with a cycle gets its edges out (`Self::out_within`) for the search.
 use crate::facts::Facts;
 use crate::history::{OpPair, OpType};
 use crate::version_order::VersionOrder;
@@ -33,7 +39,9 @@ pub(crate) const REALTIME: u8 = 8;
 /// No vertex.
 pub(crate) const NONE: u32 = u32::MAX;
 
-/// Outgoing edges as (target, labels), grouped by source.
+/// A graph's edges as (neighbour, labels), grouped by vertex and sorted by
+/// neighbour: for `DepGraph` the edges into each vertex, for the search's
+/// subgraphs the edges out.
 pub(crate) trait Adjacency {
     fn vertex_count(&self) -> usize;
     fn out(&self, v: u32) -> &[(u32, u8)];
@@ -45,14 +53,17 @@ pub(crate) struct DepGraph {
     ops: Vec<u32>,
     /// Per history position, the vertex of the op there.
     vertex_at: Vec<u32>,
-    /// Compressed adjacency: vertex v's edges are `adj[start[v]..start[v+1]]`,
-    /// sorted by target, one entry per target with every label it has.
+    /// Compressed adjacency: the edges into vertex v are
+    /// `adj[start[v]..start[v+1]]`, as (source, labels), sorted by source,
+    /// one entry per source with every label its edges have.
     start: Vec<u32>,
     adj: Vec<(u32, u8)>,
     pub ww_edges: u64,
     pub wr_edges: u64,
 }
 
+/// The graph reversed: `out(v)` is the edges into `v`, which is all that
+/// strongly connected components need (they are the same reversed).
 impl Adjacency for DepGraph {
     fn vertex_count(&self) -> usize {
         self.ops.len()
@@ -118,8 +129,8 @@ impl DepGraph {
         // "Speed": it was the check's largest transient allocation).
         let mut start = vec![0u32; ops.len() + 1];
         let (mut ww_edges, mut wr_edges) = (0, 0);
-        edges.each(|from, _, label| {
-            if let Some(s) = start.get_mut(from as usize + 1) {
+        edges.each(|_, to, label| {
+            if let Some(s) = start.get_mut(to as usize + 1) {
                 *s += 1;
             }
             ww_edges += u64::from(label == WW);
@@ -131,15 +142,15 @@ impl DepGraph {
         let mut fill = start.clone();
         let mut adj = vec![(0u32, 0u8); start.last().copied().unwrap_or(0) as usize];
         edges.each(|from, to, label| {
-            if let Some(at) = fill.get_mut(from as usize) {
+            if let Some(at) = fill.get_mut(to as usize) {
                 if let Some(slot) = adj.get_mut(*at as usize) {
-                    *slot = (to, label);
+                    *slot = (from, label);
                 }
                 *at += 1;
             }
         });
         drop(fill);
-        let start = merge_targets(&start, &mut adj);
+        let start = merge_neighbours(&start, &mut adj);
         DepGraph {
             ops,
             vertex_at,
@@ -154,6 +165,24 @@ impl DepGraph {
     pub fn pair(&self, facts: &Facts<'_>, v: u32) -> Option<OpPair> {
         let at = *self.ops.get(v as usize)?;
         facts.pairs.get(at as usize).copied()
+    }
+
+    /// The edges out of each of `vertices` (sorted) that stay among them,
+    /// as (target, labels) with only the labels in `allowed`, each vertex's
+    /// sorted by target; `local` numbers a vertex by its place in
+    /// `vertices`. Read from the edges in, for a component (small) only.
+    pub fn out_within(&self, vertices: &[u32], allowed: u8) -> Vec<Vec<(u32, u8)>> {
+        let local = |g: u32| vertices.binary_search(&g).ok();
+        let mut out = vec![Vec::new(); vertices.len()];
+        // Targets in increasing order, so each source's list comes sorted.
+        for (to, &v) in vertices.iter().enumerate() {
+            for &(from, labels) in self.out(v) {
+                if let (Some(from), true) = (local(from), labels & allowed != 0) {
+                    out[from].push((to as u32, labels & allowed));
+                }
+            }
+        }
+        out
     }
 
     /// The vertex of the op at a history position, if it is one.
@@ -302,10 +331,10 @@ fn take(r: &mut Range<usize>, i: usize) {
     }
 }
 
-/// Each source's targets (its run of `adj`, from `start`) sorted and merged
-/// so one entry carries every label of a pair of vertices, compacting `adj`
-/// in place; the new starts.
-fn merge_targets(start: &[u32], adj: &mut Vec<(u32, u8)>) -> Vec<u32> {
+/// Each vertex's neighbours (its run of `adj`, from `start`) sorted and
+/// merged so one entry carries every label of a pair of vertices,
+/// compacting `adj` in place; the new starts.
+fn merge_neighbours(start: &[u32], adj: &mut Vec<(u32, u8)>) -> Vec<u32> {
     let n = start.len().saturating_sub(1);
     let mut write = 0usize;
     let mut new_start = vec![0u32; n + 1];

@@ -117,19 +117,14 @@ impl Adjacency for Sub {
 
 impl Sub {
     fn new(graph: &DepGraph, vertices: &[u32], allowed: u8) -> Self {
-        let local = |g: u32| vertices.binary_search(&g).ok().map(|i| i as u32);
-        Sub::from(vertices, |v| {
-            graph
-                .out(v)
-                .iter()
-                .filter(|(_, l)| l & allowed != 0)
-                .filter_map(|&(w, l)| local(w).map(|w| (w, l & allowed)))
-                .collect()
-        })
+        // Each vertex's edges, in the order `from` asks for them.
+        let mut out = graph.out_within(vertices, allowed).into_iter();
+        Sub::from(vertices, |_| out.next().unwrap_or_default())
     }
 
-    /// `vertices` sorted; `out` gives a vertex's edges in local numbering.
-    fn from(vertices: &[u32], out: impl Fn(u32) -> Vec<(u32, u8)>) -> Self {
+    /// `vertices` sorted; `out` gives each vertex's edges in local
+    /// numbering, asked in the order of `vertices`.
+    fn from(vertices: &[u32], mut out: impl FnMut(u32) -> Vec<(u32, u8)>) -> Self {
         let mut start = Vec::with_capacity(vertices.len() + 1);
         let mut adj = Vec::new();
         for &v in vertices {
