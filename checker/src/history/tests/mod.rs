@@ -6,6 +6,7 @@ mod reader;
 mod reader_errors;
 mod recorder;
 mod round_trip;
+mod scan;
 mod sizes;
 mod table;
 
