@@ -5,6 +5,7 @@
 //! What it reads must be what serde reads; what it refuses, serde reads.
 use crate::history::read::general_op;
 use crate::history::scan;
+use proptest::prelude::*;
 
 /// The op the scanner reads from `line`, held to the general reader's.
 fn scanned(line: &str) -> Option<crate::history::Op> {
@@ -159,5 +160,32 @@ fn names_that_only_begin_like_a_known_one_are_left_to_serde() {
             .unwrap()
             .replacen(name, other, 1);
         assert_eq!(scanned(&changed), None, "{changed}");
+    }
+}
+
+/// The digits a chunk starts with, a byte at a time.
+fn leading_digits_one_by_one(chunk: &[u8; 8]) -> (u64, usize) {
+    let len = chunk.iter().take_while(|b| b.is_ascii_digit()).count();
+    let value = chunk[..len]
+        .iter()
+        .fold(0, |n, b| n * 10 + u64::from(b - b'0'));
+    (value, len)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    /// Eight bytes read at once read as a byte at a time does: any run of
+    /// digits, followed by anything (a quote, a comma, UTF-8, a control
+    /// character, the bytes either side of `0` and `9`).
+    #[test]
+    fn eight_digits_at_once_read_as_one_at_a_time(
+        chunk in prop::array::uniform8(prop_oneof![
+            4 => b'0'..=b'9',
+            1 => prop::sample::select(vec![b'/', b':', b'"', b',', b']', b'-', b'.', b'e', 0x00, 0x7f, 0x80, 0xc3, 0xff]),
+            1 => any::<u8>(),
+        ])
+    ) {
+        prop_assert_eq!(scan::leading_digits(&chunk), leading_digits_one_by_one(&chunk));
     }
 }
