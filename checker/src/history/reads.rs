@@ -14,6 +14,12 @@ impl Reads {
         Reads(Vec::new())
     }
 
+    /// Room for `keys` keys: a poll mostly reads one, and a vector grown
+    /// from empty would take four and then give three back.
+    pub fn with_capacity(keys: usize) -> Self {
+        Reads(Vec::with_capacity(keys))
+    }
+
     /// Sets `key`'s records; a key already present is replaced (the last
     /// wins, as in a JSON object read twice), and its old records returned.
     pub fn insert(

@@ -293,11 +293,11 @@ impl<'a> Scanner<'a, '_> {
     /// the general reader's JSON maps.
     fn reads(&mut self) -> Option<Reads> {
         self.eat(b'{')?;
-        let mut reads = Reads::new();
         if self.peek_is(b'}') {
             self.at += 1;
-            return Some(reads);
+            return Some(Reads::new());
         }
+        let mut reads = Reads::with_capacity(1);
         loop {
             let key = self.string()?;
             self.eat(b':')?;
