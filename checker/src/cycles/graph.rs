@@ -167,10 +167,10 @@ impl DepGraph {
         facts.pairs.get(at as usize).copied()
     }
 
-    /// The edges out of each of `vertices` (sorted) that stay among them,
-    /// as (target, labels) with only the labels in `allowed`, each vertex's
-    /// sorted by target; `local` numbers a vertex by its place in
-    /// `vertices`. Read from the edges in, for a component (small) only.
+    /// The edges out of each of `vertices` (sorted) that stay among them:
+    /// one list per vertex, in the order of `vertices`, of (the target's
+    /// place in `vertices`, its labels within `allowed`), sorted by target.
+    /// Read from the edges in, for a component (small) only.
     pub fn out_within(&self, vertices: &[u32], allowed: u8) -> Vec<Vec<(u32, u8)>> {
         let local = |g: u32| vertices.binary_search(&g).ok();
         let mut out = vec![Vec::new(); vertices.len()];
@@ -202,7 +202,7 @@ pub(crate) struct Evidence {
 impl Evidence {
     pub fn of(facts: &Facts<'_>, graph: &DepGraph) -> Self {
         let n = graph.vertex_count();
-        let vertex_of = |pos: usize| graph.vertex_at.get(pos).copied().unwrap_or(NONE);
+        let vertex_of = |pos: usize| graph.vertex_at(pos).unwrap_or(NONE);
         let mut writes = vec![0..0; n];
         for (id, w) in facts.writes.iter().enumerate() {
             if let Some(r) = writes.get_mut(vertex_of(w.pair.first()) as usize) {
