@@ -38,18 +38,22 @@ impl<T: Copy + Default> Buckets<T> {
 
     /// Bucket `b`'s items (none when out of range).
     pub fn bucket(&self, b: usize) -> &[T] {
-        match (self.starts.get(b), self.starts.get(b + 1)) {
-            (Some(&start), Some(&end)) => self.items.get(start..end).unwrap_or_default(),
-            _ => &[],
-        }
+        self.range(b)
+            .and_then(|r| self.items.get(r))
+            .unwrap_or_default()
     }
 
     /// Bucket `b`'s items, to reorder them (none when out of range).
     pub fn bucket_mut(&mut self, b: usize) -> &mut [T] {
-        match (self.starts.get(b), self.starts.get(b + 1)) {
-            (Some(&start), Some(&end)) => self.items.get_mut(start..end).unwrap_or_default(),
-            _ => &mut [],
+        match self.range(b) {
+            Some(r) => self.items.get_mut(r).unwrap_or_default(),
+            None => &mut [],
         }
+    }
+
+    /// Where bucket `b`'s items lie in `items`.
+    fn range(&self, b: usize) -> Option<std::ops::Range<usize>> {
+        Some(*self.starts.get(b)?..*self.starts.get(b + 1)?)
     }
 
     /// How many buckets there are.

@@ -106,10 +106,8 @@ impl VersionOrder {
         // it was the version order's largest allocation, 16 bytes a read).
         // The order they are made in does not matter: they are sorted.
         let keys = facts.keys.len();
-        let polls_of = Buckets::group(
-            keys,
-            facts.polls.iter().map(|p| p.key).enumerate().map(swap),
-        );
+        let polls = facts.polls.iter().enumerate().map(|(i, p)| (p.key, i));
+        let polls_of = Buckets::group(keys, polls);
         let sends_of = Buckets::group(keys, placed_sends.map(|(id, w)| (w.key, id)));
         let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(keys);
         let mut values: Vec<Placed> = Vec::new();
@@ -251,11 +249,6 @@ impl VersionOrder {
         };
         (i + 1..j).filter_map(|x| self.value_at(key, x)).collect()
     }
-}
-
-/// `(index, item)` as `(item, index)`: items bucketed by their index.
-fn swap<T>((i, item): (usize, T)) -> (T, usize) {
-    (item, i)
 }
 
 /// Sort a key's placements. A key's offsets are usually dense, so they are
