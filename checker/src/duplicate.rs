@@ -81,8 +81,7 @@ fn within_one_op(facts: &Facts<'_>, found: &mut Findings) {
                 .count();
         seen.clear();
         for poll in facts.polls.get(start..end).unwrap_or_default() {
-            let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
-            seen.extend(reads.iter().map(|r| (poll.key, r.value_id, r.offset)));
+            seen.extend(facts.reads(poll).map(|r| (poll.key, r.value_id, r.offset)));
         }
         seen.sort_unstable();
         seen.dedup();

@@ -31,11 +31,9 @@ pub(crate) fn is_empty(facts: &Facts<'_>, order: &VersionOrder, ww_deps: bool) -
 fn has_wr(facts: &Facts<'_>) -> bool {
     facts.polls.iter().any(|poll| {
         facts
-            .reads
-            .get(poll.reads.clone())
-            .unwrap_or_default()
+            .value_ids(poll)
             .iter()
-            .filter_map(|read| facts.writer(read.value_id))
+            .filter_map(|&id| facts.writer(id as usize))
             .any(|w| w.pair.completion != Some(poll.op))
     })
 }

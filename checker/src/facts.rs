@@ -20,7 +20,6 @@ use indexmap::IndexMap;
 pub(crate) type OrderedMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
 /// The same, a set.
 pub(crate) type OrderedSet<K> = indexmap::IndexSet<K, rustc_hash::FxBuildHasher>;
-use std::ops::Range;
 
 /// A key (partition), interned.
 pub(crate) type KeyId = usize;
@@ -53,7 +52,8 @@ impl Write<'_> {
     }
 }
 
-/// One record a read observed.
+/// One record a read observed ([`Facts::reads`]).
+#[derive(Clone, Copy)]
 pub(crate) struct Read {
     pub offset: i64,
     /// Its entry in `Facts::values`.
@@ -61,6 +61,7 @@ pub(crate) struct Read {
 }
 
 /// The records one poll micro-operation returned for one key.
+#[derive(Clone, Copy)]
 pub(crate) struct Poll<'h> {
     /// Position of the completion in `History::ops`.
     pub op: usize,
@@ -69,7 +70,11 @@ pub(crate) struct Poll<'h> {
     /// about offsets (Jepsen's version order), but proves nothing committed.
     pub outcome: OpType,
     pub key: KeyId,
-    pub reads: Range<usize>,
+    /// The records as the history holds them: their offsets are read
+    /// there, not copied (issue 13, "Speed": a copy was 16 bytes a read).
+    records: &'h [(i64, Val)],
+    /// Where the records' value ids start in `Facts::read_values`.
+    values_start: usize,
 }
 
 /// What is known about one value of one key. Kept small (no `Option`
@@ -158,7 +163,9 @@ pub(crate) struct Facts<'h> {
     pub keys: Vec<&'h str>,
     /// In issue order: by the op's first line, then position in its list.
     pub writes: Vec<Write<'h>>,
-    pub reads: Vec<Read>,
+    /// Per record read, its value id: a poll's are adjacent, in its
+    /// records' order ([`Self::value_ids`]).
+    read_values: Vec<u32>,
     /// In history order; the polls of one op are adjacent, as are their reads.
     pub polls: Vec<Poll<'h>>,
     /// Every value of every key, numbered in order first seen (value ids).
@@ -188,7 +195,7 @@ impl<'h> Facts<'h> {
                 pairs: history.pairs(),
                 keys: Vec::new(),
                 writes: Vec::with_capacity(sends),
-                reads: Vec::new(),
+                read_values: Vec::new(),
                 polls: Vec::new(),
                 // Room for every sent value at once: growing the set
                 // rehashes it (issue 13, "Speed").
@@ -237,6 +244,26 @@ impl<'h> Facts<'h> {
             .chain(pair.completion)
             .map(|p| self.index(p))
             .collect()
+    }
+
+    /// The value ids of the records a poll returned, in its records' order.
+    pub fn value_ids(&self, poll: &Poll<'h>) -> &[u32] {
+        let start = poll.values_start;
+        self.read_values
+            .get(start..start + poll.records.len())
+            .unwrap_or_default()
+    }
+
+    /// The records a poll returned: offset and value id, in order.
+    pub fn reads(&self, poll: &Poll<'h>) -> impl Iterator<Item = Read> + Clone + '_ {
+        let records = poll.records;
+        records
+            .iter()
+            .zip(self.value_ids(poll))
+            .map(|(&(offset, _), &id)| Read {
+                offset,
+                value_id: id as usize,
+            })
     }
 
     /// What is known about a value, by its id (`Write::value_id`).
@@ -519,13 +546,16 @@ impl<'h> Gatherer<'h> {
         records: &'h [(i64, Val)],
     ) {
         let key = self.key_id(key);
-        let start = self.facts.reads.len();
+        let values_start = self.facts.read_values.len();
         let counted = outcome != OpType::Fail;
         let ok = outcome == OpType::Ok;
         for (offset, value) in records {
             let offset = *offset;
             let value_id = self.value_id(key, value, Some(offset));
-            self.facts.reads.push(Read { offset, value_id });
+            // As the version order's placements, value ids fit 32 bits: a
+            // history of more values could not be held in memory.
+            let id = u32::try_from(value_id).expect("history too large: 2^32 values");
+            self.facts.read_values.push(id);
             if !counted {
                 continue;
             }
@@ -550,13 +580,13 @@ impl<'h> Gatherer<'h> {
                 *cover = Some(FinalCover { op, max_offset });
             }
         }
-        let reads = start..self.facts.reads.len();
         self.facts.polls.push(Poll {
             op,
             process,
             outcome,
             key,
-            reads,
+            records,
+            values_start,
         });
     }
 }

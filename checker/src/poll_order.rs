@@ -52,12 +52,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
         // Each key's values, all the op's poll micro-ops concatenated.
         per_key.clear();
         for poll in facts.polls.get(start..cursor).unwrap_or_default() {
-            let values = facts
-                .reads
-                .get(poll.reads.clone())
-                .unwrap_or_default()
-                .iter()
-                .map(|r| r.value_id);
+            let values = facts.value_ids(poll).iter().map(|&id| id as usize);
             per_key.extend(poll.key, values);
         }
         let excused = rebalanced_keys(facts.ops.get(done));

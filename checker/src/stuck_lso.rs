@@ -48,8 +48,7 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
         if poll.outcome == OpType::Fail || !facts.ops.get(poll.op).is_some_and(|op| op.final_read) {
             continue;
         }
-        let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
-        let max = reads.iter().map(|r| r.offset).max();
+        let max = facts.reads(poll).map(|r| r.offset).max();
         let reach = if facts.isolation.read_committed(poll.process) {
             committed_final.get_mut(poll.key)
         } else {
@@ -126,8 +125,7 @@ fn anomaly(
         {
             continue;
         }
-        let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
-        if reads.iter().any(|r| r.offset > limit) {
+        if facts.reads(poll).any(|r| r.offset > limit) {
             readers.retain(|(p, _)| *p != poll.process);
             continue;
         }

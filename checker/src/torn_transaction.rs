@@ -142,7 +142,7 @@ fn reading<'h>(facts: &Facts<'h>, txn_of_write: &[Option<usize>]) -> Reading<'h>
                 let n = *assignments.entry((poll.process, poll.key)).or_insert(0);
                 (Reader::Process(poll.process), n)
             };
-            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
+            for read in facts.reads(poll) {
                 let at = (read.offset, poll.op);
                 let per_epoch = spans.entry((reader, poll.key)).or_default();
                 match per_epoch.iter_mut().rev().find(|(e, _)| *e == epoch) {

@@ -103,8 +103,8 @@ pub(crate) fn series(facts: &Facts<'_>) -> Vec<SeriesPoint> {
         }
         let polls = facts.polls.get(first_poll as usize..).unwrap_or_default();
         for poll in polls.iter().take_while(|p| p.op == done) {
-            for r in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-                match state.get_mut(r.value_id) {
+            for &value_id in facts.value_ids(poll) {
+                match state.get_mut(value_id as usize) {
                     Some(s @ 1) => {
                         *s = 2;
                         unseen = unseen.saturating_sub(1);

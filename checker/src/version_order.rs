@@ -119,10 +119,9 @@ impl VersionOrder {
                 .iter()
                 .filter_map(|&i| facts.polls.get(i))
             {
-                let reads = facts.reads.get(poll.reads.clone()).unwrap_or_default();
                 placed.extend(
-                    reads
-                        .iter()
+                    facts
+                        .reads(poll)
                         .map(|r| Placement::new(r.offset, poll.op, r.value_id, true)),
                 );
             }

@@ -247,8 +247,8 @@ impl Edges<'_, '_> {
                 continue;
             }
             let mut last = NONE;
-            for read in facts.reads.get(poll.reads.clone()).unwrap_or_default() {
-                let writer = writer_vertex(read.value_id);
+            for &value_id in facts.value_ids(poll) {
+                let writer = writer_vertex(value_id as usize);
                 if writer != NONE && writer != reader && writer != last {
                     edge(writer, reader, WR);
                 }

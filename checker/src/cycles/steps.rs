@@ -128,9 +128,7 @@ fn wr<'h>(
     let polls = facts.polls.get(evidence.polls.get(b as usize)?.clone())?;
     polls.iter().find_map(|poll| {
         facts
-            .reads
-            .get(poll.reads.clone())?
-            .iter()
+            .reads(poll)
             .find(|r| {
                 facts
                     .writer(r.value_id)

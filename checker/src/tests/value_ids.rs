@@ -104,7 +104,7 @@ proptest! {
                 .nth(n)
                 .expect("each poll of the facts is one key of the op's results");
             prop_assert_eq!(facts.key(poll.key), &**key);
-            let reads = &facts.reads[poll.reads.clone()];
+            let reads: Vec<_> = facts.reads(poll).collect();
             prop_assert_eq!(reads.len(), records.len());
             for (read, (offset, value)) in reads.iter().zip(records.iter()) {
                 prop_assert_eq!(read.offset, *offset);
@@ -125,19 +125,18 @@ proptest! {
                 w += 1;
             }
             while facts.polls.get(p).is_some_and(|x| Some(x.op) == pair.completion) {
-                facts.reads[facts.polls[p].reads.clone()].iter().for_each(|r| met(r.value_id));
+                facts.reads(&facts.polls[p]).for_each(|r| met(r.value_id));
                 p += 1;
             }
         }
         prop_assert_eq!((w, p), (facts.writes.len(), facts.polls.len()));
         prop_assert_eq!(next, facts.values.len());
         // What is known of each value's reads, counted again read by read in
-        // the order gathered: the per-offset table counts a value's reads
-        // where it was first seen and merges them (`facts::offsets`).
+        // the order gathered.
         let mut expected = vec![(0u64, 0u64, None, None); facts.values.len()];
         for poll in facts.polls.iter().filter(|p| p.outcome != OpType::Fail) {
             let final_read = history.ops[poll.op].final_read;
-            for r in &facts.reads[poll.reads.clone()] {
+            for r in facts.reads(poll) {
                 let (ok_reads, final_reads, first, first_ok) = &mut expected[r.value_id];
                 *final_reads += u64::from(final_read);
                 first.get_or_insert((r.offset, poll.op));
