@@ -61,7 +61,7 @@ impl<'h> HistoryRef<'h> {
     pub fn send_count_hint(self) -> usize {
         match self {
             HistoryRef::Ops(_) => 0,
-            HistoryRef::Table(t) => t.send_count(),
+            HistoryRef::Table(t) => t.invoked_send_count(),
         }
     }
 

@@ -154,8 +154,9 @@ pub struct OpTable {
     named_fs: FxHashMap<Key, u32>,
     /// The earliest time of any op, kept as ops come (`normalise_times`).
     earliest_time: Option<u64>,
-    /// How many send micro-operations the ops hold (`send_count`).
-    sends: usize,
+    /// How many send micro-operations the invocations hold
+    /// (`invoked_send_count`).
+    invoked_sends: usize,
 }
 
 const DIRECT_PROCESSES: u64 = 1 << 16;
@@ -272,8 +273,8 @@ impl OpTable {
             flags |= FINAL;
         }
         let (at, len) = match (micro, value) {
-            (Some(ops), _) => self.add_micro(ops, &mut flags)?,
-            (None, OpValue::Micro(mut ops)) => self.add_micro(&mut ops, &mut flags)?,
+            (Some(ops), _) => self.add_micro(ops, op_type, &mut flags)?,
+            (None, OpValue::Micro(mut ops)) => self.add_micro(&mut ops, op_type, &mut flags)?,
             (None, other) => {
                 flags |= WHOLE;
                 self.wholes.push(other);
@@ -327,6 +328,7 @@ impl OpTable {
     fn add_micro(
         &mut self,
         ops: &mut Vec<MicroOp>,
+        op_type: OpType,
         flags: &mut u8,
     ) -> Result<(usize, usize), LineProblem> {
         if ops.as_slice() == POLL_INVOKE_OPS {
@@ -338,10 +340,12 @@ impl OpTable {
         if u32::try_from(at + len).is_err() {
             return Err(LineProblem::TooLarge("micro-operations"));
         }
-        self.sends += ops
-            .iter()
-            .filter(|m| matches!(m, MicroOp::Send { .. }))
-            .count();
+        if op_type == OpType::Invoke {
+            self.invoked_sends += ops
+                .iter()
+                .filter(|m| matches!(m, MicroOp::Send { .. }))
+                .count();
+        }
         self.micro.append(ops);
         Ok((at, len))
     }
@@ -404,10 +408,11 @@ impl OpTable {
         self.earliest_time
     }
 
-    /// How many send micro-operations the ops hold: about how many values
-    /// the history has, so the checker can make room for them at once.
-    pub fn send_count(&self) -> usize {
-        self.sends
+    /// How many send micro-operations the invocations hold: about how many
+    /// sends (and values) the history has, as a completion repeats its
+    /// invocation's, so the checker can make room for them at once.
+    pub fn invoked_send_count(&self) -> usize {
+        self.invoked_sends
     }
 
     /// Whether any op is named `f`, without reading every op.

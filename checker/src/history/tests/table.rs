@@ -21,13 +21,18 @@ fn assert_same(history: &History, table: &OpTable) {
     assert!(table.get(history.ops.len()).is_none());
     assert_eq!(table.header, history.header);
     assert_eq!(table.pairs(), history.pairs());
-    let sends = history
+    let invoked_sends = history
         .ops
         .iter()
+        .filter(|op| op.is_invoke())
         .flat_map(|op| op.value.micro_ops())
         .filter(|m| matches!(m, MicroOp::Send { .. }))
         .count();
-    assert_eq!(table.send_count(), sends, "send micro-operations counted");
+    assert_eq!(
+        table.invoked_send_count(),
+        invoked_sends,
+        "invoked send micro-operations counted"
+    );
     assert_eq!(
         HistoryRef::from(table).isolation(),
         history.isolation(),
