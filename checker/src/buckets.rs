@@ -60,9 +60,4 @@ impl<T: Copy + Default> Buckets<T> {
     pub fn len(&self) -> usize {
         self.starts.len() - 1
     }
-
-    /// Every item, bucket after bucket.
-    pub fn items(&self) -> &[T] {
-        &self.items
-    }
 }

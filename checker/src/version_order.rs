@@ -18,7 +18,7 @@ use super::facts::{Facts, KeyId};
 use crate::history::OpType;
 
 /// One value at one offset, with the first op that placed it there.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Placed {
     pub value_id: usize,
     /// Position of that op's completion in `History::ops`.
@@ -134,8 +134,7 @@ impl VersionOrder {
                     placed.push(Placement::new(offset, done, w.value_id, false));
                 }
             }
-            sort_placements(&mut placed);
-            logs.push(log_of(&placed, &mut values));
+            logs.push(log_of(&mut placed, &mut values));
         }
         drop(placed);
         let n = facts.values.len();
@@ -250,63 +249,70 @@ impl VersionOrder {
     }
 }
 
-/// Sort a key's placements. A key's offsets are usually dense, so they are
-/// bucketed by offset (a counting sort) and only each offset's few
-/// placements compared (issue 13, "Speed"); sparse offsets fall back to a
-/// comparison sort. Either way the order is `Placement`'s.
-fn sort_placements(placed: &mut [Placement]) {
+/// A key's slots, in offset order, from its placements (reordered in
+/// place); their values appended to `values`. A key's offsets are usually
+/// dense, so the placements are bucketed by offset (a counting sort) rather
+/// than sorted (issue 13, "Speed"); sparse offsets fall back to a
+/// comparison sort.
+fn log_of(placed: &mut [Placement], values: &mut Vec<Placed>) -> Vec<Slot> {
+    let mut log = Vec::new();
     let (lo, hi) = placed.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
         (lo.min(p.offset), hi.max(p.offset))
     });
     let span = (hi as i128 - lo as i128 + 1).max(0) as u128;
     if placed.len() < 2 || span > 2 * placed.len() as u128 + 1024 {
         placed.sort_unstable();
-        return;
+        for at_offset in placed.chunk_by_mut(|a, b| a.offset == b.offset) {
+            push_slot(&mut log, at_offset, values);
+        }
+        return log;
     }
     // Every offset lies in lo..=hi, a span small enough to index.
     let offsets = placed.iter().map(|p| ((p.offset - lo) as usize, *p));
     let mut by_offset = Buckets::group(span as usize, offsets);
     for b in 0..by_offset.len() {
-        let bucket = by_offset.bucket_mut(b);
-        if bucket.len() > 1 {
-            bucket.sort_unstable();
-        }
+        push_slot(&mut log, by_offset.bucket_mut(b), values);
     }
-    placed.copy_from_slice(by_offset.items());
+    log
 }
 
-/// A key's slots, in offset order, from its placements sorted; their
-/// values appended to `values`.
-fn log_of(placed: &[Placement], values: &mut Vec<Placed>) -> Vec<Slot> {
-    let mut log: Vec<Slot> = Vec::new();
-    for p in placed {
-        let at = values.len() as u32;
-        if log.last().is_none_or(|s| s.offset != p.offset) {
-            log.push(Slot {
-                offset: p.offset,
-                values: at..at,
-            });
-        }
-        let Some(slot) = log.last_mut() else {
-            continue;
-        };
-        let read = p.read().then_some(p.op());
-        let slot_values = values
-            .get_mut(slot.values.start as usize..)
-            .unwrap_or_default();
-        match slot_values.iter_mut().find(|v| v.value_id == p.value_id()) {
-            Some(v) => v.read = v.read.or(read),
-            None => {
-                values.push(Placed {
+/// The slot of one offset, from its placements (reordered in place; none:
+/// no slot): its distinct values in the order first placed, `Placement`'s
+/// order, each with the first op that placed it and the first read of it.
+fn push_slot(log: &mut Vec<Slot>, at_offset: &mut [Placement], values: &mut Vec<Placed>) {
+    let Some(&first) = at_offset.first() else {
+        return;
+    };
+    let start = values.len();
+    if at_offset.iter().all(|p| p.value_id() == first.value_id()) {
+        // Mostly an offset holds one value, and the first placements of it
+        // are the least ops: no order needed.
+        let op = at_offset.iter().map(Placement::op).min();
+        let read = at_offset.iter().filter(|p| p.read()).map(Placement::op).min();
+        values.push(Placed {
+            value_id: first.value_id(),
+            op: op.unwrap_or(first.op()),
+            read,
+        });
+    } else {
+        at_offset.sort_unstable();
+        for p in at_offset.iter() {
+            let read = p.read().then_some(p.op());
+            let slot_values = values.get_mut(start..).unwrap_or_default();
+            match slot_values.iter_mut().find(|v| v.value_id == p.value_id()) {
+                Some(v) => v.read = v.read.or(read),
+                None => values.push(Placed {
                     value_id: p.value_id(),
                     op: p.op(),
                     read,
-                });
-                slot.values.end = at + 1;
+                }),
             }
         }
     }
-    log
+    log.push(Slot {
+        offset: first.offset,
+        values: start as u32..values.len() as u32,
+    });
 }
 
 /// Per write: its op is `ok`, or `info` with one of its sends read by an
@@ -340,9 +346,28 @@ fn must_have_committed(facts: &Facts<'_>) -> Vec<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::{sort_placements, Placement};
+    use super::{log_of, Placed, Placement};
     use crate::buckets::Buckets;
     use proptest::prelude::*;
+
+    /// A key's log the plain way: every placement in `Placement`'s order,
+    /// each offset's values in the order first met, each with its first read.
+    fn log_by_sorting(mut placed: Vec<Placement>) -> Vec<(i64, Vec<Placed>)> {
+        placed.sort_unstable();
+        let mut log: Vec<(i64, Vec<Placed>)> = Vec::new();
+        for p in placed {
+            if log.last().is_none_or(|(offset, _)| *offset != p.offset) {
+                log.push((p.offset, Vec::new()));
+            }
+            let slot = &mut log.last_mut().unwrap().1;
+            let read = p.read().then_some(p.op());
+            match slot.iter_mut().find(|v| v.value_id == p.value_id()) {
+                Some(v) => v.read = v.read.or(read),
+                None => slot.push(Placed { value_id: p.value_id(), op: p.op(), read }),
+            }
+        }
+        log
+    }
 
     fn placement() -> impl Strategy<Value = Placement> {
         let offset = prop_oneof![8 => -3i64..12, 1 => Just(i64::MIN), 1 => Just(i64::MAX)];
@@ -352,13 +377,19 @@ mod tests {
 
     proptest! {
         /// Bucketed by offset (dense offsets) or compared (sparse ones, an
-        /// extreme offset among them), the order is `Placement`'s.
+        /// extreme offset among them), with or without ordering an
+        /// offset's placements, a key's log is what ordering every
+        /// placement and walking them gives.
         #[test]
-        fn placements_sort_as_compared(mut placed in prop::collection::vec(placement(), 0..60)) {
-            let mut expected = placed.clone();
-            expected.sort_unstable();
-            sort_placements(&mut placed);
-            prop_assert!(placed == expected);
+        fn logs_are_as_if_every_placement_were_sorted(mut placed in prop::collection::vec(placement(), 0..60)) {
+            let expected = log_by_sorting(placed.clone());
+            let mut values = vec![Placed { value_id: 99, op: 99, read: None }];
+            let log = log_of(&mut placed, &mut values);
+            let got: Vec<(i64, Vec<Placed>)> = log
+                .iter()
+                .map(|s| (s.offset, values[s.values.start as usize..s.values.end as usize].to_vec()))
+                .collect();
+            prop_assert_eq!(got, expected);
         }
 
         /// Packed into 16 bytes, a placement keeps its fields and orders as
