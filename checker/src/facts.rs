@@ -5,21 +5,21 @@
 //! (the cycle search's graph, assignment tracking) need not read the ops'
 //! lines again. Keys are interned to small integers and values borrowed from
 //! the history, so the pass allocates per record, not per string. A value
-//! gets an id (`values`, numbered in order first met); a record read at an
-//! offset where that value was already seen finds its id in a per-key,
-//! per-offset table without hashing the value (issue 13, "Speed": a hash
-//! lookup per record read was the check's hottest spot). Maps are only
+//! gets an id (`values`, numbered in order first met, by `value_index`); a
+//! record read at an offset where that value was already seen finds its id
+//! in a per-key, per-offset table without hashing the value (issue 13,
+//! "Speed": a hash lookup per record read was the check's hottest spot).
+//! Maps are only
 //! looked up or iterated in insertion order (`IndexMap`), so results never
 //! depend on hashing.
 use super::result::Stats;
+use super::value_index::ValueIndex;
 use crate::history::{HistoryRef, Isolation, MicroOp, OpPair, OpType, Process, Val};
 use indexmap::IndexMap;
 
 /// An insertion-ordered map with a fast hasher: iteration order never depends
 /// on hashing, and the checker's hot path is these lookups.
 pub(crate) type OrderedMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
-/// The same, a set.
-pub(crate) type OrderedSet<K> = indexmap::IndexSet<K, rustc_hash::FxBuildHasher>;
 
 /// A key (partition), interned.
 pub(crate) type KeyId = usize;
@@ -168,8 +168,9 @@ pub(crate) struct Facts<'h> {
     read_values: Vec<u32>,
     /// In history order; the polls of one op are adjacent, as are their reads.
     pub polls: Vec<Poll<'h>>,
-    /// Every value of every key, numbered in order first seen (value ids).
-    pub values: OrderedSet<(KeyId, &'h Val)>,
+    /// Every value of every key, numbered in order first seen (value ids:
+    /// positions here; `value_index`).
+    pub values: Vec<(KeyId, &'h Val)>,
     /// Per value id, what is known about it.
     value_facts: Vec<ValueFacts>,
     /// Per key: how final reads covered it, if they did.
@@ -197,9 +198,7 @@ impl<'h> Facts<'h> {
                 writes: Vec::with_capacity(sends),
                 read_values: Vec::new(),
                 polls: Vec::new(),
-                // Room for every sent value at once: growing the set
-                // rehashes it (issue 13, "Speed").
-                values: OrderedSet::with_capacity_and_hasher(sends, Default::default()),
+                values: Vec::with_capacity(sends),
                 value_facts: Vec::with_capacity(sends),
                 final_cover: Vec::new(),
                 client_ops: Vec::new(),
@@ -212,6 +211,7 @@ impl<'h> Facts<'h> {
                 },
             },
             key_ids: OrderedMap::default(),
+            value_index: ValueIndex::new(history.len()),
             process_ids: OrderedMap::default(),
             by_table_process: Vec::new(),
             process_count: 0,
@@ -273,7 +273,7 @@ impl<'h> Facts<'h> {
 
     /// A value, by its id.
     pub fn value(&self, value_id: usize) -> Option<&'h Val> {
-        self.values.get_index(value_id).map(|&(_, v)| v)
+        self.values.get(value_id).map(|&(_, v)| v)
     }
 
     /// The write that sent a value, if any op did.
@@ -287,6 +287,7 @@ impl<'h> Facts<'h> {
 struct Gatherer<'h> {
     facts: Facts<'h>,
     key_ids: OrderedMap<&'h str, KeyId>,
+    value_index: ValueIndex<'h>,
     process_ids: OrderedMap<&'h Process, u32>,
     /// The same numbering, by the table's own process numbers when the
     /// history is an `OpTable` (no hashing per op, issue 13 "Speed").
@@ -365,14 +366,14 @@ impl<'h> Gatherer<'h> {
                 (None, _) => self
                     .facts
                     .values
-                    .get_index(seen.id as usize)
+                    .get(seen.id as usize)
                     .is_some_and(|&(_, v)| v == value),
             };
             if same {
                 return seen.id as usize;
             }
         }
-        let (id, new) = self.facts.values.insert_full((key, value));
+        let (id, new) = self.value_index.intern(&mut self.facts.values, key, value);
         if new {
             self.facts.value_facts.push(ValueFacts::default());
         }

@@ -50,6 +50,7 @@ mod send_order;
 mod stuck_lso;
 mod torn_transaction;
 mod unseen;
+mod value_index;
 mod verdict;
 mod version_order;
 

@@ -288,7 +288,11 @@ fn push_slot(log: &mut Vec<Slot>, at_offset: &mut [Placement], values: &mut Vec<
         // Mostly an offset holds one value, and the first placements of it
         // are the least ops: no order needed.
         let op = at_offset.iter().map(Placement::op).min();
-        let read = at_offset.iter().filter(|p| p.read()).map(Placement::op).min();
+        let read = at_offset
+            .iter()
+            .filter(|p| p.read())
+            .map(Placement::op)
+            .min();
         values.push(Placed {
             value_id: first.value_id(),
             op: op.unwrap_or(first.op()),
@@ -363,7 +367,11 @@ mod tests {
             let read = p.read().then_some(p.op());
             match slot.iter_mut().find(|v| v.value_id == p.value_id()) {
                 Some(v) => v.read = v.read.or(read),
-                None => slot.push(Placed { value_id: p.value_id(), op: p.op(), read }),
+                None => slot.push(Placed {
+                    value_id: p.value_id(),
+                    op: p.op(),
+                    read,
+                }),
             }
         }
         log

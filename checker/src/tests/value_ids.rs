@@ -86,7 +86,7 @@ proptest! {
         let facts = Facts::gather((&history).into());
         for w in &facts.writes {
             prop_assert_eq!(facts.value(w.value_id), Some(w.value));
-            prop_assert_eq!(facts.values.get_index(w.value_id).map(|&(k, _)| k), Some(w.key));
+            prop_assert_eq!(facts.values.get(w.value_id).map(|&(k, _)| k), Some(w.key));
         }
         for (i, poll) in facts.polls.iter().enumerate() {
             // This poll is the n-th (key, records) of its op's poll results.
@@ -109,7 +109,7 @@ proptest! {
             for (read, (offset, value)) in reads.iter().zip(records.iter()) {
                 prop_assert_eq!(read.offset, *offset);
                 prop_assert_eq!(facts.value(read.value_id), Some(value));
-                prop_assert_eq!(facts.values.get_index(read.value_id).map(|&(k, _)| k), Some(poll.key));
+                prop_assert_eq!(facts.values.get(read.value_id).map(|&(k, _)| k), Some(poll.key));
             }
         }
         // Ids in the order first met: each op's sends, then its reads.
