@@ -187,6 +187,13 @@ pub(crate) struct Facts<'h> {
     pub stats: Stats,
 }
 
+impl<'h> Poll<'h> {
+    /// The records, as the history holds them.
+    pub fn records(&self) -> &'h [(i64, Val)] {
+        self.records
+    }
+}
+
 impl<'h> Facts<'h> {
     pub fn gather(history: HistoryRef<'h>) -> Self {
         let sends = history.send_count_hint();

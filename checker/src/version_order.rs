@@ -95,45 +95,41 @@ impl VersionOrder {
             "history too large for the version order's placements"
         );
         let committed = must_have_committed(facts);
-        let placed_sends = facts.writes.iter().enumerate().filter(|(id, w)| {
-            w.offset.is_some()
-                && w.pair.completion.is_some()
-                && committed.get(*id).copied().unwrap_or(false)
+        let placed_sends = facts.writes.iter().enumerate().filter_map(|(id, w)| {
+            let placement = Placement::new(w.offset?, w.pair.completion?, w.value_id, false);
+            committed
+                .get(id)
+                .copied()
+                .unwrap_or(false)
+                .then_some((w.key, placement))
         });
-        // Each key's polls and placed sends, by index; a key's placements
-        // are then made into one buffer, reused key after key, so that no
-        // placement of every read is ever held at once (issue 13, "Speed":
-        // it was the version order's largest allocation, 16 bytes a read).
-        // The order they are made in does not matter: they are sorted.
+        // Each key's polls (where their records and value ids lie, and the
+        // op) and placed sends; a key's placements are then made into one
+        // buffer, reused key after key, so that no placement of every read
+        // is ever held at once (issue 13, "Speed": it was the version
+        // order's largest allocation, 16 bytes a read). A key's polls are
+        // read straight from its bucket, so the records of the next are
+        // known without first reading its `Poll`. The order placements are
+        // made in does not matter: they are sorted.
         let keys = facts.keys.len();
-        let polls = facts.polls.iter().enumerate().map(|(i, p)| (p.key, i));
+        let polls = facts
+            .polls
+            .iter()
+            .map(|p| (p.key, (p.records(), facts.value_ids(p), p.op)));
         let polls_of = Buckets::group(keys, polls);
-        let sends_of = Buckets::group(keys, placed_sends.map(|(id, w)| (w.key, id)));
+        let sends_of = Buckets::group(keys, placed_sends);
         let mut logs: Vec<Vec<Slot>> = Vec::with_capacity(keys);
         let mut values: Vec<Placed> = Vec::new();
         let mut placed: Vec<Placement> = Vec::new();
         for key in 0..keys {
             placed.clear();
-            for poll in polls_of
-                .bucket(key)
-                .iter()
-                .filter_map(|&i| facts.polls.get(i))
-            {
+            for &(records, value_ids, op) in polls_of.bucket(key) {
+                let reads = records.iter().zip(value_ids);
                 placed.extend(
-                    facts
-                        .reads(poll)
-                        .map(|r| Placement::new(r.offset, poll.op, r.value_id, true)),
+                    reads.map(|(&(offset, _), &id)| Placement::new(offset, op, id as usize, true)),
                 );
             }
-            for w in sends_of
-                .bucket(key)
-                .iter()
-                .filter_map(|&id| facts.writes.get(id))
-            {
-                if let (Some(offset), Some(done)) = (w.offset, w.pair.completion) {
-                    placed.push(Placement::new(offset, done, w.value_id, false));
-                }
-            }
+            placed.extend_from_slice(sends_of.bucket(key));
             logs.push(log_of(&mut placed, &mut values));
         }
         drop(placed);
