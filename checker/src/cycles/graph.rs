@@ -60,6 +60,11 @@ pub(crate) struct DepGraph {
     adj: Vec<(u32, u8)>,
     pub ww_edges: u64,
     pub wr_edges: u64,
+    /// Some edge runs from a vertex to a lower one. Every cycle has one
+    /// (going only up it could not come back), so without one there is no
+    /// cycle, and the adjacency is left empty: vertices are numbered in
+    /// order of first line, which most edges follow (issue 13, "Speed").
+    pub may_cycle: bool,
 }
 
 /// The graph reversed: `out(v)` is the edges into `v`, which is all that
@@ -128,14 +133,26 @@ impl DepGraph {
         // place them, so no list of every edge is ever held (issue 13,
         // "Speed": it was the check's largest transient allocation).
         let mut start = vec![0u32; ops.len() + 1];
-        let (mut ww_edges, mut wr_edges) = (0, 0);
-        edges.each(|_, to, label| {
+        let (mut ww_edges, mut wr_edges, mut may_cycle) = (0, 0, false);
+        edges.each(|from, to, label| {
             if let Some(s) = start.get_mut(to as usize + 1) {
                 *s += 1;
             }
             ww_edges += u64::from(label == WW);
             wr_edges += u64::from(label == WR);
+            may_cycle |= from > to;
         });
+        if !may_cycle {
+            return DepGraph {
+                ops,
+                vertex_at,
+                start: vec![0; start.len()],
+                adj: Vec::new(),
+                ww_edges,
+                wr_edges,
+                may_cycle,
+            };
+        }
         for i in 1..start.len() {
             start[i] += start[i - 1];
         }
@@ -158,6 +175,7 @@ impl DepGraph {
             adj,
             ww_edges,
             wr_edges,
+            may_cycle,
         }
     }
 
@@ -358,4 +376,32 @@ fn merge_neighbours(start: &[u32], adj: &mut Vec<(u32, u8)>) -> Vec<u32> {
     adj.truncate(write);
     adj.shrink_to_fit();
     new_start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DepGraph;
+    use crate::facts::Facts;
+    use crate::history::{parse_history, HistoryRef};
+
+    fn graph_of(text: &str) -> (bool, u64, usize) {
+        let history = parse_history(text).expect("parses");
+        let facts = Facts::gather(HistoryRef::from(&history));
+        let graph = DepGraph::build(&facts, None);
+        (graph.may_cycle, graph.wr_edges, graph.adj.len())
+    }
+
+    /// Edges that all run forward prove there is no cycle: the adjacency is
+    /// not even made. One edge back (T2 read T1's write, and T1 T2's) and it is.
+    #[test]
+    fn only_an_edge_back_makes_a_cycle_possible() {
+        let forward = r#"{"process":1,"type":"invoke","f":"txn","value":[["send","x",1],["poll"]]}
+{"process":2,"type":"invoke","f":"txn","value":[["send","y",2],["poll"]]}
+{"process":1,"type":"ok","f":"txn","value":[["send","x",[0,1]],["poll",{"y":[]}]]}
+{"process":2,"type":"ok","f":"txn","value":[["send","y",[0,2]],["poll",{"x":[[0,1]]}]]}
+"#;
+        assert_eq!(graph_of(forward), (false, 1, 0));
+        let both_ways = forward.replace(r#"["poll",{"y":[]}]"#, r#"["poll",{"y":[[0,2]]}]"#);
+        assert_eq!(graph_of(&both_ways), (true, 2, 2));
+    }
 }

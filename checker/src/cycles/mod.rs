@@ -15,7 +15,9 @@
 //! The search finds strongly connected components over every edge
 //! (`scc`), then a short cycle of each kind in each (`search`), and
 //! explains its steps (`steps`). Graph and components are linear in the
-//! history; each component's search is linear in the component.
+//! history; each component's search is linear in the component. A graph
+//! whose edges all run from a vertex to a later one (in order of first
+//! line, as they mostly do) has no cycle, and is not searched.
 mod graph;
 mod scc;
 mod search;
@@ -42,8 +44,12 @@ pub(crate) fn find(
 ) -> Searched {
     let order = ww_deps.then_some(order);
     let graph = DepGraph::build(facts, order);
+    let components = match graph.may_cycle {
+        true => scc::components(&graph, WW | WR | PROCESS | REALTIME),
+        false => Vec::new(),
+    };
     let mut evidence = None;
-    for component in scc::components(&graph, WW | WR | PROCESS | REALTIME) {
+    for component in components {
         for (kind, cycle) in search::cycles_in(&graph, &component) {
             let evidence = evidence.get_or_insert_with(|| Evidence::of(facts, &graph));
             found.push(steps::anomaly(facts, &graph, evidence, order, kind, &cycle));
