@@ -89,3 +89,16 @@ fn one_record_returned_twice_by_one_op_is_not_an_internal_duplicate() {
         "reading offset 3 again"
     );
 }
+
+#[test]
+fn two_polls_of_one_op_showing_a_value_at_two_offsets_is_an_internal_duplicate() {
+    // Each poll alone reads the key in order; only together do they repeat
+    // the value.
+    let r = check_text(
+        r#"{"process":5,"type":"ok","f":"txn","value":[["poll",{"k":[[3,41]]}],["poll",{"k":[[4,41]]}]]}
+"#,
+    );
+    let d = found(&r, IntDuplicate);
+    assert_eq!(d.len(), 1, "{:?}", r.anomalies);
+    assert_eq!(d[0].offsets, vec![3, 4]);
+}
