@@ -24,12 +24,12 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             2 => " (and 1 more read)".to_string(),
             n => format!(" (and {} more reads)", n - 1),
         };
-        let mut ops = facts.pair_indices(w.pair);
+        let mut ops = facts.pair_indices(facts.pair_of(w));
         ops.push(facts.index(read_op));
         let explanation = if w.in_txn {
             // The reader's view first, as a report card tells it.
-            let when = w
-                .pair
+            let when = facts
+                .pair_of(w)
                 .completion
                 .and_then(|c| facts.ops.get(c))
                 .and_then(|op| op.time_ns)
@@ -42,15 +42,15 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
                 .unwrap_or_default();
             format!(
                 "transaction {} of process {} aborted{when}; process {}{how} returned its value {value} from {} at offset {offset} ({}){more}",
-                explain::op(facts, w.pair.last()),
+                explain::op(facts, facts.pair_of(w).last()),
                 w.process,
                 reader.map(ToString::to_string).unwrap_or_default(),
                 facts.key(key),
                 explain::op(facts, read_op),
             )
         } else {
-            let done = w
-                .pair
+            let done = facts
+                .pair_of(w)
                 .completion
                 .map(|c| format!(" ({})", explain::op(facts, c)))
                 .unwrap_or_default();

@@ -40,7 +40,7 @@ fn across_history(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings)
             };
             let writer = facts.writer(value_id);
             let mut ops: Vec<u64> = writer
-                .map(|w| facts.pair_indices(w.pair))
+                .map(|w| facts.pair_indices(facts.pair_of(w)))
                 .unwrap_or_default();
             ops.extend(group.iter().map(|&(_, _, op)| facts.index(op)));
             let at: Vec<String> = group

@@ -34,7 +34,7 @@ fn has_wr(facts: &Facts<'_>) -> bool {
             .value_ids(poll)
             .iter()
             .filter_map(|&id| facts.writer(id as usize))
-            .any(|w| w.pair.completion != Some(poll.op))
+            .any(|w| facts.pair_of(w).completion != Some(poll.op))
     })
 }
 

@@ -20,7 +20,10 @@ pub(crate) fn sent(facts: &Facts<'_>, w: &Write<'_>) -> String {
             OpType::Fail => "aborted",
             _ => "outcome unknown",
         };
-        format!(" in transaction {} ({outcome})", op(facts, w.pair.last()))
+        format!(
+            " in transaction {} ({outcome})",
+            op(facts, facts.pair_of(w).last())
+        )
     } else {
         String::new()
     };

@@ -31,7 +31,9 @@ pub(crate) struct Write<'h> {
     /// Its entry in `Facts::values`.
     pub value_id: usize,
     pub process: &'h Process,
-    pub pair: OpPair,
+    /// Its op's place in `Facts::pairs` ([`Facts::pair_of`]): an index, not
+    /// a copy, as for `ClientOp` (issue 13, "Speed").
+    pub pair: u32,
     /// Ok (acknowledged), Fail (definitely not written) or Info (unknown).
     pub outcome: OpType,
     /// The offset the completion gave, whatever its outcome: an `info` or
@@ -245,6 +247,14 @@ impl<'h> Facts<'h> {
     }
 
     /// The indices of a pair's invocation and completion.
+    /// A write's op.
+    pub fn pair_of(&self, w: &Write<'_>) -> OpPair {
+        self.pairs.get(w.pair as usize).copied().unwrap_or(OpPair {
+            invoke: None,
+            completion: None,
+        })
+    }
+
     pub fn pair_indices(&self, pair: OpPair) -> Vec<u64> {
         pair.invoke
             .into_iter()
@@ -478,7 +488,7 @@ impl<'h> Gatherer<'h> {
             };
         for micro in sends {
             if let MicroOp::Send { key, value, offset } = micro {
-                self.write(head.process, pair, outcome, f == "txn", key, value, *offset);
+                self.write(head.process, at, outcome, f == "txn", key, value, *offset);
             }
         }
         // A failed poll's records are gathered too: a poller tells the truth
@@ -510,7 +520,7 @@ impl<'h> Gatherer<'h> {
     fn write(
         &mut self,
         process: &'h Process,
-        pair: OpPair,
+        pair: u32,
         outcome: OpType,
         in_txn: bool,
         key: &'h str,

@@ -23,9 +23,13 @@ pub(crate) fn find(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings
     let mut last: OrderedMap<&Process, OrderedMap<KeyId, usize>> = OrderedMap::default();
     let mut cursor = 0;
     let mut per_key = KeyGroups::default();
-    for &pair in &facts.pairs {
+    for (at, &pair) in facts.pairs.iter().enumerate() {
         let start = cursor;
-        while facts.writes.get(cursor).is_some_and(|w| w.pair == pair) {
+        while facts
+            .writes
+            .get(cursor)
+            .is_some_and(|w| w.pair as usize == at)
+        {
             cursor += 1;
         }
         if let Some(named) = kept_keys(facts, pair) {
@@ -92,8 +96,8 @@ fn across_ops(
     if delta >= 1 {
         return;
     }
-    let mut ops = facts.pair_indices(p.pair);
-    ops.extend(facts.pair_indices(n.pair));
+    let mut ops = facts.pair_indices(facts.pair_of(p));
+    ops.extend(facts.pair_indices(facts.pair_of(n)));
     let (po, no) = (at(order, p), at(order, n));
     found.push(Anomaly {
         kind: AnomalyKind::NonmonotonicSend,
@@ -130,7 +134,7 @@ fn internal(
         if delta == 1 {
             continue;
         }
-        let within = explain::op(facts, b.pair.last());
+        let within = explain::op(facts, facts.pair_of(b).last());
         let (ao, bo) = (at(order, a), at(order, b));
         let (kind, detail) = if delta > 1 {
             let skipped: Vec<String> = order
@@ -156,7 +160,7 @@ fn internal(
                 .into_iter()
                 .flatten()
                 .collect(),
-            ops: facts.pair_indices(b.pair),
+            ops: facts.pair_indices(facts.pair_of(b)),
             process: Some(b.process.clone()),
             explanation: format!(
                 "within {within}, process {} sent {} then {} to {}, landing at offsets {ao} then {bo}, {detail}",

@@ -107,7 +107,7 @@ fn anomaly(
 ) -> Option<Anomaly> {
     let w = facts.writes.get(write_id)?;
     let final_op = reach.op?;
-    let done = w.pair.completion?;
+    let done = facts.pair_of(w).completion?;
     let name = facts.key(key);
     let stopped = match reach.max {
         Some(m) => format!("stopped at offset {m}"),
@@ -134,7 +134,7 @@ fn anomaly(
             None => readers.push((poll.process, poll.op)),
         }
     }
-    let mut ops = facts.pair_indices(w.pair);
+    let mut ops = facts.pair_indices(facts.pair_of(w));
     ops.push(facts.index(final_op));
     let mut said = String::new();
     if !readers.is_empty() {

@@ -225,10 +225,10 @@ fn anomaly(
         OpType::Fail => "aborted",
         _ => "ended with an unknown outcome",
     };
-    let txn_op = explain::op(facts, missing.pair.last());
+    let txn_op = explain::op(facts, facts.pair_of(missing).last());
     // When the client heard the outcome, as G1a's sentence tells it.
-    let when = missing
-        .pair
+    let when = facts
+        .pair_of(missing)
         .completion
         .and_then(|c| facts.ops.get(c))
         .and_then(|op| op.time_ns)
@@ -247,7 +247,7 @@ fn anomaly(
             explain::op(facts, span.low.1)
         )
     };
-    let mut ops = facts.pair_indices(missing.pair);
+    let mut ops = facts.pair_indices(facts.pair_of(missing));
     ops.extend([seen_op, span.low.1, span.high.1].map(|p| facts.index(p)));
     ops.sort_unstable();
     ops.dedup();

@@ -26,7 +26,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             Some(o) => format!("acknowledged at offset {o}"),
             None => "acknowledged without an offset".to_string(),
         };
-        let mut ops = facts.pair_indices(w.pair);
+        let mut ops = facts.pair_indices(facts.pair_of(w));
         let final_read = match facts.final_cover.get(w.key).copied().flatten() {
             Some(cover) => {
                 ops.push(facts.index(cover.op));
@@ -70,7 +70,10 @@ pub(crate) fn series(facts: &Facts<'_>) -> Vec<SeriesPoint> {
     for (id, w) in facts.writes.iter().enumerate().rev() {
         if let (OpType::Ok, Some(slot)) = (
             w.outcome,
-            w.pair.completion.and_then(|d| sends_at.get_mut(d)),
+            facts
+                .pair_of(w)
+                .completion
+                .and_then(|d| sends_at.get_mut(d)),
         ) {
             *slot = id as u32;
         }
@@ -95,7 +98,10 @@ pub(crate) fn series(facts: &Facts<'_>) -> Vec<SeriesPoint> {
         // An op's sends before its reads, as Jepsen merges both before
         // counting.
         let sends = facts.writes.get(first_send as usize..).unwrap_or_default();
-        for w in sends.iter().take_while(|w| w.pair.completion == Some(done)) {
+        for w in sends
+            .iter()
+            .take_while(|w| facts.pair_of(w).completion == Some(done))
+        {
             if let Some(s @ 0) = state.get_mut(w.value_id) {
                 *s = 1;
                 unseen += 1;

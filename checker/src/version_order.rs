@@ -96,7 +96,8 @@ impl VersionOrder {
         );
         let committed = must_have_committed(facts);
         let placed_sends = facts.writes.iter().enumerate().filter_map(|(id, w)| {
-            let placement = Placement::new(w.offset?, w.pair.completion?, w.value_id, false);
+            let placement =
+                Placement::new(w.offset?, facts.pair_of(w).completion?, w.value_id, false);
             committed
                 .get(id)
                 .copied()

@@ -117,7 +117,7 @@ impl DepGraph {
                 w.outcome == OpType::Fail,
                 writer_vertices.get_mut(w.value_id),
             ) {
-                *slot = vertex_of(w.pair.first());
+                *slot = vertex_of(facts.pair_of(w).first());
             }
         }
         let edges = Edges {
@@ -223,7 +223,7 @@ impl Evidence {
         let vertex_of = |pos: usize| graph.vertex_at(pos).unwrap_or(NONE);
         let mut writes = vec![0..0; n];
         for (id, w) in facts.writes.iter().enumerate() {
-            if let Some(r) = writes.get_mut(vertex_of(w.pair.first()) as usize) {
+            if let Some(r) = writes.get_mut(vertex_of(facts.pair_of(w).first()) as usize) {
                 take(r, id);
             }
         }

@@ -132,7 +132,7 @@ fn wr<'h>(
             .find(|r| {
                 facts
                     .writer(r.value_id)
-                    .is_some_and(|w| graph.vertex_at(w.pair.first()) == Some(a))
+                    .is_some_and(|w| graph.vertex_at(facts.pair_of(w).first()) == Some(a))
             })
             .and_then(|r| Some((facts.key(poll.key), facts.value(r.value_id)?, r.offset)))
     })
@@ -159,8 +159,8 @@ fn ww<'h>(
             let (s1, s2) = (log.get(i - 1)?, log.get(i)?);
             let (p1, p2) = (order.values(s1).first()?, order.values(s2).first()?);
             let writer = facts.writer(p1.value_id)?;
-            (p2.value_id == w.value_id && graph.vertex_at(writer.pair.first()) == Some(a)).then(
-                || {
+            (p2.value_id == w.value_id && graph.vertex_at(facts.pair_of(writer).first()) == Some(a))
+                .then(|| {
                     Some((
                         facts.key(w.key),
                         facts.value(p1.value_id)?,
@@ -168,8 +168,7 @@ fn ww<'h>(
                         facts.value(p2.value_id)?,
                         s2.offset,
                     ))
-                },
-            )?
+                })?
         })
     })
 }

@@ -119,8 +119,8 @@ proptest! {
             next += usize::from(id == next);
         };
         let (mut w, mut p) = (0, 0);
-        for pair in &facts.pairs {
-            while facts.writes.get(w).is_some_and(|x| x.pair == *pair) {
+        for (at, pair) in facts.pairs.iter().enumerate() {
+            while facts.writes.get(w).is_some_and(|x| x.pair as usize == at) {
                 met(facts.writes[w].value_id);
                 w += 1;
             }
