@@ -24,7 +24,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             2 => " (and 1 more read)".to_string(),
             n => format!(" (and {} more reads)", n - 1),
         };
-        let mut ops = facts.pair_indices(facts.pair_of(w));
+        let mut ops = facts.write_indices(w);
         ops.push(facts.index(read_op));
         let explanation = if w.in_txn {
             // The reader's view first, as a report card tells it.

@@ -39,9 +39,7 @@ fn across_history(facts: &Facts<'_>, order: &VersionOrder, found: &mut Findings)
                 continue;
             };
             let writer = facts.writer(value_id);
-            let mut ops: Vec<u64> = writer
-                .map(|w| facts.pair_indices(facts.pair_of(w)))
-                .unwrap_or_default();
+            let mut ops: Vec<u64> = writer.map(|w| facts.write_indices(w)).unwrap_or_default();
             ops.extend(group.iter().map(|&(_, _, op)| facts.index(op)));
             let at: Vec<String> = group
                 .iter()

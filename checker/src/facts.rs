@@ -9,9 +9,8 @@
 //! record read at an offset where that value was already seen finds its id
 //! in a per-key, per-offset table without hashing the value (issue 13,
 //! "Speed": a hash lookup per record read was the check's hottest spot).
-//! Maps are only
-//! looked up or iterated in insertion order (`IndexMap`), so results never
-//! depend on hashing.
+//! Maps are only looked up or iterated in insertion order (`IndexMap`), so
+//! results never depend on hashing.
 use super::result::Stats;
 use super::value_index::ValueIndex;
 use crate::history::{HistoryRef, Isolation, MicroOp, OpPair, OpType, Process, Val};
@@ -246,7 +245,6 @@ impl<'h> Facts<'h> {
         self.keys.get(key).copied().unwrap_or("")
     }
 
-    /// The indices of a pair's invocation and completion.
     /// A write's op.
     pub fn pair_of(&self, w: &Write<'_>) -> OpPair {
         self.pairs.get(w.pair as usize).copied().unwrap_or(OpPair {
@@ -255,6 +253,12 @@ impl<'h> Facts<'h> {
         })
     }
 
+    /// The indices of a write's op's invocation and completion.
+    pub fn write_indices(&self, w: &Write<'_>) -> Vec<u64> {
+        self.pair_indices(self.pair_of(w))
+    }
+
+    /// The indices of a pair's invocation and completion.
     pub fn pair_indices(&self, pair: OpPair) -> Vec<u64> {
         pair.invoke
             .into_iter()

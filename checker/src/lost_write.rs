@@ -112,7 +112,7 @@ fn jepsen_bound(facts: &Facts<'_>, order: &VersionOrder, lost: &mut [bool], foun
                         ),
                     ),
                 };
-                let mut ops = facts.pair_indices(facts.pair_of(w));
+                let mut ops = facts.write_indices(w);
                 ops.push(facts.index(proof_op));
                 let how = match w.outcome {
                     OpType::Ok => format!("acknowledged at offset {offset}"),
@@ -147,7 +147,7 @@ fn lost_after_read(facts: &Facts<'_>, w: &super::facts::Write<'_>) -> Option<Ano
     }
     let cover = facts.final_cover.get(w.key).copied().flatten()?;
     let offset = w.ack_offset().unwrap_or(read_offset);
-    let mut ops = facts.pair_indices(facts.pair_of(w));
+    let mut ops = facts.write_indices(w);
     ops.push(facts.index(read_op));
     ops.push(facts.index(cover.op));
     let final_read = format!(

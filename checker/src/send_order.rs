@@ -96,8 +96,8 @@ fn across_ops(
     if delta >= 1 {
         return;
     }
-    let mut ops = facts.pair_indices(facts.pair_of(p));
-    ops.extend(facts.pair_indices(facts.pair_of(n)));
+    let mut ops = facts.write_indices(p);
+    ops.extend(facts.write_indices(n));
     let (po, no) = (at(order, p), at(order, n));
     found.push(Anomaly {
         kind: AnomalyKind::NonmonotonicSend,
@@ -160,7 +160,7 @@ fn internal(
                 .into_iter()
                 .flatten()
                 .collect(),
-            ops: facts.pair_indices(facts.pair_of(b)),
+            ops: facts.write_indices(b),
             process: Some(b.process.clone()),
             explanation: format!(
                 "within {within}, process {} sent {} then {} to {}, landing at offsets {ao} then {bo}, {detail}",

@@ -134,7 +134,7 @@ fn anomaly(
             None => readers.push((poll.process, poll.op)),
         }
     }
-    let mut ops = facts.pair_indices(facts.pair_of(w));
+    let mut ops = facts.write_indices(w);
     ops.push(facts.index(final_op));
     let mut said = String::new();
     if !readers.is_empty() {

@@ -247,7 +247,7 @@ fn anomaly(
             explain::op(facts, span.low.1)
         )
     };
-    let mut ops = facts.pair_indices(facts.pair_of(missing));
+    let mut ops = facts.write_indices(missing);
     ops.extend([seen_op, span.low.1, span.high.1].map(|p| facts.index(p)));
     ops.sort_unstable();
     ops.dedup();

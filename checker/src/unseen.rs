@@ -26,7 +26,7 @@ pub(crate) fn find(facts: &Facts<'_>, found: &mut Findings) {
             Some(o) => format!("acknowledged at offset {o}"),
             None => "acknowledged without an offset".to_string(),
         };
-        let mut ops = facts.pair_indices(facts.pair_of(w));
+        let mut ops = facts.write_indices(w);
         let final_read = match facts.final_cover.get(w.key).copied().flatten() {
             Some(cover) => {
                 ops.push(facts.index(cover.op));

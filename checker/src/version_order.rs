@@ -111,7 +111,7 @@ impl VersionOrder {
         // order's largest allocation, 16 bytes a read). A key's polls are
         // read straight from its bucket, so the records of the next are
         // known without first reading its `Poll`. The order placements are
-        // made in does not matter: they are sorted.
+        // made in does not matter: `log_of` makes the same slots from any.
         let keys = facts.keys.len();
         let polls = facts
             .polls

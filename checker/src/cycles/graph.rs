@@ -131,43 +131,22 @@ impl DepGraph {
         };
         // The edges are enumerated twice, to count each vertex's and then to
         // place them, so no list of every edge is ever held (issue 13,
-        // "Speed": it was the check's largest transient allocation).
-        let mut start = vec![0u32; ops.len() + 1];
+        // "Speed": it was the check's largest transient allocation); and
+        // only the first time when none runs back.
+        let mut counts = vec![0u32; ops.len() + 1];
         let (mut ww_edges, mut wr_edges, mut may_cycle) = (0, 0, false);
         edges.each(|from, to, label| {
-            if let Some(s) = start.get_mut(to as usize + 1) {
+            if let Some(s) = counts.get_mut(to as usize + 1) {
                 *s += 1;
             }
             ww_edges += u64::from(label == WW);
             wr_edges += u64::from(label == WR);
             may_cycle |= from > to;
         });
-        if !may_cycle {
-            return DepGraph {
-                ops,
-                vertex_at,
-                start: vec![0; start.len()],
-                adj: Vec::new(),
-                ww_edges,
-                wr_edges,
-                may_cycle,
-            };
-        }
-        for i in 1..start.len() {
-            start[i] += start[i - 1];
-        }
-        let mut fill = start.clone();
-        let mut adj = vec![(0u32, 0u8); start.last().copied().unwrap_or(0) as usize];
-        edges.each(|from, to, label| {
-            if let Some(at) = fill.get_mut(to as usize) {
-                if let Some(slot) = adj.get_mut(*at as usize) {
-                    *slot = (from, label);
-                }
-                *at += 1;
-            }
-        });
-        drop(fill);
-        let start = merge_neighbours(&start, &mut adj);
+        let (start, adj) = match may_cycle {
+            true => edges.place(counts),
+            false => (vec![0; counts.len()], Vec::new()),
+        };
         DepGraph {
             ops,
             vertex_at,
@@ -251,6 +230,28 @@ struct Edges<'a, 'h> {
 }
 
 impl Edges<'_, '_> {
+    /// The adjacency of edges in, from each vertex's count of them
+    /// (`counts[v + 1]`): the starts, and the entries.
+    fn place(&self, mut counts: Vec<u32>) -> (Vec<u32>, Vec<(u32, u8)>) {
+        for i in 1..counts.len() {
+            counts[i] += counts[i - 1];
+        }
+        let start = counts;
+        let mut fill = start.clone();
+        let mut adj = vec![(0u32, 0u8); start.last().copied().unwrap_or(0) as usize];
+        self.each(|from, to, label| {
+            if let Some(at) = fill.get_mut(to as usize) {
+                if let Some(slot) = adj.get_mut(*at as usize) {
+                    *slot = (from, label);
+                }
+                *at += 1;
+            }
+        });
+        drop(fill);
+        let start = merge_neighbours(&start, &mut adj);
+        (start, adj)
+    }
+
     /// Every edge, as (from, to, label), in the same order each time.
     fn each(&self, mut edge: impl FnMut(u32, u32, u8)) {
         let facts = self.facts;
