@@ -97,11 +97,10 @@ pub(crate) fn series(facts: &Facts<'_>) -> Vec<SeriesPoint> {
         }
         // An op's sends before its reads, as Jepsen merges both before
         // counting.
+        // The op's sends are adjacent: those of the first's pair.
         let sends = facts.writes.get(first_send as usize..).unwrap_or_default();
-        for w in sends
-            .iter()
-            .take_while(|w| facts.pair_of(w).completion == Some(done))
-        {
+        let pair = sends.first().map(|w| w.pair);
+        for w in sends.iter().take_while(|w| Some(w.pair) == pair) {
             if let Some(s @ 0) = state.get_mut(w.value_id) {
                 *s = 1;
                 unseen += 1;
