@@ -12,7 +12,7 @@
 //! Maps are only looked up or iterated in insertion order (`IndexMap`), so
 //! results never depend on hashing.
 use super::result::Stats;
-use super::value_index::ValueIndex;
+use super::value_index::{self, ValueIndex};
 use crate::history::{HistoryRef, Isolation, MicroOp, OpPair, OpType, Process, Val};
 use indexmap::IndexMap;
 
@@ -574,10 +574,7 @@ impl<'h> Gatherer<'h> {
         for (offset, value) in records {
             let offset = *offset;
             let value_id = self.value_id(key, value, Some(offset));
-            // As the version order's placements, value ids fit 32 bits: a
-            // history of more values could not be held in memory.
-            let id = u32::try_from(value_id).expect("history too large: 2^32 values");
-            self.facts.read_values.push(id);
+            self.facts.read_values.push(value_index::narrow(value_id));
             if !counted {
                 continue;
             }

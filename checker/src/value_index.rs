@@ -75,7 +75,7 @@ impl<'h> ValueIndex<'h> {
 
 /// A value id as stored: below 2^32, as a history of more values (each
 /// sent or read) could not be held in memory.
-fn narrow(id: usize) -> u32 {
+pub(crate) fn narrow(id: usize) -> u32 {
     u32::try_from(id).expect("history too large: 2^32 values")
 }
 
